@@ -1,0 +1,91 @@
+// A stand-in for tuf.werf.io (no internet here): a local HTTP server with channel pointers, release binaries and their
+// detached signatures, made with a throwaway gnupg key. Counts requests per path so tests can prove a cache hit.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** A throwaway OpenPGP signing key in its own gnupg home. */
+export interface TestSigningKey {
+  home: string;
+  publicKeyArmored: string;
+  /** a detached signature of `file`: binary by default (as `gpg --detach-sign`), armored on request */
+  sign(file: string, opts?: { armor?: boolean }): Buffer;
+  /** kills this home's gpg-agent and removes the home */
+  dispose(): void;
+}
+
+/** Makes a fresh ed25519 signing key with gnupg in a temp home (no passphrase, no agent left behind after dispose). */
+export function makeSigningKey(name: string): TestSigningKey {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'release-key-'));
+  fs.chmodSync(home, 0o700);
+  const gpg = (args: string[], input?: Buffer) =>
+    execFileSync('gpg', ['--batch', '--homedir', home, '--pinentry-mode', 'loopback', '--passphrase', '', ...args], {
+      input,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+  try {
+    gpg([
+      '--quick-gen-key',
+      `${name} <${name.toLowerCase().replace(/\W+/g, '-')}@example.test>`,
+      'ed25519',
+      'sign',
+      'never',
+    ]);
+  } catch (err) {
+    fs.rmSync(home, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    home,
+    publicKeyArmored: gpg(['--armor', '--export']).toString('utf8'),
+    sign: (file, opts = {}) => gpg([...(opts.armor ? ['--armor'] : []), '--detach-sign', '--output', '-', file]),
+    dispose() {
+      try {
+        execFileSync('gpgconf', ['--homedir', home, '--kill', 'all'], { stdio: 'ignore' });
+      } finally {
+        fs.rmSync(home, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** The release server: `files` maps URL paths to bodies; `requests` counts GETs per path. */
+export interface ReleaseServer {
+  url: string;
+  files: Map<string, Buffer | string>;
+  requests: Map<string, number>;
+  count(pathPrefix: string): number;
+  stop(): Promise<void>;
+}
+
+/** Starts the release server on 127.0.0.1 and a free port; unknown paths answer 404. */
+export async function startReleaseServer(): Promise<ReleaseServer> {
+  const files = new Map<string, Buffer | string>();
+  const requests = new Map<string, number>();
+  const server = http.createServer((req, res) => {
+    const urlPath = new URL(req.url ?? '/', 'http://x').pathname;
+    requests.set(urlPath, (requests.get(urlPath) ?? 0) + 1);
+    const body = files.get(urlPath);
+    if (body === undefined) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found\n');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    files,
+    requests,
+    count: (prefix) => [...requests].filter(([p]) => p.startsWith(prefix)).reduce((n, [, c]) => n + c, 0),
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}

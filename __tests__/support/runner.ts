@@ -1,0 +1,230 @@
+// Runner emulation: runs the bundled action the way the GitHub runner does (mock GitHub: no runner service here).
+// Inputs as INPUT_<NAME> (upper case, hyphens kept) with action.yml defaults, the GITHUB_* command files, RUNNER_TEMP
+// and RUNNER_TOOL_CACHE, the main step and then the post step with the state main saved.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import yaml from 'js-yaml';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface Annotation {
+  level: 'error' | 'warning' | 'notice';
+  message: string;
+  properties: Record<string, string>;
+}
+
+/** What one step (main or post) left: exactly what the runner would read. */
+export interface StepResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  state: Record<string, string>;
+  exportedEnv: Record<string, string>;
+  addedPath: string[];
+  summary: string;
+  masks: string[];
+  annotations: Annotation[];
+}
+
+export interface JobResult {
+  main: StepResult;
+  post?: StepResult;
+  /** main's outputs */
+  outputs: Record<string, string>;
+  /** main's and post's summary */
+  summary: string;
+  masks: string[];
+  annotations: Annotation[];
+  /** the job's RUNNER_TEMP, still there until cleanup() (the runner deletes it at the job's end) */
+  runnerTemp: string;
+  toolCache: string;
+  /** every text the job produced: stdout, stderr, command files, state (for secret scans) */
+  everything(): string;
+  cleanup(): void;
+}
+
+export interface RunOptions {
+  /** extra environment for both steps (e.g. WERF_DOUBLE_* knobs) */
+  env?: Record<string, string>;
+  /** the workspace (cwd of the steps); default a fresh temp dir */
+  workspace?: string;
+  /** run the post step too (default true) */
+  post?: boolean;
+  bundle?: string;
+  toolCache?: string;
+  timeoutMs?: number;
+  /** called with the main step's process once it started (e.g. to send it a signal) */
+  onMainStarted?: (pid: number) => void;
+}
+
+interface ActionInput {
+  default?: string;
+}
+
+/** The defaults action.yml declares, as the runner applies them to inputs a workflow does not set. */
+export function actionDefaults(): Record<string, string> {
+  const action = yaml.load(fs.readFileSync(path.join(repoRoot, 'action.yml'), 'utf8')) as {
+    inputs: Record<string, ActionInput>;
+  };
+  return Object.fromEntries(Object.entries(action.inputs).map(([name, spec]) => [name, spec.default ?? '']));
+}
+
+/** Runs main (and post) of the bundled action with the given inputs, like a workflow step `uses: ./`. */
+export async function runAction(inputs: Record<string, string>, opts: RunOptions = {}): Promise<JobResult> {
+  const runnerTemp = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-temp-'));
+  const toolCache = opts.toolCache ?? fs.mkdtempSync(path.join(os.tmpdir(), 'runner-tool-cache-'));
+  const workspace = opts.workspace ?? fs.mkdtempSync(path.join(os.tmpdir(), 'runner-workspace-'));
+  const bundle = opts.bundle ?? path.join(repoRoot, 'dist/index.js');
+  const withDefaults = { ...actionDefaults(), ...inputs };
+  const inputEnv = Object.fromEntries(Object.entries(withDefaults).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
+  const base: Record<string, string> = {
+    ...cleanEnv(),
+    GITHUB_ACTIONS: 'true',
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_RUN_ID: '4242',
+    GITHUB_JOB: 'ship',
+    RUNNER_OS: 'Linux',
+    RUNNER_ARCH: 'X64',
+    RUNNER_TEMP: runnerTemp,
+    RUNNER_TOOL_CACHE: toolCache,
+    ...opts.env,
+  };
+
+  const main = await runStep('main', bundle, { ...base, ...inputEnv }, workspace, runnerTemp, opts);
+  let post: StepResult | undefined;
+  if (opts.post !== false) {
+    const stateEnv = Object.fromEntries(Object.entries(main.state).map(([k, v]) => [`STATE_${k}`, v]));
+    const pathEnv = [...main.addedPath, base.PATH ?? ''].join(path.delimiter);
+    const env = { ...base, ...main.exportedEnv, ...inputEnv, ...stateEnv, PATH: pathEnv };
+    post = await runStep('post', bundle, env, workspace, runnerTemp, opts);
+  }
+  const steps = post ? [main, post] : [main];
+  return {
+    main,
+    post,
+    outputs: main.outputs,
+    summary: steps.map((s) => s.summary).join(''),
+    masks: steps.flatMap((s) => s.masks),
+    annotations: steps.flatMap((s) => s.annotations),
+    runnerTemp,
+    toolCache,
+    everything: () =>
+      steps
+        .map((s) =>
+          [s.stdout, s.stderr, JSON.stringify(s.outputs), JSON.stringify(s.state), JSON.stringify(s.exportedEnv), s.summary].join('\n'),
+        )
+        .join('\n'),
+    cleanup: () => {
+      for (const dir of [runnerTemp, opts.toolCache ? '' : toolCache, opts.workspace ? '' : workspace]) {
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+async function runStep(
+  name: string,
+  bundle: string,
+  env: Record<string, string>,
+  cwd: string,
+  runnerTemp: string,
+  opts: RunOptions,
+): Promise<StepResult> {
+  const files = fs.mkdtempSync(path.join(runnerTemp, `_runner_file_commands_${name}_`));
+  const file = (n: string) => {
+    const p = path.join(files, n);
+    fs.writeFileSync(p, '');
+    return p;
+  };
+  const commandFiles = {
+    GITHUB_OUTPUT: file('output'),
+    GITHUB_ENV: file('env'),
+    GITHUB_PATH: file('path'),
+    GITHUB_STATE: file('state'),
+    GITHUB_STEP_SUMMARY: file('summary'),
+  };
+  const child = spawn(process.execPath, [bundle], { cwd, env: { ...env, ...commandFiles }, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (name === 'main' && child.pid) opts.onMainStarted?.(child.pid);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on('close', (code, sig) => resolve([code, sig])),
+  );
+  clearTimeout(timer);
+  const read = (p: string) => fs.readFileSync(p, 'utf8');
+  return {
+    exitCode,
+    signal,
+    stdout,
+    stderr,
+    outputs: parseKeyValueFile(read(commandFiles.GITHUB_OUTPUT)),
+    state: parseKeyValueFile(read(commandFiles.GITHUB_STATE)),
+    exportedEnv: parseKeyValueFile(read(commandFiles.GITHUB_ENV)),
+    addedPath: read(commandFiles.GITHUB_PATH).split('\n').filter(Boolean),
+    summary: read(commandFiles.GITHUB_STEP_SUMMARY),
+    masks: parseCommands(stdout, 'add-mask').map((c) => c.message),
+    annotations: (['error', 'warning', 'notice'] as const).flatMap((level) =>
+      parseCommands(stdout, level).map((c) => ({ level, ...c })),
+    ),
+  };
+}
+
+/** The runner's file-command format: `name=value` lines or `name<<DELIM` heredocs. */
+export function parseKeyValueFile(text: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc) {
+      const [, key, delim] = heredoc as unknown as [string, string, string];
+      const value: string[] = [];
+      for (i++; i < lines.length && lines[i] !== delim; i++) value.push(lines[i] ?? '');
+      result[key] = value.join('\n');
+    } else if (line.includes('=')) {
+      const at = line.indexOf('=');
+      result[line.slice(0, at)] = line.slice(at + 1);
+    }
+  }
+  return result;
+}
+
+/** Workflow commands (`::name props::message`) on stdout, unescaped as the runner does. */
+export function parseCommands(stdout: string, command: string): Array<{ message: string; properties: Record<string, string> }> {
+  const unescape = (s: string) => s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%');
+  const found: Array<{ message: string; properties: Record<string, string> }> = [];
+  for (const line of stdout.split('\n')) {
+    const m = /^::([a-z-]+)(?: ([^:]*))?::(.*)$/.exec(line);
+    if (!m || m[1] !== command) continue;
+    const properties = Object.fromEntries(
+      (m[2] ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((kv) => {
+          const at = kv.indexOf('=');
+          return [kv.slice(0, at), unescape(kv.slice(at + 1))];
+        }),
+    );
+    found.push({ message: unescape(m[3] ?? ''), properties });
+  }
+  return found;
+}
+
+/** The test process's environment without anything a runner would set per step. */
+function cleanEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined || /^(INPUT_|STATE_|GITHUB_|RUNNER_|ACTIONS_)/.test(k)) continue;
+    if (/^(SSL_CERT_FILE|SSL_CERT_DIR|NODE_EXTRA_CA_CERTS|DOCKER_CONFIG|WERF_)/.test(k)) continue;
+    env[k] = v;
+  }
+  return env;
+}

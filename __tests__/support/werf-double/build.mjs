@@ -1,0 +1,235 @@
+// `werf build` / `werf converge` of the double: werf's flags, late repo validation, and the two pushers of werf's
+// Docker backend - stages to --repo "through the Docker daemon" (daemon trust), then werf's own client reading them
+// and copying to --final-repo (Go trust of the werf process) - done for real with skopeo; the deploy is emulated.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { dockerConfigDir } from './docker-config.mjs';
+import { dockerCertsDir, goGet, goSystemRoots } from './go-tls.mjs';
+import { contentDigest, writeOciLayout } from './oci-image.mjs';
+import { renderReport } from './report.mjs';
+import { WerfError, parseFlags } from './cli.mjs';
+import { COMMON_FLAGS, CONVERGE_FLAGS, checkRepo, daemonInsecure, imagesOf, repoHost } from './build-config.mjs';
+import { emulateDeploy } from './deploy.mjs';
+
+// skopeo logs `level=fatal msg="..."`; werf (Go) would show the same cause, from `Get "` on when there is one.
+function skopeoCause(stderr) {
+  const m = /msg="((?:[^"\\]|\\.)*)"/.exec(stderr);
+  let msg = m ? m[1].replace(/\\(.)/g, '$1') : stderr.trim();
+  const get = msg.search(/(?:Get|Head|Put|Post|Patch) "https?:\/\//);
+  if (get >= 0) msg = msg.slice(get);
+  // skopeo is built with an older Go; werf's Go prefixes x509 failures like this.
+  if (msg.includes('x509:') && !msg.includes('tls: failed to verify certificate'))
+    msg = msg.replace('x509:', 'tls: failed to verify certificate: x509:');
+  return msg;
+}
+
+function skopeo(args, env, what) {
+  const r = spawnSync('skopeo', args, { env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.error) throw new WerfError(`${what}: ${r.error.message}`);
+  if (r.status !== 0) throw new WerfError(`${what}: ${skopeoCause(r.stderr)}`);
+  return r.stdout;
+}
+
+// werf's own registry client touches --repo/--final-repo first (Go trust; --insecure-registry also allows HTTP).
+async function werfClientPing(repo, o) {
+  const host = repoHost(repo);
+  const trust = { roots: goSystemRoots(), skipVerify: o.skipVerify || o.insecure };
+  try {
+    await goGet(`https://${host}/v2/`, trust);
+  } catch (err) {
+    if (!o.insecure) throw new WerfError(`unable to fetch tags for repo "${repo}": ${err.message}`);
+    try {
+      await goGet(`http://${host}/v2/`, {});
+    } catch (err2) {
+      throw new WerfError(`unable to fetch tags for repo "${repo}": ${err2.message}`);
+    }
+  }
+}
+
+/** `werf build` and `werf converge`. */
+export async function buildOrConverge(command, argv, out) {
+  const { flags, args } = parseFlags(argv, command === 'converge' ? CONVERGE_FLAGS : COMMON_FLAGS);
+  if (command === 'converge' && args.length) throw new WerfError(`unknown command "${args[0]}" for "werf converge"`);
+
+  let reportPath = flags['build-report-path'] || '.werf-build-report.json';
+  let reportFormat = 'json';
+  if (flags['build-report-path']) {
+    const ext = /\.[^./]*$/.exec(reportPath)?.[0] ?? '';
+    if (ext === '.env') reportFormat = 'env';
+    else if (ext === '') reportPath += '.json';
+    else if (ext !== '.json')
+      throw new WerfError(
+        `invalid --build-report-path "${reportPath}": extension must be either .json or .env or unspecified`,
+      );
+  }
+
+  const projectDir = flags.dir ? resolve(flags.dir) : process.cwd();
+  const configPath = flags.config
+    ? isAbsolute(flags.config)
+      ? flags.config
+      : join(projectDir, flags.config)
+    : ['werf.yaml', 'werf.yml'].map((n) => join(projectDir, n)).find((p) => existsSync(p));
+  if (!configPath || !existsSync(configPath))
+    throw new WerfError(
+      `unable to read werf config: the werf config "${flags.config || 'werf.yaml'}" not found in the project directory "${projectDir}"`,
+    );
+  const werfYaml = readFileSync(configPath, 'utf8');
+  let images = imagesOf(werfYaml);
+  if (command === 'build' && args.length) {
+    for (const a of args)
+      if (!images.some((i) => i.name === a)) throw new WerfError(`image "${a}" not defined in werf.yaml`);
+    images = images.filter((i) => args.includes(i.name));
+  }
+
+  const repo = flags.repo;
+  const finalRepo = flags['final-repo'];
+  if (!repo) throw new WerfError('--repo=ADDRESS param required');
+  checkRepo(repo, 'stages');
+  if (finalRepo) checkRepo(finalRepo, 'final');
+
+  const insecure = flags['insecure-registry'];
+  const skipVerify = flags['skip-tls-verify-registry'];
+  await werfClientPing(repo, { insecure, skipVerify });
+  if (finalRepo) await werfClientPing(finalRepo, { insecure, skipVerify });
+
+  const platforms = flags.platform.length ? flags.platform : ['linux/amd64'];
+  const multi = platforms.length > 1;
+  const configDir = dockerConfigDir(flags['docker-config']);
+  const work = mkdtempSync(join(tmpdir(), 'werf-double-'));
+  try {
+    const authfile = join(configDir, 'config.json');
+    const auth = existsSync(authfile) ? authfile : join(work, 'empty-auth.json');
+    if (auth !== authfile) writeFileSync(auth, '{"auths":{}}');
+    const emptyCerts = join(work, 'no-certs');
+    // The daemon does not see the werf process's env; werf's client (like skopeo, Go) honours SSL_CERT_*.
+    const daemonEnv = { ...process.env };
+    delete daemonEnv.SSL_CERT_FILE;
+    delete daemonEnv.SSL_CERT_DIR;
+    const werfTlsVerify = !(insecure || skipVerify);
+
+    const records = {};
+    for (const img of images) {
+      const started = Date.now();
+      const digest56 = contentDigest(werfYaml, img.name, platforms);
+      const tag = `${digest56}-${started}`;
+      out(`┌ ⛵ image ${img.name}\n`);
+      const layout = writeOciLayout(join(work, img.name.replace(/[^a-zA-Z0-9_.-]/g, '_')), {
+        tag,
+        imageName: img.name,
+        digest: digest56,
+        platforms,
+      });
+      const host = repoHost(repo);
+      const stageRef = `${repo}:${tag}`;
+      const pushDigestFile = join(work, `${tag}.push.digest`);
+      skopeo(
+        [
+          'copy',
+          '-q',
+          '--format',
+          'v2s2',
+          ...(multi ? ['--all'] : []),
+          '--authfile',
+          auth,
+          '--dest-cert-dir',
+          join(dockerCertsDir(), host),
+          ...(daemonInsecure(host) ? ['--dest-tls-verify=false'] : []),
+          '--digestfile',
+          pushDigestFile,
+          layout.ref,
+          `docker://${stageRef}`,
+        ],
+        daemonEnv,
+        `unable to push image ${stageRef}`,
+      );
+      out(`│ Pushed ${stageRef} (through the Docker daemon)\n`);
+      const raw = skopeo(
+        [
+          'inspect',
+          '--raw',
+          '--authfile',
+          auth,
+          '--cert-dir',
+          emptyCerts,
+          `--tls-verify=${werfTlsVerify}`,
+          `docker://${stageRef}`,
+        ],
+        process.env,
+        `unable to get manifest of image ${stageRef}`,
+      );
+      const stageDigest = `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+      let final = { repo, digest: stageDigest };
+      if (finalRepo) {
+        const finalRef = `${finalRepo}:${tag}`;
+        const digestFile = join(work, `${tag}.final.digest`);
+        skopeo(
+          [
+            'copy',
+            '-q',
+            '--all',
+            '--authfile',
+            auth,
+            '--src-cert-dir',
+            emptyCerts,
+            '--dest-cert-dir',
+            emptyCerts,
+            `--src-tls-verify=${werfTlsVerify}`,
+            `--dest-tls-verify=${werfTlsVerify}`,
+            '--digestfile',
+            digestFile,
+            `docker://${stageRef}`,
+            `docker://${finalRef}`,
+          ],
+          process.env,
+          `unable to copy image ${stageRef} to ${finalRef}`,
+        );
+        final = { repo: finalRepo, digest: readFileSync(digestFile, 'utf8').trim() };
+        out(`│ Copied to final repo ${finalRef}\n`);
+      }
+      const seconds = ((Date.now() - started) / 1000).toFixed(2);
+      out(
+        `│      name: ${final.repo}:${tag}\n│    digest: ${final.digest}\n└ ⛵ image ${img.name} (${seconds} seconds)\n`,
+      );
+      const createdAtNs = BigInt(started) * 1000000n;
+      records[img.name] = {
+        WerfImageName: img.name,
+        ConfigType: img.configType,
+        DockerRepo: final.repo,
+        DockerTag: tag,
+        DockerImageID: layout.imageId,
+        DockerImageDigest: final.digest,
+        DockerImageName: `${final.repo}:${tag}`,
+        TargetPlatform: multi || !flags.platform.length ? '' : platforms[0],
+        Rebuilt: true,
+        Final: true,
+        Size: layout.size,
+        BuildTime: seconds,
+        Commit: '',
+        Stages: [
+          {
+            Name: img.configType === 'dockerfile' ? 'dockerfile' : 'from',
+            DockerImageName: stageRef,
+            DockerTag: tag,
+            DockerImageID: layout.imageId,
+            DockerImageDigest: stageDigest,
+            CreatedAt: createdAtNs,
+            Size: layout.size,
+            SourceType: '',
+            BaseImagePulled: false,
+            Rebuilt: true,
+            BuildTime: seconds,
+            Commit: '',
+          },
+        ],
+      };
+    }
+    if (flags['save-build-report'])
+      writeFileSync(resolve(reportPath), renderReport(records, reportFormat), { mode: 0o644 });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  if (command === 'converge') emulateDeploy(flags, werfYaml, out);
+}

@@ -1,0 +1,20 @@
+// The deploy of `werf converge`, EMULATED: there is no Kubernetes API server on the development machines.
+import yaml from 'js-yaml';
+import { WerfError } from './cli.mjs';
+
+/** Prints werf-like deploy lines for the release; WERF_DOUBLE_DEPLOY_ERROR=<text> makes it fail with that text. */
+export function emulateDeploy(flags, werfYaml, out) {
+  let project = 'project';
+  try {
+    project = yaml.loadAll(werfYaml).find((d) => d && d.project)?.project ?? project;
+  } catch {
+    project = /^project:\s*(\S+)/m.exec(werfYaml)?.[1] ?? project;
+  }
+  const release = flags.release || (flags.env ? `${project}-${flags.env}` : project);
+  const namespace = flags.namespace || release;
+  out(`Deploying release "${release}" (namespace: "${namespace}") [EMULATED by werf-double: no Kubernetes API]\n`);
+  if (flags['set-docker-config-json-value']) out('Using docker config as .Values.global.werf.dockerconfigjson\n');
+  const failure = process.env.WERF_DOUBLE_DEPLOY_ERROR;
+  if (failure) throw new WerfError(failure);
+  out(`Release "${release}" has been deployed successfully\n`);
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// TEST DOUBLE of werf - NOT werf. The action's tests run this instead of the real werf, which cannot be downloaded
+// on the development machines. It keeps /work/shared/werf-contract.md (werf v2.75.3) to the letter where the
+// action can see it:
+//   - `werf version`; cobra-like flags (`--f v`, `--f=v`, `-u v`, unknown flag -> `Error: unknown flag: --x`, exit 1)
+//     with werf's env twins (booleans true only for 1/true/yes);
+//   - `cr login [REGISTRY]`: werf's flags and errors (no --skip-tls-verify-registry), a REAL credential check
+//     against the registry (GET /v2/, Basic or Bearer challenge) with Go's trust (SSL_CERT_FILE replaces the
+//     bundle, SSL_CERT_DIR, <docker certs dir>/<host>/*.crt; --insecure-registry skips verification and allows
+//     HTTP), Go-worded TLS errors, credentials stored in the docker config dir (0700 dir, 0600 config.json);
+//   - `cr logout REGISTRY`: erases the entry, no network;
+//   - `build` / `converge`: werf's flags, werf.yaml required, --repo required, tag/digest in --repo/--final-repo
+//     rejected late with werf's text; REAL images pushed with skopeo: stages to --repo with the Docker daemon's
+//     trust (certs dir + daemon.json insecure-registries, Docker schema2), then werf's own client (Go trust,
+//     --skip-tls-verify-registry / --insecure-registry) reads them and copies them to --final-repo; tags
+//     <sha3-224 hex>-<ms>; the build report in werf's JSON (tabs, Go field names) or .env form.
+// What it EMULATES (no real part can run here): the image build itself (a tiny deterministic image per werf image
+// and platform) and the deploy of `converge` (no Kubernetes API: it prints werf-like lines; WERF_DOUBLE_DEPLOY_ERROR
+// makes it fail with that text). Loopback registries are treated like remote ones (real docker code trusts
+// 127.0.0.0/8 without TLS verification; the double does not, so the tests can see TLS failures).
+// Test knobs: WERF_DOUBLE_ARGV_LOG (JSON line per run, passwords redacted), WERF_DOUBLE_DOCKER_CERTS_DIR
+// (/etc/docker/certs.d), WERF_DOUBLE_DAEMON_JSON (/etc/docker/daemon.json), WERF_DOUBLE_VERSION (2.75.3).
+import { appendFileSync } from 'node:fs';
+import { buildOrConverge } from './build.mjs';
+import { WerfError } from './cli.mjs';
+import { crLogin, crLogout } from './cr.mjs';
+
+const SECRET_FLAGS = new Set(['-p', '--password', '--kube-config-base64']);
+const SECRET_ENV = new Set(['WERF_PASSWORD', 'WERF_KUBE_CONFIG_BASE64']);
+
+/** argv with secret values replaced by *** (`-p X`, `--password=X`, `-pX`, kubeconfig), for the argv log. */
+export function redactArgv(argv) {
+  const outArgs = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const eq = a.indexOf('=');
+    if (SECRET_FLAGS.has(a) && i + 1 < argv.length) {
+      outArgs.push(a, '***');
+      i++;
+    } else if (eq > 0 && SECRET_FLAGS.has(a.slice(0, eq))) outArgs.push(`${a.slice(0, eq)}=***`);
+    else if (/^-[^-]*p./.test(a) && !a.startsWith('--')) outArgs.push(a.slice(0, a.indexOf('p') + 1) + '***');
+    else outArgs.push(a);
+  }
+  return outArgs;
+}
+
+function logInvocation(argv) {
+  const file = process.env.WERF_DOUBLE_ARGV_LOG;
+  if (!file) return;
+  const env = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (k.startsWith('WERF_') || ['DOCKER_CONFIG', 'SSL_CERT_FILE', 'SSL_CERT_DIR'].includes(k))
+      env[k] = SECRET_ENV.has(k) && v ? '***' : v;
+  appendFileSync(file, `${JSON.stringify({ argv: redactArgv(argv), cwd: process.cwd(), env })}\n`);
+}
+
+const out = (s) => process.stdout.write(s);
+
+async function main(argv) {
+  logInvocation(argv);
+  const [cmd, sub, ...rest] = argv;
+  if (cmd === 'version') {
+    const v = process.env.WERF_DOUBLE_VERSION || '2.75.3';
+    return out(`${v.startsWith('v') ? v : `v${v}`}\n`);
+  }
+  if (cmd === 'cr' && sub === 'login') return crLogin(rest, out);
+  if (cmd === 'cr' && sub === 'logout') return crLogout(rest, out);
+  if (cmd === 'cr')
+    throw new WerfError(sub ? `unknown command "${sub}" for "werf cr"` : 'werf cr needs a subcommand: login or logout');
+  if (cmd === 'build' || cmd === 'converge') return buildOrConverge(cmd, argv.slice(1), out);
+  throw new WerfError(cmd ? `unknown command "${cmd}" for "werf"` : 'werf-double: no command');
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`Error: ${err instanceof WerfError ? err.message : err?.stack || err}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  deleteBlob,
+  retagTo,
+  seedImages,
+  startRegistry,
+  stopAll,
+  type Registry,
+  type SeededImage,
+  type SeededKind,
+} from './support/rig/index.js';
+import type { RegistryAccess } from '../src/registry/index.js';
+import { imagesToVerify, splitRepo, verifyImages, type VerifiableImage } from '../src/verify.js';
+
+const KINDS = ['oci', 'ociIndex', 'docker', 'dockerList'] as const;
+
+function accessFor(reg: Registry): (host: string) => RegistryAccess {
+  return (host) => {
+    expect(host).toBe(reg.host);
+    return {
+      host,
+      scheme: reg.tls ? 'https' : 'http',
+      trust: reg.tls ? 'ca' : 'system',
+      ca: reg.ca?.certPem,
+      username: reg.username,
+      password: reg.password,
+    };
+  };
+}
+
+/** The build report werf would write for the seeded images (name = kind). */
+function reportOf(
+  reg: Registry,
+  seeded: Partial<Record<SeededKind, SeededImage>>,
+  repo = 'demo',
+): { images: VerifiableImage[] } {
+  return {
+    images: Object.entries(seeded).map(([kind, s]) => ({
+      name: kind,
+      repo: `${reg.host}/${repo}`,
+      tag: s.ref.split(':').pop()!,
+      digest: s.digest,
+      final: true,
+      platforms: s.platforms.length === 1 ? s.platforms : [],
+    })),
+  };
+}
+
+describe('pure parts', () => {
+  it('verifies final images, or every image when none is final', () => {
+    const img = (name: string, final: boolean) => ({ name, repo: 'r/a', tag: 't', digest: '', final });
+    expect(imagesToVerify([img('a', true), img('b', false)]).map((i) => i.name)).toEqual(['a']);
+    expect(imagesToVerify([img('a', false), img('b', false)]).map((i) => i.name)).toEqual(['a', 'b']);
+  });
+
+  it('splits registry host and repository path, Docker Hub included', () => {
+    expect(splitRepo('127.0.0.1:5000/team/app')).toEqual({ host: '127.0.0.1:5000', path: 'team/app' });
+    expect(splitRepo('registry.example.com/app')).toEqual({ host: 'registry.example.com', path: 'app' });
+    expect(splitRepo('localhost/app')).toEqual({ host: 'localhost', path: 'app' });
+    expect(splitRepo('team/app')).toEqual({ host: 'docker.io', path: 'team/app' });
+    expect(splitRepo('app')).toEqual({ host: 'docker.io', path: 'library/app' });
+  });
+});
+
+describe('against the real registry', () => {
+  let tlsBasic: Registry;
+  let token: Registry;
+  let seeded: Record<SeededKind, SeededImage>;
+  let seededTwice: Array<Record<SeededKind, SeededImage>>;
+
+  beforeAll(async () => {
+    [tlsBasic, token] = await Promise.all([
+      startRegistry({ tls: true, auth: 'basic' }),
+      startRegistry({ tls: false, auth: 'token' }),
+    ]);
+    seeded = await seedImages(tlsBasic);
+    seededTwice = [await seedImages(token, 'one'), await seedImages(token, 'two')];
+  }, 120_000);
+
+  afterAll(async () => {
+    await stopAll();
+  });
+
+  it('basic auth over TLS: all four media types, index children and platforms, with the minimum of requests', async () => {
+    const r = await verifyImages(reportOf(tlsBasic, seeded), accessFor(tlsBasic));
+    expect(r.problems).toEqual([]);
+    expect(r.verified).toBe(true);
+    for (const kind of KINDS) {
+      const repo = `${tlsBasic.host}/demo`;
+      expect(r.images[kind]).toEqual({
+        image: `${repo}:${seeded[kind].ref.split(':').pop()}`,
+        digest: seeded[kind].digest,
+        ref: `${repo}@${seeded[kind].digest}`,
+        platforms: seeded[kind].platforms,
+      });
+    }
+    expect(r.images.ociIndex!.platforms).toEqual(['linux/amd64', 'linux/arm64/v8']);
+    const children = seeded.ociIndex.manifests.length + seeded.dockerList.manifests.length;
+    const blobs = new Set(KINDS.flatMap((k) => seeded[k].blobs)).size;
+    expect(r.requests).toBe(1 + KINDS.length + children + blobs); // ping + manifests + distinct blobs, no more
+  });
+
+  it('token auth: one token per repository; the same blob is checked in each repository, once', async () => {
+    const images = seededTwice.flatMap((s, i) =>
+      reportOf(token, s, ['one', 'two'][i]).images.map((img) => ({ ...img, name: `${img.name}-${i}` })),
+    );
+    const before = token.tokenIssuer!.requests();
+    const r = await verifyImages({ images }, accessFor(token));
+    expect(r.problems).toEqual([]);
+    expect(Object.keys(r.images)).toHaveLength(8);
+    expect(token.tokenIssuer!.requests() - before).toBe(2);
+    const perRepo = (s: Record<SeededKind, SeededImage>) =>
+      KINDS.length +
+      s.ociIndex.manifests.length +
+      s.dockerList.manifests.length +
+      new Set(KINDS.flatMap((k) => s[k].blobs)).size;
+    expect(r.requests).toBe(1 + 2 + perRepo(seededTwice[0]!) + perRepo(seededTwice[1]!));
+  });
+
+  it('a blob removed from storage: fails naming the blob, the image, the digest and the repository', async () => {
+    const reg = await startRegistry({ tls: false, auth: 'none' });
+    try {
+      const s = await seedImages(reg, 'broken');
+      const layer = s.oci.blobs.find((b) => b !== s.oci.blobs[0])!; // blobs[0] is the config
+      await deleteBlob(reg, layer);
+      const r = await verifyImages(reportOf(reg, { oci: s.oci }, 'broken'), accessFor(reg));
+      expect(r.verified).toBe(false);
+      expect(r.problems).toEqual([
+        `Image oci (${reg.host}/broken:1, ${s.oci.digest}): the layer blob ${layer} of manifest ${s.oci.digest} is missing from ${reg.host}/broken: HEAD ${reg.url}/v2/broken/blobs/${layer} answered 404: BLOB_UNKNOWN (blob unknown to registry)`,
+      ]);
+    } finally {
+      await reg.stop();
+    }
+  });
+
+  it('a tag moved to another digest, or gone: fails saying so', async () => {
+    const reg = await startRegistry({ tls: false, auth: 'none' });
+    try {
+      const s = await seedImages(reg, 'moved');
+      await retagTo(reg, 'moved', '1', s.ociIndex.digest);
+      const report = reportOf(reg, { oci: s.oci }, 'moved');
+      report.images.push({ ...report.images[0]!, name: 'gone', tag: 'no-such-tag' });
+      const r = await verifyImages(report, accessFor(reg));
+      expect(r.verified).toBe(false);
+      expect(r.problems).toHaveLength(2);
+      expect(r.problems[1]).toBe(
+        `Image oci (${reg.host}/moved:1, ${s.oci.digest}): the tag 1 in ${reg.host}/moved now points at ${s.ociIndex.digest}, not at ${s.oci.digest} that werf pushed`,
+      );
+      expect(r.problems[0]).toMatch(
+        /^Image gone .*GET .*\/v2\/moved\/manifests\/no-such-tag answered 404: MANIFEST_UNKNOWN/,
+      );
+    } finally {
+      await reg.stop();
+    }
+  });
+});

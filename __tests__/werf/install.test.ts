@@ -1,0 +1,257 @@
+// Installs werf from a local stand-in for tuf.werf.io (no internet here), with signatures made by a throwaway gnupg key.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ActionError } from '../../src/errors.js';
+import type { Inputs } from '../../src/inputs.js';
+import { installWerf, parseWerfVersion, werfPlatform, werfReleaseUrls } from '../../src/werf/install.js';
+import {
+  makeSigningKey,
+  startReleaseServer,
+  type ReleaseServer,
+  type TestSigningKey,
+} from '../support/release-server/index.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const WERF_DOUBLE = path.resolve(here, '../support/werf-double/werf');
+const VERSION = '2.75.3';
+const PLATFORM = werfPlatform(process.platform, process.arch);
+const RELEASE = `/targets/releases/${VERSION}/${PLATFORM}/bin/werf`;
+const SIGNATURE = `/targets/signatures/${VERSION}/${PLATFORM}/bin/werf.sig`;
+
+let server: ReleaseServer;
+let key: TestSigningKey;
+let otherKey: TestSigningKey;
+let work: string;
+let binary: Buffer;
+let goodSignature: Buffer;
+const savedEnv = { ...process.env };
+
+function inputs(overrides: Partial<Inputs> = {}): Inputs {
+  return {
+    repo: '127.0.0.1:5000/app',
+    finalRepo: '',
+    username: '',
+    password: '',
+    registries: [],
+    caCert: '',
+    skipTlsVerify: false,
+    insecureRegistry: false,
+    command: 'converge',
+    args: [],
+    env: '',
+    kubeConfigBase64: '',
+    kubeContext: '',
+    workingDirectory: '.',
+    werfVersion: '2 stable',
+    werfPath: '',
+    werfBaseUrl: server.url,
+    werfVerifySignature: true,
+    werfSigningKey: key.publicKeyArmored,
+    verifyManifests: true,
+    verifyPull: 'off',
+    nodeTrust: 'system',
+    imagePullSecret: '',
+    logout: true,
+    summary: true,
+    ...overrides,
+  };
+}
+
+async function failure(promise: Promise<unknown>): Promise<ActionError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ActionError);
+    return err as ActionError;
+  }
+  throw new Error('expected installWerf to fail');
+}
+
+/** Nothing of werf in the tool cache and no download left in RUNNER_TEMP. */
+function expectNothingInstalled(): void {
+  expect(fs.existsSync(path.join(work, 'tool-cache', 'werf'))).toBe(false);
+  expect(fs.readdirSync(path.join(work, 'temp'))).toEqual([]);
+}
+
+beforeAll(async () => {
+  key = makeSigningKey('Werf Test Release');
+  otherKey = makeSigningKey('Someone Else');
+  server = await startReleaseServer();
+  binary = fs.readFileSync(WERF_DOUBLE);
+  goodSignature = key.sign(WERF_DOUBLE);
+});
+
+afterAll(async () => {
+  await server?.stop();
+  key?.dispose();
+  otherKey?.dispose();
+});
+
+beforeEach(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'install-test-'));
+  for (const dir of ['tool-cache', 'temp']) fs.mkdirSync(path.join(work, dir));
+  process.env.RUNNER_TOOL_CACHE = path.join(work, 'tool-cache');
+  process.env.RUNNER_TEMP = path.join(work, 'temp');
+  process.env.GITHUB_PATH = path.join(work, 'github-path');
+  fs.writeFileSync(process.env.GITHUB_PATH, '');
+  server.files.clear();
+  server.requests.clear();
+  server.files.set('/targets/channels/2/stable', `${VERSION}\n`);
+  server.files.set(RELEASE, binary);
+  server.files.set(SIGNATURE, goodSignature);
+});
+
+afterEach(() => {
+  process.env = { ...savedEnv };
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe('installWerf from a release server (stand-in for tuf.werf.io)', () => {
+  it('resolves the channel, verifies the signature, caches the binary and puts it on PATH', async () => {
+    const installed = await installWerf(inputs());
+
+    expect(installed.version).toBe(VERSION);
+    expect(installed.path).toBe(path.join(work, 'tool-cache', 'werf', VERSION, PLATFORM, 'werf'));
+    expect(fs.readFileSync(installed.path).equals(binary)).toBe(true);
+    expect(fs.statSync(installed.path).mode & 0o111).toBe(0o111);
+    expect(fs.readFileSync(process.env.GITHUB_PATH as string, 'utf8')).toContain(path.dirname(installed.path));
+    expect(server.count('/targets/channels/2/stable')).toBe(1);
+    expect(server.count(RELEASE)).toBe(1);
+    expect(server.count(SIGNATURE)).toBe(1);
+    expect(fs.readdirSync(path.join(work, 'temp'))).toEqual([]);
+  });
+
+  it('is a cache hit on the second run: no second download', async () => {
+    const first = await installWerf(inputs());
+    const second = await installWerf(inputs());
+
+    expect(second).toEqual(first);
+    expect(server.count(RELEASE)).toBe(1);
+    expect(server.count(SIGNATURE)).toBe(1);
+    // The channel is read each time: "2 stable" moves on, and a new version must not be missed.
+    expect(server.count('/targets/channels/')).toBe(2);
+  });
+
+  it('installs an exact version without reading a channel', async () => {
+    const installed = await installWerf(inputs({ werfVersion: `v${VERSION}` }));
+    expect(installed.version).toBe(VERSION);
+    expect(server.count('/targets/channels/')).toBe(0);
+  });
+
+  it('accepts an armored signature and a key given as a file path', async () => {
+    server.files.set(SIGNATURE, key.sign(WERF_DOUBLE, { armor: true }));
+    const keyFile = path.join(work, 'werf.asc');
+    fs.writeFileSync(keyFile, key.publicKeyArmored);
+    const installed = await installWerf(inputs({ werfSigningKey: keyFile }));
+    expect(installed.version).toBe(VERSION);
+  });
+
+  it('rejects a tampered binary and caches nothing', async () => {
+    const tampered = Buffer.concat([binary, Buffer.from('\n// tampered\n')]);
+    server.files.set(RELEASE, tampered);
+    const err = await failure(installWerf(inputs()));
+    expect(err.message).toMatch(/^The signature of werf 2\.75\.3 .* does not match the download: the file was altered/);
+    expectNothingInstalled();
+  });
+
+  it('rejects a binary signed with another key and caches nothing', async () => {
+    server.files.set(SIGNATURE, otherKey.sign(WERF_DOUBLE));
+    const err = await failure(installWerf(inputs()));
+    expect(err.message).toMatch(/was made by key [0-9A-F]{16}, not by werf-signing-key/);
+    expectNothingInstalled();
+  });
+
+  it('rejects a missing signature and caches nothing', async () => {
+    server.files.delete(SIGNATURE);
+    const err = await failure(installWerf(inputs()));
+    expect(err.message).toBe(
+      `the signature of werf ${VERSION} is missing at ${server.url}${SIGNATURE}: nothing was installed; set werf-verify-signature: false only for a mirror you trust.`,
+    );
+    expectNothingInstalled();
+  });
+
+  it('rejects a signature file that is not a signature', async () => {
+    server.files.set(SIGNATURE, 'not a signature\n');
+    const err = await failure(installWerf(inputs()));
+    expect(err.message).toMatch(/is not an OpenPGP signature/);
+    expectNothingInstalled();
+  });
+
+  it('rejects an unknown channel before downloading anything', async () => {
+    const err = await failure(installWerf(inputs({ werfVersion: '2 nightly' })));
+    expect(err.message).toBe(
+      `werf-version "2 nightly" names no channel at ${server.url}: use a group (1.2, 2) and a channel (alpha, beta, ea, stable, rock-solid), or an exact version.`,
+    );
+    expect(server.count('/targets/releases/')).toBe(0);
+    expectNothingInstalled();
+  });
+
+  it('rejects a version that is not published', async () => {
+    const err = await failure(installWerf(inputs({ werfVersion: '2.99.0' })));
+    expect(err.message).toMatch(
+      /^werf 2\.99\.0 \(.*\) is not published at .*: check werf-version and werf-base-url\.$/,
+    );
+    expectNothingInstalled();
+  });
+
+  it('asks for werf-signing-key when none is given, before any download (no release key is bundled)', async () => {
+    const err = await failure(installWerf(inputs({ werfSigningKey: '' })));
+    expect(err.message).toMatch(/^werf's release key is not bundled yet; pass werf-signing-key/);
+    expect(server.count('/targets/releases/')).toBe(0);
+  });
+
+  it('rejects a werf-signing-key that is not a key', async () => {
+    const err = await failure(installWerf(inputs({ werfSigningKey: '-----BEGIN PGP PUBLIC KEY BLOCK-----\nnope\n' })));
+    expect(err.message).toMatch(/^werf-signing-key is not an armored OpenPGP public key/);
+    expectNothingInstalled();
+  });
+
+  it('skips the signature only when werf-verify-signature is false', async () => {
+    server.files.delete(SIGNATURE);
+    const installed = await installWerf(inputs({ werfVerifySignature: false, werfSigningKey: '' }));
+    expect(installed.version).toBe(VERSION);
+    expect(server.count(SIGNATURE)).toBe(0);
+  });
+
+  it('uses werf-path as it is and learns the version from `werf version`', async () => {
+    const installed = await installWerf(inputs({ werfPath: WERF_DOUBLE, werfBaseUrl: 'http://127.0.0.1:9' }));
+    expect(installed).toEqual({ path: WERF_DOUBLE, version: VERSION });
+    expect(server.requests.size).toBe(0);
+  });
+
+  it('rejects a werf-path that is not werf', async () => {
+    const err = await failure(installWerf(inputs({ werfPath: '/bin/false' })));
+    expect(err.message).toBe('werf-path /bin/false did not answer "version" like werf does: is it werf?');
+  });
+});
+
+describe('pure parts', () => {
+  it.each([
+    ['2 stable', { kind: 'channel', group: '2', channel: 'stable' }],
+    ['1.2  rock-solid', { kind: 'channel', group: '1.2', channel: 'rock-solid' }],
+    ['2.75.3', { kind: 'exact', version: '2.75.3' }],
+    ['v2.76.0-alpha.1', { kind: 'exact', version: '2.76.0-alpha.1' }],
+  ])('parses werf-version %j', (value, spec) => expect(parseWerfVersion(value)).toEqual(spec));
+
+  it.each(['latest', '2', '2.75', 'two stable please'])('rejects werf-version %j', (value) => {
+    expect(() => parseWerfVersion(value)).toThrow(ActionError);
+  });
+
+  it.each([
+    ['linux', 'x64', 'linux-amd64'],
+    ['darwin', 'arm64', 'darwin-arm64'],
+    ['win32', 'x64', 'windows-amd64'],
+  ])('names %s/%s as %s', (platform, arch, name) => expect(werfPlatform(platform, arch)).toBe(name));
+
+  it('has no release for other platforms', () => expect(() => werfPlatform('aix', 'ppc64')).toThrow(/werf-path/));
+
+  it('builds the release and signature URLs (werf.exe on Windows)', () => {
+    expect(werfReleaseUrls('https://m.example', '2.1.0', 'windows-amd64')).toEqual({
+      binary: 'https://m.example/targets/releases/2.1.0/windows-amd64/bin/werf.exe',
+      signature: 'https://m.example/targets/signatures/2.1.0/windows-amd64/bin/werf.exe.sig',
+    });
+  });
+});

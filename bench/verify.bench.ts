@@ -1,0 +1,181 @@
+/**
+ * Verification benchmark (a script, not a test): 50 images of 6 blobs each (config + 5 layers, Docker schema2, as
+ * werf pushes) in 5 repositories of a local TLS registry with token auth; the verification stage against
+ * (1) the minimum number of requests, (2) `curl --parallel` over the same manifest and blob URLs, (3) a
+ * `skopeo inspect` loop over the same images. Run: `npx tsx bench/verify.bench.ts` (see bench/README.md).
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { request } from 'undici';
+import {
+  authorizationFor,
+  makeTempDir,
+  removeTempDir,
+  runTool,
+  startRegistry,
+  stopAll,
+  type Registry,
+} from '../__tests__/support/rig/index.js';
+import { MANIFEST_ACCEPT, MEDIA_TYPES, sha256Digest } from '../src/registry/index.js';
+import { verifyImages, type VerifiableImage } from '../src/verify.js';
+
+const REPOS = 5;
+const IMAGES = 50;
+const LAYERS = 5; // + 1 config = 6 blobs
+const CONCURRENCY = 8;
+
+async function push(reg: Registry, repo: string, path: string, method: 'POST' | 'PUT', body?: Buffer, type?: string) {
+  const headers: Record<string, string> = { authorization: authorizationFor(reg, [`repository:${repo}:pull,push`])! };
+  if (type) headers['content-type'] = type;
+  const res = await request(new URL(path, reg.url), { method, headers, body, dispatcher: reg.dispatcher });
+  await res.body.dump();
+  if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode}`);
+  return String(res.headers.location ?? '');
+}
+
+async function pushBlob(reg: Registry, repo: string, data: Buffer): Promise<{ digest: string; size: number }> {
+  const digest = sha256Digest(data);
+  const location = await push(reg, repo, `/v2/${repo}/blobs/uploads/`, 'POST');
+  const url = new URL(location, reg.url);
+  url.searchParams.set('digest', digest);
+  await push(reg, repo, url.pathname + url.search, 'PUT', data, 'application/octet-stream');
+  return { digest, size: data.length };
+}
+
+/** Pushes one image of a config and LAYERS random layers; returns its build-report entry. */
+async function pushImage(reg: Registry, repo: string, tag: string): Promise<VerifiableImage & { blobs: string[] }> {
+  const layers = await Promise.all(Array.from({ length: LAYERS }, () => pushBlob(reg, repo, randomBytes(4096))));
+  const config = await pushBlob(reg, repo, Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', tag })));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPES.dockerManifest,
+      config: { mediaType: 'application/vnd.docker.container.image.v1+json', ...config },
+      layers: layers.map((l) => ({ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', ...l })),
+    }),
+  );
+  await push(reg, repo, `/v2/${repo}/manifests/${tag}`, 'PUT', manifest, MEDIA_TYPES.dockerManifest);
+  const blobs = [config.digest, ...layers.map((l) => l.digest)];
+  return {
+    name: `${repo}-${tag}`,
+    repo: `${reg.host}/${repo}`,
+    tag,
+    digest: sha256Digest(manifest),
+    final: true,
+    platforms: ['linux/amd64'],
+    blobs,
+  };
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main() {
+  const reg = await startRegistry({ tls: true, auth: 'token' });
+  const work = await makeTempDir('bench');
+  try {
+    const repos = Array.from({ length: REPOS }, (_, i) => `bench/app${i}`);
+    const images = await Promise.all(
+      Array.from({ length: IMAGES }, (_, i) => pushImage(reg, repos[i % REPOS]!, `v${Math.floor(i / REPOS)}`)),
+    );
+    const access = () => ({
+      host: reg.host,
+      scheme: 'https' as const,
+      trust: 'ca' as const,
+      ca: reg.ca!.certPem,
+      username: reg.username,
+      password: reg.password,
+    });
+    const minimum = 1 + REPOS + IMAGES + IMAGES * (LAYERS + 1);
+
+    // 1. The verification stage, as the action runs it (a fresh client per run: ping and tokens included).
+    const runs: number[] = [];
+    let requests = 0;
+    for (let i = 0; i < 5; i++) {
+      let r: Awaited<ReturnType<typeof verifyImages>> | undefined;
+      runs.push(await timed(async () => (r = await verifyImages({ images }, access, { concurrency: CONCURRENCY }))));
+      if (!r!.verified) throw new Error(`verification failed: ${r!.problems.join('\n')}`);
+      requests = r!.requests;
+    }
+
+    // 2. The floor: curl --parallel over the same manifest and blob URLs, tokens minted up front.
+    const token = (repo: string) => authorizationFor(reg, [`repository:${repo}:pull`])!;
+    const groups = images.flatMap((img) => {
+      const repo = img.repo.slice(reg.host.length + 1);
+      const common = [
+        `cacert = "${reg.ca!.certPath}"`,
+        `header = "Authorization: ${token(repo)}"`,
+        'output = "/dev/null"',
+        'write-out = "%{http_code}\\n"',
+        'silent',
+      ];
+      return [
+        [`url = "${reg.url}/v2/${repo}/manifests/${img.tag}"`, `header = "Accept: ${MANIFEST_ACCEPT}"`, ...common],
+        ...img.blobs.map((b) => [`url = "${reg.url}/v2/${repo}/blobs/${b}"`, 'head', ...common]),
+      ];
+    });
+    const config = join(work, 'curl.conf');
+    await writeFile(config, groups.map((g) => g.join('\n')).join('\nnext\n') + '\n');
+    const curlRuns: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      let out = '';
+      curlRuns.push(
+        await timed(
+          async () =>
+            (out = (await runTool('curl', ['--parallel', '--parallel-max', String(CONCURRENCY), '-K', config])).stdout),
+        ),
+      );
+      const ok = out.split('\n').filter((c) => c === '200').length;
+      if (ok !== groups.length) throw new Error(`curl: ${ok} of ${groups.length} answered 200`);
+    }
+
+    // 3. What users script today: skopeo inspect, one image after another.
+    const authfile = join(work, 'auth.json');
+    const basic = Buffer.from(`${reg.username}:${reg.password}`).toString('base64');
+    await writeFile(authfile, JSON.stringify({ auths: { [reg.host]: { auth: basic } } }), { mode: 0o600 });
+    const skopeo = await timed(async () => {
+      for (const img of images) {
+        const r = await runTool('skopeo', [
+          'inspect',
+          '--cert-dir',
+          reg.ca!.dir,
+          '--authfile',
+          authfile,
+          `docker://${img.repo}:${img.tag}`,
+        ]);
+        if (r.code !== 0) throw new Error(`skopeo inspect ${img.repo}:${img.tag}: ${r.output}`);
+      }
+    });
+
+    const ours = median(runs);
+    const floor = median(curlRuns);
+    const line = (k: string, v: string) => console.log(`${k.padEnd(34)} ${v}`);
+    line('images / blobs / repositories', `${IMAGES} / ${IMAGES * (LAYERS + 1)} / ${REPOS}`);
+    line(
+      'requests (verify) / minimum',
+      `${requests} / ${minimum}  (${requests === minimum ? 'exactly the minimum' : 'ABOVE the minimum'})`,
+    );
+    line('verify wall time (median of 5)', `${ours.toFixed(0)} ms  [${runs.map((r) => r.toFixed(0)).join(', ')}]`);
+    line(
+      `curl --parallel-max ${CONCURRENCY} (median of 5)`,
+      `${floor.toFixed(0)} ms  [${curlRuns.map((r) => r.toFixed(0)).join(', ')}]  (${groups.length} URLs)`,
+    );
+    line('skopeo inspect loop', `${skopeo.toFixed(0)} ms`);
+    line('verify / curl (target <= 1.5)', `${(ours / floor).toFixed(2)}x`);
+    line('skopeo / verify (target >= 5)', `${(skopeo / ours).toFixed(1)}x`);
+  } finally {
+    await removeTempDir(work);
+    await stopAll();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,18 @@
+import * as core from '@actions/core';
+import { ActionError } from './errors.js';
+
+/**
+ * Ends the job with one `core.setFailed` line: an ActionError's sentence (its details to the log, an annotation where
+ * a file and line are known), or, for anything unexpected, the error's message with the stack in the debug log.
+ */
+export function reportFailure(err: unknown): void {
+  if (err instanceof ActionError) {
+    if (err.details) core.info(err.details);
+    if (err.file) core.error(err.message, { file: err.file, startLine: err.line });
+    core.setFailed(err.message);
+    return;
+  }
+  const error = err instanceof Error ? err : new Error(String(err));
+  if (error.stack) core.debug(error.stack);
+  core.setFailed(`Unexpected failure: ${error.message}`);
+}

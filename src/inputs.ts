@@ -1,0 +1,346 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as core from '@actions/core';
+import yaml from 'js-yaml';
+import { combineInputErrors } from './errors.js';
+import { parseRepository } from './reference.js';
+import { checkExtraArgs } from './werf/argv.js';
+
+export type Command = 'converge' | 'build';
+export type VerifyPull = 'off' | 'registry' | 'cluster' | 'auto';
+export type NodeTrust = 'system' | 'ca-cert' | 'skip-verify';
+
+/** One registry the action logs into and talks to: from `registries`, or from the hosts of repo/final-repo. */
+export interface RegistrySettings {
+  /** host[:port], normalized (docker.io for Docker Hub) */
+  host: string;
+  /** '' = anonymous */
+  username: string;
+  password: string;
+  /** PEM text (read from the file when the input was a path); '' = none */
+  caCert: string;
+  skipTlsVerify: boolean;
+  /** the registry speaks plain HTTP */
+  insecureRegistry: boolean;
+}
+
+/** Every input of action.yml, typed and validated. Nothing else in the action reads inputs. */
+export interface Inputs {
+  repo: string;
+  /** '' = no final repository */
+  finalRepo: string;
+  username: string;
+  password: string;
+  /** always filled: the `registries` list, or one entry per host of repo/final-repo */
+  registries: RegistrySettings[];
+  caCert: string;
+  skipTlsVerify: boolean;
+  insecureRegistry: boolean;
+  command: Command;
+  args: string[];
+  env: string;
+  kubeConfigBase64: string;
+  kubeContext: string;
+  workingDirectory: string;
+  werfVersion: string;
+  werfPath: string;
+  werfBaseUrl: string;
+  werfVerifySignature: boolean;
+  werfSigningKey: string;
+  verifyManifests: boolean;
+  verifyPull: VerifyPull;
+  nodeTrust: NodeTrust;
+  imagePullSecret: string;
+  logout: boolean;
+  summary: boolean;
+}
+
+/** Reads an input by its action.yml name; '' when unset. */
+export type InputSource = (name: string) => string;
+
+const TRUE_WORDS = ['true', 'True', 'TRUE'];
+const FALSE_WORDS = ['false', 'False', 'FALSE'];
+const WERF_CHANNELS = ['alpha', 'beta', 'ea', 'stable', 'rock-solid'];
+const WERF_GROUPS = ['1.2', '2'];
+const REGISTRY_KEYS = ['registry', 'username', 'password', 'ca-cert', 'skip-tls-verify', 'insecure-registry'];
+const DOCKER_HUB_ALIASES = ['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com'];
+
+/**
+ * Reads the action's inputs through `core.getInput`, masks every secret among them, and validates them all; throws one
+ * ActionError that lists every problem, before the action does anything else.
+ */
+export function readInputs(): Inputs {
+  const get: InputSource = (name) => core.getInput(name);
+  for (const secret of secretInputs(get)) core.setSecret(secret);
+  return parseInputs(get, process.cwd());
+}
+
+/** The secret values among the raw inputs (the passwords, the kubeconfig), to be masked before anything logs. */
+export function secretInputs(get: InputSource): string[] {
+  const secrets = [get('password'), get('kube-config-base64')];
+  try {
+    const list: unknown = yaml.load(get('registries'));
+    if (Array.isArray(list)) {
+      for (const entry of list) {
+        const password = (entry as Record<string, unknown> | null)?.password;
+        if (typeof password === 'string') secrets.push(password);
+      }
+    }
+  } catch {
+    // Not YAML: parseInputs says so; nothing in it was recognized as a password.
+  }
+  const kubeconfig = get('kube-config-base64').trim();
+  if (kubeconfig) secrets.push(Buffer.from(kubeconfig, 'base64').toString('utf8'));
+  return secrets.filter((s) => s.trim() !== '');
+}
+
+/**
+ * Turns raw input strings into a validated Inputs; pure apart from reading the files that `ca-cert` and
+ * `werf-signing-key` may name. `cwd` resolves relative paths (the workspace on a runner).
+ */
+export function parseInputs(get: InputSource, cwd: string): Inputs {
+  const problems: string[] = [];
+  const text = (name: string) => get(name).trim();
+  const bool = (name: string, fallback: boolean): boolean => {
+    const value = text(name);
+    if (value === '') return fallback;
+    if (TRUE_WORDS.includes(value)) return true;
+    if (FALSE_WORDS.includes(value)) return false;
+    problems.push(`Input "${name}" must be true or false (YAML 1.2 core schema), not "${value}".`);
+    return fallback;
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const value = text(name) || fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    problems.push(`Input "${name}" must be one of ${allowed.join(', ')}, not "${value}".`);
+    return fallback;
+  };
+
+  const repo = text('repo');
+  if (repo === '') problems.push('Input "repo" is required: the werf stages repository, e.g. registry.example.com/app.');
+  const repoHost = repo === '' ? undefined : repositoryHost(repo, 'repo', problems);
+  const finalRepo = text('final-repo');
+  const finalRepoHost = finalRepo === '' ? undefined : repositoryHost(finalRepo, 'final-repo', problems);
+
+  const username = text('username');
+  const password = get('password');
+  if (username !== '' && password === '') problems.push('Input "username" is set but "password" is empty: set both or neither.');
+  if (username === '' && password !== '') problems.push('Input "password" is set but "username" is empty: set both or neither.');
+
+  const caCert = readPemOrPath('ca-cert', text('ca-cert'), cwd, problems);
+  const skipTlsVerify = bool('skip-tls-verify', false);
+  const insecureRegistry = bool('insecure-registry', false);
+  checkTlsContradictions('', { caCert, skipTlsVerify, insecureRegistry }, problems);
+
+  const defaults: RegistrySettings = { host: '', username, password, caCert, skipTlsVerify, insecureRegistry };
+  const repoHosts = [repoHost, finalRepoHost].filter((h): h is string => h !== undefined);
+  let registries: RegistrySettings[];
+  if (text('registries') !== '') {
+    if (username !== '' || password !== '') {
+      problems.push('Inputs "registries" and "username"/"password" exclude each other: put the credentials into the list entries.');
+    }
+    registries = parseRegistries(get('registries'), { ...defaults, username: '', password: '' }, cwd, problems);
+    // repo and final-repo hosts the list does not name are still talked to: anonymously, with the top-level TLS settings.
+    for (const host of repoHosts) {
+      if (!registries.some((r) => r.host === host)) registries.push({ ...defaults, host, username: '', password: '' });
+    }
+  } else {
+    registries = [...new Set(repoHosts)].map((host) => ({ ...defaults, host }));
+  }
+
+  const command = oneOf<Command>('command', ['converge', 'build'], 'converge');
+  const kubeConfigBase64 = text('kube-config-base64');
+  if (kubeConfigBase64 !== '' && !isBase64(kubeConfigBase64)) {
+    problems.push('Input "kube-config-base64" is not base64: encode the kubeconfig with `base64 -w0 ~/.kube/config`.');
+  }
+  const workingDirectory = path.resolve(cwd, text('working-directory') || '.');
+  if (!isDirectory(workingDirectory)) {
+    problems.push(`Input "working-directory" names "${workingDirectory}", which is not a directory.`);
+  }
+
+  const werfVersion = text('werf-version') || '2 stable';
+  if (!isWerfVersion(werfVersion)) {
+    problems.push(
+      `Input "werf-version" must be "GROUP CHANNEL" (groups ${WERF_GROUPS.join(', ')}; channels ${WERF_CHANNELS.join(', ')}) or an exact version like 2.75.3, not "${werfVersion}".`,
+    );
+  }
+  const werfBaseUrl = (text('werf-base-url') || 'https://tuf.werf.io').replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/\s]+/.test(werfBaseUrl)) {
+    problems.push(`Input "werf-base-url" must be an http(s) URL, not "${werfBaseUrl}".`);
+  }
+  const werfPath = text('werf-path') ? path.resolve(cwd, text('werf-path')) : '';
+
+  const nodeTrust = oneOf<NodeTrust>('node-trust', ['system', 'ca-cert', 'skip-verify'], 'system');
+  if (nodeTrust === 'ca-cert' && caCert === '' && !registries.some((r) => r.caCert !== '')) {
+    problems.push('Input "node-trust" is ca-cert but no "ca-cert" is given: pass the CA that the nodes trust.');
+  }
+  const imagePullSecret = text('image-pull-secret');
+  if (imagePullSecret !== '' && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(imagePullSecret)) {
+    problems.push(`Input "image-pull-secret" must be a Kubernetes secret name (lowercase, digits, "-", "."), not "${imagePullSecret}".`);
+  }
+
+  const args = get('args')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  problems.push(...checkExtraArgs(args));
+
+  const inputs: Inputs = {
+    repo,
+    finalRepo,
+    username,
+    password,
+    registries,
+    caCert,
+    skipTlsVerify,
+    insecureRegistry,
+    command,
+    args,
+    env: text('env'),
+    kubeConfigBase64,
+    kubeContext: text('kube-context'),
+    workingDirectory,
+    werfVersion,
+    werfPath,
+    werfBaseUrl,
+    werfVerifySignature: bool('werf-verify-signature', true),
+    werfSigningKey: readPemOrPath('werf-signing-key', text('werf-signing-key'), cwd, problems, 'PGP PUBLIC KEY BLOCK'),
+    verifyManifests: bool('verify-manifests', true),
+    verifyPull: oneOf<VerifyPull>('verify-pull', ['off', 'registry', 'cluster', 'auto'], 'auto'),
+    nodeTrust,
+    imagePullSecret,
+    logout: bool('logout', true),
+    summary: bool('summary', true),
+  };
+  if (problems.length > 0) throw combineInputErrors(problems);
+  return inputs;
+}
+
+/** The registry host of a repository input, or undefined (with the problem noted) when the value is not a name. */
+function repositoryHost(value: string, name: 'repo' | 'final-repo', problems: string[]): string | undefined {
+  try {
+    return parseRepository(value, name).domain;
+  } catch (err) {
+    problems.push((err as Error).message);
+    return undefined;
+  }
+}
+
+/** The `registries` YAML list as RegistrySettings; entries inherit the top-level TLS settings they do not set. */
+function parseRegistries(raw: string, defaults: RegistrySettings, cwd: string, problems: string[]): RegistrySettings[] {
+  let list: unknown;
+  try {
+    list = yaml.load(raw);
+  } catch (err) {
+    problems.push(`Input "registries" is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    return [];
+  }
+  if (!Array.isArray(list)) {
+    problems.push('Input "registries" must be a YAML list, e.g. "- registry: registry.example.com:5000".');
+    return [];
+  }
+  const result: RegistrySettings[] = [];
+  list.forEach((item: unknown, index) => {
+    const where = `registries[${index}]`;
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      problems.push(`Input ${where} must be a mapping with at least "registry".`);
+      return;
+    }
+    const entry = item as Record<string, unknown>;
+    const unknownKeys = Object.keys(entry).filter((k) => !REGISTRY_KEYS.includes(k));
+    if (unknownKeys.length > 0) {
+      problems.push(`Input ${where} has unknown keys ${unknownKeys.join(', ')}: allowed are ${REGISTRY_KEYS.join(', ')}.`);
+    }
+    const str = (key: string): string => {
+      const value = entry[key];
+      if (value === undefined || value === null) return '';
+      if (typeof value === 'string' || typeof value === 'number') return String(value);
+      problems.push(`Input ${where}.${key} must be a string.`);
+      return '';
+    };
+    const flag = (key: string, fallback: boolean): boolean => {
+      const value = entry[key];
+      if (value === undefined || value === null) return fallback;
+      if (typeof value === 'boolean') return value;
+      problems.push(`Input ${where}.${key} must be true or false, not "${String(value)}".`);
+      return fallback;
+    };
+    const host = normalizeRegistryHost(str('registry'), where, problems);
+    const settings: RegistrySettings = {
+      host,
+      username: str('username'),
+      password: str('password'),
+      caCert: entry['ca-cert'] === undefined ? defaults.caCert : readPemOrPath(`${where}.ca-cert`, str('ca-cert').trim(), cwd, problems),
+      skipTlsVerify: flag('skip-tls-verify', defaults.skipTlsVerify),
+      insecureRegistry: flag('insecure-registry', defaults.insecureRegistry),
+    };
+    if ((settings.username === '') !== (settings.password === '')) {
+      problems.push(`Input ${where} must have both "username" and "password", or neither.`);
+    }
+    checkTlsContradictions(`${where}.`, settings, problems);
+    if (host !== '' && result.some((r) => r.host === host)) problems.push(`Input ${where} names ${host} a second time.`);
+    result.push(settings);
+  });
+  return result;
+}
+
+/** `registry` of a list entry as host[:port]: no scheme, no path; Docker Hub's aliases become docker.io. */
+function normalizeRegistryHost(value: string, where: string, problems: string[]): string {
+  const host = value.trim().toLowerCase();
+  if (host === '') {
+    problems.push(`Input ${where}.registry is required: host[:port] of the registry.`);
+  } else if (/^[a-z]+:\/\//.test(host)) {
+    problems.push(`Input ${where}.registry must be host[:port] without a scheme: use "${host.replace(/^[a-z]+:\/\//, '').replace(/\/.*$/, '')}".`);
+  } else if (!/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(:\d{1,5})?$/.test(host)) {
+    problems.push(`Input ${where}.registry must be host[:port] (e.g. registry.example.com:5000), not "${value}".`);
+  }
+  return DOCKER_HUB_ALIASES.includes(host) ? 'docker.io' : host;
+}
+
+/** The TLS settings that cannot hold together, explained rather than one silently winning. */
+function checkTlsContradictions(
+  prefix: string,
+  s: Pick<RegistrySettings, 'caCert' | 'skipTlsVerify' | 'insecureRegistry'>,
+  problems: string[],
+): void {
+  if (s.caCert !== '' && s.skipTlsVerify) {
+    problems.push(
+      `Inputs "${prefix}ca-cert" and "${prefix}skip-tls-verify" contradict each other: with the CA the certificate can be verified, so drop skip-tls-verify.`,
+    );
+  }
+  if (s.caCert !== '' && s.insecureRegistry) {
+    problems.push(
+      `Inputs "${prefix}ca-cert" and "${prefix}insecure-registry" contradict each other: a plain-HTTP registry has no certificate; drop one of them.`,
+    );
+  }
+}
+
+/** PEM text as given, or the text of the file the value names; '' stays ''. */
+function readPemOrPath(name: string, value: string, cwd: string, problems: string[], label = 'CERTIFICATE'): string {
+  if (value === '' || value.includes('-----BEGIN')) return value;
+  const file = path.resolve(cwd, value);
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    problems.push(`Input "${name}" is neither PEM text (-----BEGIN ${label}-----) nor a readable file: "${value}".`);
+    return '';
+  }
+}
+
+function isWerfVersion(value: string): boolean {
+  const [group, channel, extra] = value.split(/\s+/);
+  if (channel !== undefined) return extra === undefined && WERF_GROUPS.includes(group ?? '') && WERF_CHANNELS.includes(channel);
+  return /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(value);
+}
+
+function isBase64(value: string): boolean {
+  return /^[A-Za-z0-9+/\s]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length > 0;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}

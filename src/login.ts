@@ -1,0 +1,180 @@
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import * as core from '@actions/core';
+import * as exec from '@actions/exec';
+import type { Inputs, RegistrySettings } from './inputs.js';
+import type { TrustSetup } from './trust/index.js';
+import { ActionError } from './errors.js';
+import { recordCleanup, type CleanupEntry } from './state.js';
+import { checkCredentials, describeTlsError, RegistryError } from './registry/index.js';
+
+/** The key docker, werf and go-containerregistry all read Docker Hub's credentials under. */
+export const DOCKER_HUB_KEY = 'https://index.docker.io/v1/';
+const HUB_KEYS = [DOCKER_HUB_KEY, 'index.docker.io', 'docker.io', 'registry-1.docker.io'];
+
+/**
+ * The argv of `werf cr login` (pure): the password comes on stdin, never in argv; `--insecure-registry` for a registry
+ * that is not verified or speaks HTTP (cr login has no --skip-tls-verify-registry); no REGISTRY for Docker Hub, which
+ * is werf's default.
+ */
+export function crLoginArgs(r: RegistrySettings, dockerConfig: string): string[] {
+  const insecure = r.skipTlsVerify || r.insecureRegistry ? ['--insecure-registry'] : [];
+  const registry = r.host === 'docker.io' ? [] : [r.host];
+  return [
+    'cr',
+    'login',
+    '--username',
+    r.username,
+    '--password-stdin',
+    ...insecure,
+    '--docker-config',
+    dockerConfig,
+    ...registry,
+  ];
+}
+
+/** The values that reveal a password: itself and the base64 `user:pass` a docker config.json holds. */
+export function derivedSecrets(username: string, password: string): string[] {
+  return [password, Buffer.from(`${username}:${password}`).toString('base64')].filter((s) => s !== '');
+}
+
+/**
+ * Logs into every registry that has credentials, with `werf cr login` semantics: first a direct credential check
+ * against the registry (so a wrong password fails in seconds, before any build, naming the registry, the user and the
+ * registry's answer), then `werf cr login --password-stdin` into a docker config dir of this job under RUNNER_TEMP,
+ * exported as WERF_DOCKER_CONFIG and DOCKER_CONFIG (the runner's ~/.docker is never written). Records logout and
+ * removal for the post step. Without credentials nothing is created and the config dir in use is returned.
+ */
+export async function login(inputs: Inputs, werfPath: string, trust: TrustSetup): Promise<{ dockerConfig: string }> {
+  const withCredentials = inputs.registries.filter((r) => r.username !== '' && r.password !== '');
+  for (const r of withCredentials) derivedSecrets(r.username, r.password).forEach((s) => core.setSecret(s));
+  if (withCredentials.length === 0) {
+    return { dockerConfig: process.env.WERF_DOCKER_CONFIG || process.env.DOCKER_CONFIG || '' };
+  }
+
+  const failures = await Promise.all(withCredentials.map((r) => credentialProblem(r, trust)));
+  const problems = failures.filter((p): p is string => p !== undefined);
+  if (problems.length === 1) throw new ActionError(problems[0] as string);
+  if (problems.length > 1) throw new ActionError(`${problems.length} registry logins failed: ${problems.join(' ')}`);
+
+  const dockerConfig = await makeDockerConfigDir(withCredentials.map((r) => r.host));
+  const env = { ...process.env, ...trust.env, WERF_DOCKER_CONFIG: dockerConfig, DOCKER_CONFIG: dockerConfig };
+  for (const r of withCredentials) {
+    recordCleanup({ kind: 'logout', registry: r.host, werfPath, dockerConfig });
+    const out = await exec.getExecOutput(werfPath, crLoginArgs(r, dockerConfig), {
+      input: Buffer.from(r.password, 'utf8'), // no trailing newline: werf takes stdin as the password as it is
+      silent: true,
+      ignoreReturnCode: true,
+      env,
+    });
+    if (out.exitCode !== 0) {
+      const said = lastLine(out.stderr) || lastLine(out.stdout) || `exit code ${out.exitCode}`;
+      throw new ActionError(`werf cr login to ${r.host} as "${r.username}" failed: ${said}`, {
+        details: `${out.stdout}\n${out.stderr}`.trim(),
+      });
+    }
+    core.info(`Logged in to ${r.host} as "${r.username}" (werf cr login).`);
+  }
+  if (withCredentials.some((r) => r.host === 'docker.io')) await copyHubEntry(dockerConfig);
+
+  core.exportVariable('WERF_DOCKER_CONFIG', dockerConfig);
+  core.exportVariable('DOCKER_CONFIG', dockerConfig);
+  return { dockerConfig };
+}
+
+/** The direct check of one registry's credentials: undefined when accepted, else the sentence the user must read. */
+async function credentialProblem(r: RegistrySettings, trust: TrustSetup): Promise<string | undefined> {
+  try {
+    await checkCredentials(trust.access(r.host), { timeoutMs: 15_000, retry: { maxRetries: 1 } });
+    return undefined;
+  } catch (err) {
+    const tls = describeTlsError(err, r.host);
+    if (tls) return `Cannot log in to ${r.host} as "${r.username}": ${tls}`;
+    if (err instanceof RegistryError && (err.status === 401 || err.status === 403)) {
+      return `Login to ${r.host} as "${r.username}" was refused: ${err.message}. Check the username and password (or token) for ${r.host}.`;
+    }
+    return `Cannot check the credentials of "${r.username}" for ${r.host}: ${(err as Error).message}`;
+  }
+}
+
+/**
+ * A fresh private docker config dir for this job. It starts from the runner's config.json (so logins of earlier steps,
+ * e.g. for base images, keep working) without its credsStore and without credential helpers for `hosts`, so that werf
+ * writes the passwords into this dir only, never into a keychain or helper of the runner.
+ */
+async function makeDockerConfigDir(hosts: string[]): Promise<string> {
+  const base = process.env.RUNNER_TEMP || os.tmpdir();
+  const dir = path.join(base, `werf-ship-docker-config-${randomBytes(4).toString('hex')}`);
+  recordCleanup({ kind: 'remove-dir', path: dir, credentials: true });
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  const previous = path.join(process.env.DOCKER_CONFIG || path.join(os.homedir(), '.docker'), 'config.json');
+  let config: Record<string, unknown> = {};
+  try {
+    config = JSON.parse(await fs.readFile(previous, 'utf8')) as Record<string, unknown>;
+    delete config.credsStore;
+    const helpers = config.credHelpers as Record<string, string> | undefined;
+    for (const host of hosts.flatMap((h) => (h === 'docker.io' ? HUB_KEYS : [h]))) delete helpers?.[host];
+  } catch {
+    // no (readable) config: start empty
+  }
+  await fs.writeFile(path.join(dir, 'config.json'), JSON.stringify(config, null, '\t'), { mode: 0o600 });
+  return dir;
+}
+
+type DockerConfig = { auths?: Record<string, unknown>; [key: string]: unknown };
+
+/**
+ * Pure: the config with Docker Hub's entry also under DOCKER_HUB_KEY, whichever Hub key werf stored it under (werf
+ * stores the host, `index.docker.io`; docker and go-containerregistry look up DOCKER_HUB_KEY first).
+ */
+export function withHubKey(config: DockerConfig): DockerConfig {
+  const auths = config.auths ?? {};
+  const entry = HUB_KEYS.map((k) => auths[k]).find((e) => e !== undefined);
+  return entry === undefined ? config : { ...config, auths: { ...auths, [DOCKER_HUB_KEY]: entry } };
+}
+
+/** The Hub keys present in a config, in the order `werf cr logout` should be asked to erase them. */
+export function hubKeysIn(config: DockerConfig): string[] {
+  return HUB_KEYS.filter((k) => config.auths?.[k] !== undefined);
+}
+
+async function readConfig(dockerConfig: string): Promise<DockerConfig> {
+  return JSON.parse(await fs.readFile(path.join(dockerConfig, 'config.json'), 'utf8')) as DockerConfig;
+}
+
+async function copyHubEntry(dockerConfig: string): Promise<void> {
+  const config = withHubKey(await readConfig(dockerConfig));
+  await fs.writeFile(path.join(dockerConfig, 'config.json'), JSON.stringify(config, null, '\t'), { mode: 0o600 });
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').pop()?.trim() ?? '';
+}
+
+/**
+ * The post step's logout of one registry: `werf cr logout --docker-config DIR REGISTRY` (no network); for Docker Hub
+ * once per Hub key the config holds (werf and docker name it differently). A failure is a warning, never a failed job.
+ */
+export async function logout(entry: Extract<CleanupEntry, { kind: 'logout' }>): Promise<void> {
+  try {
+    const keys = entry.registry === 'docker.io' ? hubKeysIn(await readConfig(entry.dockerConfig)) : [entry.registry];
+    for (const key of keys) {
+      const out = await exec.getExecOutput(
+        entry.werfPath,
+        ['cr', 'logout', '--docker-config', entry.dockerConfig, key],
+        {
+          silent: true,
+          ignoreReturnCode: true,
+          env: { ...process.env } as Record<string, string>, // this process's env as it is now, stated explicitly
+        },
+      );
+      if (out.exitCode !== 0) {
+        core.warning(`werf cr logout from ${key} failed: ${lastLine(out.stderr) || `exit code ${out.exitCode}`}`);
+      }
+    }
+  } catch (err) {
+    core.warning(`werf cr logout from ${entry.registry} failed: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,88 @@
+import * as core from '@actions/core';
+import { readInputs, type Inputs } from './inputs.js';
+import { markMainStarted } from './state.js';
+import { reportFailure } from './failure.js';
+import { installWerf } from './werf/install.js';
+import { setUpTrust } from './trust/index.js';
+import { login } from './login.js';
+import { shipWithWerf } from './werf/ship.js';
+import { reportedImages, verifyImages, type ImageOutput } from './verify.js';
+import { checkPull, pullCheckProblem, type PullCheck } from './nodes/index.js';
+import { pullCheckImages, namespaceFromArgs } from './nodes/targets.js';
+import { writeSummary, type SummaryData } from './summary.js';
+import { Stopwatch } from './stopwatch.js';
+import { ActionError } from './errors.js';
+
+/**
+ * The main step, top to bottom: inputs -> install werf -> trust -> login -> werf converge/build -> verify the push ->
+ * will the nodes pull it -> job summary. Every stage records what the post step must undo as it goes.
+ */
+export async function main(): Promise<void> {
+  markMainStarted();
+  const stopwatch = new Stopwatch();
+  let inputs: Inputs | undefined;
+  const shown: Partial<SummaryData> = { problems: [] };
+  try {
+    inputs = readInputs();
+    const given = inputs;
+
+    const werf = await stopwatch.time('install werf', () => installWerf(given));
+    core.setOutput('werf-version', werf.version);
+    core.setOutput('werf-path', werf.path);
+
+    const trust = await stopwatch.time('registry trust', () => setUpTrust(given));
+    await stopwatch.time('login', () => login(given, werf.path, trust));
+
+    const shipped = await stopwatch.time(`werf ${given.command}`, () => shipWithWerf(given, werf.path, trust));
+    core.setOutput('build-report', shipped.buildReportPath);
+
+    let images: Record<string, ImageOutput>;
+    if (given.verifyManifests) {
+      const verification = await stopwatch.time('verify manifests', () => verifyImages(shipped.report, trust.access));
+      images = verification.images;
+      shown.verified = verification.verified;
+      shown.problems = verification.problems;
+      for (const problem of verification.problems) core.error(problem, { title: 'Image not verified' });
+    } else {
+      images = reportedImages(shipped.report);
+    }
+    shown.images = images;
+    core.setOutput('images', JSON.stringify(images));
+    core.setOutput('verified', String(shown.verified === true));
+
+    const pullCheck: PullCheck = await stopwatch.time('node pull check', () =>
+      checkPull({
+        mode: given.verifyPull,
+        command: given.command,
+        kubeconfigAvailable: shipped.kubeConfigPath !== undefined,
+        nodeTrust: given.nodeTrust,
+        images: pullCheckImages(images),
+        access: trust.access,
+        caCert: given.caCert,
+        imagePullSecret: given.imagePullSecret,
+        kube: shipped.kubeConfigPath
+          ? { kubeconfigPath: shipped.kubeConfigPath, context: given.kubeContext, namespace: namespaceFromArgs(given.args) }
+          : undefined,
+      }),
+    );
+    shown.pullCheck = pullCheck;
+    core.setOutput('pull-check', JSON.stringify(pullCheck));
+    for (const r of pullCheck.results.filter((result) => !result.ok)) {
+      core.error(`${r.image}${r.node ? ` on ${r.node}` : ''}: ${r.reason} ${r.remediation}`, { title: 'Nodes cannot pull' });
+    }
+
+    const failure =
+      shown.problems && shown.problems.length > 0
+        ? `${shown.problems.length} image(s) are not in the registry as werf reported: ${shown.problems[0]}`
+        : pullCheckProblem(pullCheck);
+    if (failure) throw new ActionError(failure);
+  } catch (err) {
+    shown.failure = err instanceof Error ? err.message : String(err);
+    reportFailure(err);
+  } finally {
+    // The summary shows how far the run got, also when it failed; no summary when the inputs were never read.
+    if (inputs?.summary) {
+      await writeSummary({ command: inputs.command, problems: [], ...shown, stages: stopwatch.stages });
+    }
+  }
+}

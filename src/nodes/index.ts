@@ -1,0 +1,171 @@
+import type { Command, NodeTrust } from '../inputs.js';
+import type { CleanupEntry } from '../state.js';
+import { ActionError } from '../errors.js';
+import type { RegistryAccess } from '../registry/index.js';
+import { checkOnNodes, deleteProbePods, type NodeResult } from './cluster-check.js';
+import { kubectlFor, type Kubectl, type KubeTarget } from './kubectl.js';
+import { schedulableNodes } from './probe-pods.js';
+import { checkFromNodeView, type CheckedImage, type NodeViewResult } from './registry-check.js';
+
+export { classifyPullError, type PullClassification, type PullVerdict, type PullCause } from './classify.js';
+export { renderPullTable } from './table.js';
+export type { CheckedImage } from './registry-check.js';
+export type { KubeTarget } from './kubectl.js';
+
+/** One row of the `pull-check` output: an image on a node (cluster) or on a node platform (registry). */
+export interface PullCheckResult {
+  image: string;
+  node?: string;
+  ok: boolean;
+  reason: string;
+  remediation: string;
+}
+
+/** The `pull-check` output (see interface.md). */
+export interface PullCheck {
+  mode: 'registry' | 'cluster' | 'off';
+  verdict: 'pullable' | 'not-pullable' | 'needs-credentials' | 'skipped';
+  results: PullCheckResult[];
+}
+
+/** Everything the pull check needs from the inputs, the push and the converge. */
+export interface CheckPullOptions {
+  mode: 'off' | 'registry' | 'cluster' | 'auto';
+  command: Command;
+  kubeconfigAvailable: boolean;
+  nodeTrust: NodeTrust;
+  images: CheckedImage[];
+  /** how the runner reaches a registry (the node's access is derived from it) */
+  access(host: string): RegistryAccess;
+  caCert: string;
+  imagePullSecret: string;
+  kube?: KubeTarget;
+  /** node platforms for the registry mode; default: the cluster's nodes when a kubeconfig is at hand, else linux/amd64 */
+  platforms?: string[];
+  timeoutMs?: number;
+  pollMs?: number;
+  signal?: AbortSignal;
+  /** tests: a stand-in for kubectl */
+  kubectl?: Kubectl;
+}
+
+/** `auto` as interface.md says: `cluster` when the command is converge and a kubeconfig is available, else `registry`. */
+export function resolveMode(
+  o: Pick<CheckPullOptions, 'mode' | 'command' | 'kubeconfigAvailable' | 'kube'>,
+): PullCheck['mode'] {
+  if (o.mode !== 'auto') return o.mode;
+  return o.command === 'converge' && o.kubeconfigAvailable && o.kube ? 'cluster' : 'registry';
+}
+
+/**
+ * Answers "can the cluster's nodes pull what was pushed?" in the mode the user chose: over the registry API in a
+ * node's place (`registry`) or with probe pods on every node (`cluster`), and returns the `pull-check` output.
+ */
+export async function checkPull(o: CheckPullOptions): Promise<PullCheck> {
+  const mode = resolveMode(o);
+  if (mode === 'off' || o.images.length === 0) return { mode, verdict: 'skipped', results: [] };
+  if (mode === 'cluster') {
+    if (!o.kube || !o.kubeconfigAvailable) {
+      throw new ActionError('verify-pull: cluster needs a kubeconfig (kube-config-base64); use verify-pull: registry.');
+    }
+    const kubectl = o.kubectl ?? kubectlFor(o.kube);
+    const found = await checkOnNodes({ ...o, kube: o.kube, kubectl });
+    return summarize('cluster', found.map(fromNode));
+  }
+  const platforms = o.platforms ?? (await clusterPlatforms(o)) ?? ['linux/amd64'];
+  const found = await checkFromNodeView({ ...o, platforms });
+  return summarize(
+    'registry',
+    found.map((r) => fromNodeView(r, o.nodeTrust, o.imagePullSecret)),
+  );
+}
+
+/** The platforms of the cluster's nodes, when a kubeconfig is at hand and kubectl answers; else undefined. */
+async function clusterPlatforms(o: CheckPullOptions): Promise<string[] | undefined> {
+  if (!o.kube || !o.kubeconfigAvailable) return undefined;
+  const res = await (o.kubectl ?? kubectlFor(o.kube))(['get', 'nodes', '-o', 'json']);
+  if (res.code !== 0) return undefined;
+  try {
+    const platforms = [...new Set(schedulableNodes(JSON.parse(res.stdout)).map((n) => n.platform))];
+    return platforms.length > 0 ? platforms : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function fromNode(r: NodeResult): PullCheckResult & { verdict: string } {
+  const where = `${r.node.platform}${r.node.runtime ? `, ${r.node.runtime}` : ''}`;
+  return {
+    image: r.image.name,
+    node: r.node.name,
+    ok: r.ok,
+    reason: r.failure ? r.failure.reason : `the node pulled ${r.image.digest} (${where})`,
+    remediation: r.failure?.remediation ?? '',
+    verdict: r.failure?.verdict ?? 'pullable',
+  };
+}
+
+function fromNodeView(
+  r: NodeViewResult,
+  nodeTrust: NodeTrust,
+  imagePullSecret: string,
+): PullCheckResult & { verdict: string } {
+  const as = `${r.platform}, node-trust: ${nodeTrust}, ${imagePullSecret ? `secret ${imagePullSecret}` : 'anonymous'}`;
+  return {
+    image: r.image.name,
+    ok: r.ok,
+    reason: r.failure
+      ? `${r.failure.reason} (${as})`
+      : `manifest and blobs of ${r.image.digest} pulled as a node would (${as})`,
+    remediation: r.failure?.remediation ?? '',
+    verdict: r.failure?.verdict ?? 'pullable',
+  };
+}
+
+// A TLS or missing-manifest failure outranks a credentials one: credentials would not fix it.
+function summarize(mode: 'registry' | 'cluster', rows: Array<PullCheckResult & { verdict: string }>): PullCheck {
+  const verdict = rows.some((r) => r.verdict === 'not-pullable')
+    ? 'not-pullable'
+    : rows.some((r) => r.verdict === 'needs-credentials')
+      ? 'needs-credentials'
+      : 'pullable';
+  const results = rows.map(({ image, node, ok, reason, remediation }) => ({
+    image,
+    ...(node !== undefined ? { node } : {}),
+    ok,
+    reason,
+    remediation,
+  }));
+  return { mode, verdict, results };
+}
+
+/** One line for the log or a failure when the nodes cannot pull; undefined when they can or the check was skipped. */
+export function pullCheckProblem(check: PullCheck): string | undefined {
+  if (check.verdict === 'pullable' || check.verdict === 'skipped') return undefined;
+  const bad = check.results.filter((r) => !r.ok);
+  const first = bad[0];
+  const where = first?.node ? ` on node ${first.node}` : '';
+  return `verify-pull: ${check.verdict}: ${bad.length} of ${check.results.length} checks failed; ${first?.image}${where}: ${first?.reason}`;
+}
+
+/**
+ * The post step's clean-up of probe pods a main step left behind (a crash, a cancel between create and delete):
+ * deletes the pods with the recorded label selector through the recorded kubeconfig; throws with kubectl's message
+ * when kubectl fails, so the post step can warn.
+ */
+export async function deleteProbes(
+  entry: Extract<CleanupEntry, { kind: 'delete-probes' }>,
+  kubectlPath?: string,
+): Promise<void> {
+  const kubectl = kubectlFor({
+    kubeconfigPath: entry.kubeconfigPath,
+    context: entry.kubeContext,
+    namespace: entry.namespace,
+    kubectlPath,
+  });
+  if (!(await deleteProbePods(kubectl, entry.selector))) {
+    throw new Error(
+      `kubectl could not delete the pull probe pods (${entry.selector}) in ${entry.namespace || 'the default namespace'}`,
+    );
+  }
+}

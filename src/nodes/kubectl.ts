@@ -1,0 +1,55 @@
+import { spawn } from 'node:child_process';
+
+/** Which cluster and namespace kubectl talks to: the converge's kubeconfig, context and namespace. */
+export interface KubeTarget {
+  kubeconfigPath: string;
+  /** '' = the kubeconfig's current context */
+  context: string;
+  /** '' = the context's namespace */
+  namespace: string;
+  /** kubectl binary; default `kubectl` from PATH */
+  kubectlPath?: string;
+}
+
+/** What one kubectl run printed, and how it ended. */
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one kubectl command against the target cluster; `stdin` is written to it (for `create -f -`). */
+export type Kubectl = (args: string[], stdin?: string) => Promise<KubectlResult>;
+
+/** The global flags that point kubectl at the target; argv only, the kubeconfig's secrets stay in its file. */
+export function targetArgs(kube: KubeTarget): string[] {
+  return [
+    `--kubeconfig=${kube.kubeconfigPath}`,
+    ...(kube.context ? [`--context=${kube.context}`] : []),
+    ...(kube.namespace ? [`--namespace=${kube.namespace}`] : []),
+    '--request-timeout=30s',
+  ];
+}
+
+/**
+ * A Kubectl that spawns the binary with an argv (never through a shell) and collects its output. It never throws
+ * for a non-zero exit: callers decide what a failure means. A failure to start kubectl at all is an exit code 127.
+ */
+export function kubectlFor(kube: KubeTarget): Kubectl {
+  return (args, stdin) =>
+    new Promise((resolve) => {
+      const child = spawn(kube.kubectlPath ?? 'kubectl', [...targetArgs(kube), ...args], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on('data', (d: Buffer) => out.push(d));
+      child.stderr.on('data', (d: Buffer) => err.push(d));
+      child.on('error', (e) => resolve({ code: 127, stdout: '', stderr: e.message }));
+      child.on('close', (code) =>
+        resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
+      );
+      child.stdin.on('error', () => undefined); // kubectl may exit before reading stdin; its exit code tells why
+      child.stdin.end(stdin ?? '');
+    });
+}

@@ -1,0 +1,96 @@
+import { Auth } from './auth.js';
+import { pullScope } from './challenge.js';
+import { RegistryError, errorFromResponse } from './errors.js';
+import { header, makeSend, type HttpAnswer } from './http.js';
+import { MANIFEST_ACCEPT, sha256Digest } from './media.js';
+import { createTransport } from './transport.js';
+import type { FetchedManifest, RegistryAccess, RegistryClient, RegistryClientOptions } from './types.js';
+
+/**
+ * A client for one registry over the distribution HTTP API, built as a stack: auth (ping, Basic or Bearer per scope)
+ * over retry (undici's interceptor) over TLS/proxy/keep-alive (undici EnvHttpProxyAgent). Close it when done.
+ */
+export function createRegistryClient(access: RegistryAccess, opts: RegistryClientOptions = {}): RegistryClient {
+  const base = `${access.scheme}://${access.host}`;
+  const transport = createTransport(access, opts);
+  const send = makeSend(transport.dispatcher, access.host, opts.signal);
+  const auth = new Auth(access, base, send);
+
+  // One request in `scope`, authorized; on a 401 the token is fetched once more and the request sent once more.
+  async function authorized(method: 'GET' | 'HEAD', path: string, scope: string, extra: Record<string, string> = {}) {
+    const url = `${base}${path}`;
+    const first = await auth.authorization(scope);
+    let a: HttpAnswer = await send(method, url, withAuth(extra, first));
+    if (a.status === 401) {
+      const again = await auth.reauthorize(scope, first);
+      if (again) a = await send(method, url, withAuth(extra, again));
+    }
+    return { answer: a, request: `${method} ${url}` };
+  }
+
+  return {
+    access,
+    ping: () => auth.ping(),
+
+    async checkCredentials(scope?: string) {
+      const p = await auth.ping();
+      if (p.scheme === 'none') return; // the registry lets anyone in: nothing to reject
+      const url = `${base}/v2/`;
+      const a = await send('GET', url, withAuth({}, await auth.authorization(scope)));
+      if (a.status === 200) return;
+      const e = errorFromResponse(a.status, a.body.toString(), `GET ${url}`);
+      const who = access.username ? `user ${access.username}` : 'an anonymous client';
+      throw new RegistryError(`${access.host} did not accept ${who}: ${e.message}`, {
+        request: e.request,
+        status: a.status,
+        code: e.code,
+      });
+    },
+
+    async getManifest(repo, reference): Promise<FetchedManifest> {
+      const path = `/v2/${repo}/manifests/${reference}`;
+      const { answer: a, request } = await authorized('GET', path, pullScope(repo), { accept: MANIFEST_ACCEPT });
+      if (a.status !== 200) throw errorFromResponse(a.status, a.body.toString(), request);
+      return {
+        digest: header(a, 'docker-content-digest'),
+        bodyDigest: sha256Digest(a.body),
+        mediaType: header(a, 'content-type').split(';')[0]?.trim() ?? '',
+        body: a.body,
+      };
+    },
+
+    async headBlob(repo, digest) {
+      const { answer: a, request } = await authorized('HEAD', `/v2/${repo}/blobs/${digest}`, pullScope(repo));
+      if (a.status === 200) return;
+      // HEAD answers carry no body, so the registry's code for a missing blob is named from the status.
+      if (a.status === 404) {
+        const message = `${request} answered 404: BLOB_UNKNOWN (blob unknown to registry)`;
+        throw new RegistryError(message, { request, status: 404, code: 'BLOB_UNKNOWN' });
+      }
+      throw errorFromResponse(a.status, '', request);
+    },
+
+    requestCount: () => transport.requestCount(),
+    close: () => transport.close(),
+  };
+}
+
+function withAuth(headers: Record<string, string>, authorization: string | undefined): Record<string, string> {
+  return authorization ? { ...headers, authorization } : headers;
+}
+
+/**
+ * Check that `access`'s credentials are accepted (Basic, or a token for `scope`), over a client made for just this
+ * and closed after. Throws RegistryError with the registry's answer (401, TLS, network) in its message.
+ */
+export async function checkCredentials(
+  access: RegistryAccess,
+  opts: RegistryClientOptions & { scope?: string } = {},
+): Promise<void> {
+  const client = createRegistryClient(access, opts);
+  try {
+    await client.checkCredentials(opts.scope);
+  } finally {
+    await client.close();
+  }
+}

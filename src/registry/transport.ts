@@ -1,0 +1,70 @@
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
+import { EnvHttpProxyAgent, interceptors, type Dispatcher } from 'undici';
+import type { RegistryAccess, RegistryClientOptions } from './types.js';
+
+/** Status codes worth a retry: timeouts, rate limits and every server error. */
+export const RETRY_STATUS_CODES = [408, 429, ...Array.from({ length: 100 }, (_, i) => 500 + i)];
+/** Network errors worth a retry: only a connection reset or closed under us (a refused connection is not retried). */
+export const RETRY_ERROR_CODES = ['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'];
+
+/**
+ * The TLS options for one registry: its CA on top of the public roots, or no verification for it alone. The CA
+ * list is built into one SecureContext up front: parsing ~140 roots on every new connection would cost more than the
+ * request (Distribution closes the connection after each blob HEAD, so there are many).
+ */
+export function tlsOptions(access: RegistryAccess): { secureContext?: SecureContext; rejectUnauthorized?: boolean } {
+  if (access.scheme === 'http') return {};
+  if (access.trust === 'skip-verify') return { rejectUnauthorized: false };
+  if (access.trust === 'ca' && access.ca)
+    return { secureContext: createSecureContext({ ca: [...rootCertificates, access.ca] }) };
+  return {};
+}
+
+/** A transport plus the count of requests that reached the wire (each retry and token fetch counts). */
+export interface Transport {
+  dispatcher: Dispatcher;
+  requestCount(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * The lower layers of the stack: keep-alive connections with per-registry TLS, the environment's proxy settings
+ * (EnvHttpProxyAgent, so NO_PROXY works), a per-request timeout, a counter at the wire, and undici's retry
+ * interceptor on top (GET/HEAD only; 408/429/5xx and resets; Retry-After honoured; backoff capped).
+ */
+export function createTransport(access: RegistryAccess, opts: RegistryClientOptions = {}): Transport {
+  const timeout = opts.timeoutMs ?? 30_000;
+  const tls = tlsOptions(access);
+  const agent = new EnvHttpProxyAgent({
+    ...opts.proxy,
+    connections: opts.concurrency ?? 8,
+    keepAliveTimeout: 30_000,
+    headersTimeout: timeout,
+    bodyTimeout: timeout,
+    connect: { ...tls, timeout },
+    // ProxyAgent takes the target's TLS settings from requestTls (the tunnel's far end is the registry).
+    requestTls: tls,
+  });
+  let count = 0;
+  const counter: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (o, handler) => {
+    count++;
+    return dispatch(o, handler);
+  };
+  const retry = opts.retry ?? {};
+  // compose(): the last interceptor is the outermost, so every retry passes through the counter.
+  const dispatcher = agent.compose(
+    counter,
+    interceptors.retry({
+      methods: ['GET', 'HEAD'],
+      statusCodes: RETRY_STATUS_CODES,
+      errorCodes: RETRY_ERROR_CODES,
+      maxRetries: retry.maxRetries ?? 4,
+      minTimeout: retry.minDelayMs ?? 250,
+      maxTimeout: retry.maxDelayMs ?? 10_000, // also caps a Retry-After wait
+      timeoutFactor: 2,
+      retryAfter: true,
+      throwOnError: false, // the last answer reaches us with its body, so its registry error code is kept
+    }),
+  );
+  return { dispatcher, requestCount: () => count, close: () => agent.close() };
+}

@@ -1,0 +1,52 @@
+import * as core from '@actions/core';
+
+/**
+ * What the post step must undo, written down by the main step as it goes. `credentials: true` marks what holds
+ * credentials: kept for later steps when the `logout` input is false.
+ */
+export type CleanupEntry =
+  | { kind: 'remove-file'; path: string; sudo?: boolean }
+  | { kind: 'restore-file'; path: string; backup: string; sudo?: boolean }
+  | { kind: 'remove-dir'; path: string; sudo?: boolean; credentials?: boolean }
+  | { kind: 'logout'; registry: string; werfPath: string; dockerConfig: string }
+  | { kind: 'delete-probes'; kubeconfigPath: string; kubeContext: string; namespace: string; selector: string };
+
+const POST_FLAG = 'isPost';
+const JOURNAL = 'cleanup';
+const journal: CleanupEntry[] = [];
+
+/** True in the post step: the main step set the flag in the runner's state file. */
+export function isPostStep(): boolean {
+  return core.getState(POST_FLAG) === 'true';
+}
+
+/** Marks this run as the main step, so the runner's post invocation of the same bundle runs the clean-up. */
+export function markMainStarted(): void {
+  core.saveState(POST_FLAG, 'true');
+}
+
+/**
+ * Appends a clean-up entry and saves the whole journal at once, so that a main step that dies half-way still leaves
+ * the post step everything it must undo. Record an entry before (or as) the thing it undoes is created.
+ */
+export function recordCleanup(entry: CleanupEntry): void {
+  journal.push(entry);
+  core.saveState(JOURNAL, JSON.stringify(journal));
+}
+
+/** The journal the main step saved (post step), oldest first; an unreadable journal is an empty one. */
+export function savedCleanup(): CleanupEntry[] {
+  const raw = core.getState(JOURNAL);
+  if (!raw) return [];
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return Array.isArray(parsed) ? (parsed as CleanupEntry[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Saves a small value for the post step (the post step reads it with `core.getState`). */
+export function remember(name: string, value: string): void {
+  core.saveState(name, value);
+}

@@ -1,0 +1,62 @@
+import * as core from '@actions/core';
+import type { Command } from './inputs.js';
+import { renderPullTable, type PullCheck } from './nodes/index.js';
+import type { StageTiming } from './stopwatch.js';
+import type { ImageOutput } from './verify.js';
+
+/** Everything the job summary shows; any part may be missing when the run stopped before it. */
+export interface SummaryData {
+  command: Command;
+  images?: Record<string, ImageOutput>;
+  /** undefined: verification did not run (verify-manifests: false, or an earlier failure) */
+  verified?: boolean;
+  problems: string[];
+  pullCheck?: PullCheck;
+  stages: StageTiming[];
+  failure?: string;
+}
+
+const escape = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+const shortDigest = (digest: string) => (digest.startsWith('sha256:') ? `sha256:${digest.slice(7, 19)}` : digest);
+
+/**
+ * The job summary as markdown (pure): the outcome in one line, the images werf shipped with their verification, the
+ * node pull check, and how long each stage took.
+ */
+export function renderSummary(data: SummaryData): string {
+  const lines: string[] = [`## werf ${data.command}`, ''];
+  lines.push(data.failure ? `❌ ${escape(data.failure)}` : '✅ Shipped.', '');
+
+  const images = Object.entries(data.images ?? {});
+  if (images.length > 0) {
+    const verified = data.verified === undefined ? 'not checked' : data.verified ? '✅ verified' : '❌ not verified';
+    lines.push('### Images', '', '| werf image | final reference | digest | platforms | in the registry |', '|---|---|---|---|---|');
+    for (const [name, image] of images) {
+      const platforms = image.platforms.length > 0 ? image.platforms.join(', ') : '—';
+      lines.push(`| ${escape(name)} | \`${image.image}\` | \`${shortDigest(image.digest)}\` | ${platforms} | ${verified} |`);
+    }
+    lines.push('');
+  }
+  if (data.problems.length > 0) {
+    lines.push('### Problems', '', ...data.problems.map((p) => `- ${escape(p)}`), '');
+  }
+  if (data.pullCheck) {
+    lines.push(`### Can the nodes pull it? (${data.pullCheck.mode}: ${data.pullCheck.verdict})`, '');
+    lines.push(...renderPullTable(data.pullCheck), '');
+  }
+  if (data.stages.length > 0) {
+    lines.push('### Stages', '', '| stage | time | |', '|---|---|---|');
+    for (const s of data.stages) lines.push(`| ${s.stage} | ${s.seconds.toFixed(1)} s | ${s.ok ? '✅' : '❌'} |`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+/** Appends the rendered summary to the job's summary file; a failure to write it is a warning. */
+export async function writeSummary(data: SummaryData): Promise<void> {
+  try {
+    await core.summary.addRaw(renderSummary(data), true).write();
+  } catch (err) {
+    core.warning(`Could not write the job summary: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,84 @@
+import * as core from '@actions/core';
+import type { Inputs } from '../inputs.js';
+import type { RegistryAccess } from '../registry/index.js';
+import { ActionError } from '../errors.js';
+import { checkCaCert } from './ca.js';
+import { judgeProbe, probeTls, proxied, type Expectation } from './handshake.js';
+import { installCas, systemRoots, type CaToInstall } from './install.js';
+import { backendFromEnv, defaultAccess, normalizeHost, planTrust } from './plan.js';
+
+/** The trust stage's result: werf's TLS flags, how the action's own checks reach each registry, and werf's env. */
+export interface TrustSetup {
+  werfFlags: { skipTlsVerifyRegistry: boolean; insecureRegistry: boolean };
+  /** how to reach a registry (host[:port]; Docker Hub's aliases are one); anonymous system-trust HTTPS when unknown */
+  access(host: string): RegistryAccess;
+  /** what werf must get in its environment (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS); also exported for later steps */
+  env: Record<string, string>;
+}
+
+/**
+ * The trust stage: checks each `ca-cert` (PEM, dates, a CA) and, with a TLS handshake, that it signs what the registry
+ * serves (or that the system roots do when no CA is given); installs the CAs for werf, Node steps, the Docker daemon
+ * and Buildah; and warns about every registry that is not verified or not encrypted. Throws an ActionError (all
+ * problems at once) before anything is installed when a CA or a registry's certificate is wrong.
+ */
+export async function setUpTrust(inputs: Inputs): Promise<TrustSetup> {
+  const plan = planTrust(inputs.registries, backendFromEnv());
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const cas: (CaToInstall & { subject: string })[] = [];
+
+  for (const r of inputs.registries.filter((reg) => reg.caCert !== '' && !reg.insecureRegistry)) {
+    try {
+      const check = checkCaCert(r.caCert, { host: r.host });
+      warnings.push(...check.warnings);
+      cas.push({ host: r.host, pem: check.pem, subject: check.certs.map((c) => c.subject).join('", "') });
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  if (problems.length > 0) throw trustFailure(problems);
+
+  // Registries checked against the given CA, or against the roots werf will trust; skip-verify and HTTP ones are not.
+  const roots = systemRoots().pem;
+  const checks = inputs.registries
+    .filter((r) => !r.insecureRegistry && !r.skipTlsVerify)
+    .filter((r) => {
+      if (!proxied(r.host)) return true;
+      core.info(
+        `${r.host} is reached through HTTPS_PROXY: its certificate is checked by werf, not by a direct handshake.`,
+      );
+      return false;
+    })
+    .map(async (r) => {
+      const ca = cas.find((c) => c.host === r.host);
+      const expect: Expectation = ca ? { mode: 'ca', caSubject: ca.subject } : { mode: 'system' };
+      const probe = await probeTls(r.host, ca ? ca.pem : roots);
+      return judgeProbe(r.host, probe, expect);
+    });
+  problems.push(...(await Promise.all(checks)).filter((p): p is string => p !== undefined));
+  if (problems.length > 0) throw trustFailure(problems);
+
+  let env: Record<string, string> = {};
+  if (cas.length > 0) {
+    const installed = await installCas(cas);
+    env = installed.env;
+    warnings.push(...installed.warnings);
+  }
+  for (const w of [...warnings, ...plan.warnings]) core.warning(w, { title: 'Registry trust' });
+
+  const accesses = new Map(plan.accesses.map((a) => [a.host, a]));
+  return {
+    werfFlags: plan.werfFlags,
+    access: (host) => accesses.get(normalizeHost(host)) ?? defaultAccess(host),
+    env,
+  };
+}
+
+/** One failure line for all registries at once, so a user fixes them all in one go. */
+function trustFailure(problems: string[]): ActionError {
+  if (problems.length === 1) return new ActionError(problems[0] as string);
+  return new ActionError(`${problems.length} registry TLS checks failed: ${problems.join(' ')}`, {
+    details: problems.map((p) => `- ${p}`).join('\n'),
+  });
+}

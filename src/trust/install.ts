@@ -1,0 +1,116 @@
+import * as fs from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as tls from 'node:tls';
+import * as core from '@actions/core';
+import { jobDir } from '../jobdir.js';
+import { placeCaFile, type PlaceResult } from './place.js';
+
+/** One registry's checked CA, ready to install. */
+export interface CaToInstall {
+  host: string;
+  pem: string;
+}
+
+/** What was installed: the env werf and later steps need, where each CA went, and what could not be written. */
+export interface InstalledCas {
+  env: Record<string, string>;
+  bundlePath: string;
+  places: PlaceResult[];
+  warnings: string[];
+}
+
+/** Go's list of system bundle files on Linux (crypto/x509/root_linux.go): the first that exists is what Go trusts. */
+const SYSTEM_BUNDLES = [
+  '/etc/ssl/certs/ca-certificates.crt',
+  '/etc/pki/tls/certs/ca-bundle.crt',
+  '/etc/ssl/ca-bundle.pem',
+  '/etc/pki/tls/cacert.pem',
+  '/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem',
+  '/etc/ssl/cert.pem',
+];
+
+/** Where the Docker daemon and Buildah look for a registry's CA; tests point them at temp dirs. */
+export function certsDirs(env: NodeJS.ProcessEnv = process.env): { docker: string; containers: string } {
+  return {
+    docker: env.WERF_SHIP_DOCKER_CERTS_DIR || '/etc/docker/certs.d',
+    containers: env.WERF_SHIP_CONTAINERS_CERTS_DIR || '/etc/containers/certs.d',
+  };
+}
+
+/**
+ * The roots Go trusts on this runner, as PEM: the file SSL_CERT_FILE already names, else the first system bundle, else
+ * Node's built-in Mozilla roots. Setting SSL_CERT_FILE REPLACES Go's bundle, so the new bundle must start with these.
+ */
+export function systemRoots(env: NodeJS.ProcessEnv = process.env): { pem: string; source: string } {
+  for (const file of [env.SSL_CERT_FILE, ...SYSTEM_BUNDLES]) {
+    if (file && existsSync(file)) {
+      try {
+        return { pem: readFileSync(file, 'utf8'), source: file };
+      } catch {
+        // unreadable: try the next one
+      }
+    }
+  }
+  return { pem: tls.rootCertificates.join('\n'), source: "Node's built-in roots" };
+}
+
+/** A registry host as a file name part (":" is fine on Linux, but "[" of IPv6 is not worth the trouble). */
+function fileSafe(host: string): string {
+  return host.replace(/[^A-Za-z0-9.:-]/g, '_');
+}
+
+/**
+ * Installs each registry's CA where every client looks: a bundle of the system roots plus the CAs under RUNNER_TEMP,
+ * exported as SSL_CERT_FILE (Go: werf, and later steps) and NODE_EXTRA_CA_CERTS (Node steps); and
+ * `<certs dir>/<host[:port]>/ca.crt` for the Docker daemon and for Buildah. A system place that cannot be written gives a
+ * warning with the command that fixes it. Every change is recorded for the post step.
+ */
+export async function installCas(cas: CaToInstall[]): Promise<InstalledCas> {
+  // The job's private folder under RUNNER_TEMP (removed by the post step): werf and later steps run as this user.
+  const dir = path.join(jobDir(), 'trust');
+  await fs.mkdir(dir, { recursive: true });
+
+  const extra = cas.map((c) => `# ${c.host} (ca-cert)\n${c.pem.trim()}\n`).join('');
+  const roots = systemRoots();
+  const bundlePath = path.join(dir, 'ca-bundle.pem');
+  await fs.writeFile(bundlePath, `${roots.pem.trimEnd()}\n${extra}`, { mode: 0o644 });
+  core.info(`CA bundle for werf: ${roots.source} + ${cas.map((c) => c.host).join(', ')} -> ${bundlePath}`);
+
+  // NODE_EXTRA_CA_CERTS adds to Node's roots: keep what it already named, add the CAs.
+  const previousExtra = process.env.NODE_EXTRA_CA_CERTS;
+  const kept = previousExtra ? await fs.readFile(previousExtra, 'utf8').catch(() => '') : '';
+  const nodeExtraPath = path.join(dir, 'node-extra-ca.pem');
+  await fs.writeFile(nodeExtraPath, `${kept.trimEnd()}\n${extra}`.trimStart(), { mode: 0o644 });
+
+  const places: PlaceResult[] = [];
+  const warnings: string[] = [];
+  const { docker, containers } = certsDirs();
+  for (const ca of cas) {
+    const source = path.join(dir, `${fileSafe(ca.host)}.crt`);
+    await fs.writeFile(source, ca.pem, { mode: 0o644 });
+    for (const [who, certsDir] of [
+      ['the Docker daemon', docker],
+      ['Buildah', containers],
+    ] as const) {
+      const result = await placeCaFile(
+        path.join(certsDir, ca.host, 'ca.crt'),
+        ca.pem,
+        source,
+        path.join(dir, 'backup'),
+      );
+      places.push(result);
+      if (result.placed) core.info(`CA for ${ca.host} for ${who}: ${result.path} (${result.action})`);
+      else {
+        warnings.push(
+          `Could not install the CA for ${ca.host} where ${who} looks (${result.path}): ${result.reason}. ` +
+            `Pushes through ${who} will fail with "x509: certificate signed by unknown authority" until it is there; run on the runner: ${result.fix}`,
+        );
+      }
+    }
+  }
+
+  const env = { SSL_CERT_FILE: bundlePath, NODE_EXTRA_CA_CERTS: nodeExtraPath };
+  for (const [name, value] of Object.entries(env)) core.exportVariable(name, value);
+  return { env, bundlePath, places, warnings };
+}

@@ -1,0 +1,115 @@
+import type { RegistrySettings } from '../inputs.js';
+import type { RegistryAccess } from '../registry/index.js';
+import { hostName } from './ca.js';
+
+/** Which builder pushes werf's stages: it decides whose trust settings a warning must name. */
+export type Backend = 'docker' | 'buildah';
+
+/** What the registries' TLS settings mean for werf, for the action's own HTTP checks, and for the user (warnings). */
+export interface TrustPlan {
+  /** werf's flags apply to every registry werf talks to, so one registry that needs them turns them on. */
+  werfFlags: { skipTlsVerifyRegistry: boolean; insecureRegistry: boolean };
+  accesses: RegistryAccess[];
+  warnings: string[];
+}
+
+const DOCKER_HUB_ALIASES = ['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com'];
+
+/** host[:port] as the inputs normalize it: lower case, Docker Hub's aliases as docker.io. */
+export function normalizeHost(host: string): string {
+  const h = host.trim().toLowerCase();
+  return DOCKER_HUB_ALIASES.includes(h) ? 'docker.io' : h;
+}
+
+/** Loopback hosts: the Docker daemon already treats 127.0.0.0/8 as insecure, and nothing leaves the machine. */
+export function isLoopback(host: string): boolean {
+  const name = hostName(host);
+  return name === 'localhost' || name === '::1' || /^127\.\d+\.\d+\.\d+$/.test(name);
+}
+
+/** The builder werf uses: Buildah when WERF_BUILDAH_MODE names a Buildah mode, else the Docker daemon. */
+export function backendFromEnv(env: NodeJS.ProcessEnv = process.env): Backend {
+  const mode = (env.WERF_BUILDAH_MODE ?? '').trim().toLowerCase();
+  return mode === '' || mode === 'docker' || mode === 'default' ? 'docker' : 'buildah';
+}
+
+/** How the action's own HTTP checks reach one registry: scheme, what verifies its certificate, the credentials. */
+export function accessOf(r: RegistrySettings): RegistryAccess {
+  const trust = r.skipTlsVerify || r.insecureRegistry ? 'skip-verify' : r.caCert !== '' ? 'ca' : 'system';
+  return {
+    host: normalizeHost(r.host),
+    scheme: r.insecureRegistry ? 'http' : 'https',
+    ...(r.caCert !== '' ? { ca: r.caCert } : {}),
+    trust,
+    username: r.username,
+    password: r.password,
+  };
+}
+
+/** Anonymous HTTPS with the system roots: how the action reaches a registry no input mentions. */
+export function defaultAccess(host: string): RegistryAccess {
+  return { host: normalizeHost(host), scheme: 'https', trust: 'system', username: '', password: '' };
+}
+
+/**
+ * Pure: turns the registries' TLS settings into werf's flags, the per-registry access of the action's checks, and the
+ * warnings a user must see (what is unverified or unencrypted, how to install the CA instead, what the Docker daemon
+ * or Buildah needs, since werf's flags never reach them).
+ */
+export function planTrust(registries: RegistrySettings[], backend: Backend): TrustPlan {
+  const skipped = registries.filter((r) => r.skipTlsVerify && !r.insecureRegistry);
+  const http = registries.filter((r) => r.insecureRegistry);
+  const warnings: string[] = [];
+  const others = (names: string[]) => registries.map((r) => r.host).filter((h) => !names.includes(h));
+
+  if (skipped.length > 0) {
+    const hosts = skipped.map((r) => r.host);
+    const spill = others(hosts);
+    warnings.push(
+      `TLS verification is OFF for ${hosts.join(', ')} (skip-tls-verify): werf and the action's checks accept any certificate there, so anyone in between can read the credentials and change the images. ` +
+        `Install the CA instead: pass the certificate of the CA that signed the registry's certificate in "ca-cert" (PEM text or a file path); the action installs it for werf, the Docker daemon and Buildah.` +
+        (spill.length > 0
+          ? ` Note: werf's --skip-tls-verify-registry applies to every registry werf talks to, so ${spill.join(', ')} is not verified by werf either.`
+          : ''),
+    );
+  }
+  if (http.length > 0) {
+    const hosts = http.map((r) => r.host);
+    const spill = others(hosts);
+    warnings.push(
+      `${hosts.join(', ')} is used over plain HTTP (insecure-registry): nothing to or from it is encrypted or authenticated.` +
+        (spill.length > 0
+          ? ` werf's --insecure-registry applies to every registry werf talks to, so werf may also fall back to HTTP or skip verification for ${spill.join(', ')}.`
+          : ''),
+    );
+    for (const r of http.filter((h) => h.username !== '' && !isLoopback(h.host))) {
+      warnings.push(
+        `The password of "${r.username}" for ${r.host} travels unencrypted over plain HTTP: anyone on the network path can read it. Serve the registry over HTTPS and give its CA in "ca-cert".`,
+      );
+    }
+  }
+  const unverified = [...skipped, ...http].map((r) => r.host).filter((h) => !isLoopback(h));
+  if (unverified.length > 0) warnings.push(builderWarning(unverified, backend));
+
+  return {
+    werfFlags: { skipTlsVerifyRegistry: skipped.length > 0, insecureRegistry: http.length > 0 },
+    accesses: registries.map(accessOf),
+    warnings,
+  };
+}
+
+/** The builder pushes stages itself and ignores werf's TLS flags: say what its own configuration needs. */
+function builderWarning(hosts: string[], backend: Backend): string {
+  if (backend === 'docker') {
+    const lines = `{ "insecure-registries": [${hosts.map((h) => JSON.stringify(h)).join(', ')}] }`;
+    return (
+      `The Docker daemon pushes werf's stages to ${hosts.join(', ')} and does not see werf's TLS flags: ` +
+      `add the registry to /etc/docker/daemon.json and restart the daemon (sudo systemctl restart docker): ${lines}`
+    );
+  }
+  const lines = hosts.map((h) => `[[registry]] location = ${JSON.stringify(h)} insecure = true`).join('; ');
+  return (
+    `Buildah pushes werf's stages to ${hosts.join(', ')} and reads its TLS settings from /etc/containers/registries.conf: ` +
+    `add ${lines}`
+  );
+}

@@ -1,0 +1,188 @@
+import {
+  RegistryError,
+  createRegistryClient,
+  parseManifest,
+  type RegistryAccess,
+  type RegistryClient,
+  type RegistryClientOptions,
+} from './registry/index.js';
+
+/** What verification reads of one build-report image (structurally a subset of src/werf/report.ts ReportImage). */
+export interface VerifiableImage {
+  name: string;
+  repo: string;
+  tag: string;
+  digest: string;
+  final: boolean;
+  platforms?: string[];
+}
+
+/** One entry of the `images` output. */
+export interface ImageOutput {
+  image: string;
+  digest: string;
+  ref: string;
+  platforms: string[];
+}
+
+/** The verification stage's result: the `images` and `verified` outputs, each problem as one sentence. */
+export interface VerifyResult {
+  images: Record<string, ImageOutput>;
+  verified: boolean;
+  problems: string[];
+  /** HTTP requests sent to all registries (for the benchmark and the log). */
+  requests: number;
+}
+
+/** Options: the client's tuning, plus a bound on the whole stage (default 10 minutes). */
+export interface VerifyOptions extends Omit<RegistryClientOptions, 'signal'> {
+  deadlineMs?: number;
+}
+
+/** The images to verify: the final ones, or all of them when the report marks none final. */
+export function imagesToVerify<T extends VerifiableImage>(images: T[]): T[] {
+  const finals = images.filter((i) => i.final);
+  return finals.length ? finals : images;
+}
+
+/** Split `host[:port]/path` into the registry host and the repository path as the HTTP API names them. */
+export function splitRepo(repo: string): { host: string; path: string } {
+  const slash = repo.indexOf('/');
+  const first = slash < 0 ? '' : repo.slice(0, slash);
+  if (slash < 0 || !(first.includes('.') || first.includes(':') || first === 'localhost')) {
+    return { host: 'docker.io', path: slash < 0 ? `library/${repo}` : repo };
+  }
+  return { host: first, path: repo.slice(slash + 1) };
+}
+
+/**
+ * Prove from the registry what werf pushed: each image's tag resolves to the reported digest (header and body hash
+ * agree), every child of an index is there, and every config and layer blob answers a HEAD (once per repository).
+ * Never throws for a registry problem: each becomes one sentence in `problems` naming image, digest, registry and
+ * what it said. `access(host)` says how to reach each registry; a report digest of '' is taken from the registry.
+ */
+export async function verifyImages(
+  report: { images: VerifiableImage[] },
+  access: (host: string) => RegistryAccess,
+  opts: VerifyOptions = {},
+): Promise<VerifyResult> {
+  const signal = AbortSignal.timeout(opts.deadlineMs ?? 600_000);
+  const clients = new Map<string, RegistryClient>();
+  const clientFor = (host: string) => {
+    let c = clients.get(host);
+    if (!c) {
+      // Docker Hub's API lives on registry-1.docker.io; credentials and trust are docker.io's.
+      const a = access(host);
+      c = createRegistryClient(
+        { ...a, host: host === 'docker.io' ? 'registry-1.docker.io' : a.host },
+        { ...opts, signal },
+      );
+      clients.set(host, c);
+    }
+    return c;
+  };
+  const blobChecks = new Map<string, Promise<RegistryError | undefined>>();
+  const problems: string[] = [];
+  const images: Record<string, ImageOutput> = {};
+
+  async function verifyOne(img: VerifiableImage): Promise<void> {
+    const { host, path } = splitRepo(img.repo);
+    const client = clientFor(host);
+    const where = `${host}/${path}`;
+    const m = await client.getManifest(path, img.tag);
+    const served = m.digest || m.bodyDigest;
+    if (m.digest && m.digest !== m.bodyDigest) {
+      throw new Error(
+        `${where} sent a manifest for tag ${img.tag} whose body hashes to ${m.bodyDigest}, not to the ${m.digest} it named`,
+      );
+    }
+    if (img.digest && served !== img.digest) {
+      throw new Error(`the tag ${img.tag} in ${where} now points at ${served}, not at ${img.digest} that werf pushed`);
+    }
+    const digest = img.digest || served;
+    const parsed = parseManifest(m.body, m.mediaType);
+    let platforms = img.platforms ?? [];
+    const blobs: Array<{ role: string; digest: string; of: string }> = [];
+    if (parsed.kind === 'index') {
+      platforms = parsed.children.map((c) => c.platform).filter((p) => p && p !== 'unknown/unknown');
+      await Promise.all(
+        parsed.children.map(async (child) => {
+          const cm = await client.getManifest(path, child.digest).catch((e: RegistryError) => {
+            throw new Error(
+              `the ${child.platform || 'child'} manifest ${child.digest} of the index ${absence(e)} ${where}: ${e.message}`,
+            );
+          });
+          if (cm.bodyDigest !== child.digest) {
+            throw new Error(
+              `${where} served the child manifest ${child.digest} with a body that hashes to ${cm.bodyDigest}`,
+            );
+          }
+          const p = parseManifest(cm.body, cm.mediaType);
+          if (p.kind !== 'image') throw new Error(`the child ${child.digest} in ${where} is an index inside an index`);
+          blobs.push({ role: 'config blob', digest: p.config, of: child.digest });
+          p.layers.forEach((l) => blobs.push({ role: 'layer blob', digest: l, of: child.digest }));
+        }),
+      );
+    } else {
+      blobs.push({ role: 'config blob', digest: parsed.config, of: digest });
+      parsed.layers.forEach((l) => blobs.push({ role: 'layer blob', digest: l, of: digest }));
+    }
+    const missing = await Promise.all(
+      blobs.map(async (b) => {
+        const key = `${where}@${b.digest}`;
+        let check = blobChecks.get(key);
+        if (!check) {
+          check = client.headBlob(path, b.digest).then(
+            () => undefined,
+            (e: RegistryError) => e,
+          );
+          blobChecks.set(key, check);
+        }
+        const e = await check;
+        return e && `the ${b.role} ${b.digest} of manifest ${b.of} ${absence(e)} ${where}: ${e.message}`;
+      }),
+    );
+    const found = missing.filter((s): s is string => !!s);
+    if (found.length) throw new Error(found.join('; '));
+    images[img.name] = { image: `${img.repo}:${img.tag}`, digest, ref: `${img.repo}@${digest}`, platforms };
+  }
+
+  try {
+    await Promise.all(
+      imagesToVerify(report.images).map((img) =>
+        verifyOne(img).catch((e: Error) => {
+          const label = `${img.name} (${img.repo}:${img.tag}${img.digest ? `, ${img.digest}` : ''})`;
+          problems.push(`Image ${label}: ${e.message}`);
+          images[img.name] ??= {
+            image: `${img.repo}:${img.tag}`,
+            digest: img.digest,
+            ref: `${img.repo}@${img.digest}`,
+            platforms: img.platforms ?? [],
+          };
+        }),
+      ),
+    );
+  } finally {
+    await Promise.all([...clients.values()].map((c) => c.close()));
+  }
+  const requests = [...clients.values()].reduce((n, c) => n + c.requestCount(), 0);
+  return { images, verified: problems.length === 0, problems: problems.sort(), requests };
+}
+
+// "is missing from" only when the registry said so; a network failure or timeout proves nothing either way.
+function absence(e: RegistryError): string {
+  return e.status === 404 ? 'is missing from' : 'could not be checked in';
+}
+
+/**
+ * The `images` output straight from werf's report, for `verify-manifests: false`: what werf says it pushed, not
+ * checked against the registry.
+ */
+export function reportedImages(report: { images: VerifiableImage[] }): Record<string, ImageOutput> {
+  return Object.fromEntries(
+    imagesToVerify(report.images).map((img) => [
+      img.name,
+      { image: `${img.repo}:${img.tag}`, digest: img.digest, ref: `${img.repo}@${img.digest}`, platforms: img.platforms ?? [] },
+    ]),
+  );
+}

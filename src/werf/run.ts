@@ -1,0 +1,55 @@
+import { spawn } from 'node:child_process';
+import * as core from '@actions/core';
+
+/** What a werf run left behind: its exit code and the tail of its output, for the diagnosis. */
+export interface WerfRun {
+  exitCode: number;
+  output: string;
+}
+
+/** Output kept for the diagnosis: the end of a long log is where werf says what went wrong. */
+const OUTPUT_TAIL_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Runs werf with an argv (never through a shell), streaming its output live into a log group, and forwards SIGINT and
+ * SIGTERM to it so that a cancelled job stops werf too (the post step still cleans up). Resolves when werf exits.
+ */
+export async function runWerf(
+  werfPath: string,
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string>; title: string },
+): Promise<WerfRun> {
+  return core.group(opts.title, async () => {
+    const child = spawn(werfPath, args, {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let tail = '';
+    const keep = (chunk: Buffer, stream: NodeJS.WriteStream) => {
+      stream.write(chunk);
+      tail = (tail + chunk.toString('utf8')).slice(-OUTPUT_TAIL_BYTES);
+    };
+    child.stdout.on('data', (chunk: Buffer) => keep(chunk, process.stdout));
+    child.stderr.on('data', (chunk: Buffer) => keep(chunk, process.stderr));
+    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+    const onInt = forward('SIGINT');
+    const onTerm = forward('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    try {
+      const exitCode = await new Promise<number>((resolve, reject) => {
+        child.on('error', reject);
+        child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + signalNumber(signal) : 1)));
+      });
+      return { exitCode, output: tail };
+    } finally {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    }
+  });
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  return signal === 'SIGINT' ? 2 : signal === 'SIGKILL' ? 9 : 15;
+}

@@ -1,0 +1,45 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as core from '@actions/core';
+import { ActionError } from '../errors.js';
+import type { Inputs } from '../inputs.js';
+import { jobDir, writePrivateFile } from '../jobdir.js';
+import type { TrustSetup } from '../trust/index.js';
+import { planWerfCommand } from './argv.js';
+import { diagnose } from './diagnose.js';
+import { parseBuildReport, type BuildReport } from './report.js';
+import { runWerf } from './run.js';
+
+/** What `werf converge`/`werf build` produced: the report werf wrote, parsed, and where the kubeconfig is. */
+export interface Shipped {
+  buildReportPath: string;
+  report: BuildReport;
+  kubeConfigPath?: string;
+}
+
+/**
+ * Runs `werf converge` or `werf build` with the planned argv; on failure reads werf's output for the known causes,
+ * annotates each with its fix and fails with the first one in a sentence.
+ */
+export async function shipWithWerf(inputs: Inputs, werfPath: string, trust: TrustSetup): Promise<Shipped> {
+  const buildReportPath = path.join(jobDir(), 'build-report.json');
+  const kubeConfigPath =
+    inputs.command === 'converge' && inputs.kubeConfigBase64
+      ? writePrivateFile('kubeconfig', Buffer.from(inputs.kubeConfigBase64, 'base64'))
+      : undefined;
+  const { args, cwd } = planWerfCommand(inputs, { buildReportPath, kubeConfigPath, tls: trust.werfFlags });
+  core.info(`werf ${args.join(' ')}`);
+  const run = await runWerf(werfPath, args, { cwd, env: trust.env, title: `werf ${inputs.command}` });
+  if (run.exitCode !== 0) {
+    const findings = diagnose(run.output);
+    for (const f of findings) core.error(`${f.message} ${f.fix}`, { title: f.title });
+    const first = findings[0];
+    throw new ActionError(
+      first ? `werf ${inputs.command} failed: ${first.message} ${first.fix}` : `werf ${inputs.command} failed with exit code ${run.exitCode}; see its output above.`,
+    );
+  }
+  if (!fs.existsSync(buildReportPath)) {
+    throw new ActionError(`werf ${inputs.command} succeeded but wrote no build report at ${buildReportPath}; is this werf older than 1.2?`);
+  }
+  return { buildReportPath, report: parseBuildReport(fs.readFileSync(buildReportPath, 'utf8')), kubeConfigPath };
+}
