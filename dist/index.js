@@ -81868,8 +81868,12 @@ async function main() {
     for (const r of pullCheck.results.filter((result2) => !result2.ok)) {
       error(`${r.image}${r.node ? ` on ${r.node}` : ""}: ${r.reason} ${r.remediation}`, { title: "Nodes cannot pull" });
     }
-    const failure = shown.problems && shown.problems.length > 0 ? `${shown.problems.length} image(s) are not in the registry as werf reported: ${shown.problems[0]}` : pullCheckProblem(pullCheck);
-    if (failure) throw new ActionError(failure);
+    if (shown.problems && shown.problems.length > 0) {
+      throw new ActionError(`${shown.problems.length} image(s) are not in the registry as werf reported: ${shown.problems[0]}`);
+    }
+    const pullProblem = pullCheckProblem(pullCheck);
+    if (pullProblem && given.command === "build" && given.verifyPull === "auto") warning(pullProblem);
+    else if (pullProblem) throw new ActionError(pullProblem);
   } catch (err2) {
     shown.failure = err2 instanceof Error ? err2.message : String(err2);
     reportFailure(err2);

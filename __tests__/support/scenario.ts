@@ -1,0 +1,76 @@
+// A job on this machine as the action meets it on a runner: a workspace with a werf.yaml, the werf test double as
+// werf-path, the system trust directories (Docker's and containers' certs.d) redirected into a temp dir, and the
+// double's argv log. Used by the end-to-end tests and by `npm run demo`.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { repoRoot, runAction, type JobResult, type RunOptions } from './runner.js';
+
+export const WERF_DOUBLE = path.join(repoRoot, '__tests__/support/werf-double/werf');
+
+export interface Scenario {
+  dir: string;
+  workspace: string;
+  /** Docker's certs.d as the daemon (and so the double) reads it */
+  dockerCertsDir: string;
+  containersCertsDir: string;
+  argvLog: string;
+  /** the environment the job runs with (trust dirs, the double's knobs) */
+  env: Record<string, string>;
+  /** every werf invocation the double saw, oldest first */
+  werfCalls(): Array<{ argv: string[]; env: Record<string, string> }>;
+  run(inputs: Record<string, string>, opts?: RunOptions): Promise<JobResult>;
+  remove(): void;
+}
+
+/** Makes a fresh scenario: a workspace whose werf.yaml names `images`, and redirected system directories. */
+export function makeScenario(images: string[] = ['app']): Scenario {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scenario-'));
+  const workspace = path.join(dir, 'workspace');
+  fs.mkdirSync(workspace);
+  fs.writeFileSync(
+    path.join(workspace, 'werf.yaml'),
+    ['project: shop', 'configVersion: 1', ...images.flatMap((name) => ['---', `image: ${name}`, 'from: alpine:3.20'])].join('\n') + '\n',
+  );
+  const dockerCertsDir = path.join(dir, 'etc-docker-certs.d');
+  const containersCertsDir = path.join(dir, 'etc-containers-certs.d');
+  const argvLog = path.join(dir, 'werf-argv.jsonl');
+  const env = {
+    WERF_SHIP_DOCKER_CERTS_DIR: dockerCertsDir,
+    WERF_SHIP_CONTAINERS_CERTS_DIR: containersCertsDir,
+    WERF_DOUBLE_DOCKER_CERTS_DIR: dockerCertsDir,
+    WERF_DOUBLE_DAEMON_JSON: path.join(dir, 'daemon.json'),
+    WERF_DOUBLE_ARGV_LOG: argvLog,
+    // The runner user's own docker config: the action must never write it.
+    HOME: path.join(dir, 'home'),
+  };
+  fs.mkdirSync(env.HOME);
+  return {
+    dir,
+    workspace,
+    dockerCertsDir,
+    containersCertsDir,
+    argvLog,
+    env,
+    werfCalls: () =>
+      fs.existsSync(argvLog)
+        ? fs
+            .readFileSync(argvLog, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => JSON.parse(line) as { argv: string[]; env: Record<string, string> })
+        : [],
+    run: (inputs, opts = {}) =>
+      runAction({ 'werf-path': WERF_DOUBLE, ...inputs }, { ...opts, workspace, env: { ...env, ...opts.env } }),
+    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Every file below a directory (relative paths), for "nothing was left behind" checks. */
+export function filesBelow(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => !e.isDirectory())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
+}
