@@ -42,10 +42,12 @@ async function run(s: Scenario, inputs: Record<string, string>): Promise<JobResu
 }
 
 /** The one line core.setFailed printed, or undefined. */
-const failure = (job: JobResult) => job.main.annotations.find((a) => a.level === 'error' && !a.properties.title)?.message;
+const failure = (job: JobResult) =>
+  job.main.annotations.find((a) => a.level === 'error' && !a.properties.title)?.message;
 
 /** Files the action left in RUNNER_TEMP after the post step (the runner's own command files aside). */
-const leftInRunnerTemp = (job: JobResult) => filesBelow(job.runnerTemp).filter((f) => !f.startsWith('_runner_file_commands'));
+const leftInRunnerTemp = (job: JobResult) =>
+  filesBelow(job.runnerTemp).filter((f) => !f.startsWith('_runner_file_commands'));
 
 describe('TLS registry with a private CA and basic auth', () => {
   test('ca-cert + credentials: werf builds and pushes, every image is verified and pullable; post leaves nothing', async () => {
@@ -65,12 +67,17 @@ describe('TLS registry with a private CA and basic auth', () => {
     expect(job.outputs['werf-path']).toMatch(/werf-double\/werf$/);
     expect(job.outputs['build-report']).toMatch(/build-report\.json$/);
 
-    const images = JSON.parse(job.outputs.images ?? '{}') as Record<string, { image: string; digest: string; ref: string }>;
+    const images = JSON.parse(job.outputs.images ?? '{}') as Record<
+      string,
+      { image: string; digest: string; ref: string }
+    >;
     expect(Object.keys(images).sort()).toEqual(['backend', 'frontend']);
     for (const image of Object.values(images)) {
       expect(image.image).toMatch(new RegExp(`^${tls.host}/shop/app:[0-9a-f]{56}-\\d{13}$`));
       expect(image.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
       expect(image.ref).toBe(`${tls.host}/shop/app@${image.digest}`);
+      // werf leaves TargetPlatform empty for a single-platform build; the platform is read from the image config.
+      expect(image.platforms).toEqual(['linux/amd64']);
     }
     expect(job.outputs.verified).toBe('true');
     const pullCheck = JSON.parse(job.outputs['pull-check'] ?? '{}');
@@ -121,7 +128,11 @@ describe('TLS registry with a private CA and basic auth', () => {
     const basic = Buffer.from(`${tls.username}:${tls.password}`).toString('base64');
     expect(job.masks).toEqual(expect.arrayContaining([tls.password, basic]));
     const surface = [
-      job.everything().split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'),
+      job
+        .everything()
+        .split('\n')
+        .filter((l) => !l.startsWith('::add-mask::'))
+        .join('\n'),
       fs.readFileSync(s.argvLog, 'utf8'),
     ].join('\n');
     expect(surface).not.toContain(tls.password);
@@ -155,7 +166,9 @@ describe('TLS registry with a private CA and basic auth', () => {
       command: 'build',
     });
     expect(job.main.exitCode).toBe(1);
-    expect(failure(job)).toMatch(new RegExp(`${tls.host.replace('.', '\\.')}.*${tls.username}|${tls.username}.*${tls.host}`));
+    expect(failure(job)).toMatch(
+      new RegExp(`${tls.host.replace('.', '\\.')}.*${tls.username}|${tls.username}.*${tls.host}`),
+    );
     expect(failure(job)).toMatch(/401|UNAUTHORIZED|unauthorized/i);
     expect(s.werfCalls().map((c) => c.argv[0])).toEqual(['version']);
     expect(leftInRunnerTemp(job)).toEqual([]);
@@ -178,7 +191,9 @@ describe('TLS registry with a private CA and basic auth', () => {
       'image-pull-secret': 'regcred',
     });
     expect({ exit: job.main.exitCode, failure: failure(job) }).toEqual({ exit: 0, failure: undefined });
-    expect(job.main.annotations.some((a) => a.level === 'warning' && /TLS verification is OFF/.test(a.message))).toBe(true);
+    expect(job.main.annotations.some((a) => a.level === 'warning' && /TLS verification is OFF/.test(a.message))).toBe(
+      true,
+    );
     const login = s.werfCalls().find((c) => c.argv[0] === 'cr' && c.argv[1] === 'login');
     expect(login?.argv).toContain('--insecure-registry');
     expect(login?.argv).not.toContain('--skip-tls-verify-registry');
@@ -213,7 +228,10 @@ describe('other registries', () => {
         `  username: ${token.username}`,
         `  password: ${token.password}`,
         '  ca-cert: |',
-        ...ca.certPem.trim().split('\n').map((l) => `    ${l}`),
+        ...ca.certPem
+          .trim()
+          .split('\n')
+          .map((l) => `    ${l}`),
       ].join('\n'),
       command: 'build',
       'node-trust': 'ca-cert',
@@ -237,6 +255,8 @@ describe('other registries', () => {
     });
     expect({ exit: job.main.exitCode, failure: failure(job) }).toEqual({ exit: 0, failure: undefined });
     expect(JSON.parse(job.outputs['pull-check'] ?? '{}').verdict).toBe('not-pullable');
-    expect(job.main.annotations.some((a) => a.level === 'warning' && a.message.startsWith('verify-pull: not-pullable'))).toBe(true);
+    expect(
+      job.main.annotations.some((a) => a.level === 'warning' && a.message.startsWith('verify-pull: not-pullable')),
+    ).toBe(true);
   });
 });

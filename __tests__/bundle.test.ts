@@ -16,7 +16,9 @@ test('the committed dist/index.js equals a fresh bundle of src/', () => {
     const a = fs.readFileSync(fresh, 'utf8').split('\n');
     const b = committed.split('\n');
     const first = a.findIndex((line, i) => line !== b[i]);
-    expect({ differsAtLine: first === -1 && a.length === b.length ? null : first + 1 }).toEqual({ differsAtLine: null });
+    expect({ differsAtLine: first === -1 && a.length === b.length ? null : first + 1 }).toEqual({
+      differsAtLine: null,
+    });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -47,6 +49,10 @@ test('action.yml declares exactly the inputs (with their defaults) and outputs o
     else expect([input.name, action.inputs[input.name]?.default]).toEqual([input.name, input.default]);
     expect(action.inputs[input.name]?.description.length).toBeGreaterThan(10);
   }
-  expect(Object.keys(action.outputs).sort()).toEqual(contractNames(contract, 'Outputs').map((o) => o.name).sort());
+  expect(Object.keys(action.outputs).sort()).toEqual(
+    contractNames(contract, 'Outputs')
+      .map((o) => o.name)
+      .sort(),
+  );
   expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js', post: 'dist/index.js' });
 });

@@ -48,7 +48,10 @@ describe('parseInputs', () => {
   });
 
   test('repo and final-repo on two hosts are two registries with the same credentials; one host is one', () => {
-    const two = parseInputs(source({ 'final-repo': 'index.docker.io/team/app', username: 'u', password: 'p' }), workspace);
+    const two = parseInputs(
+      source({ 'final-repo': 'index.docker.io/team/app', username: 'u', password: 'p' }),
+      workspace,
+    );
     expect(two.registries.map((r) => [r.host, r.username])).toEqual([
       ['registry.example.com:5000', 'u'],
       ['docker.io', 'u'],
@@ -74,16 +77,40 @@ describe('parseInputs', () => {
       workspace,
     );
     expect(inputs.registries).toEqual([
-      { host: 'registry.example.com:5000', username: 'ci', password: 'p: w', caCert: PEM.trim(), skipTlsVerify: false, insecureRegistry: false },
-      { host: 'plain.internal:5080', username: '', password: '', caCert: '', skipTlsVerify: false, insecureRegistry: true },
-      { host: 'ghcr.io', username: '', password: '', caCert: PEM.trim(), skipTlsVerify: false, insecureRegistry: false },
+      {
+        host: 'registry.example.com:5000',
+        username: 'ci',
+        password: 'p: w',
+        caCert: PEM.trim(),
+        skipTlsVerify: false,
+        insecureRegistry: false,
+      },
+      {
+        host: 'plain.internal:5080',
+        username: '',
+        password: '',
+        caCert: '',
+        skipTlsVerify: false,
+        insecureRegistry: true,
+      },
+      {
+        host: 'ghcr.io',
+        username: '',
+        password: '',
+        caCert: PEM.trim(),
+        skipTlsVerify: false,
+        insecureRegistry: false,
+      },
     ]);
   });
 
   test('ca-cert as a path is read; args are one per line, blank lines dropped, never split on spaces', () => {
     const caFile = path.join(workspace, 'ca.pem');
     fs.writeFileSync(caFile, PEM);
-    const inputs = parseInputs(source({ 'ca-cert': 'ca.pem', args: '--platform=linux/amd64\n\n  --add-custom-tag=a b  \n' }), workspace);
+    const inputs = parseInputs(
+      source({ 'ca-cert': 'ca.pem', args: '--platform=linux/amd64\n\n  --add-custom-tag=a b  \n' }),
+      workspace,
+    );
     expect(inputs.caCert).toBe(PEM);
     expect(inputs.args).toEqual(['--platform=linux/amd64', '--add-custom-tag=a b']);
   });

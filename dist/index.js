@@ -53424,14 +53424,17 @@ function parseInputs(get, cwd) {
     return fallback;
   };
   const repo = text2("repo");
-  if (repo === "") problems.push('Input "repo" is required: the werf stages repository, e.g. registry.example.com/app.');
+  if (repo === "")
+    problems.push('Input "repo" is required: the werf stages repository, e.g. registry.example.com/app.');
   const repoHost = repo === "" ? void 0 : repositoryHost(repo, "repo", problems);
   const finalRepo = text2("final-repo");
   const finalRepoHost = finalRepo === "" ? void 0 : repositoryHost(finalRepo, "final-repo", problems);
   const username = text2("username");
   const password = get("password");
-  if (username !== "" && password === "") problems.push('Input "username" is set but "password" is empty: set both or neither.');
-  if (username === "" && password !== "") problems.push('Input "password" is set but "username" is empty: set both or neither.');
+  if (username !== "" && password === "")
+    problems.push('Input "username" is set but "password" is empty: set both or neither.');
+  if (username === "" && password !== "")
+    problems.push('Input "password" is set but "username" is empty: set both or neither.');
   const caCert = readPemOrPath("ca-cert", text2("ca-cert"), cwd, problems);
   const skipTlsVerify = bool2("skip-tls-verify", false);
   const insecureRegistry = bool2("insecure-registry", false);
@@ -53441,7 +53444,9 @@ function parseInputs(get, cwd) {
   let registries;
   if (text2("registries") !== "") {
     if (username !== "" || password !== "") {
-      problems.push('Inputs "registries" and "username"/"password" exclude each other: put the credentials into the list entries.');
+      problems.push(
+        'Inputs "registries" and "username"/"password" exclude each other: put the credentials into the list entries.'
+      );
     }
     registries = parseRegistries(get("registries"), { ...defaults, username: "", password: "" }, cwd, problems);
     for (const host of repoHosts) {
@@ -53476,7 +53481,9 @@ function parseInputs(get, cwd) {
   }
   const imagePullSecret = text2("image-pull-secret");
   if (imagePullSecret !== "" && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(imagePullSecret)) {
-    problems.push(`Input "image-pull-secret" must be a Kubernetes secret name (lowercase, digits, "-", "."), not "${imagePullSecret}".`);
+    problems.push(
+      `Input "image-pull-secret" must be a Kubernetes secret name (lowercase, digits, "-", "."), not "${imagePullSecret}".`
+    );
   }
   const args = get("args").split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "");
   problems.push(...checkExtraArgs(args));
@@ -53540,7 +53547,9 @@ function parseRegistries(raw, defaults, cwd, problems) {
     const entry = item;
     const unknownKeys = Object.keys(entry).filter((k) => !REGISTRY_KEYS.includes(k));
     if (unknownKeys.length > 0) {
-      problems.push(`Input ${where} has unknown keys ${unknownKeys.join(", ")}: allowed are ${REGISTRY_KEYS.join(", ")}.`);
+      problems.push(
+        `Input ${where} has unknown keys ${unknownKeys.join(", ")}: allowed are ${REGISTRY_KEYS.join(", ")}.`
+      );
     }
     const str2 = (key) => {
       const value = entry[key];
@@ -53569,7 +53578,8 @@ function parseRegistries(raw, defaults, cwd, problems) {
       problems.push(`Input ${where} must have both "username" and "password", or neither.`);
     }
     checkTlsContradictions(`${where}.`, settings, problems);
-    if (host !== "" && result2.some((r) => r.host === host)) problems.push(`Input ${where} names ${host} a second time.`);
+    if (host !== "" && result2.some((r) => r.host === host))
+      problems.push(`Input ${where} names ${host} a second time.`);
     result2.push(settings);
   });
   return result2;
@@ -53579,7 +53589,9 @@ function normalizeRegistryHost(value, where, problems) {
   if (host === "") {
     problems.push(`Input ${where}.registry is required: host[:port] of the registry.`);
   } else if (/^[a-z]+:\/\//.test(host)) {
-    problems.push(`Input ${where}.registry must be host[:port] without a scheme: use "${host.replace(/^[a-z]+:\/\//, "").replace(/\/.*$/, "")}".`);
+    problems.push(
+      `Input ${where}.registry must be host[:port] without a scheme: use "${host.replace(/^[a-z]+:\/\//, "").replace(/\/.*$/, "")}".`
+    );
   } else if (!/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(:\d{1,5})?$/.test(host)) {
     problems.push(`Input ${where}.registry must be host[:port] (e.g. registry.example.com:5000), not "${value}".`);
   }
@@ -53609,7 +53621,8 @@ function readPemOrPath(name, value, cwd, problems, label = "CERTIFICATE") {
 }
 function isWerfVersion(value) {
   const [group2, channel, extra] = value.split(/\s+/);
-  if (channel !== void 0) return extra === void 0 && WERF_GROUPS.includes(group2 ?? "") && WERF_CHANNELS.includes(channel);
+  if (channel !== void 0)
+    return extra === void 0 && WERF_GROUPS.includes(group2 ?? "") && WERF_CHANNELS.includes(channel);
   return /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(value);
 }
 function isBase64(value) {
@@ -79500,7 +79513,12 @@ var index$1 = /* @__PURE__ */ _mergeNamespaces({
 }, [unbzip2StreamExports]);
 
 // src/werf/signature.ts
-async function verifyDetachedSignature(data, signatureBytes, armoredKeys, what) {
+async function publicKeyFingerprints(armoredKeys) {
+  const keys = await readKeys({ armoredKeys });
+  if (keys.some((key) => key.isPrivate())) throw new Error("the armored block holds a private key, not a public key");
+  return keys.map((key) => key.getFingerprint().toUpperCase());
+}
+async function verifyDetachedSignature(data, signatureBytes, armoredKeys, what, keyName = "werf-signing-key") {
   let keys;
   try {
     keys = (await readKeys({ armoredKeys })).map((key) => key.toPublic());
@@ -79526,8 +79544,8 @@ async function verifyDetachedSignature(data, signatureBytes, armoredKeys, what) 
   const known = new Set(keys.flatMap((key) => key.getKeys().map((k) => k.getKeyID().toHex().toUpperCase())));
   if (!signedBy.some((id) => known.has(id))) {
     throw new ActionError(
-      `The signature of ${what} was made by key ${signedBy.join(", ") || "(unknown)"}, not by werf-signing-key: check werf-signing-key and werf-base-url.`,
-      { details: `werf-signing-key holds key IDs ${[...known].join(", ")}` }
+      `The signature of ${what} was made by key ${signedBy.join(", ") || "(unknown)"}, not by ${keyName}: check werf-signing-key and werf-base-url.`,
+      { details: `${keyName} holds key IDs ${[...known].join(", ")}` }
     );
   }
   const message = await createMessage({ binary: data });
@@ -79548,9 +79566,10 @@ async function verifyDetachedSignature(data, signatureBytes, armoredKeys, what) 
 }
 
 // src/werf/install.ts
+var WERF_RELEASE_KEY_URL = "https://werf.io/werf.asc";
 var TOOL_NAME = "werf";
 var VERSION_RE = /^v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)$/;
-async function installWerf(inputs) {
+async function installWerf(inputs, opts = {}) {
   if (inputs.werfPath !== "") return useGivenWerf(inputs.werfPath);
   const base = inputs.werfBaseUrl.replace(/\/+$/, "");
   const spec = parseWerfVersion(inputs.werfVersion);
@@ -79564,18 +79583,19 @@ async function installWerf(inputs) {
     return { path: path7.join(cached, fileName), version };
   }
   const urls = werfReleaseUrls(base, version, platform2);
-  const key = inputs.werfVerifySignature ? signingKey(inputs.werfSigningKey) : "";
+  const key = inputs.werfVerifySignature ? await signingKey(inputs.werfSigningKey, opts.releaseKeyUrl ?? WERF_RELEASE_KEY_URL) : void 0;
   info(`Downloading werf ${version} from ${urls.binary}`);
   const binary2 = await download(urls.binary, `werf ${version} (${platform2})`);
   let signature;
   try {
-    if (inputs.werfVerifySignature) {
+    if (key) {
       signature = await download(urls.signature, `the signature of werf ${version}`, "signature");
       const verified2 = await verifyDetachedSignature(
         fs5.readFileSync(binary2),
         fs5.readFileSync(signature),
-        key,
-        `werf ${version} (${urls.binary})`
+        key.armored,
+        `werf ${version} (${urls.binary})`,
+        key.name
       );
       info(`The signature of werf ${version} is good (key ${verified2.keyId}).`);
     } else {
@@ -79614,7 +79634,7 @@ function werfReleaseUrls(base, version, platform2) {
 }
 async function resolveChannel(base, spec) {
   const url = `${base}/targets/channels/${encodeURIComponent(spec.group)}/${encodeURIComponent(spec.channel)}`;
-  const dispatcher = new import_undici2.EnvHttpProxyAgent().compose(import_undici2.interceptors.retry({ maxRetries: 3, minTimeout: 500 }));
+  const dispatcher = releaseDispatcher();
   try {
     const response = await (0, import_undici2.request)(url, { dispatcher, headersTimeout: 3e4, bodyTimeout: 3e4 });
     const body = (await response.body.text()).trim();
@@ -79664,20 +79684,72 @@ async function download(url, what, kind = "binary") {
     throw new ActionError(`Could not download ${what} from ${url}.`, { details: err2.message });
   }
 }
-function signingKey(value) {
+function releaseDispatcher() {
+  return new import_undici2.EnvHttpProxyAgent().compose(import_undici2.interceptors.retry({ maxRetries: 3, minTimeout: 500 }));
+}
+async function signingKey(value, releaseKeyUrl) {
   const given = value.trim();
-  if (given === "") {
-    throw new ActionError(
-      "werf's release key is not bundled yet; pass werf-signing-key (werf's key from https://werf.io/werf.asc) or werf-verify-signature: false."
-    );
-  }
-  if (given.includes("-----BEGIN PGP")) return given;
+  if (given === "")
+    return { armored: await fetchReleaseKey(releaseKeyUrl), name: `werf's release key from ${releaseKeyUrl}` };
+  if (given.includes("-----BEGIN PGP")) return { armored: given, name: "werf-signing-key" };
   try {
-    return fs5.readFileSync(given, "utf8");
+    return { armored: fs5.readFileSync(given, "utf8"), name: "werf-signing-key" };
   } catch (err2) {
     throw new ActionError(`werf-signing-key is neither an armored public key nor a readable file: ${given}.`, {
       details: err2.message
     });
+  }
+}
+async function fetchReleaseKey(url) {
+  const body = await fetchKeyText(url);
+  let fingerprints;
+  try {
+    fingerprints = await publicKeyFingerprints(body);
+  } catch (err2) {
+    throw new ActionError(
+      `${url} did not serve an armored OpenPGP public key, so werf's release key is unknown; nothing was downloaded: pass werf-signing-key (the key text or the path of a file with it).`,
+      { details: `${err2.message}
+body: ${body.slice(0, 200)}` }
+    );
+  }
+  info(
+    `werf's release key from ${url} has fingerprint ${fingerprints.join(", ")}; to pin it, pass that key as werf-signing-key.`
+  );
+  return body;
+}
+async function fetchKeyText(url) {
+  const airGapped = "air-gapped runners must pass werf-signing-key (the key text or the path of a file with it)";
+  const dispatcher = releaseDispatcher();
+  let current = url;
+  try {
+    for (let hops = 0; ; hops++) {
+      const response = await (0, import_undici2.request)(current, { dispatcher, headersTimeout: 3e4, bodyTimeout: 3e4 });
+      const location = response.headers.location;
+      if (response.statusCode >= 300 && response.statusCode < 400 && typeof location === "string" && hops < 5) {
+        await response.body.dump();
+        const next = new URL(location, current);
+        if (new URL(current).protocol === "https:" && next.protocol !== "https:") {
+          throw new ActionError(
+            `Could not fetch werf's release key from ${url}: it redirects to plain HTTP (${next.href}); nothing was downloaded: ${airGapped}.`
+          );
+        }
+        current = next.href;
+        continue;
+      }
+      const body = await response.body.text();
+      if (response.statusCode === 200) return body;
+      throw new ActionError(
+        `Could not fetch werf's release key from ${url} (it answered ${response.statusCode}); nothing was downloaded: ${airGapped}.`,
+        { details: `GET ${current} -> ${response.statusCode}: ${body.slice(0, 200)}` }
+      );
+    }
+  } catch (err2) {
+    if (err2 instanceof ActionError) throw err2;
+    throw new ActionError(`Could not fetch werf's release key from ${url}; nothing was downloaded: ${airGapped}.`, {
+      details: `GET ${current}: ${err2.message}`
+    });
+  } finally {
+    await dispatcher.close();
   }
 }
 async function useGivenWerf(werfPath) {
@@ -80529,6 +80601,7 @@ function createTransport(access3, opts = {}) {
   const retry = opts.retry ?? {};
   const dispatcher = agent.compose(
     counter,
+    import_undici4.interceptors.redirect({ maxRedirections: 3 }),
     import_undici4.interceptors.retry({
       methods: ["GET", "HEAD"],
       statusCodes: RETRY_STATUS_CODES,
@@ -80592,16 +80665,23 @@ function createRegistryClient(access3, opts = {}) {
     },
     async headBlob(repo, digest) {
       const { answer: a, request: request3 } = await authorized("HEAD", `/v2/${repo}/blobs/${digest}`, pullScope(repo));
-      if (a.status === 200) return;
-      if (a.status === 404) {
-        const message = `${request3} answered 404: BLOB_UNKNOWN (blob unknown to registry)`;
-        throw new RegistryError(message, { request: request3, status: 404, code: "BLOB_UNKNOWN" });
-      }
-      throw errorFromResponse(a.status, "", request3);
+      if (a.status !== 200) throw blobError(a, request3);
+    },
+    async getBlob(repo, digest) {
+      const { answer: a, request: request3 } = await authorized("GET", `/v2/${repo}/blobs/${digest}`, pullScope(repo));
+      if (a.status !== 200) throw blobError(a, request3);
+      return a.body;
     },
     requestCount: () => transport.requestCount(),
     close: () => transport.close()
   };
+}
+function blobError(a, request3) {
+  if (a.status === 404) {
+    const message = `${request3} answered 404: BLOB_UNKNOWN (blob unknown to registry)`;
+    return new RegistryError(message, { request: request3, status: 404, code: "BLOB_UNKNOWN" });
+  }
+  return errorFromResponse(a.status, a.body.toString(), request3);
 }
 function withAuth(headers, authorization) {
   return authorization ? { ...headers, authorization } : headers;
@@ -80996,7 +81076,9 @@ async function shipWithWerf(inputs, werfPath, trust) {
     );
   }
   if (!fs10.existsSync(buildReportPath)) {
-    throw new ActionError(`werf ${inputs.command} succeeded but wrote no build report at ${buildReportPath}; is this werf older than 1.2?`);
+    throw new ActionError(
+      `werf ${inputs.command} succeeded but wrote no build report at ${buildReportPath}; is this werf older than 1.2?`
+    );
   }
   return { buildReportPath, report: parseBuildReport(fs10.readFileSync(buildReportPath, "utf8")), kubeConfigPath };
 }
@@ -81030,6 +81112,22 @@ async function verifyImages(report, access3, opts = {}) {
     return c;
   };
   const blobChecks = /* @__PURE__ */ new Map();
+  const configReads = /* @__PURE__ */ new Map();
+  const readConfig2 = (client, path13, key) => {
+    let read = configReads.get(key);
+    if (!read) {
+      read = client.getBlob(path13, key.slice(key.lastIndexOf("@") + 1));
+      configReads.set(key, read);
+      blobChecks.set(
+        key,
+        read.then(
+          () => void 0,
+          (e) => e
+        )
+      );
+    }
+    return read;
+  };
   const problems = [];
   const images = {};
   async function verifyOne(img) {
@@ -81071,7 +81169,15 @@ async function verifyImages(report, access3, opts = {}) {
         })
       );
     } else {
-      blobs.push({ role: "config blob", digest: parsed.config, of: digest });
+      const config2 = await readConfig2(client, path13, `${where}@${parsed.config}`).catch((e) => {
+        throw new Error(`the config blob ${parsed.config} of manifest ${digest} ${absence(e)} ${where}: ${e.message}`);
+      });
+      if (sha256Digest(config2) !== parsed.config) {
+        throw new Error(
+          `${where} served the config blob ${parsed.config} with a body that hashes to ${sha256Digest(config2)}`
+        );
+      }
+      if (platforms.length === 0) platforms = [configPlatform(config2)].filter((p) => p !== "");
       parsed.layers.forEach((l) => blobs.push({ role: "layer blob", digest: l, of: digest }));
     }
     const missing = await Promise.all(
@@ -81114,6 +81220,13 @@ async function verifyImages(report, access3, opts = {}) {
   const requests = [...clients.values()].reduce((n, c) => n + c.requestCount(), 0);
   return { images, verified: problems.length === 0, problems: problems.sort(), requests };
 }
+function configPlatform(config2) {
+  try {
+    return formatPlatform(JSON.parse(config2.toString("utf8")));
+  } catch {
+    return "";
+  }
+}
 function absence(e) {
   return e.status === 404 ? "is missing from" : "could not be checked in";
 }
@@ -81121,7 +81234,12 @@ function reportedImages(report) {
   return Object.fromEntries(
     imagesToVerify(report.images).map((img) => [
       img.name,
-      { image: `${img.repo}:${img.tag}`, digest: img.digest, ref: `${img.repo}@${img.digest}`, platforms: img.platforms ?? [] }
+      {
+        image: `${img.repo}:${img.tag}`,
+        digest: img.digest,
+        ref: `${img.repo}@${img.digest}`,
+        platforms: img.platforms ?? []
+      }
     ])
   );
 }
@@ -81774,10 +81892,17 @@ function renderSummary(data) {
   const images = Object.entries(data.images ?? {});
   if (images.length > 0) {
     const verified2 = data.verified === void 0 ? "not checked" : data.verified ? "\u2705 verified" : "\u274C not verified";
-    lines.push("### Images", "", "| werf image | final reference | digest | platforms | in the registry |", "|---|---|---|---|---|");
+    lines.push(
+      "### Images",
+      "",
+      "| werf image | final reference | digest | platforms | in the registry |",
+      "|---|---|---|---|---|"
+    );
     for (const [name, image] of images) {
       const platforms = image.platforms.length > 0 ? image.platforms.join(", ") : "\u2014";
-      lines.push(`| ${escape(name)} | \`${image.image}\` | \`${shortDigest(image.digest)}\` | ${platforms} | ${verified2} |`);
+      lines.push(
+        `| ${escape(name)} | \`${image.image}\` | \`${shortDigest(image.digest)}\` | ${platforms} | ${verified2} |`
+      );
     }
     lines.push("");
   }
@@ -81860,16 +81985,24 @@ async function main() {
         access: trust.access,
         caCert: given.caCert,
         imagePullSecret: given.imagePullSecret,
-        kube: shipped.kubeConfigPath ? { kubeconfigPath: shipped.kubeConfigPath, context: given.kubeContext, namespace: namespaceFromArgs(given.args) } : void 0
+        kube: shipped.kubeConfigPath ? {
+          kubeconfigPath: shipped.kubeConfigPath,
+          context: given.kubeContext,
+          namespace: namespaceFromArgs(given.args)
+        } : void 0
       })
     );
     shown.pullCheck = pullCheck;
     setOutput("pull-check", JSON.stringify(pullCheck));
     for (const r of pullCheck.results.filter((result2) => !result2.ok)) {
-      error(`${r.image}${r.node ? ` on ${r.node}` : ""}: ${r.reason} ${r.remediation}`, { title: "Nodes cannot pull" });
+      error(`${r.image}${r.node ? ` on ${r.node}` : ""}: ${r.reason} ${r.remediation}`, {
+        title: "Nodes cannot pull"
+      });
     }
     if (shown.problems && shown.problems.length > 0) {
-      throw new ActionError(`${shown.problems.length} image(s) are not in the registry as werf reported: ${shown.problems[0]}`);
+      throw new ActionError(
+        `${shown.problems.length} image(s) are not in the registry as werf reported: ${shown.problems[0]}`
+      );
     }
     const pullProblem = pullCheckProblem(pullCheck);
     if (pullProblem && given.command === "build" && given.verifyPull === "auto") warning(pullProblem);

@@ -117,15 +117,18 @@ export function parseInputs(get: InputSource, cwd: string): Inputs {
   };
 
   const repo = text('repo');
-  if (repo === '') problems.push('Input "repo" is required: the werf stages repository, e.g. registry.example.com/app.');
+  if (repo === '')
+    problems.push('Input "repo" is required: the werf stages repository, e.g. registry.example.com/app.');
   const repoHost = repo === '' ? undefined : repositoryHost(repo, 'repo', problems);
   const finalRepo = text('final-repo');
   const finalRepoHost = finalRepo === '' ? undefined : repositoryHost(finalRepo, 'final-repo', problems);
 
   const username = text('username');
   const password = get('password');
-  if (username !== '' && password === '') problems.push('Input "username" is set but "password" is empty: set both or neither.');
-  if (username === '' && password !== '') problems.push('Input "password" is set but "username" is empty: set both or neither.');
+  if (username !== '' && password === '')
+    problems.push('Input "username" is set but "password" is empty: set both or neither.');
+  if (username === '' && password !== '')
+    problems.push('Input "password" is set but "username" is empty: set both or neither.');
 
   const caCert = readPemOrPath('ca-cert', text('ca-cert'), cwd, problems);
   const skipTlsVerify = bool('skip-tls-verify', false);
@@ -137,7 +140,9 @@ export function parseInputs(get: InputSource, cwd: string): Inputs {
   let registries: RegistrySettings[];
   if (text('registries') !== '') {
     if (username !== '' || password !== '') {
-      problems.push('Inputs "registries" and "username"/"password" exclude each other: put the credentials into the list entries.');
+      problems.push(
+        'Inputs "registries" and "username"/"password" exclude each other: put the credentials into the list entries.',
+      );
     }
     registries = parseRegistries(get('registries'), { ...defaults, username: '', password: '' }, cwd, problems);
     // repo and final-repo hosts the list does not name are still talked to: anonymously, with the top-level TLS settings.
@@ -176,7 +181,9 @@ export function parseInputs(get: InputSource, cwd: string): Inputs {
   }
   const imagePullSecret = text('image-pull-secret');
   if (imagePullSecret !== '' && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(imagePullSecret)) {
-    problems.push(`Input "image-pull-secret" must be a Kubernetes secret name (lowercase, digits, "-", "."), not "${imagePullSecret}".`);
+    problems.push(
+      `Input "image-pull-secret" must be a Kubernetes secret name (lowercase, digits, "-", "."), not "${imagePullSecret}".`,
+    );
   }
 
   const args = get('args')
@@ -249,7 +256,9 @@ function parseRegistries(raw: string, defaults: RegistrySettings, cwd: string, p
     const entry = item as Record<string, unknown>;
     const unknownKeys = Object.keys(entry).filter((k) => !REGISTRY_KEYS.includes(k));
     if (unknownKeys.length > 0) {
-      problems.push(`Input ${where} has unknown keys ${unknownKeys.join(', ')}: allowed are ${REGISTRY_KEYS.join(', ')}.`);
+      problems.push(
+        `Input ${where} has unknown keys ${unknownKeys.join(', ')}: allowed are ${REGISTRY_KEYS.join(', ')}.`,
+      );
     }
     const str = (key: string): string => {
       const value = entry[key];
@@ -270,7 +279,10 @@ function parseRegistries(raw: string, defaults: RegistrySettings, cwd: string, p
       host,
       username: str('username'),
       password: str('password'),
-      caCert: entry['ca-cert'] === undefined ? defaults.caCert : readPemOrPath(`${where}.ca-cert`, str('ca-cert').trim(), cwd, problems),
+      caCert:
+        entry['ca-cert'] === undefined
+          ? defaults.caCert
+          : readPemOrPath(`${where}.ca-cert`, str('ca-cert').trim(), cwd, problems),
       skipTlsVerify: flag('skip-tls-verify', defaults.skipTlsVerify),
       insecureRegistry: flag('insecure-registry', defaults.insecureRegistry),
     };
@@ -278,7 +290,8 @@ function parseRegistries(raw: string, defaults: RegistrySettings, cwd: string, p
       problems.push(`Input ${where} must have both "username" and "password", or neither.`);
     }
     checkTlsContradictions(`${where}.`, settings, problems);
-    if (host !== '' && result.some((r) => r.host === host)) problems.push(`Input ${where} names ${host} a second time.`);
+    if (host !== '' && result.some((r) => r.host === host))
+      problems.push(`Input ${where} names ${host} a second time.`);
     result.push(settings);
   });
   return result;
@@ -290,7 +303,9 @@ function normalizeRegistryHost(value: string, where: string, problems: string[])
   if (host === '') {
     problems.push(`Input ${where}.registry is required: host[:port] of the registry.`);
   } else if (/^[a-z]+:\/\//.test(host)) {
-    problems.push(`Input ${where}.registry must be host[:port] without a scheme: use "${host.replace(/^[a-z]+:\/\//, '').replace(/\/.*$/, '')}".`);
+    problems.push(
+      `Input ${where}.registry must be host[:port] without a scheme: use "${host.replace(/^[a-z]+:\/\//, '').replace(/\/.*$/, '')}".`,
+    );
   } else if (!/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(:\d{1,5})?$/.test(host)) {
     problems.push(`Input ${where}.registry must be host[:port] (e.g. registry.example.com:5000), not "${value}".`);
   }
@@ -329,7 +344,8 @@ function readPemOrPath(name: string, value: string, cwd: string, problems: strin
 
 function isWerfVersion(value: string): boolean {
   const [group, channel, extra] = value.split(/\s+/);
-  if (channel !== undefined) return extra === undefined && WERF_GROUPS.includes(group ?? '') && WERF_CHANNELS.includes(channel);
+  if (channel !== undefined)
+    return extra === undefined && WERF_GROUPS.includes(group ?? '') && WERF_CHANNELS.includes(channel);
   return /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(value);
 }
 

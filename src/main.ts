@@ -61,18 +61,26 @@ export async function main(): Promise<void> {
         caCert: given.caCert,
         imagePullSecret: given.imagePullSecret,
         kube: shipped.kubeConfigPath
-          ? { kubeconfigPath: shipped.kubeConfigPath, context: given.kubeContext, namespace: namespaceFromArgs(given.args) }
+          ? {
+              kubeconfigPath: shipped.kubeConfigPath,
+              context: given.kubeContext,
+              namespace: namespaceFromArgs(given.args),
+            }
           : undefined,
       }),
     );
     shown.pullCheck = pullCheck;
     core.setOutput('pull-check', JSON.stringify(pullCheck));
     for (const r of pullCheck.results.filter((result) => !result.ok)) {
-      core.error(`${r.image}${r.node ? ` on ${r.node}` : ''}: ${r.reason} ${r.remediation}`, { title: 'Nodes cannot pull' });
+      core.error(`${r.image}${r.node ? ` on ${r.node}` : ''}: ${r.reason} ${r.remediation}`, {
+        title: 'Nodes cannot pull',
+      });
     }
 
     if (shown.problems && shown.problems.length > 0) {
-      throw new ActionError(`${shown.problems.length} image(s) are not in the registry as werf reported: ${shown.problems[0]}`);
+      throw new ActionError(
+        `${shown.problems.length} image(s) are not in the registry as werf reported: ${shown.problems[0]}`,
+      );
     }
     const pullProblem = pullCheckProblem(pullCheck);
     // A build-only run with verify-pull: auto deploys nothing: the nodes' view is advice there, not a failure.

@@ -30,10 +30,17 @@ export function renderSummary(data: SummaryData): string {
   const images = Object.entries(data.images ?? {});
   if (images.length > 0) {
     const verified = data.verified === undefined ? 'not checked' : data.verified ? '✅ verified' : '❌ not verified';
-    lines.push('### Images', '', '| werf image | final reference | digest | platforms | in the registry |', '|---|---|---|---|---|');
+    lines.push(
+      '### Images',
+      '',
+      '| werf image | final reference | digest | platforms | in the registry |',
+      '|---|---|---|---|---|',
+    );
     for (const [name, image] of images) {
       const platforms = image.platforms.length > 0 ? image.platforms.join(', ') : '—';
-      lines.push(`| ${escape(name)} | \`${image.image}\` | \`${shortDigest(image.digest)}\` | ${platforms} | ${verified} |`);
+      lines.push(
+        `| ${escape(name)} | \`${image.image}\` | \`${shortDigest(image.digest)}\` | ${platforms} | ${verified} |`,
+      );
     }
     lines.push('');
   }

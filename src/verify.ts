@@ -1,7 +1,9 @@
 import {
   RegistryError,
   createRegistryClient,
+  formatPlatform,
   parseManifest,
+  sha256Digest,
   type RegistryAccess,
   type RegistryClient,
   type RegistryClientOptions,
@@ -82,6 +84,23 @@ export async function verifyImages(
     return c;
   };
   const blobChecks = new Map<string, Promise<RegistryError | undefined>>();
+  // A config read once per repository stands for its HEAD too (keys are `<host>/<path>@<digest>`).
+  const configReads = new Map<string, Promise<Buffer>>();
+  const readConfig = (client: RegistryClient, path: string, key: string): Promise<Buffer> => {
+    let read = configReads.get(key);
+    if (!read) {
+      read = client.getBlob(path, key.slice(key.lastIndexOf('@') + 1));
+      configReads.set(key, read);
+      blobChecks.set(
+        key,
+        read.then(
+          () => undefined,
+          (e: RegistryError) => e,
+        ),
+      );
+    }
+    return read;
+  };
   const problems: string[] = [];
   const images: Record<string, ImageOutput> = {};
 
@@ -124,7 +143,16 @@ export async function verifyImages(
         }),
       );
     } else {
-      blobs.push({ role: 'config blob', digest: parsed.config, of: digest });
+      // The config is read rather than HEADed (one request either way): it names the image's platform.
+      const config = await readConfig(client, path, `${where}@${parsed.config}`).catch((e: RegistryError) => {
+        throw new Error(`the config blob ${parsed.config} of manifest ${digest} ${absence(e)} ${where}: ${e.message}`);
+      });
+      if (sha256Digest(config) !== parsed.config) {
+        throw new Error(
+          `${where} served the config blob ${parsed.config} with a body that hashes to ${sha256Digest(config)}`,
+        );
+      }
+      if (platforms.length === 0) platforms = [configPlatform(config)].filter((p) => p !== '');
       parsed.layers.forEach((l) => blobs.push({ role: 'layer blob', digest: l, of: digest }));
     }
     const missing = await Promise.all(
@@ -169,6 +197,15 @@ export async function verifyImages(
   return { images, verified: problems.length === 0, problems: problems.sort(), requests };
 }
 
+/** `os/architecture[/variant]` of an image config; '' when it does not say. */
+function configPlatform(config: Buffer): string {
+  try {
+    return formatPlatform(JSON.parse(config.toString('utf8')) as Parameters<typeof formatPlatform>[0]);
+  } catch {
+    return '';
+  }
+}
+
 // "is missing from" only when the registry said so; a network failure or timeout proves nothing either way.
 function absence(e: RegistryError): string {
   return e.status === 404 ? 'is missing from' : 'could not be checked in';
@@ -182,7 +219,12 @@ export function reportedImages(report: { images: VerifiableImage[] }): Record<st
   return Object.fromEntries(
     imagesToVerify(report.images).map((img) => [
       img.name,
-      { image: `${img.repo}:${img.tag}`, digest: img.digest, ref: `${img.repo}@${img.digest}`, platforms: img.platforms ?? [] },
+      {
+        image: `${img.repo}:${img.tag}`,
+        digest: img.digest,
+        ref: `${img.repo}@${img.digest}`,
+        platforms: img.platforms ?? [],
+      },
     ]),
   );
 }

@@ -146,7 +146,7 @@ describe('faults between the client and the real registry', () => {
     expect(r.verified).toBe(false);
     expect(r.problems[0]).toMatch(
       new RegExp(
-        `^Image app \\(${proxy.host}/demo:1, ${seeded.oci.digest}\\): the config blob sha256:\\w+ of manifest ${seeded.oci.digest} could not be checked in ${proxy.host}/demo: HEAD .* failed: the verification time bound ran out`,
+        `^Image app \\(${proxy.host}/demo:1, ${seeded.oci.digest}\\): the config blob sha256:\\w+ of manifest ${seeded.oci.digest} could not be checked in ${proxy.host}/demo: (GET|HEAD) .* failed: the verification time bound ran out`,
       ),
     );
     expect(ms).toBeLessThan(2_000);

@@ -116,7 +116,14 @@ export async function runAction(inputs: Record<string, string>, opts: RunOptions
     everything: () =>
       steps
         .map((s) =>
-          [s.stdout, s.stderr, JSON.stringify(s.outputs), JSON.stringify(s.state), JSON.stringify(s.exportedEnv), s.summary].join('\n'),
+          [
+            s.stdout,
+            s.stderr,
+            JSON.stringify(s.outputs),
+            JSON.stringify(s.state),
+            JSON.stringify(s.exportedEnv),
+            s.summary,
+          ].join('\n'),
         )
         .join('\n'),
     cleanup: () => {
@@ -148,7 +155,11 @@ async function runStep(
     GITHUB_STATE: file('state'),
     GITHUB_STEP_SUMMARY: file('summary'),
   };
-  const child = spawn(process.execPath, [bundle], { cwd, env: { ...env, ...commandFiles }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bundle], {
+    cwd,
+    env: { ...env, ...commandFiles },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (name === 'main' && child.pid) opts.onMainStarted?.(child.pid);
   let stdout = '';
   let stderr = '';
@@ -198,8 +209,12 @@ export function parseKeyValueFile(text: string): Record<string, string> {
 }
 
 /** Workflow commands (`::name props::message`) on stdout, unescaped as the runner does. */
-export function parseCommands(stdout: string, command: string): Array<{ message: string; properties: Record<string, string> }> {
-  const unescape = (s: string) => s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%');
+export function parseCommands(
+  stdout: string,
+  command: string,
+): Array<{ message: string; properties: Record<string, string> }> {
+  const unescape = (s: string) =>
+    s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%');
   const found: Array<{ message: string; properties: Record<string, string> }> = [];
   for (const line of stdout.split('\n')) {
     const m = /^::([a-z-]+)(?: ([^:]*))?::(.*)$/.exec(line);

@@ -30,7 +30,11 @@ export function makeScenario(images: string[] = ['app']): Scenario {
   fs.mkdirSync(workspace);
   fs.writeFileSync(
     path.join(workspace, 'werf.yaml'),
-    ['project: shop', 'configVersion: 1', ...images.flatMap((name) => ['---', `image: ${name}`, 'from: alpine:3.20'])].join('\n') + '\n',
+    [
+      'project: shop',
+      'configVersion: 1',
+      ...images.flatMap((name) => ['---', `image: ${name}`, 'from: alpine:3.20']),
+    ].join('\n') + '\n',
   );
   const dockerCertsDir = path.join(dir, 'etc-docker-certs.d');
   const containersCertsDir = path.join(dir, 'etc-containers-certs.d');
@@ -69,7 +73,8 @@ export function makeScenario(images: string[] = ['app']): Scenario {
 /** Every file below a directory (relative paths), for "nothing was left behind" checks. */
 export function filesBelow(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => !e.isDirectory())
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
     .sort();

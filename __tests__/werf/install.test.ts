@@ -1,12 +1,19 @@
 // Installs werf from a local stand-in for tuf.werf.io (no internet here), with signatures made by a throwaway gnupg key.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ActionError } from '../../src/errors.js';
 import type { Inputs } from '../../src/inputs.js';
-import { installWerf, parseWerfVersion, werfPlatform, werfReleaseUrls } from '../../src/werf/install.js';
+import {
+  installWerf,
+  parseWerfVersion,
+  WERF_RELEASE_KEY_URL,
+  werfPlatform,
+  werfReleaseUrls,
+} from '../../src/werf/install.js';
 import {
   makeSigningKey,
   startReleaseServer,
@@ -20,6 +27,7 @@ const VERSION = '2.75.3';
 const PLATFORM = werfPlatform(process.platform, process.arch);
 const RELEASE = `/targets/releases/${VERSION}/${PLATFORM}/bin/werf`;
 const SIGNATURE = `/targets/signatures/${VERSION}/${PLATFORM}/bin/werf.sig`;
+const KEY = '/werf.asc';
 
 let server: ReleaseServer;
 let key: TestSigningKey;
@@ -98,6 +106,7 @@ beforeEach(() => {
   process.env.GITHUB_PATH = path.join(work, 'github-path');
   fs.writeFileSync(process.env.GITHUB_PATH, '');
   server.files.clear();
+  server.redirects.clear();
   server.requests.clear();
   server.files.set('/targets/channels/2/stable', `${VERSION}\n`);
   server.files.set(RELEASE, binary);
@@ -197,12 +206,6 @@ describe('installWerf from a release server (stand-in for tuf.werf.io)', () => {
     expectNothingInstalled();
   });
 
-  it('asks for werf-signing-key when none is given, before any download (no release key is bundled)', async () => {
-    const err = await failure(installWerf(inputs({ werfSigningKey: '' })));
-    expect(err.message).toMatch(/^werf's release key is not bundled yet; pass werf-signing-key/);
-    expect(server.count('/targets/releases/')).toBe(0);
-  });
-
   it('rejects a werf-signing-key that is not a key', async () => {
     const err = await failure(installWerf(inputs({ werfSigningKey: '-----BEGIN PGP PUBLIC KEY BLOCK-----\nnope\n' })));
     expect(err.message).toMatch(/^werf-signing-key is not an armored OpenPGP public key/);
@@ -211,9 +214,13 @@ describe('installWerf from a release server (stand-in for tuf.werf.io)', () => {
 
   it('skips the signature only when werf-verify-signature is false', async () => {
     server.files.delete(SIGNATURE);
-    const installed = await installWerf(inputs({ werfVerifySignature: false, werfSigningKey: '' }));
+    server.files.set(KEY, key.publicKeyArmored);
+    const installed = await installWerf(inputs({ werfVerifySignature: false, werfSigningKey: '' }), {
+      releaseKeyUrl: `${server.url}${KEY}`,
+    });
     expect(installed.version).toBe(VERSION);
     expect(server.count(SIGNATURE)).toBe(0);
+    expect(server.count(KEY)).toBe(0);
   });
 
   it('uses werf-path as it is and learns the version from `werf version`', async () => {
@@ -225,6 +232,117 @@ describe('installWerf from a release server (stand-in for tuf.werf.io)', () => {
   it('rejects a werf-path that is not werf', async () => {
     const err = await failure(installWerf(inputs({ werfPath: '/bin/false' })));
     expect(err.message).toBe('werf-path /bin/false did not answer "version" like werf does: is it werf?');
+  });
+});
+
+describe("without werf-signing-key: werf's release key is fetched (a local stand-in for werf.io/werf.asc)", () => {
+  const keyUrl = () => `${server.url}${KEY}`;
+  const airGapped =
+    'nothing was downloaded: air-gapped runners must pass werf-signing-key (the key text or the path of a file with it).';
+
+  /** What installWerf printed (core.info goes to stdout), while it ran. */
+  async function logOf<T>(run: () => Promise<T>): Promise<{ result: T; log: string }> {
+    let log = '';
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      log += chunk.toString();
+      return true;
+    });
+    try {
+      return { result: await run(), log };
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it("defaults to https://werf.io/werf.asc, as werf's docs do", () => {
+    expect(WERF_RELEASE_KEY_URL).toBe('https://werf.io/werf.asc');
+  });
+
+  it('fetches the key once, logs its fingerprint, verifies with it; a tool-cache hit fetches no key', async () => {
+    server.files.set(KEY, key.publicKeyArmored);
+    const { result: installed, log } = await logOf(() =>
+      installWerf(inputs({ werfSigningKey: '' }), { releaseKeyUrl: keyUrl() }),
+    );
+    expect(installed.version).toBe(VERSION);
+    expect(fs.readFileSync(installed.path).equals(binary)).toBe(true);
+    expect(server.count(KEY)).toBe(1);
+    expect(log).toContain(`werf's release key from ${keyUrl()} has fingerprint ${key.fingerprint};`);
+
+    const again = await installWerf(inputs({ werfSigningKey: '' }), { releaseKeyUrl: keyUrl() });
+    expect(again).toEqual(installed);
+    expect(server.count(KEY)).toBe(1);
+    expect(server.count(RELEASE)).toBe(1);
+  });
+
+  it('follows a redirect to the key, as curl -L does', async () => {
+    server.redirects.set(KEY, '/keys/release.asc');
+    server.files.set('/keys/release.asc', key.publicKeyArmored);
+    const installed = await installWerf(inputs({ werfSigningKey: '' }), { releaseKeyUrl: keyUrl() });
+    expect(installed.version).toBe(VERSION);
+    expect(server.count('/keys/release.asc')).toBe(1);
+  });
+
+  it('a key that did not sign the release is named as the release key in the error', async () => {
+    server.files.set(KEY, otherKey.publicKeyArmored);
+    const err = await failure(installWerf(inputs({ werfSigningKey: '' }), { releaseKeyUrl: keyUrl() }));
+    expect(err.message).toMatch(
+      new RegExp(`was made by key [0-9A-F]{16}, not by werf's release key from ${keyUrl().replace(/\./g, '\\.')}:`),
+    );
+    expectNothingInstalled();
+  });
+
+  it('a 404 for the key: one clear error naming the URL, before any download; nothing cached', async () => {
+    const err = await failure(installWerf(inputs({ werfSigningKey: '' }), { releaseKeyUrl: keyUrl() }));
+    expect(err.message).toBe(`Could not fetch werf's release key from ${keyUrl()} (it answered 404); ${airGapped}`);
+    expect(server.count(KEY)).toBe(1);
+    expect(server.count('/targets/releases/')).toBe(0);
+    expect(server.count('/targets/signatures/')).toBe(0);
+    expectNothingInstalled();
+  });
+
+  it('an unreachable key URL (as on an air-gapped runner): the same advice, nothing cached', async () => {
+    const closed = 'http://127.0.0.1:9/werf.asc';
+    const err = await failure(installWerf(inputs({ werfSigningKey: '' }), { releaseKeyUrl: closed }));
+    expect(err.message).toBe(`Could not fetch werf's release key from ${closed}; ${airGapped}`);
+    expect(err.details).toMatch(/ECONNREFUSED/);
+    expect(server.count('/targets/releases/')).toBe(0);
+    expectNothingInstalled();
+  });
+
+  it('a key URL that serves a private key: refused as the release key', async () => {
+    const secret = execFileSync('gpg', [
+      '--batch',
+      '--homedir',
+      key.home,
+      '--pinentry-mode',
+      'loopback',
+      '--passphrase',
+      '',
+      '--armor',
+      '--export-secret-keys',
+    ]);
+    expect(secret.toString('utf8')).toContain('-----BEGIN PGP PRIVATE KEY BLOCK-----');
+    server.files.set(KEY, secret);
+    const err = await failure(installWerf(inputs({ werfSigningKey: '' }), { releaseKeyUrl: keyUrl() }));
+    expect(err.message).toMatch(/did not serve an armored OpenPGP public key/);
+    expect(err.details).toMatch(/private key/);
+    expectNothingInstalled();
+  });
+
+  it.each([
+    ['an HTML page', '<html><body>Welcome to the hotel Wi-Fi</body></html>\n'],
+    [
+      'a damaged key block',
+      '-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnot base64 at all\n-----END PGP PUBLIC KEY BLOCK-----\n',
+    ],
+  ])('a key URL that serves %s: one clear error, nothing downloaded or cached', async (_what, body) => {
+    server.files.set(KEY, body);
+    const err = await failure(installWerf(inputs({ werfSigningKey: '' }), { releaseKeyUrl: keyUrl() }));
+    expect(err.message).toBe(
+      `${keyUrl()} did not serve an armored OpenPGP public key, so werf's release key is unknown; nothing was downloaded: pass werf-signing-key (the key text or the path of a file with it).`,
+    );
+    expect(server.count('/targets/releases/')).toBe(0);
+    expectNothingInstalled();
   });
 });
 

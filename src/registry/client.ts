@@ -61,18 +61,27 @@ export function createRegistryClient(access: RegistryAccess, opts: RegistryClien
 
     async headBlob(repo, digest) {
       const { answer: a, request } = await authorized('HEAD', `/v2/${repo}/blobs/${digest}`, pullScope(repo));
-      if (a.status === 200) return;
-      // HEAD answers carry no body, so the registry's code for a missing blob is named from the status.
-      if (a.status === 404) {
-        const message = `${request} answered 404: BLOB_UNKNOWN (blob unknown to registry)`;
-        throw new RegistryError(message, { request, status: 404, code: 'BLOB_UNKNOWN' });
-      }
-      throw errorFromResponse(a.status, '', request);
+      if (a.status !== 200) throw blobError(a, request);
+    },
+
+    async getBlob(repo, digest) {
+      const { answer: a, request } = await authorized('GET', `/v2/${repo}/blobs/${digest}`, pullScope(repo));
+      if (a.status !== 200) throw blobError(a, request);
+      return a.body;
     },
 
     requestCount: () => transport.requestCount(),
     close: () => transport.close(),
   };
+}
+
+// A HEAD answer carries no body, so the registry's code for a missing blob is named from the status.
+function blobError(a: HttpAnswer, request: string): RegistryError {
+  if (a.status === 404) {
+    const message = `${request} answered 404: BLOB_UNKNOWN (blob unknown to registry)`;
+    return new RegistryError(message, { request, status: 404, code: 'BLOB_UNKNOWN' });
+  }
+  return errorFromResponse(a.status, a.body.toString(), request);
 }
 
 function withAuth(headers: Record<string, string>, authorization: string | undefined): Record<string, string> {

@@ -51,9 +51,11 @@ export function createTransport(access: RegistryAccess, opts: RegistryClientOpti
     return dispatch(o, handler);
   };
   const retry = opts.retry ?? {};
-  // compose(): the last interceptor is the outermost, so every retry passes through the counter.
+  // compose(): the last interceptor is the outermost, so every retry passes through the counter. Blob GETs may be
+  // redirected to the registry's storage; undici drops the Authorization header when the origin changes.
   const dispatcher = agent.compose(
     counter,
+    interceptors.redirect({ maxRedirections: 3 }),
     interceptors.retry({
       methods: ['GET', 'HEAD'],
       statusCodes: RETRY_STATUS_CODES,

@@ -57,6 +57,8 @@ export interface RegistryClient {
   getManifest(repo: string, reference: string): Promise<FetchedManifest>;
   /** HEAD a blob; throws RegistryError (code BLOB_UNKNOWN) when it is missing. */
   headBlob(repo: string, digest: string): Promise<void>;
+  /** GET a small blob (an image config), following the registry's redirect to its storage; throws like headBlob. */
+  getBlob(repo: string, digest: string): Promise<Buffer>;
   /** HTTP requests sent on the wire so far (retries and token fetches included). */
   requestCount(): number;
   /** Close the connections. */

@@ -6,7 +6,7 @@ import * as tc from '@actions/tool-cache';
 import { EnvHttpProxyAgent, interceptors, request } from 'undici';
 import { ActionError } from '../errors.js';
 import type { Inputs } from '../inputs.js';
-import { verifyDetachedSignature } from './signature.js';
+import { publicKeyFingerprints, verifyDetachedSignature } from './signature.js';
 
 /** The werf that runs: its path and version (the action's `werf-path` and `werf-version` outputs). */
 export interface WerfInstall {
@@ -17,6 +17,14 @@ export interface WerfInstall {
 /** What `werf-version` asks for: a release channel of a version group, or one exact version. */
 export type WerfVersionSpec = { kind: 'channel'; group: string; channel: string } | { kind: 'exact'; version: string };
 
+/** Where werf publishes its release key (werf's docs: `curl -sSL https://werf.io/werf.asc | gpg --import`). */
+export const WERF_RELEASE_KEY_URL = 'https://werf.io/werf.asc';
+
+/** Knobs for tests (main passes none): `releaseKeyUrl` replaces WERF_RELEASE_KEY_URL, e.g. with a local server. */
+export interface InstallOptions {
+  releaseKeyUrl?: string;
+}
+
 const TOOL_NAME = 'werf';
 const VERSION_RE = /^v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)$/;
 
@@ -24,9 +32,10 @@ const VERSION_RE = /^v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)$
  * Installs werf the way `werf-version` asks, or takes `werf-path` as it is. A channel (`2 stable`) is resolved through
  * `{base}/targets/channels/{group}/{channel}`; a version already in the runner's tool cache is used without any
  * download; otherwise the binary and its detached signature are downloaded, the signature is verified with
- * `werf-signing-key`, and only then is the binary cached (by version and platform) and put on PATH.
+ * `werf-signing-key` (or, when that is empty, with werf's release key fetched from WERF_RELEASE_KEY_URL), and only then
+ * is the binary cached (by version and platform) and put on PATH.
  */
-export async function installWerf(inputs: Inputs): Promise<WerfInstall> {
+export async function installWerf(inputs: Inputs, opts: InstallOptions = {}): Promise<WerfInstall> {
   if (inputs.werfPath !== '') return useGivenWerf(inputs.werfPath);
 
   const base = inputs.werfBaseUrl.replace(/\/+$/, '');
@@ -44,18 +53,21 @@ export async function installWerf(inputs: Inputs): Promise<WerfInstall> {
 
   const urls = werfReleaseUrls(base, version, platform);
   // Fail before downloading 100 MB when the key to check them with is missing.
-  const key = inputs.werfVerifySignature ? signingKey(inputs.werfSigningKey) : '';
+  const key = inputs.werfVerifySignature
+    ? await signingKey(inputs.werfSigningKey, opts.releaseKeyUrl ?? WERF_RELEASE_KEY_URL)
+    : undefined;
   core.info(`Downloading werf ${version} from ${urls.binary}`);
   const binary = await download(urls.binary, `werf ${version} (${platform})`);
   let signature: string | undefined;
   try {
-    if (inputs.werfVerifySignature) {
+    if (key) {
       signature = await download(urls.signature, `the signature of werf ${version}`, 'signature');
       const verified = await verifyDetachedSignature(
         fs.readFileSync(binary),
         fs.readFileSync(signature),
-        key,
+        key.armored,
         `werf ${version} (${urls.binary})`,
+        key.name,
       );
       core.info(`The signature of werf ${version} is good (key ${verified.keyId}).`);
     } else {
@@ -107,8 +119,7 @@ export function werfReleaseUrls(
 /** Reads the version a channel pointer names; an unknown channel or a pointer that is not a version is an error. */
 async function resolveChannel(base: string, spec: { group: string; channel: string }): Promise<string> {
   const url = `${base}/targets/channels/${encodeURIComponent(spec.group)}/${encodeURIComponent(spec.channel)}`;
-  // The proxy settings of the runner (HTTPS_PROXY, NO_PROXY) apply; transient 5xx and resets are retried.
-  const dispatcher = new EnvHttpProxyAgent().compose(interceptors.retry({ maxRetries: 3, minTimeout: 500 }));
+  const dispatcher = releaseDispatcher();
   try {
     const response = await request(url, { dispatcher, headersTimeout: 30_000, bodyTimeout: 30_000 });
     const body = (await response.body.text()).trim();
@@ -161,23 +172,81 @@ async function download(url: string, what: string, kind: 'binary' | 'signature' 
   }
 }
 
-/** The armored key to verify with: `werf-signing-key` text, or the file it names. */
-function signingKey(value: string): string {
+/** The runner's proxy settings (HTTPS_PROXY, NO_PROXY) apply; transient 5xx and resets are retried. */
+function releaseDispatcher() {
+  return new EnvHttpProxyAgent().compose(interceptors.retry({ maxRetries: 3, minTimeout: 500 }));
+}
+
+/** The armored key to verify with and its name for errors: `werf-signing-key` (text or file), or werf's release key. */
+async function signingKey(value: string, releaseKeyUrl: string): Promise<{ armored: string; name: string }> {
   const given = value.trim();
-  if (given === '') {
-    // werf's release key (published at https://werf.io/werf.asc) could not be obtained when this action was written;
-    // bundling a key we cannot check would be worse than asking for one.
-    throw new ActionError(
-      "werf's release key is not bundled yet; pass werf-signing-key (werf's key from https://werf.io/werf.asc) or werf-verify-signature: false.",
-    );
-  }
-  if (given.includes('-----BEGIN PGP')) return given;
+  if (given === '')
+    return { armored: await fetchReleaseKey(releaseKeyUrl), name: `werf's release key from ${releaseKeyUrl}` };
+  if (given.includes('-----BEGIN PGP')) return { armored: given, name: 'werf-signing-key' };
   try {
-    return fs.readFileSync(given, 'utf8');
+    return { armored: fs.readFileSync(given, 'utf8'), name: 'werf-signing-key' };
   } catch (err) {
     throw new ActionError(`werf-signing-key is neither an armored public key nor a readable file: ${given}.`, {
       details: (err as Error).message,
     });
+  }
+}
+
+/**
+ * Fetches werf's release key the way werf's docs do (`curl -sSL https://werf.io/werf.asc | gpg --import`), checks it is
+ * an OpenPGP public key and logs its fingerprint, so that users can check it and pin the key in `werf-signing-key`.
+ */
+async function fetchReleaseKey(url: string): Promise<string> {
+  const body = await fetchKeyText(url);
+  let fingerprints: string[];
+  try {
+    fingerprints = await publicKeyFingerprints(body);
+  } catch (err) {
+    throw new ActionError(
+      `${url} did not serve an armored OpenPGP public key, so werf's release key is unknown; nothing was downloaded: pass werf-signing-key (the key text or the path of a file with it).`,
+      { details: `${(err as Error).message}\nbody: ${body.slice(0, 200)}` },
+    );
+  }
+  core.info(
+    `werf's release key from ${url} has fingerprint ${fingerprints.join(', ')}; to pin it, pass that key as werf-signing-key.`,
+  );
+  return body;
+}
+
+/** GETs the key text, following redirects as `curl -L` does, but never from HTTPS down to plain HTTP. */
+async function fetchKeyText(url: string): Promise<string> {
+  const airGapped = 'air-gapped runners must pass werf-signing-key (the key text or the path of a file with it)';
+  const dispatcher = releaseDispatcher();
+  let current = url;
+  try {
+    for (let hops = 0; ; hops++) {
+      const response = await request(current, { dispatcher, headersTimeout: 30_000, bodyTimeout: 30_000 });
+      const location = response.headers.location;
+      if (response.statusCode >= 300 && response.statusCode < 400 && typeof location === 'string' && hops < 5) {
+        await response.body.dump();
+        const next = new URL(location, current);
+        if (new URL(current).protocol === 'https:' && next.protocol !== 'https:') {
+          throw new ActionError(
+            `Could not fetch werf's release key from ${url}: it redirects to plain HTTP (${next.href}); nothing was downloaded: ${airGapped}.`,
+          );
+        }
+        current = next.href;
+        continue;
+      }
+      const body = await response.body.text();
+      if (response.statusCode === 200) return body;
+      throw new ActionError(
+        `Could not fetch werf's release key from ${url} (it answered ${response.statusCode}); nothing was downloaded: ${airGapped}.`,
+        { details: `GET ${current} -> ${response.statusCode}: ${body.slice(0, 200)}` },
+      );
+    }
+  } catch (err) {
+    if (err instanceof ActionError) throw err;
+    throw new ActionError(`Could not fetch werf's release key from ${url}; nothing was downloaded: ${airGapped}.`, {
+      details: `GET ${current}: ${(err as Error).message}`,
+    });
+  } finally {
+    await dispatcher.close();
   }
 }
 

@@ -35,11 +35,15 @@ export async function shipWithWerf(inputs: Inputs, werfPath: string, trust: Trus
     for (const f of findings) core.error(`${f.message} ${f.fix}`, { title: f.title });
     const first = findings[0];
     throw new ActionError(
-      first ? `werf ${inputs.command} failed: ${first.message} ${first.fix}` : `werf ${inputs.command} failed with exit code ${run.exitCode}; see its output above.`,
+      first
+        ? `werf ${inputs.command} failed: ${first.message} ${first.fix}`
+        : `werf ${inputs.command} failed with exit code ${run.exitCode}; see its output above.`,
     );
   }
   if (!fs.existsSync(buildReportPath)) {
-    throw new ActionError(`werf ${inputs.command} succeeded but wrote no build report at ${buildReportPath}; is this werf older than 1.2?`);
+    throw new ActionError(
+      `werf ${inputs.command} succeeded but wrote no build report at ${buildReportPath}; is this werf older than 1.2?`,
+    );
   }
   return { buildReportPath, report: parseBuildReport(fs.readFileSync(buildReportPath, 'utf8')), kubeConfigPath };
 }

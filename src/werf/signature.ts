@@ -7,16 +7,28 @@ export interface VerifiedSignature {
 }
 
 /**
+ * The fingerprints (40 hex digits, upper case) of the keys in an armored OpenPGP public key block. Throws (a plain
+ * Error, for the caller to put in context) when the text is not an armored key block or holds a private key.
+ */
+export async function publicKeyFingerprints(armoredKeys: string): Promise<string[]> {
+  const keys = await openpgp.readKeys({ armoredKeys });
+  // A secret key served as "the release key" means the wrong file: say so rather than use it.
+  if (keys.some((key) => key.isPrivate())) throw new Error('the armored block holds a private key, not a public key');
+  return keys.map((key) => key.getFingerprint().toUpperCase());
+}
+
+/**
  * Verifies a detached OpenPGP signature (armored or binary, as `gpg --detach-sign [--armor]` writes them) of `data`
  * against the armored public key(s) in `armoredKeys`. Pure JavaScript (OpenPGP.js), so it needs no gpg on the runner
  * and touches no keyring. Throws an ActionError that names `what` when the key or the signature cannot be read, when
- * the signature was made by another key, or when the data does not match it.
+ * the signature was made by another key (`keyName` says which key was expected), or when the data does not match it.
  */
 export async function verifyDetachedSignature(
   data: Uint8Array,
   signatureBytes: Uint8Array,
   armoredKeys: string,
   what: string,
+  keyName = 'werf-signing-key',
 ): Promise<VerifiedSignature> {
   let keys: openpgp.PublicKey[];
   try {
@@ -45,8 +57,8 @@ export async function verifyDetachedSignature(
   const known = new Set(keys.flatMap((key) => key.getKeys().map((k) => k.getKeyID().toHex().toUpperCase())));
   if (!signedBy.some((id) => known.has(id))) {
     throw new ActionError(
-      `The signature of ${what} was made by key ${signedBy.join(', ') || '(unknown)'}, not by werf-signing-key: check werf-signing-key and werf-base-url.`,
-      { details: `werf-signing-key holds key IDs ${[...known].join(', ')}` },
+      `The signature of ${what} was made by key ${signedBy.join(', ') || '(unknown)'}, not by ${keyName}: check werf-signing-key and werf-base-url.`,
+      { details: `${keyName} holds key IDs ${[...known].join(', ')}` },
     );
   }
   const message = await openpgp.createMessage({ binary: data });

@@ -11,6 +11,8 @@ import * as path from 'node:path';
 export interface TestSigningKey {
   home: string;
   publicKeyArmored: string;
+  /** the primary key's fingerprint as gpg prints it (40 hex digits, upper case) */
+  fingerprint: string;
   /** a detached signature of `file`: binary by default (as `gpg --detach-sign`), armored on request */
   sign(file: string, opts?: { armor?: boolean }): Buffer;
   /** kills this home's gpg-agent and removes the home */
@@ -38,9 +40,11 @@ export function makeSigningKey(name: string): TestSigningKey {
     fs.rmSync(home, { recursive: true, force: true });
     throw err;
   }
+  const fpr = /^fpr:(?:[^:]*:){8}([0-9A-F]{40}):/m.exec(gpg(['--with-colons', '--fingerprint']).toString('utf8'));
   return {
     home,
     publicKeyArmored: gpg(['--armor', '--export']).toString('utf8'),
+    fingerprint: fpr?.[1] ?? fail(`gpg printed no fingerprint for ${name}`),
     sign: (file, opts = {}) => gpg([...(opts.armor ? ['--armor'] : []), '--detach-sign', '--output', '-', file]),
     dispose() {
       try {
@@ -52,10 +56,15 @@ export function makeSigningKey(name: string): TestSigningKey {
   };
 }
 
-/** The release server: `files` maps URL paths to bodies; `requests` counts GETs per path. */
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+/** The release server: `files` maps URL paths to bodies, `redirects` paths to a Location; `requests` counts GETs. */
 export interface ReleaseServer {
   url: string;
   files: Map<string, Buffer | string>;
+  redirects: Map<string, string>;
   requests: Map<string, number>;
   count(pathPrefix: string): number;
   stop(): Promise<void>;
@@ -64,10 +73,16 @@ export interface ReleaseServer {
 /** Starts the release server on 127.0.0.1 and a free port; unknown paths answer 404. */
 export async function startReleaseServer(): Promise<ReleaseServer> {
   const files = new Map<string, Buffer | string>();
+  const redirects = new Map<string, string>();
   const requests = new Map<string, number>();
   const server = http.createServer((req, res) => {
     const urlPath = new URL(req.url ?? '/', 'http://x').pathname;
     requests.set(urlPath, (requests.get(urlPath) ?? 0) + 1);
+    const location = redirects.get(urlPath);
+    if (location !== undefined) {
+      res.writeHead(302, { location }).end();
+      return;
+    }
     const body = files.get(urlPath);
     if (body === undefined) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found\n');
@@ -80,6 +95,7 @@ export async function startReleaseServer(): Promise<ReleaseServer> {
   return {
     url: `http://127.0.0.1:${port}`,
     files,
+    redirects,
     requests,
     count: (prefix) => [...requests].filter(([p]) => p.startsWith(prefix)).reduce((n, [, c]) => n + c, 0),
     stop: () =>
