@@ -18,7 +18,7 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
     env: '',
     kubeConfigBase64: '',
     kubeContext: '',
-    workingDirectory: '/work/app',
+    workingDirectory: '/srv/ci/shop/app',
     werfVersion: '2 stable',
     werfPath: '',
     werfBaseUrl: 'https://tuf.werf.io',
@@ -47,7 +47,7 @@ describe('planWerfCommand', () => {
         '--build-report-path',
         REPORT,
       ],
-      cwd: '/work/app',
+      cwd: '/srv/ci/shop/app',
     });
   });
 

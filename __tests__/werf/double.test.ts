@@ -1,4 +1,4 @@
-// The planned argv run by the werf test double (not werf: it keeps /work/shared/werf-contract.md) against a real
+// The planned argv run by the werf test double (not werf: it keeps the werf contract (docs/werf-contract.md)) against a real
 // Distribution registry with TLS from a per-run CA. Each combination of inputs: werf gets exactly the planned argv,
 // pushes, and writes a report that parseBuildReport reads. The deploy of converge is emulated by the double.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // TEST DOUBLE of werf - NOT werf. The action's tests run this instead of the real werf, which cannot be downloaded
-// on the development machines. It keeps /work/shared/werf-contract.md (werf v2.75.3) to the letter where the
+// on the development machines. It keeps the werf contract (docs/werf-contract.md) (werf v2.75.3) to the letter where the
 // action can see it:
 //   - `werf version`; cobra-like flags (`--f v`, `--f=v`, `-u v`, unknown flag -> `Error: unknown flag: --x`, exit 1)
 //     with werf's env twins (booleans true only for 1/true/yes);
