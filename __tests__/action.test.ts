@@ -69,7 +69,7 @@ describe('TLS registry with a private CA and basic auth', () => {
 
     const images = JSON.parse(job.outputs.images ?? '{}') as Record<
       string,
-      { image: string; digest: string; ref: string }
+      { image: string; digest: string; ref: string; platforms: string[] }
     >;
     expect(Object.keys(images).sort()).toEqual(['backend', 'frontend']);
     for (const image of Object.values(images)) {

@@ -96,7 +96,7 @@ describe('a cancelled job (runner emulation)', () => {
       jobs.push(job);
       await watching;
 
-      // werf got the signal, and the main step did not wait for werf's own 60 s: it ended right after werf did.
+      // werf got the signal, and the main step did not wait for werf's own 20 s: it ended right after werf did.
       expect(fs.readFileSync(signalsFile, 'utf8')).toBe(`${seen}\n`);
       expect(alive(werfPid)).toBe(false);
       expect(mainEndedAt - signalledAt).toBeLessThan(5_000);

@@ -321,9 +321,13 @@ describe("diagnosis of werf's failures", () => {
     const image = ref();
     // werf's deploy tracker (kubedog) prints the kubelet's reason for the pod as one line.
     const deployError = `deploy/shop-app ERROR: po/shop-app-6f7c9d8b5-x2x7k container/app: ImagePullBackOff: Back-off pulling image "${image}": ErrImagePull: failed to pull and unpack image "${image}": failed to resolve reference "${image}": ${c.kubelet(image)}`;
-    const job = await run(s, { ...registryInputs('deploy'), 'verify-pull': 'off' }, {
-      WERF_DOUBLE_DEPLOY_ERROR: deployError,
-    });
+    const job = await run(
+      s,
+      { ...registryInputs('deploy'), 'verify-pull': 'off' },
+      {
+        WERF_DOUBLE_DEPLOY_ERROR: deployError,
+      },
+    );
     expect(job.main.exitCode).toBe(1);
     const message = failure(job) ?? '';
     expect(message.startsWith(`werf converge failed: The `)).toBe(true);

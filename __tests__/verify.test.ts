@@ -10,7 +10,7 @@ import {
   type SeededKind,
 } from './support/rig/index.js';
 import type { RegistryAccess } from '../src/registry/index.js';
-import { imagesToVerify, splitRepo, verifyImages, type VerifiableImage } from '../src/verify.js';
+import { imagesToVerify, verifyImages, type VerifiableImage } from '../src/verify.js';
 
 const KINDS = ['oci', 'ociIndex', 'docker', 'dockerList'] as const;
 
@@ -51,14 +51,6 @@ describe('pure parts', () => {
     const img = (name: string, final: boolean) => ({ name, repo: 'r/a', tag: 't', digest: '', final });
     expect(imagesToVerify([img('a', true), img('b', false)]).map((i) => i.name)).toEqual(['a']);
     expect(imagesToVerify([img('a', false), img('b', false)]).map((i) => i.name)).toEqual(['a', 'b']);
-  });
-
-  it('splits registry host and repository path, Docker Hub included', () => {
-    expect(splitRepo('127.0.0.1:5000/team/app')).toEqual({ host: '127.0.0.1:5000', path: 'team/app' });
-    expect(splitRepo('registry.example.com/app')).toEqual({ host: 'registry.example.com', path: 'app' });
-    expect(splitRepo('localhost/app')).toEqual({ host: 'localhost', path: 'app' });
-    expect(splitRepo('team/app')).toEqual({ host: 'docker.io', path: 'team/app' });
-    expect(splitRepo('app')).toEqual({ host: 'docker.io', path: 'library/app' });
   });
 });
 

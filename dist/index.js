@@ -53334,6 +53334,19 @@ function looksLikeHost(value) {
   return host.includes(".") || host === "localhost" || host.startsWith("[");
 }
 
+// src/registry/docker-hub.ts
+var DOCKER_HUB = "docker.io";
+var DOCKER_HUB_API = "registry-1.docker.io";
+var DOCKER_HUB_CONFIG_KEY = "https://index.docker.io/v1/";
+var ALIASES = [DOCKER_HUB, "index.docker.io", DOCKER_HUB_API, "registry.hub.docker.com"];
+function normalizeRegistryHost(host) {
+  const h = host.trim().toLowerCase();
+  return ALIASES.includes(h) ? DOCKER_HUB : h;
+}
+function apiHost(host) {
+  return normalizeRegistryHost(host) === DOCKER_HUB ? DOCKER_HUB_API : host;
+}
+
 // src/werf/argv.ts
 var OWNED_FLAGS = {
   "--repo": "the repo input",
@@ -53384,7 +53397,6 @@ var FALSE_WORDS = ["false", "False", "FALSE"];
 var WERF_CHANNELS = ["alpha", "beta", "ea", "stable", "rock-solid"];
 var WERF_GROUPS = ["1.2", "2"];
 var REGISTRY_KEYS = ["registry", "username", "password", "ca-cert", "skip-tls-verify", "insecure-registry"];
-var DOCKER_HUB_ALIASES = ["docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"];
 function readInputs() {
   const get = (name) => getInput(name);
   for (const secret of secretInputs(get)) setSecret(secret);
@@ -53565,7 +53577,7 @@ function parseRegistries(raw, defaults, cwd, problems) {
       problems.push(`Input ${where}.${key} must be true or false, not "${String(value)}".`);
       return fallback;
     };
-    const host = normalizeRegistryHost(str2("registry"), where, problems);
+    const host = registryEntryHost(str2("registry"), where, problems);
     const settings = {
       host,
       username: str2("username"),
@@ -53584,7 +53596,7 @@ function parseRegistries(raw, defaults, cwd, problems) {
   });
   return result2;
 }
-function normalizeRegistryHost(value, where, problems) {
+function registryEntryHost(value, where, problems) {
   const host = value.trim().toLowerCase();
   if (host === "") {
     problems.push(`Input ${where}.registry is required: host[:port] of the registry.`);
@@ -53595,7 +53607,7 @@ function normalizeRegistryHost(value, where, problems) {
   } else if (!/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(:\d{1,5})?$/.test(host)) {
     problems.push(`Input ${where}.registry must be host[:port] (e.g. registry.example.com:5000), not "${value}".`);
   }
-  return DOCKER_HUB_ALIASES.includes(host) ? "docker.io" : host;
+  return normalizeRegistryHost(host);
 }
 function checkTlsContradictions(prefix, s, problems) {
   if (s.caCert !== "" && s.skipTlsVerify) {
@@ -79868,412 +79880,6 @@ function describe(cert, host) {
 import * as tls from "node:tls";
 import { isIP as isIP2 } from "node:net";
 import { X509Certificate as X509Certificate2 } from "node:crypto";
-function networkAddress(host) {
-  if (host === "docker.io") return { name: "registry-1.docker.io", port: 443 };
-  const port = /:(\d+)$/.exec(host.replace(/^\[[^\]]+\]/, ""))?.[1];
-  return { name: hostName(host), port: port ? Number(port) : 443 };
-}
-var PLAIN_HTTP = /wrong version number|packet length too long|http request|unknown protocol/i;
-function probeTls(host, roots, timeoutMs = 1e4) {
-  const { name, port } = networkAddress(host);
-  return new Promise((resolve4) => {
-    const socket = tls.connect({
-      host: name,
-      port,
-      ca: roots,
-      rejectUnauthorized: false,
-      ...isIP2(name) ? {} : { servername: name }
-    });
-    const done = (probe) => {
-      socket.destroy();
-      resolve4(probe);
-    };
-    socket.setTimeout(
-      timeoutMs,
-      () => done({ kind: "unreachable", code: "ETIMEDOUT", message: `no TLS handshake within ${timeoutMs / 1e3} s` })
-    );
-    socket.once("secureConnect", () => {
-      const peer = socket.getPeerCertificate(true);
-      const leaf = socket.getPeerX509Certificate();
-      if (!leaf || !peer?.raw)
-        return done({ kind: "unreachable", code: "NO_CERTIFICATE", message: "the server sent no certificate" });
-      let top = peer;
-      for (let i = 0; i < 10 && top.issuerCertificate && top.issuerCertificate !== top; i++)
-        top = top.issuerCertificate;
-      const hostnameError = tls.checkServerIdentity(name, peer);
-      done({
-        kind: "tls",
-        authorized: socket.authorized,
-        ...socket.authorizationError ? { authorizationError: String(socket.authorizationError) } : {},
-        ...hostnameError ? { hostnameError: hostnameError.message } : {},
-        subject: formatName(leaf.subject),
-        issuer: formatName(leaf.issuer),
-        topIssuer: formatName(new X509Certificate2(top.raw).issuer),
-        validTo: new Date(leaf.validTo),
-        names: leaf.subjectAltName ?? formatName(leaf.subject)
-      });
-    });
-    socket.once("error", (err2) => {
-      if (PLAIN_HTTP.test(err2.message) || err2.code === "ERR_SSL_WRONG_VERSION_NUMBER")
-        return done({ kind: "plain-http" });
-      done({ kind: "unreachable", code: err2.code ?? "ERROR", message: err2.message });
-    });
-  });
-}
-function judgeProbe(host, probe, expect) {
-  if (probe.kind === "plain-http") {
-    return `${host} answers plain HTTP, not TLS: if the registry really has no TLS, set "insecure-registry: true" (everything to it, credentials included, then travels unencrypted); otherwise check the port.`;
-  }
-  if (probe.kind === "unreachable") {
-    return `Cannot reach ${host} to check its TLS certificate (${probe.code}: ${probe.message}): check the registry address and that this runner can reach it.`;
-  }
-  const served = `"${probe.subject}" issued by "${probe.issuer}"${probe.topIssuer !== probe.issuer ? ` (chain up to "${probe.topIssuer}")` : ""}`;
-  if (probe.authorizationError === "CERT_HAS_EXPIRED") {
-    return `${host} serves an expired certificate (${served}, valid to ${probe.validTo.toISOString()}): the registry's administrator must renew it.`;
-  }
-  const wrongName = probe.authorizationError === "ERR_TLS_CERT_ALTNAME_INVALID" || probe.hostnameError !== void 0;
-  if (!probe.authorized && probe.authorizationError !== "ERR_TLS_CERT_ALTNAME_INVALID") {
-    if (expect.mode === "ca") {
-      return `The "ca-cert" for ${host} does not sign the certificate the registry serves: it serves ${served}, but ca-cert is "${expect.caSubject}" (${probe.authorizationError ?? "not verified"}). Give the CA that issued it ("${probe.topIssuer}").`;
-    }
-    return `${host} serves a certificate that the runner's system CAs do not trust (${served}; ${probe.authorizationError ?? "not verified"}, as werf says "x509: certificate signed by unknown authority"): give that CA in "ca-cert" (recommended), or set "skip-tls-verify: true" to not verify the registry.`;
-  }
-  if (wrongName) {
-    return `${host} serves a certificate for ${probe.names}, not for ${hostName(host)} (${served}): use a registry name the certificate names, or have the certificate reissued with ${hostName(host)} in its subjectAltName.`;
-  }
-  return void 0;
-}
-function proxied(host, env = process.env) {
-  const proxy = env.HTTPS_PROXY || env.https_proxy;
-  if (!proxy) return false;
-  const name = networkAddress(host).name;
-  const noProxy = (env.NO_PROXY || env.no_proxy || "").split(",").map((s) => s.trim().toLowerCase());
-  return !noProxy.some(
-    (p) => p === "*" || p !== "" && (name === p.replace(/^\./, "") || name.endsWith(p.startsWith(".") ? p : `.${p}`))
-  );
-}
-
-// src/trust/install.ts
-import * as fs8 from "node:fs/promises";
-import { existsSync as existsSync3, readFileSync as readFileSync3 } from "node:fs";
-import * as path10 from "node:path";
-import * as tls2 from "node:tls";
-
-// src/jobdir.ts
-import * as fs6 from "node:fs";
-import * as os7 from "node:os";
-import * as path8 from "node:path";
-var created;
-function jobDir() {
-  if (created) return created;
-  const base = process.env.RUNNER_TEMP || os7.tmpdir();
-  fs6.mkdirSync(base, { recursive: true });
-  const dir = fs6.mkdtempSync(path8.join(base, "werf-ship-"));
-  fs6.chmodSync(dir, 448);
-  recordCleanup({ kind: "remove-dir", path: dir });
-  created = dir;
-  return dir;
-}
-function writePrivateFile(name, content) {
-  const file = path8.join(jobDir(), name);
-  fs6.writeFileSync(file, content, { mode: 384 });
-  return file;
-}
-
-// src/trust/place.ts
-import * as fs7 from "node:fs/promises";
-import * as path9 from "node:path";
-import { constants as constants4 } from "node:fs";
-async function existingAncestor(p) {
-  let dir = p;
-  for (; ; ) {
-    try {
-      await fs7.stat(dir);
-      return dir;
-    } catch {
-      const parent = path9.dirname(dir);
-      if (parent === dir) return dir;
-      dir = parent;
-    }
-  }
-}
-async function writable(p) {
-  try {
-    await fs7.access(p, constants4.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-async function readIfExists(p) {
-  try {
-    return await fs7.readFile(p, "utf8");
-  } catch (err2) {
-    if (err2.code === "ENOENT") return void 0;
-    throw err2;
-  }
-}
-async function sudo(args) {
-  const out = await getExecOutput("sudo", ["-n", ...args], { silent: true, ignoreReturnCode: true });
-  if (out.exitCode !== 0)
-    throw new Error(`sudo ${args.join(" ")}: ${out.stderr.trim() || `exit code ${out.exitCode}`}`);
-}
-async function placeCaFile(target, pem, source, backupDir) {
-  const fix = `sudo install -D -m 0644 ca.crt ${target} (ca.crt: the CA certificate you give in ca-cert)`;
-  try {
-    let existing;
-    let readable = true;
-    try {
-      existing = await readIfExists(target);
-    } catch {
-      readable = false;
-    }
-    if (existing !== void 0 && existing.includes(pem.trim())) {
-      return { placed: true, path: target, sudo: false, action: "unchanged" };
-    }
-    const isRoot = process.getuid?.() === 0;
-    const fileExists = existing !== void 0 || !readable;
-    const useSudo = !isRoot && !await writable(fileExists ? target : await existingAncestor(path9.dirname(target)));
-    if (fileExists) {
-      const backup = path9.join(backupDir, `${path9.basename(path9.dirname(target))}-${path9.basename(target)}.orig`);
-      await fs7.mkdir(backupDir, { recursive: true });
-      if (useSudo) await sudo(["cp", "-p", target, backup]);
-      else await fs7.copyFile(target, backup);
-      recordCleanup({ kind: "restore-file", path: target, backup, ...useSudo ? { sudo: true } : {} });
-      const combined = path9.join(backupDir, `${path9.basename(path9.dirname(target))}-combined.crt`);
-      const current = existing ?? await fs7.readFile(backup, "utf8").catch(() => "");
-      await fs7.writeFile(combined, `${current.trimEnd()}
-${pem}`);
-      if (useSudo) await sudo(["install", "-m", "0644", combined, target]);
-      else await fs7.copyFile(combined, target);
-      return { placed: true, path: target, sudo: useSudo, action: "extended" };
-    }
-    const ancestor = await existingAncestor(path9.dirname(target));
-    const firstNew = ancestor === path9.dirname(target) ? void 0 : topmostNew(ancestor, target);
-    const created2 = firstNew ?? target;
-    try {
-      if (useSudo) {
-        await sudo(["install", "-D", "-m", "0644", source, target]);
-      } else {
-        await fs7.mkdir(path9.dirname(target), { recursive: true, mode: 493 });
-        await fs7.writeFile(target, pem, { mode: 420 });
-      }
-    } catch (err2) {
-      if (!useSudo) await fs7.rm(created2, { recursive: true, force: true }).catch(() => void 0);
-      throw err2;
-    }
-    recordCleanup({ kind: firstNew ? "remove-dir" : "remove-file", path: created2, ...useSudo ? { sudo: true } : {} });
-    return { placed: true, path: target, sudo: useSudo, action: "created" };
-  } catch (err2) {
-    return { placed: false, path: target, reason: err2.message, fix };
-  }
-}
-function topmostNew(ancestor, target) {
-  const rel = path9.relative(ancestor, target).split(path9.sep);
-  return path9.join(ancestor, rel[0]);
-}
-
-// src/trust/install.ts
-var SYSTEM_BUNDLES = [
-  "/etc/ssl/certs/ca-certificates.crt",
-  "/etc/pki/tls/certs/ca-bundle.crt",
-  "/etc/ssl/ca-bundle.pem",
-  "/etc/pki/tls/cacert.pem",
-  "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
-  "/etc/ssl/cert.pem"
-];
-function certsDirs(env = process.env) {
-  return {
-    docker: env.WERF_SHIP_DOCKER_CERTS_DIR || "/etc/docker/certs.d",
-    containers: env.WERF_SHIP_CONTAINERS_CERTS_DIR || "/etc/containers/certs.d"
-  };
-}
-function systemRoots(env = process.env) {
-  for (const file of [env.SSL_CERT_FILE, ...SYSTEM_BUNDLES]) {
-    if (file && existsSync3(file)) {
-      try {
-        return { pem: readFileSync3(file, "utf8"), source: file };
-      } catch {
-      }
-    }
-  }
-  return { pem: tls2.rootCertificates.join("\n"), source: "Node's built-in roots" };
-}
-function fileSafe(host) {
-  return host.replace(/[^A-Za-z0-9.:-]/g, "_");
-}
-async function installCas(cas) {
-  const dir = path10.join(jobDir(), "trust");
-  await fs8.mkdir(dir, { recursive: true });
-  const extra = cas.map((c) => `# ${c.host} (ca-cert)
-${c.pem.trim()}
-`).join("");
-  const roots = systemRoots();
-  const bundlePath = path10.join(dir, "ca-bundle.pem");
-  await fs8.writeFile(bundlePath, `${roots.pem.trimEnd()}
-${extra}`, { mode: 420 });
-  info(`CA bundle for werf: ${roots.source} + ${cas.map((c) => c.host).join(", ")} -> ${bundlePath}`);
-  const previousExtra = process.env.NODE_EXTRA_CA_CERTS;
-  const kept = previousExtra ? await fs8.readFile(previousExtra, "utf8").catch(() => "") : "";
-  const nodeExtraPath = path10.join(dir, "node-extra-ca.pem");
-  await fs8.writeFile(nodeExtraPath, `${kept.trimEnd()}
-${extra}`.trimStart(), { mode: 420 });
-  const places = [];
-  const warnings = [];
-  const { docker, containers } = certsDirs();
-  for (const ca of cas) {
-    const source = path10.join(dir, `${fileSafe(ca.host)}.crt`);
-    await fs8.writeFile(source, ca.pem, { mode: 420 });
-    for (const [who, certsDir] of [
-      ["the Docker daemon", docker],
-      ["Buildah", containers]
-    ]) {
-      const result2 = await placeCaFile(
-        path10.join(certsDir, ca.host, "ca.crt"),
-        ca.pem,
-        source,
-        path10.join(dir, "backup")
-      );
-      places.push(result2);
-      if (result2.placed) info(`CA for ${ca.host} for ${who}: ${result2.path} (${result2.action})`);
-      else {
-        warnings.push(
-          `Could not install the CA for ${ca.host} where ${who} looks (${result2.path}): ${result2.reason}. Pushes through ${who} will fail with "x509: certificate signed by unknown authority" until it is there; run on the runner: ${result2.fix}`
-        );
-      }
-    }
-  }
-  const env = { SSL_CERT_FILE: bundlePath, NODE_EXTRA_CA_CERTS: nodeExtraPath };
-  for (const [name, value] of Object.entries(env)) exportVariable(name, value);
-  return { env, bundlePath, places, warnings };
-}
-
-// src/trust/plan.ts
-var DOCKER_HUB_ALIASES2 = ["docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"];
-function normalizeHost(host) {
-  const h = host.trim().toLowerCase();
-  return DOCKER_HUB_ALIASES2.includes(h) ? "docker.io" : h;
-}
-function isLoopback(host) {
-  const name = hostName(host);
-  return name === "localhost" || name === "::1" || /^127\.\d+\.\d+\.\d+$/.test(name);
-}
-function backendFromEnv(env = process.env) {
-  const mode = (env.WERF_BUILDAH_MODE ?? "").trim().toLowerCase();
-  return mode === "" || mode === "docker" || mode === "default" ? "docker" : "buildah";
-}
-function accessOf(r) {
-  const trust = r.skipTlsVerify || r.insecureRegistry ? "skip-verify" : r.caCert !== "" ? "ca" : "system";
-  return {
-    host: normalizeHost(r.host),
-    scheme: r.insecureRegistry ? "http" : "https",
-    ...r.caCert !== "" ? { ca: r.caCert } : {},
-    trust,
-    username: r.username,
-    password: r.password
-  };
-}
-function defaultAccess(host) {
-  return { host: normalizeHost(host), scheme: "https", trust: "system", username: "", password: "" };
-}
-function planTrust(registries, backend) {
-  const skipped = registries.filter((r) => r.skipTlsVerify && !r.insecureRegistry);
-  const http2 = registries.filter((r) => r.insecureRegistry);
-  const warnings = [];
-  const others = (names) => registries.map((r) => r.host).filter((h) => !names.includes(h));
-  if (skipped.length > 0) {
-    const hosts = skipped.map((r) => r.host);
-    const spill = others(hosts);
-    warnings.push(
-      `TLS verification is OFF for ${hosts.join(", ")} (skip-tls-verify): werf and the action's checks accept any certificate there, so anyone in between can read the credentials and change the images. Install the CA instead: pass the certificate of the CA that signed the registry's certificate in "ca-cert" (PEM text or a file path); the action installs it for werf, the Docker daemon and Buildah.` + (spill.length > 0 ? ` Note: werf's --skip-tls-verify-registry applies to every registry werf talks to, so ${spill.join(", ")} is not verified by werf either.` : "")
-    );
-  }
-  if (http2.length > 0) {
-    const hosts = http2.map((r) => r.host);
-    const spill = others(hosts);
-    warnings.push(
-      `${hosts.join(", ")} is used over plain HTTP (insecure-registry): nothing to or from it is encrypted or authenticated.` + (spill.length > 0 ? ` werf's --insecure-registry applies to every registry werf talks to, so werf may also fall back to HTTP or skip verification for ${spill.join(", ")}.` : "")
-    );
-    for (const r of http2.filter((h) => h.username !== "" && !isLoopback(h.host))) {
-      warnings.push(
-        `The password of "${r.username}" for ${r.host} travels unencrypted over plain HTTP: anyone on the network path can read it. Serve the registry over HTTPS and give its CA in "ca-cert".`
-      );
-    }
-  }
-  const unverified = [...skipped, ...http2].map((r) => r.host).filter((h) => !isLoopback(h));
-  if (unverified.length > 0) warnings.push(builderWarning(unverified, backend));
-  return {
-    werfFlags: { skipTlsVerifyRegistry: skipped.length > 0, insecureRegistry: http2.length > 0 },
-    accesses: registries.map(accessOf),
-    warnings
-  };
-}
-function builderWarning(hosts, backend) {
-  if (backend === "docker") {
-    const lines2 = `{ "insecure-registries": [${hosts.map((h) => JSON.stringify(h)).join(", ")}] }`;
-    return `The Docker daemon pushes werf's stages to ${hosts.join(", ")} and does not see werf's TLS flags: add the registry to /etc/docker/daemon.json and restart the daemon (sudo systemctl restart docker): ${lines2}`;
-  }
-  const lines = hosts.map((h) => `[[registry]] location = ${JSON.stringify(h)} insecure = true`).join("; ");
-  return `Buildah pushes werf's stages to ${hosts.join(", ")} and reads its TLS settings from /etc/containers/registries.conf: add ${lines}`;
-}
-
-// src/trust/index.ts
-async function setUpTrust(inputs) {
-  const plan = planTrust(inputs.registries, backendFromEnv());
-  const problems = [];
-  const warnings = [];
-  const cas = [];
-  for (const r of inputs.registries.filter((reg) => reg.caCert !== "" && !reg.insecureRegistry)) {
-    try {
-      const check = checkCaCert(r.caCert, { host: r.host });
-      warnings.push(...check.warnings);
-      cas.push({ host: r.host, pem: check.pem, subject: check.certs.map((c) => c.subject).join('", "') });
-    } catch (err2) {
-      problems.push(err2.message);
-    }
-  }
-  if (problems.length > 0) throw trustFailure(problems);
-  const roots = systemRoots().pem;
-  const checks = inputs.registries.filter((r) => !r.insecureRegistry && !r.skipTlsVerify).filter((r) => {
-    if (!proxied(r.host)) return true;
-    info(
-      `${r.host} is reached through HTTPS_PROXY: its certificate is checked by werf, not by a direct handshake.`
-    );
-    return false;
-  }).map(async (r) => {
-    const ca = cas.find((c) => c.host === r.host);
-    const expect = ca ? { mode: "ca", caSubject: ca.subject } : { mode: "system" };
-    const probe = await probeTls(r.host, ca ? ca.pem : roots);
-    return judgeProbe(r.host, probe, expect);
-  });
-  problems.push(...(await Promise.all(checks)).filter((p) => p !== void 0));
-  if (problems.length > 0) throw trustFailure(problems);
-  let env = {};
-  if (cas.length > 0) {
-    const installed = await installCas(cas);
-    env = installed.env;
-    warnings.push(...installed.warnings);
-  }
-  for (const w of [...warnings, ...plan.warnings]) warning(w, { title: "Registry trust" });
-  const accesses = new Map(plan.accesses.map((a) => [a.host, a]));
-  return {
-    werfFlags: plan.werfFlags,
-    access: (host) => accesses.get(normalizeHost(host)) ?? defaultAccess(host),
-    env
-  };
-}
-function trustFailure(problems) {
-  if (problems.length === 1) return new ActionError(problems[0]);
-  return new ActionError(`${problems.length} registry TLS checks failed: ${problems.join(" ")}`, {
-    details: problems.map((p) => `- ${p}`).join("\n")
-  });
-}
-
-// src/login.ts
-import * as fs9 from "node:fs/promises";
-import * as os8 from "node:os";
-import * as path11 from "node:path";
-import { randomBytes as randomBytes2 } from "node:crypto";
 
 // src/registry/challenge.ts
 function parseChallenge(header2) {
@@ -80570,14 +80176,14 @@ function requireDigest(d, what) {
 
 // src/registry/transport.ts
 var import_undici4 = __toESM(require_undici2(), 1);
-import { createSecureContext, rootCertificates as rootCertificates2 } from "node:tls";
+import { createSecureContext, rootCertificates } from "node:tls";
 var RETRY_STATUS_CODES = [408, 429, ...Array.from({ length: 100 }, (_, i) => 500 + i)];
 var RETRY_ERROR_CODES = ["ECONNRESET", "EPIPE", "UND_ERR_SOCKET"];
 function tlsOptions(access3) {
   if (access3.scheme === "http") return {};
   if (access3.trust === "skip-verify") return { rejectUnauthorized: false };
   if (access3.trust === "ca" && access3.ca)
-    return { secureContext: createSecureContext({ ca: [...rootCertificates2, access3.ca] }) };
+    return { secureContext: createSecureContext({ ca: [...rootCertificates, access3.ca] }) };
   return {};
 }
 function createTransport(access3, opts = {}) {
@@ -80621,7 +80227,7 @@ function createTransport(access3, opts = {}) {
 
 // src/registry/client.ts
 function createRegistryClient(access3, opts = {}) {
-  const base = `${access3.scheme}://${access3.host}`;
+  const base = `${access3.scheme}://${apiHost(access3.host)}`;
   const transport = createTransport(access3, opts);
   const send = makeSend(transport.dispatcher, access3.host, opts.signal);
   const auth = new Auth(access3, base, send);
@@ -80695,9 +80301,410 @@ async function checkCredentials(access3, opts = {}) {
   }
 }
 
+// src/trust/handshake.ts
+function networkAddress(host) {
+  if (apiHost(host) !== host) return { name: apiHost(host), port: 443 };
+  const port = /:(\d+)$/.exec(host.replace(/^\[[^\]]+\]/, ""))?.[1];
+  return { name: hostName(host), port: port ? Number(port) : 443 };
+}
+var PLAIN_HTTP = /wrong version number|packet length too long|http request|unknown protocol/i;
+function probeTls(host, roots, timeoutMs = 1e4) {
+  const { name, port } = networkAddress(host);
+  return new Promise((resolve4) => {
+    const socket = tls.connect({
+      host: name,
+      port,
+      ca: roots,
+      rejectUnauthorized: false,
+      ...isIP2(name) ? {} : { servername: name }
+    });
+    const done = (probe) => {
+      socket.destroy();
+      resolve4(probe);
+    };
+    socket.setTimeout(
+      timeoutMs,
+      () => done({ kind: "unreachable", code: "ETIMEDOUT", message: `no TLS handshake within ${timeoutMs / 1e3} s` })
+    );
+    socket.once("secureConnect", () => {
+      const peer = socket.getPeerCertificate(true);
+      const leaf = socket.getPeerX509Certificate();
+      if (!leaf || !peer?.raw)
+        return done({ kind: "unreachable", code: "NO_CERTIFICATE", message: "the server sent no certificate" });
+      let top = peer;
+      for (let i = 0; i < 10 && top.issuerCertificate && top.issuerCertificate !== top; i++)
+        top = top.issuerCertificate;
+      const hostnameError = tls.checkServerIdentity(name, peer);
+      done({
+        kind: "tls",
+        authorized: socket.authorized,
+        ...socket.authorizationError ? { authorizationError: String(socket.authorizationError) } : {},
+        ...hostnameError ? { hostnameError: hostnameError.message } : {},
+        subject: formatName(leaf.subject),
+        issuer: formatName(leaf.issuer),
+        topIssuer: formatName(new X509Certificate2(top.raw).issuer),
+        validTo: new Date(leaf.validTo),
+        names: leaf.subjectAltName ?? formatName(leaf.subject)
+      });
+    });
+    socket.once("error", (err2) => {
+      if (PLAIN_HTTP.test(err2.message) || err2.code === "ERR_SSL_WRONG_VERSION_NUMBER")
+        return done({ kind: "plain-http" });
+      done({ kind: "unreachable", code: err2.code ?? "ERROR", message: err2.message });
+    });
+  });
+}
+function judgeProbe(host, probe, expect) {
+  if (probe.kind === "plain-http") {
+    return `${host} answers plain HTTP, not TLS: if the registry really has no TLS, set "insecure-registry: true" (everything to it, credentials included, then travels unencrypted); otherwise check the port.`;
+  }
+  if (probe.kind === "unreachable") {
+    return `Cannot reach ${host} to check its TLS certificate (${probe.code}: ${probe.message}): check the registry address and that this runner can reach it.`;
+  }
+  const served = `"${probe.subject}" issued by "${probe.issuer}"${probe.topIssuer !== probe.issuer ? ` (chain up to "${probe.topIssuer}")` : ""}`;
+  if (probe.authorizationError === "CERT_HAS_EXPIRED") {
+    return `${host} serves an expired certificate (${served}, valid to ${probe.validTo.toISOString()}): the registry's administrator must renew it.`;
+  }
+  const wrongName = probe.authorizationError === "ERR_TLS_CERT_ALTNAME_INVALID" || probe.hostnameError !== void 0;
+  if (!probe.authorized && probe.authorizationError !== "ERR_TLS_CERT_ALTNAME_INVALID") {
+    if (expect.mode === "ca") {
+      return `The "ca-cert" for ${host} does not sign the certificate the registry serves: it serves ${served}, but ca-cert is "${expect.caSubject}" (${probe.authorizationError ?? "not verified"}). Give the CA that issued it ("${probe.topIssuer}").`;
+    }
+    return `${host} serves a certificate that the runner's system CAs do not trust (${served}; ${probe.authorizationError ?? "not verified"}, as werf says "x509: certificate signed by unknown authority"): give that CA in "ca-cert" (recommended), or set "skip-tls-verify: true" to not verify the registry.`;
+  }
+  if (wrongName) {
+    return `${host} serves a certificate for ${probe.names}, not for ${hostName(host)} (${served}): use a registry name the certificate names, or have the certificate reissued with ${hostName(host)} in its subjectAltName.`;
+  }
+  return void 0;
+}
+function proxied(host, env = process.env) {
+  const proxy = env.HTTPS_PROXY || env.https_proxy;
+  if (!proxy) return false;
+  const name = networkAddress(host).name;
+  const noProxy = (env.NO_PROXY || env.no_proxy || "").split(",").map((s) => s.trim().toLowerCase());
+  return !noProxy.some(
+    (p) => p === "*" || p !== "" && (name === p.replace(/^\./, "") || name.endsWith(p.startsWith(".") ? p : `.${p}`))
+  );
+}
+
+// src/trust/install.ts
+import * as fs8 from "node:fs/promises";
+import { existsSync as existsSync3, readFileSync as readFileSync3 } from "node:fs";
+import * as path10 from "node:path";
+import * as tls2 from "node:tls";
+
+// src/jobdir.ts
+import * as fs6 from "node:fs";
+import * as os7 from "node:os";
+import * as path8 from "node:path";
+var created;
+function jobDir() {
+  if (created) return created;
+  const base = process.env.RUNNER_TEMP || os7.tmpdir();
+  fs6.mkdirSync(base, { recursive: true });
+  const dir = fs6.mkdtempSync(path8.join(base, "werf-ship-"));
+  fs6.chmodSync(dir, 448);
+  recordCleanup({ kind: "remove-dir", path: dir });
+  created = dir;
+  return dir;
+}
+function writePrivateFile(name, content) {
+  const file = path8.join(jobDir(), name);
+  fs6.writeFileSync(file, content, { mode: 384 });
+  return file;
+}
+
+// src/trust/place.ts
+import * as fs7 from "node:fs/promises";
+import * as path9 from "node:path";
+import { constants as constants4 } from "node:fs";
+async function existingAncestor(p) {
+  let dir = p;
+  for (; ; ) {
+    try {
+      await fs7.stat(dir);
+      return dir;
+    } catch {
+      const parent = path9.dirname(dir);
+      if (parent === dir) return dir;
+      dir = parent;
+    }
+  }
+}
+async function writable(p) {
+  try {
+    await fs7.access(p, constants4.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+async function readIfExists(p) {
+  try {
+    return await fs7.readFile(p, "utf8");
+  } catch (err2) {
+    if (err2.code === "ENOENT") return void 0;
+    throw err2;
+  }
+}
+async function sudo(args) {
+  const out = await getExecOutput("sudo", ["-n", ...args], { silent: true, ignoreReturnCode: true });
+  if (out.exitCode !== 0)
+    throw new Error(`sudo ${args.join(" ")}: ${out.stderr.trim() || `exit code ${out.exitCode}`}`);
+}
+async function placeCaFile(target, pem, source, backupDir) {
+  const fix = `sudo install -D -m 0644 ca.crt ${target} (ca.crt: the CA certificate you give in ca-cert)`;
+  try {
+    let existing;
+    let readable = true;
+    try {
+      existing = await readIfExists(target);
+    } catch {
+      readable = false;
+    }
+    if (existing !== void 0 && existing.includes(pem.trim())) {
+      return { placed: true, path: target, sudo: false, action: "unchanged" };
+    }
+    const isRoot = process.getuid?.() === 0;
+    const fileExists = existing !== void 0 || !readable;
+    const useSudo = !isRoot && !await writable(fileExists ? target : await existingAncestor(path9.dirname(target)));
+    if (fileExists) {
+      const backup = path9.join(backupDir, `${path9.basename(path9.dirname(target))}-${path9.basename(target)}.orig`);
+      await fs7.mkdir(backupDir, { recursive: true });
+      if (useSudo) await sudo(["cp", "-p", target, backup]);
+      else await fs7.copyFile(target, backup);
+      recordCleanup({ kind: "restore-file", path: target, backup, ...useSudo ? { sudo: true } : {} });
+      const combined = path9.join(backupDir, `${path9.basename(path9.dirname(target))}-combined.crt`);
+      const current = existing ?? await fs7.readFile(backup, "utf8").catch(() => "");
+      await fs7.writeFile(combined, `${current.trimEnd()}
+${pem}`);
+      if (useSudo) await sudo(["install", "-m", "0644", combined, target]);
+      else await fs7.copyFile(combined, target);
+      return { placed: true, path: target, sudo: useSudo, action: "extended" };
+    }
+    const ancestor = await existingAncestor(path9.dirname(target));
+    const firstNew = ancestor === path9.dirname(target) ? void 0 : topmostNew(ancestor, target);
+    const created2 = firstNew ?? target;
+    try {
+      if (useSudo) {
+        await sudo(["install", "-D", "-m", "0644", source, target]);
+      } else {
+        await fs7.mkdir(path9.dirname(target), { recursive: true, mode: 493 });
+        await fs7.writeFile(target, pem, { mode: 420 });
+      }
+    } catch (err2) {
+      if (!useSudo) await fs7.rm(created2, { recursive: true, force: true }).catch(() => void 0);
+      throw err2;
+    }
+    recordCleanup({ kind: firstNew ? "remove-dir" : "remove-file", path: created2, ...useSudo ? { sudo: true } : {} });
+    return { placed: true, path: target, sudo: useSudo, action: "created" };
+  } catch (err2) {
+    return { placed: false, path: target, reason: err2.message, fix };
+  }
+}
+function topmostNew(ancestor, target) {
+  const rel = path9.relative(ancestor, target).split(path9.sep);
+  return path9.join(ancestor, rel[0]);
+}
+
+// src/trust/install.ts
+var SYSTEM_BUNDLES = [
+  "/etc/ssl/certs/ca-certificates.crt",
+  "/etc/pki/tls/certs/ca-bundle.crt",
+  "/etc/ssl/ca-bundle.pem",
+  "/etc/pki/tls/cacert.pem",
+  "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+  "/etc/ssl/cert.pem"
+];
+function certsDirs(env = process.env) {
+  return {
+    docker: env.WERF_SHIP_DOCKER_CERTS_DIR || "/etc/docker/certs.d",
+    containers: env.WERF_SHIP_CONTAINERS_CERTS_DIR || "/etc/containers/certs.d"
+  };
+}
+function systemRoots(env = process.env) {
+  for (const file of [env.SSL_CERT_FILE, ...SYSTEM_BUNDLES]) {
+    if (file && existsSync3(file)) {
+      try {
+        return { pem: readFileSync3(file, "utf8"), source: file };
+      } catch {
+      }
+    }
+  }
+  return { pem: tls2.rootCertificates.join("\n"), source: "Node's built-in roots" };
+}
+function fileSafe(host) {
+  return host.replace(/[^A-Za-z0-9.:-]/g, "_");
+}
+async function installCas(cas) {
+  const dir = path10.join(jobDir(), "trust");
+  await fs8.mkdir(dir, { recursive: true });
+  const extra = cas.map((c) => `# ${c.host} (ca-cert)
+${c.pem.trim()}
+`).join("");
+  const roots = systemRoots();
+  const bundlePath = path10.join(dir, "ca-bundle.pem");
+  await fs8.writeFile(bundlePath, `${roots.pem.trimEnd()}
+${extra}`, { mode: 420 });
+  info(`CA bundle for werf: ${roots.source} + ${cas.map((c) => c.host).join(", ")} -> ${bundlePath}`);
+  const previousExtra = process.env.NODE_EXTRA_CA_CERTS;
+  const kept = previousExtra ? await fs8.readFile(previousExtra, "utf8").catch(() => "") : "";
+  const nodeExtraPath = path10.join(dir, "node-extra-ca.pem");
+  await fs8.writeFile(nodeExtraPath, `${kept.trimEnd()}
+${extra}`.trimStart(), { mode: 420 });
+  const places = [];
+  const warnings = [];
+  const { docker, containers } = certsDirs();
+  for (const ca of cas) {
+    const source = path10.join(dir, `${fileSafe(ca.host)}.crt`);
+    await fs8.writeFile(source, ca.pem, { mode: 420 });
+    for (const [who, certsDir] of [
+      ["the Docker daemon", docker],
+      ["Buildah", containers]
+    ]) {
+      const result2 = await placeCaFile(
+        path10.join(certsDir, ca.host, "ca.crt"),
+        ca.pem,
+        source,
+        path10.join(dir, "backup")
+      );
+      places.push(result2);
+      if (result2.placed) info(`CA for ${ca.host} for ${who}: ${result2.path} (${result2.action})`);
+      else {
+        warnings.push(
+          `Could not install the CA for ${ca.host} where ${who} looks (${result2.path}): ${result2.reason}. Pushes through ${who} will fail with "x509: certificate signed by unknown authority" until it is there; run on the runner: ${result2.fix}`
+        );
+      }
+    }
+  }
+  const env = { SSL_CERT_FILE: bundlePath, NODE_EXTRA_CA_CERTS: nodeExtraPath };
+  for (const [name, value] of Object.entries(env)) exportVariable(name, value);
+  return { env, bundlePath, places, warnings };
+}
+
+// src/trust/plan.ts
+var normalizeHost = normalizeRegistryHost;
+function isLoopback(host) {
+  const name = hostName(host);
+  return name === "localhost" || name === "::1" || /^127\.\d+\.\d+\.\d+$/.test(name);
+}
+function backendFromEnv(env = process.env) {
+  const mode = (env.WERF_BUILDAH_MODE ?? "").trim().toLowerCase();
+  return mode === "" || mode === "docker" || mode === "default" ? "docker" : "buildah";
+}
+function accessOf(r) {
+  const trust = r.skipTlsVerify || r.insecureRegistry ? "skip-verify" : r.caCert !== "" ? "ca" : "system";
+  return {
+    host: normalizeHost(r.host),
+    scheme: r.insecureRegistry ? "http" : "https",
+    ...r.caCert !== "" ? { ca: r.caCert } : {},
+    trust,
+    username: r.username,
+    password: r.password
+  };
+}
+function defaultAccess(host) {
+  return { host: normalizeHost(host), scheme: "https", trust: "system", username: "", password: "" };
+}
+function planTrust(registries, backend) {
+  const skipped = registries.filter((r) => r.skipTlsVerify && !r.insecureRegistry);
+  const http2 = registries.filter((r) => r.insecureRegistry);
+  const warnings = [];
+  const others = (names) => registries.map((r) => r.host).filter((h) => !names.includes(h));
+  if (skipped.length > 0) {
+    const hosts = skipped.map((r) => r.host);
+    const spill = others(hosts);
+    warnings.push(
+      `TLS verification is OFF for ${hosts.join(", ")} (skip-tls-verify): werf and the action's checks accept any certificate there, so anyone in between can read the credentials and change the images. Install the CA instead: pass the certificate of the CA that signed the registry's certificate in "ca-cert" (PEM text or a file path); the action installs it for werf, the Docker daemon and Buildah.` + (spill.length > 0 ? ` Note: werf's --skip-tls-verify-registry applies to every registry werf talks to, so ${spill.join(", ")} is not verified by werf either.` : "")
+    );
+  }
+  if (http2.length > 0) {
+    const hosts = http2.map((r) => r.host);
+    const spill = others(hosts);
+    warnings.push(
+      `${hosts.join(", ")} is used over plain HTTP (insecure-registry): nothing to or from it is encrypted or authenticated.` + (spill.length > 0 ? ` werf's --insecure-registry applies to every registry werf talks to, so werf may also fall back to HTTP or skip verification for ${spill.join(", ")}.` : "")
+    );
+    for (const r of http2.filter((h) => h.username !== "" && !isLoopback(h.host))) {
+      warnings.push(
+        `The password of "${r.username}" for ${r.host} travels unencrypted over plain HTTP: anyone on the network path can read it. Serve the registry over HTTPS and give its CA in "ca-cert".`
+      );
+    }
+  }
+  const unverified = [...skipped, ...http2].map((r) => r.host).filter((h) => !isLoopback(h));
+  if (unverified.length > 0) warnings.push(builderWarning(unverified, backend));
+  return {
+    werfFlags: { skipTlsVerifyRegistry: skipped.length > 0, insecureRegistry: http2.length > 0 },
+    accesses: registries.map(accessOf),
+    warnings
+  };
+}
+function builderWarning(hosts, backend) {
+  if (backend === "docker") {
+    const lines2 = `{ "insecure-registries": [${hosts.map((h) => JSON.stringify(h)).join(", ")}] }`;
+    return `The Docker daemon pushes werf's stages to ${hosts.join(", ")} and does not see werf's TLS flags: add the registry to /etc/docker/daemon.json and restart the daemon (sudo systemctl restart docker): ${lines2}`;
+  }
+  const lines = hosts.map((h) => `[[registry]] location = ${JSON.stringify(h)} insecure = true`).join("; ");
+  return `Buildah pushes werf's stages to ${hosts.join(", ")} and reads its TLS settings from /etc/containers/registries.conf: add ${lines}`;
+}
+
+// src/trust/index.ts
+async function setUpTrust(inputs) {
+  const plan = planTrust(inputs.registries, backendFromEnv());
+  const problems = [];
+  const warnings = [];
+  const cas = [];
+  for (const r of inputs.registries.filter((reg) => reg.caCert !== "" && !reg.insecureRegistry)) {
+    try {
+      const check = checkCaCert(r.caCert, { host: r.host });
+      warnings.push(...check.warnings);
+      cas.push({ host: r.host, pem: check.pem, subject: check.certs.map((c) => c.subject).join('", "') });
+    } catch (err2) {
+      problems.push(err2.message);
+    }
+  }
+  if (problems.length > 0) throw trustFailure(problems);
+  const roots = systemRoots().pem;
+  const checks = inputs.registries.filter((r) => !r.insecureRegistry && !r.skipTlsVerify).filter((r) => {
+    if (!proxied(r.host)) return true;
+    info(
+      `${r.host} is reached through HTTPS_PROXY: its certificate is checked by werf, not by a direct handshake.`
+    );
+    return false;
+  }).map(async (r) => {
+    const ca = cas.find((c) => c.host === r.host);
+    const expect = ca ? { mode: "ca", caSubject: ca.subject } : { mode: "system" };
+    const probe = await probeTls(r.host, ca ? ca.pem : roots);
+    return judgeProbe(r.host, probe, expect);
+  });
+  problems.push(...(await Promise.all(checks)).filter((p) => p !== void 0));
+  if (problems.length > 0) throw trustFailure(problems);
+  let env = {};
+  if (cas.length > 0) {
+    const installed = await installCas(cas);
+    env = installed.env;
+    warnings.push(...installed.warnings);
+  }
+  for (const w of [...warnings, ...plan.warnings]) warning(w, { title: "Registry trust" });
+  const accesses = new Map(plan.accesses.map((a) => [a.host, a]));
+  return {
+    werfFlags: plan.werfFlags,
+    access: (host) => accesses.get(normalizeHost(host)) ?? defaultAccess(host),
+    env
+  };
+}
+function trustFailure(problems) {
+  if (problems.length === 1) return new ActionError(problems[0]);
+  return new ActionError(`${problems.length} registry TLS checks failed: ${problems.join(" ")}`, {
+    details: problems.map((p) => `- ${p}`).join("\n")
+  });
+}
+
 // src/login.ts
-var DOCKER_HUB_KEY = "https://index.docker.io/v1/";
-var HUB_KEYS = [DOCKER_HUB_KEY, "index.docker.io", "docker.io", "registry-1.docker.io"];
+import * as fs9 from "node:fs/promises";
+import * as os8 from "node:os";
+import * as path11 from "node:path";
+import { randomBytes as randomBytes2 } from "node:crypto";
+var HUB_KEYS = [DOCKER_HUB_CONFIG_KEY, "index.docker.io", "docker.io", "registry-1.docker.io"];
 function crLoginArgs(r, dockerConfig) {
   const insecure = r.skipTlsVerify || r.insecureRegistry ? ["--insecure-registry"] : [];
   const registry = r.host === "docker.io" ? [] : [r.host];
@@ -80784,7 +80791,7 @@ async function makeDockerConfigDir(hosts) {
 function withHubKey(config2) {
   const auths = config2.auths ?? {};
   const entry = HUB_KEYS.map((k) => auths[k]).find((e) => e !== void 0);
-  return entry === void 0 ? config2 : { ...config2, auths: { ...auths, [DOCKER_HUB_KEY]: entry } };
+  return entry === void 0 ? config2 : { ...config2, auths: { ...auths, [DOCKER_HUB_CONFIG_KEY]: entry } };
 }
 function hubKeysIn(config2) {
   return HUB_KEYS.filter((k) => config2.auths?.[k] !== void 0);
@@ -81088,25 +81095,13 @@ function imagesToVerify(images) {
   const finals = images.filter((i) => i.final);
   return finals.length ? finals : images;
 }
-function splitRepo(repo) {
-  const slash = repo.indexOf("/");
-  const first = slash < 0 ? "" : repo.slice(0, slash);
-  if (slash < 0 || !(first.includes(".") || first.includes(":") || first === "localhost")) {
-    return { host: "docker.io", path: slash < 0 ? `library/${repo}` : repo };
-  }
-  return { host: first, path: repo.slice(slash + 1) };
-}
 async function verifyImages(report, access3, opts = {}) {
   const signal = AbortSignal.timeout(opts.deadlineMs ?? 6e5);
   const clients = /* @__PURE__ */ new Map();
   const clientFor = (host) => {
     let c = clients.get(host);
     if (!c) {
-      const a = access3(host);
-      c = createRegistryClient(
-        { ...a, host: host === "docker.io" ? "registry-1.docker.io" : a.host },
-        { ...opts, signal }
-      );
+      c = createRegistryClient(access3(host), { ...opts, signal });
       clients.set(host, c);
     }
     return c;
@@ -81131,7 +81126,7 @@ async function verifyImages(report, access3, opts = {}) {
   const problems = [];
   const images = {};
   async function verifyOne(img) {
-    const { host, path: path13 } = splitRepo(img.repo);
+    const { domain: host, path: path13 } = parseImageReference(img.repo);
     const client = clientFor(host);
     const where = `${host}/${path13}`;
     const m = await client.getManifest(path13, img.tag);

@@ -4,6 +4,7 @@ import * as core from '@actions/core';
 import yaml from 'js-yaml';
 import { combineInputErrors } from './errors.js';
 import { parseRepository } from './reference.js';
+import { normalizeRegistryHost } from './registry/docker-hub.js';
 import { checkExtraArgs } from './werf/argv.js';
 
 export type Command = 'converge' | 'build';
@@ -63,7 +64,6 @@ const FALSE_WORDS = ['false', 'False', 'FALSE'];
 const WERF_CHANNELS = ['alpha', 'beta', 'ea', 'stable', 'rock-solid'];
 const WERF_GROUPS = ['1.2', '2'];
 const REGISTRY_KEYS = ['registry', 'username', 'password', 'ca-cert', 'skip-tls-verify', 'insecure-registry'];
-const DOCKER_HUB_ALIASES = ['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com'];
 
 /**
  * Reads the action's inputs through `core.getInput`, masks every secret among them, and validates them all; throws one
@@ -274,7 +274,7 @@ function parseRegistries(raw: string, defaults: RegistrySettings, cwd: string, p
       problems.push(`Input ${where}.${key} must be true or false, not "${String(value)}".`);
       return fallback;
     };
-    const host = normalizeRegistryHost(str('registry'), where, problems);
+    const host = registryEntryHost(str('registry'), where, problems);
     const settings: RegistrySettings = {
       host,
       username: str('username'),
@@ -298,7 +298,7 @@ function parseRegistries(raw: string, defaults: RegistrySettings, cwd: string, p
 }
 
 /** `registry` of a list entry as host[:port]: no scheme, no path; Docker Hub's aliases become docker.io. */
-function normalizeRegistryHost(value: string, where: string, problems: string[]): string {
+function registryEntryHost(value: string, where: string, problems: string[]): string {
   const host = value.trim().toLowerCase();
   if (host === '') {
     problems.push(`Input ${where}.registry is required: host[:port] of the registry.`);
@@ -309,7 +309,7 @@ function normalizeRegistryHost(value: string, where: string, problems: string[])
   } else if (!/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(:\d{1,5})?$/.test(host)) {
     problems.push(`Input ${where}.registry must be host[:port] (e.g. registry.example.com:5000), not "${value}".`);
   }
-  return DOCKER_HUB_ALIASES.includes(host) ? 'docker.io' : host;
+  return normalizeRegistryHost(host);
 }
 
 /** The TLS settings that cannot hold together, explained rather than one silently winning. */

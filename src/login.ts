@@ -10,8 +10,9 @@ import { ActionError } from './errors.js';
 import { recordCleanup, type CleanupEntry } from './state.js';
 import { checkCredentials, describeTlsError, RegistryError } from './registry/index.js';
 
-/** The key docker, werf and go-containerregistry all read Docker Hub's credentials under. */
-export const DOCKER_HUB_KEY = 'https://index.docker.io/v1/';
+import { DOCKER_HUB_CONFIG_KEY as DOCKER_HUB_KEY } from './registry/docker-hub.js';
+
+export { DOCKER_HUB_KEY };
 const HUB_KEYS = [DOCKER_HUB_KEY, 'index.docker.io', 'docker.io', 'registry-1.docker.io'];
 
 /**

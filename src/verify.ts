@@ -8,6 +8,7 @@ import {
   type RegistryClient,
   type RegistryClientOptions,
 } from './registry/index.js';
+import { parseImageReference } from './reference.js';
 
 /** What verification reads of one build-report image (structurally a subset of src/werf/report.ts ReportImage). */
 export interface VerifiableImage {
@@ -47,16 +48,6 @@ export function imagesToVerify<T extends VerifiableImage>(images: T[]): T[] {
   return finals.length ? finals : images;
 }
 
-/** Split `host[:port]/path` into the registry host and the repository path as the HTTP API names them. */
-export function splitRepo(repo: string): { host: string; path: string } {
-  const slash = repo.indexOf('/');
-  const first = slash < 0 ? '' : repo.slice(0, slash);
-  if (slash < 0 || !(first.includes('.') || first.includes(':') || first === 'localhost')) {
-    return { host: 'docker.io', path: slash < 0 ? `library/${repo}` : repo };
-  }
-  return { host: first, path: repo.slice(slash + 1) };
-}
-
 /**
  * Prove from the registry what werf pushed: each image's tag resolves to the reported digest (header and body hash
  * agree), every child of an index is there, and every config and layer blob answers a HEAD (once per repository).
@@ -73,12 +64,7 @@ export async function verifyImages(
   const clientFor = (host: string) => {
     let c = clients.get(host);
     if (!c) {
-      // Docker Hub's API lives on registry-1.docker.io; credentials and trust are docker.io's.
-      const a = access(host);
-      c = createRegistryClient(
-        { ...a, host: host === 'docker.io' ? 'registry-1.docker.io' : a.host },
-        { ...opts, signal },
-      );
+      c = createRegistryClient(access(host), { ...opts, signal });
       clients.set(host, c);
     }
     return c;
@@ -105,7 +91,7 @@ export async function verifyImages(
   const images: Record<string, ImageOutput> = {};
 
   async function verifyOne(img: VerifiableImage): Promise<void> {
-    const { host, path } = splitRepo(img.repo);
+    const { domain: host, path } = parseImageReference(img.repo);
     const client = clientFor(host);
     const where = `${host}/${path}`;
     const m = await client.getManifest(path, img.tag);

@@ -1,4 +1,5 @@
 import { Auth } from './auth.js';
+import { apiHost } from './docker-hub.js';
 import { pullScope } from './challenge.js';
 import { RegistryError, errorFromResponse } from './errors.js';
 import { header, makeSend, type HttpAnswer } from './http.js';
@@ -11,7 +12,8 @@ import type { FetchedManifest, RegistryAccess, RegistryClient, RegistryClientOpt
  * over retry (undici's interceptor) over TLS/proxy/keep-alive (undici EnvHttpProxyAgent). Close it when done.
  */
 export function createRegistryClient(access: RegistryAccess, opts: RegistryClientOptions = {}): RegistryClient {
-  const base = `${access.scheme}://${access.host}`;
+  // Docker Hub's API answers at registry-1.docker.io; credentials and trust stay docker.io's.
+  const base = `${access.scheme}://${apiHost(access.host)}`;
   const transport = createTransport(access, opts);
   const send = makeSend(transport.dispatcher, access.host, opts.signal);
   const auth = new Auth(access, base, send);

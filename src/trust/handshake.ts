@@ -1,6 +1,7 @@
 import * as tls from 'node:tls';
 import { isIP } from 'node:net';
 import { X509Certificate } from 'node:crypto';
+import { apiHost } from '../registry/index.js';
 import { formatName, hostName } from './ca.js';
 
 /** What a TLS handshake with a registry showed. */
@@ -25,7 +26,7 @@ export type TlsProbe =
 
 /** Docker Hub's API host and port 443 for host[:port] names without one. */
 export function networkAddress(host: string): { name: string; port: number } {
-  if (host === 'docker.io') return { name: 'registry-1.docker.io', port: 443 };
+  if (apiHost(host) !== host) return { name: apiHost(host), port: 443 };
   const port = /:(\d+)$/.exec(host.replace(/^\[[^\]]+\]/, ''))?.[1];
   return { name: hostName(host), port: port ? Number(port) : 443 };
 }

@@ -1,5 +1,5 @@
 import type { RegistrySettings } from '../inputs.js';
-import type { RegistryAccess } from '../registry/index.js';
+import { normalizeRegistryHost, type RegistryAccess } from '../registry/index.js';
 import { hostName } from './ca.js';
 
 /** Which builder pushes werf's stages: it decides whose trust settings a warning must name. */
@@ -13,13 +13,8 @@ export interface TrustPlan {
   warnings: string[];
 }
 
-const DOCKER_HUB_ALIASES = ['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com'];
-
 /** host[:port] as the inputs normalize it: lower case, Docker Hub's aliases as docker.io. */
-export function normalizeHost(host: string): string {
-  const h = host.trim().toLowerCase();
-  return DOCKER_HUB_ALIASES.includes(h) ? 'docker.io' : h;
-}
+export const normalizeHost = normalizeRegistryHost;
 
 /** Loopback hosts: the Docker daemon already treats 127.0.0.0/8 as insecure, and nothing leaves the machine. */
 export function isLoopback(host: string): boolean {
