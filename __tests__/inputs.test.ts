@@ -157,6 +157,23 @@ describe('secretInputs', () => {
     expect(secrets).toEqual(['top', kube, 'listed', 'apiVersion: v1\nusers: [{token: abc}]']);
   });
 
+  test('each credential line of the kubeconfig is a secret of its own, so a log line that shows one is masked', () => {
+    const text = [
+      'apiVersion: v1',
+      'users:',
+      '- name: ci',
+      '  user:',
+      '    token: "eyJhbGciOi.secret-token"',
+      '    client-key-data: LS0tLS1CRUdJTiBSU0E=',
+      '    password: hunter2',
+    ].join('\n');
+    const secrets = secretInputs(source({ 'kube-config-base64': Buffer.from(text).toString('base64') }));
+    expect(secrets).toEqual(
+      expect.arrayContaining([text, 'eyJhbGciOi.secret-token', 'LS0tLS1CRUdJTiBSU0E=', 'hunter2']),
+    );
+    expect(secrets).not.toContain('v1');
+  });
+
   test('a registries value that is not YAML yields no secrets from it and does not throw', () => {
     expect(secretInputs(source({ registries: '- [unclosed' }))).toEqual([]);
   });

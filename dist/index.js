@@ -53394,6 +53394,7 @@ function planWerfCommand(inputs, ctx) {
 // src/inputs.ts
 var TRUE_WORDS = ["true", "True", "TRUE"];
 var FALSE_WORDS = ["false", "False", "FALSE"];
+var KUBECONFIG_SECRET_LINE = /^\s*-?\s*(?:token|id-token|refresh-token|access-token|client-key-data|client-certificate-data|password|secret)\s*:\s*(\S.*?)\s*$/gm;
 var WERF_CHANNELS = ["alpha", "beta", "ea", "stable", "rock-solid"];
 var WERF_GROUPS = ["1.2", "2"];
 var REGISTRY_KEYS = ["registry", "username", "password", "ca-cert", "skip-tls-verify", "insecure-registry"];
@@ -53415,7 +53416,13 @@ function secretInputs(get) {
   } catch {
   }
   const kubeconfig = get("kube-config-base64").trim();
-  if (kubeconfig) secrets.push(Buffer.from(kubeconfig, "base64").toString("utf8"));
+  if (kubeconfig) {
+    const text2 = Buffer.from(kubeconfig, "base64").toString("utf8");
+    secrets.push(
+      text2,
+      ...[...text2.matchAll(KUBECONFIG_SECRET_LINE)].map((m) => m[1].replace(/^["']|["']$/g, ""))
+    );
+  }
   return secrets.filter((s) => s.trim() !== "");
 }
 function parseInputs(get, cwd) {
@@ -80871,7 +80878,7 @@ function untrustedCertificate(line) {
   const who = whoPushed(line);
   const cause = (X509_RE.exec(line)?.[0] ?? "").trim();
   const where = registry ?? "the registry";
-  const fix = who === "daemon" ? `Set ca-cert to the CA that signed ${where}'s certificate: the Docker daemon pushes the stages and trusts /etc/docker/certs.d/${registry ?? "<host:port>"}/ca.crt, not werf's flags; or set skip-tls-verify: true (insecure-registries in /etc/docker/daemon.json).` : who === "buildah" ? `Set ca-cert to the CA that signed ${where}'s certificate (buildah reads /etc/containers/certs.d/${registry ?? "<host:port>"}/), or set skip-tls-verify: true.` : `Set ca-cert to the CA that signed ${where}'s certificate (werf's own registry client trusts SSL_CERT_FILE/SSL_CERT_DIR), or skip-tls-verify: true for --skip-tls-verify-registry.`;
+  const fix = who === "daemon" ? `Set ca-cert to the CA that signed ${where}'s certificate: the Docker daemon pushes the stages and trusts /etc/docker/certs.d/${registry ?? "<host:port>"}/ca.crt, not werf's flags (skip-tls-verify does not reach the daemon); or, to skip verification there too, add ${registry ?? "the registry"} to insecure-registries in the daemon's /etc/docker/daemon.json and restart it.` : who === "buildah" ? `Set ca-cert to the CA that signed ${where}'s certificate (buildah reads /etc/containers/certs.d/${registry ?? "<host:port>"}/, not werf's flags), or mark it insecure in /etc/containers/registries.conf.` : `Set ca-cert to the CA that signed ${where}'s certificate (werf's own registry client trusts SSL_CERT_FILE/SSL_CERT_DIR), or skip-tls-verify: true for --skip-tls-verify-registry.`;
   const pusher = { daemon: "the Docker daemon", buildah: "buildah", werf: "werf itself" }[who];
   return {
     title: "Registry certificate not trusted",
@@ -81926,13 +81933,17 @@ async function writeSummary(data) {
 // src/stopwatch.ts
 var Stopwatch = class {
   stages = [];
-  /** Runs one stage and records its duration, whether it succeeded or threw. */
-  async time(stage, run) {
+  /**
+   * Runs one stage and records its duration, whether it succeeded or threw. `group` folds the stage's log lines
+   * into a log group (GitHub does not nest groups, so a stage that groups its own output passes false);
+   * `succeeded` tells a stage that returned a negative answer (not verified, not pullable) from one that passed.
+   */
+  async time(stage, run, opts = {}) {
     const started = performance.now();
     let ok3 = false;
     try {
-      const result2 = await run();
-      ok3 = true;
+      const result2 = opts.group === false ? await run() : await group(stage, run);
+      ok3 = opts.succeeded ? opts.succeeded(result2) : true;
       return result2;
     } finally {
       this.stages.push({ stage, seconds: (performance.now() - started) / 1e3, ok: ok3 });
@@ -81954,11 +81965,15 @@ async function main() {
     setOutput("werf-path", werf.path);
     const trust = await stopwatch.time("registry trust", () => setUpTrust(given));
     await stopwatch.time("login", () => login(given, werf.path, trust));
-    const shipped = await stopwatch.time(`werf ${given.command}`, () => shipWithWerf(given, werf.path, trust));
+    const shipped = await stopwatch.time(`werf ${given.command}`, () => shipWithWerf(given, werf.path, trust), {
+      group: false
+    });
     setOutput("build-report", shipped.buildReportPath);
     let images;
     if (given.verifyManifests) {
-      const verification = await stopwatch.time("verify manifests", () => verifyImages(shipped.report, trust.access));
+      const verification = await stopwatch.time("verify manifests", () => verifyImages(shipped.report, trust.access), {
+        succeeded: (v) => v.verified
+      });
       images = verification.images;
       shown.verified = verification.verified;
       shown.problems = verification.problems;
@@ -81985,7 +82000,8 @@ async function main() {
           context: given.kubeContext,
           namespace: namespaceFromArgs(given.args)
         } : void 0
-      })
+      }),
+      { succeeded: (check) => pullCheckProblem(check) === void 0 }
     );
     shown.pullCheck = pullCheck;
     setOutput("pull-check", JSON.stringify(pullCheck));

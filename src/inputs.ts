@@ -61,6 +61,8 @@ export type InputSource = (name: string) => string;
 
 const TRUE_WORDS = ['true', 'True', 'TRUE'];
 const FALSE_WORDS = ['false', 'False', 'FALSE'];
+const KUBECONFIG_SECRET_LINE =
+  /^\s*-?\s*(?:token|id-token|refresh-token|access-token|client-key-data|client-certificate-data|password|secret)\s*:\s*(\S.*?)\s*$/gm;
 const WERF_CHANNELS = ['alpha', 'beta', 'ea', 'stable', 'rock-solid'];
 const WERF_GROUPS = ['1.2', '2'];
 const REGISTRY_KEYS = ['registry', 'username', 'password', 'ca-cert', 'skip-tls-verify', 'insecure-registry'];
@@ -90,7 +92,14 @@ export function secretInputs(get: InputSource): string[] {
     // Not YAML: parseInputs says so; nothing in it was recognized as a password.
   }
   const kubeconfig = get('kube-config-base64').trim();
-  if (kubeconfig) secrets.push(Buffer.from(kubeconfig, 'base64').toString('utf8'));
+  if (kubeconfig) {
+    const text = Buffer.from(kubeconfig, 'base64').toString('utf8');
+    // The whole text, and each credential in it on its own: a log line shows one line of it, not the whole.
+    secrets.push(
+      text,
+      ...[...text.matchAll(KUBECONFIG_SECRET_LINE)].map((m) => (m[1] as string).replace(/^["']|["']$/g, '')),
+    );
+  }
   return secrets.filter((s) => s.trim() !== '');
 }
 

@@ -33,12 +33,16 @@ export async function main(): Promise<void> {
     const trust = await stopwatch.time('registry trust', () => setUpTrust(given));
     await stopwatch.time('login', () => login(given, werf.path, trust));
 
-    const shipped = await stopwatch.time(`werf ${given.command}`, () => shipWithWerf(given, werf.path, trust));
+    const shipped = await stopwatch.time(`werf ${given.command}`, () => shipWithWerf(given, werf.path, trust), {
+      group: false,
+    });
     core.setOutput('build-report', shipped.buildReportPath);
 
     let images: Record<string, ImageOutput>;
     if (given.verifyManifests) {
-      const verification = await stopwatch.time('verify manifests', () => verifyImages(shipped.report, trust.access));
+      const verification = await stopwatch.time('verify manifests', () => verifyImages(shipped.report, trust.access), {
+        succeeded: (v) => v.verified,
+      });
       images = verification.images;
       shown.verified = verification.verified;
       shown.problems = verification.problems;
@@ -50,24 +54,27 @@ export async function main(): Promise<void> {
     core.setOutput('images', JSON.stringify(images));
     core.setOutput('verified', String(shown.verified === true));
 
-    const pullCheck: PullCheck = await stopwatch.time('node pull check', () =>
-      checkPull({
-        mode: given.verifyPull,
-        command: given.command,
-        kubeconfigAvailable: shipped.kubeConfigPath !== undefined,
-        nodeTrust: given.nodeTrust,
-        images: pullCheckImages(images),
-        access: trust.access,
-        caCert: given.caCert,
-        imagePullSecret: given.imagePullSecret,
-        kube: shipped.kubeConfigPath
-          ? {
-              kubeconfigPath: shipped.kubeConfigPath,
-              context: given.kubeContext,
-              namespace: namespaceFromArgs(given.args),
-            }
-          : undefined,
-      }),
+    const pullCheck: PullCheck = await stopwatch.time(
+      'node pull check',
+      () =>
+        checkPull({
+          mode: given.verifyPull,
+          command: given.command,
+          kubeconfigAvailable: shipped.kubeConfigPath !== undefined,
+          nodeTrust: given.nodeTrust,
+          images: pullCheckImages(images),
+          access: trust.access,
+          caCert: given.caCert,
+          imagePullSecret: given.imagePullSecret,
+          kube: shipped.kubeConfigPath
+            ? {
+                kubeconfigPath: shipped.kubeConfigPath,
+                context: given.kubeContext,
+                namespace: namespaceFromArgs(given.args),
+              }
+            : undefined,
+        }),
+      { succeeded: (check) => pullCheckProblem(check) === undefined },
     );
     shown.pullCheck = pullCheck;
     core.setOutput('pull-check', JSON.stringify(pullCheck));

@@ -62,9 +62,9 @@ function untrustedCertificate(line: string): Finding {
   const where = registry ?? 'the registry';
   const fix =
     who === 'daemon'
-      ? `Set ca-cert to the CA that signed ${where}'s certificate: the Docker daemon pushes the stages and trusts /etc/docker/certs.d/${registry ?? '<host:port>'}/ca.crt, not werf's flags; or set skip-tls-verify: true (insecure-registries in /etc/docker/daemon.json).`
+      ? `Set ca-cert to the CA that signed ${where}'s certificate: the Docker daemon pushes the stages and trusts /etc/docker/certs.d/${registry ?? '<host:port>'}/ca.crt, not werf's flags (skip-tls-verify does not reach the daemon); or, to skip verification there too, add ${registry ?? 'the registry'} to insecure-registries in the daemon's /etc/docker/daemon.json and restart it.`
       : who === 'buildah'
-        ? `Set ca-cert to the CA that signed ${where}'s certificate (buildah reads /etc/containers/certs.d/${registry ?? '<host:port>'}/), or set skip-tls-verify: true.`
+        ? `Set ca-cert to the CA that signed ${where}'s certificate (buildah reads /etc/containers/certs.d/${registry ?? '<host:port>'}/, not werf's flags), or mark it insecure in /etc/containers/registries.conf.`
         : `Set ca-cert to the CA that signed ${where}'s certificate (werf's own registry client trusts SSL_CERT_FILE/SSL_CERT_DIR), or skip-tls-verify: true for --skip-tls-verify-registry.`;
   const pusher = { daemon: 'the Docker daemon', buildah: 'buildah', werf: 'werf itself' }[who];
   return {
