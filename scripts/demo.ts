@@ -35,7 +35,8 @@ try {
 
   const job = await scenario.run(inputs);
   rule('annotations');
-  for (const a of job.annotations) console.log(`${a.level}: ${a.properties.title ? `${a.properties.title}: ` : ''}${a.message}`);
+  for (const a of job.annotations)
+    console.log(`${a.level}: ${a.properties.title ? `${a.properties.title}: ` : ''}${a.message}`);
   if (job.annotations.length === 0) console.log('(none)');
   rule('outputs');
   for (const [name, value] of Object.entries(job.outputs)) console.log(`${name}: ${value}`);
@@ -43,7 +44,12 @@ try {
   console.log(job.summary.trim());
   rule('result');
   console.log(`main step exit code ${job.main.exitCode}, post step exit code ${job.post?.exitCode}`);
-  console.log(`werf calls: ${scenario.werfCalls().map((c) => c.argv.slice(0, 2).join(' ')).join(' | ')}`);
+  console.log(
+    `werf calls: ${scenario
+      .werfCalls()
+      .map((c) => c.argv.slice(0, 2).join(' '))
+      .join(' | ')}`,
+  );
   job.cleanup();
   process.exitCode = job.main.exitCode === 0 && job.post?.exitCode === 0 ? 0 : 1;
 } finally {
