@@ -4,15 +4,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { makeCa, startRegistry, stopAll, type Registry, type TestCa } from './support/rig/index.js';
-import { filesBelow, makeScenario, type Scenario } from './support/scenario.js';
-import type { JobResult } from './support/runner.js';
+import { TestJobs, failureLine, filesBelow, leftInRunnerTemp, type Scenario } from './support/scenario.js';
 
 let ca: TestCa;
 let tls: Registry;
 let token: Registry;
 let http: Registry;
-const scenarios: Scenario[] = [];
-const jobs: JobResult[] = [];
+const tests = new TestJobs();
 
 beforeAll(async () => {
   ca = await makeCa({ cn: 'shop-registry-ca' });
@@ -24,30 +22,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const job of jobs) job.cleanup();
-  for (const s of scenarios) s.remove();
+  tests.cleanup();
   await stopAll();
 });
 
-function scenario(images?: string[]): Scenario {
-  const s = makeScenario(images);
-  scenarios.push(s);
-  return s;
-}
-
-async function run(s: Scenario, inputs: Record<string, string>): Promise<JobResult> {
-  const job = await s.run(inputs);
-  jobs.push(job);
-  return job;
-}
-
-/** The one line core.setFailed printed, or undefined. */
-const failure = (job: JobResult) =>
-  job.main.annotations.find((a) => a.level === 'error' && !a.properties.title)?.message;
-
-/** Files the action left in RUNNER_TEMP after the post step (the runner's own command files aside). */
-const leftInRunnerTemp = (job: JobResult) =>
-  filesBelow(job.runnerTemp).filter((f) => !f.startsWith('_runner_file_commands'));
+const scenario = (images?: string[]) => tests.scenario(images);
+const run = (s: Scenario, inputs: Record<string, string>) => tests.run(s, inputs);
+const failure = failureLine;
 
 describe('TLS registry with a private CA and basic auth', () => {
   test('ca-cert + credentials: werf builds and pushes, every image is verified and pullable; post leaves nothing', async () => {

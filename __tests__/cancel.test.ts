@@ -7,15 +7,14 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { makeCa, startRegistry, stopAll, type Registry, type TestCa } from './support/rig/index.js';
-import { filesBelow, makeScenario, type Scenario } from './support/scenario.js';
-import { repoRoot, type JobResult } from './support/runner.js';
+import { TestJobs, filesBelow, leftInRunnerTemp } from './support/scenario.js';
+import { repoRoot } from './support/runner.js';
 
 const SLOW_WERF = path.join(repoRoot, '__tests__/support/slow-werf/werf');
 
 let ca: TestCa;
 let tls: Registry;
-const scenarios: Scenario[] = [];
-const jobs: JobResult[] = [];
+const tests = new TestJobs();
 const dirs: string[] = [];
 
 beforeAll(async () => {
@@ -24,8 +23,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const job of jobs) job.cleanup();
-  for (const s of scenarios) s.remove();
+  tests.cleanup();
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
   await stopAll();
 });
@@ -56,8 +54,7 @@ describe('a cancelled job (runner emulation)', () => {
   ])(
     '$signal to the main step while werf builds reaches werf; main fails promptly; post logs out and removes everything',
     async ({ signal, seen, werfExit }) => {
-      const s = makeScenario();
-      scenarios.push(s);
+      const s = tests.scenario();
       const werfDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slow-werf-'));
       dirs.push(werfDir);
       const startedFile = path.join(werfDir, 'started');
@@ -93,7 +90,7 @@ describe('a cancelled job (runner emulation)', () => {
           },
         },
       );
-      jobs.push(job);
+      tests.track(job);
       await watching;
 
       // werf got the signal, and the main step did not wait for werf's own 20 s: it ended right after werf did.
@@ -113,7 +110,7 @@ describe('a cancelled job (runner emulation)', () => {
       const logout = s.werfCalls().find((c) => c.argv[0] === 'cr' && c.argv[1] === 'logout');
       expect(logout?.argv).toEqual(['cr', 'logout', '--docker-config', dockerConfig, tls.host]);
       expect(fs.existsSync(dockerConfig)).toBe(false);
-      expect(filesBelow(job.runnerTemp).filter((f) => !f.startsWith('_runner_file_commands'))).toEqual([]);
+      expect(leftInRunnerTemp(job)).toEqual([]);
       expect(fs.readdirSync(job.runnerTemp).filter((f) => !f.startsWith('_runner_file_commands'))).toEqual([]);
       expect(filesBelow(s.dockerCertsDir)).toEqual([]);
       expect(filesBelow(s.containersCertsDir)).toEqual([]);

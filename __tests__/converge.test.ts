@@ -7,16 +7,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { makeCa, startRegistry, stopAll, type Registry, type TestCa } from './support/rig/index.js';
-import { filesBelow, makeScenario, type Scenario } from './support/scenario.js';
-import { repoRoot, type JobResult } from './support/runner.js';
+import { TestJobs, failureLine, leftInRunnerTemp, type Scenario } from './support/scenario.js';
+import { repoRoot } from './support/runner.js';
 
 const KUBECTL_DIR = path.join(repoRoot, '__tests__/support/kubectl-on-path');
 const PROBE_LABEL = 'werf-ship-action/pull-probe';
 
 let ca: TestCa;
 let tls: Registry;
-const scenarios: Scenario[] = [];
-const jobs: JobResult[] = [];
+const tests = new TestJobs();
 const sceneDirs: string[] = [];
 
 beforeAll(async () => {
@@ -25,31 +24,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const job of jobs) job.cleanup();
-  for (const s of scenarios) s.remove();
+  tests.cleanup();
   for (const dir of sceneDirs) fs.rmSync(dir, { recursive: true, force: true });
   await stopAll();
 });
 
-function scenario(images?: string[]): Scenario {
-  const s = makeScenario(images);
-  scenarios.push(s);
-  return s;
-}
-
-async function run(s: Scenario, inputs: Record<string, string>, env: Record<string, string> = {}): Promise<JobResult> {
-  const job = await s.run(inputs, { env });
-  jobs.push(job);
-  return job;
-}
-
-/** The one line core.setFailed printed, or undefined. */
-const failure = (job: JobResult) =>
-  job.main.annotations.find((a) => a.level === 'error' && !a.properties.title)?.message;
-
-/** Files the action left in RUNNER_TEMP after the post step (the runner's own command files aside). */
-const leftInRunnerTemp = (job: JobResult) =>
-  filesBelow(job.runnerTemp).filter((f) => !f.startsWith('_runner_file_commands'));
+const scenario = (images?: string[]) => tests.scenario(images);
+const run = (s: Scenario, inputs: Record<string, string>, env: Record<string, string> = {}) =>
+  tests.run(s, inputs, { env });
+const failure = failureLine;
 
 /** The registry inputs every converge here uses: the real TLS registry, its CA, basic auth. */
 const registryInputs = (repo: string) => ({

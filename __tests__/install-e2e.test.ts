@@ -23,7 +23,7 @@ import {
   type Registry,
   type TestCa,
 } from './support/rig/index.js';
-import { filesBelow, makeScenario, WERF_DOUBLE, type Scenario } from './support/scenario.js';
+import { TestJobs, filesBelow, leftInRunnerTemp, WERF_DOUBLE, type Scenario } from './support/scenario.js';
 import type { JobResult } from './support/runner.js';
 
 // The channel names a version other than the double's default (2.75.3), so the output proves where it came from.
@@ -40,8 +40,7 @@ let key: TestSigningKey;
 let fixtures: string;
 let release: Buffer;
 let signature: Buffer;
-const scenarios: Scenario[] = [];
-const jobs: JobResult[] = [];
+const tests = new TestJobs();
 
 beforeAll(async () => {
   ca = await makeCa({ cn: 'install-e2e-ca' });
@@ -55,8 +54,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const job of jobs) job.cleanup();
-  for (const s of scenarios) s.remove();
+  tests.cleanup();
   if (fixtures) fs.rmSync(fixtures, { recursive: true, force: true });
   key?.dispose();
   await server?.stop();
@@ -78,8 +76,7 @@ function toolCache(): string {
 
 /** One job of a workflow that installs werf (no werf-path) and builds into the TLS registry. */
 async function ship(cache: string, repo: string): Promise<{ job: JobResult; s: Scenario }> {
-  const s = makeScenario();
-  scenarios.push(s);
+  const s = tests.scenario();
   const job = await s.run(
     {
       'werf-path': '',
@@ -97,7 +94,7 @@ async function ship(cache: string, repo: string): Promise<{ job: JobResult; s: S
     },
     { toolCache: cache, env: { WERF_DOUBLE_VERSION: VERSION } },
   );
-  jobs.push(job);
+  tests.track(job);
   return { job, s };
 }
 
@@ -132,7 +129,7 @@ describe('installing werf from a release server (stand-in for tuf.werf.io) throu
 
     expect([server.count(CHANNEL), server.count(RELEASE), server.count(SIGNATURE)]).toEqual([1, 1, 1]);
     expect(job.post?.exitCode).toBe(0);
-    expect(filesBelow(job.runnerTemp).filter((f) => !f.startsWith('_runner_file_commands'))).toEqual([]);
+    expect(leftInRunnerTemp(job)).toEqual([]);
   });
 
   test('second job with the same tool cache: a cache hit, only the channel pointer is read again', async () => {
@@ -167,7 +164,7 @@ describe('installing werf from a release server (stand-in for tuf.werf.io) throu
     expect(job.outputs['werf-path']).toBeUndefined();
     expect(s.werfCalls()).toEqual([]);
     expect(filesBelow(cache)).toEqual([]);
-    expect(filesBelow(job.runnerTemp).filter((f) => !f.startsWith('_runner_file_commands'))).toEqual([]);
+    expect(leftInRunnerTemp(job)).toEqual([]);
     expect([server.count(RELEASE), server.count(SIGNATURE)]).toEqual([1, 1]);
   });
 });

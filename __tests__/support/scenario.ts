@@ -79,3 +79,42 @@ export function filesBelow(dir: string): string[] {
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
     .sort();
 }
+
+/** One test file's scenarios and jobs, removed together in its afterAll. */
+export class TestJobs {
+  private readonly scenarios: Scenario[] = [];
+  private readonly jobs: JobResult[] = [];
+
+  /** A fresh scenario (see makeScenario), removed by cleanup(). */
+  scenario(images?: string[]): Scenario {
+    const s = makeScenario(images);
+    this.scenarios.push(s);
+    return s;
+  }
+
+  /** Keeps a job's temp dirs until cleanup(), so that a test can still look at them after its assertions. */
+  track(job: JobResult): JobResult {
+    this.jobs.push(job);
+    return job;
+  }
+
+  /** Runs the bundled action in a scenario and tracks the job. */
+  async run(s: Scenario, inputs: Record<string, string>, opts?: RunOptions): Promise<JobResult> {
+    return this.track(await s.run(inputs, opts));
+  }
+
+  cleanup(): void {
+    for (const job of this.jobs) job.cleanup();
+    for (const s of this.scenarios) s.remove();
+  }
+}
+
+/** The one line core.setFailed printed (an error annotation without a title), or undefined. */
+export function failureLine(job: JobResult): string | undefined {
+  return job.main.annotations.find((a) => a.level === 'error' && !a.properties.title)?.message;
+}
+
+/** Files the action left in RUNNER_TEMP after the post step (the runner's own command files aside). */
+export function leftInRunnerTemp(job: JobResult): string[] {
+  return filesBelow(job.runnerTemp).filter((f) => !f.startsWith('_runner_file_commands'));
+}
