@@ -223,6 +223,16 @@ const cases: Array<[string, Record<string, string>, string | RegExp]> = [
     'Input "args" has --repo, which the action sets from the repo input: use that instead.',
   ],
   [
+    'verify-pull cluster with command build',
+    { repo: R, command: 'build', 'verify-pull': 'cluster' },
+    'Input "verify-pull" is cluster but "command" is build: nothing is deployed, so no probe pods can run; use verify-pull: registry.',
+  ],
+  [
+    'verify-pull cluster without a kubeconfig',
+    { repo: R, 'verify-pull': 'cluster' },
+    'Input "verify-pull" is cluster but "kube-config-base64" is empty: the probe pods need the cluster; pass the kubeconfig or use verify-pull: registry.',
+  ],
+  [
     'args with --kube-config-base64',
     { repo: R, args: '--kube-config-base64=YQ==' },
     'Input "args" has --kube-config-base64: its value is a secret and a command line is visible to every process on the runner; use kube-config-base64, or werf\'s environment variable for it.',

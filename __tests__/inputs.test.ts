@@ -104,6 +104,38 @@ describe('parseInputs', () => {
     ]);
   });
 
+  test('registries values stay the text written: digits, exponents and long tokens are not numbers', () => {
+    const inputs = parseInputs(
+      source({
+        repo: 'r.example.com/app',
+        registries:
+          '- registry: r.example.com\n  username: 007\n  password: 123456789012345678901234\n  skip-tls-verify: True',
+      }),
+      workspace,
+    );
+    expect(inputs.registries[0]).toMatchObject({
+      username: '007',
+      password: '123456789012345678901234',
+      skipTlsVerify: true,
+    });
+  });
+
+  test('a repo host written in capitals or as a Docker Hub alias matches its registries entry (credentials kept)', () => {
+    const inputs = parseInputs(
+      source({
+        repo: 'Registry.Example.com/app',
+        'final-repo': 'index.docker.io/team/app',
+        registries:
+          '- registry: registry.example.com\n  username: u\n  password: p\n- registry: docker.io\n  username: hub\n  password: t',
+      }),
+      workspace,
+    );
+    expect(inputs.registries.map((r) => [r.host, r.username])).toEqual([
+      ['registry.example.com', 'u'],
+      ['docker.io', 'hub'],
+    ]);
+  });
+
   test('ca-cert as a path is read; args are one per line, blank lines dropped, never split on spaces', () => {
     const caFile = path.join(workspace, 'ca.pem');
     fs.writeFileSync(caFile, PEM);

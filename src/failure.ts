@@ -8,8 +8,13 @@ import { ActionError } from './errors.js';
 export function reportFailure(err: unknown): void {
   if (err instanceof ActionError) {
     if (err.details) core.info(err.details);
-    if (err.file) core.error(err.message, { file: err.file, startLine: err.line });
-    core.setFailed(err.message);
+    if (err.file) {
+      // The same one line, as an annotation at the place (setFailed would print it a second time).
+      core.error(err.message, { file: err.file, startLine: err.line });
+      process.exitCode = core.ExitCode.Failure;
+    } else {
+      core.setFailed(err.message);
+    }
     return;
   }
   const error = err instanceof Error ? err : new Error(String(err));

@@ -81,7 +81,7 @@ export function readInputs(): Inputs {
 export function secretInputs(get: InputSource): string[] {
   const secrets = [get('password'), get('kube-config-base64')];
   try {
-    const list: unknown = yaml.load(get('registries'));
+    const list = loadRegistriesYaml(get('registries'));
     if (Array.isArray(list)) {
       for (const entry of list) {
         const password = (entry as Record<string, unknown> | null)?.password;
@@ -184,6 +184,16 @@ export function parseInputs(get: InputSource, cwd: string): Inputs {
   }
   const werfPath = text('werf-path') ? path.resolve(cwd, text('werf-path')) : '';
 
+  const verifyPull = oneOf<VerifyPull>('verify-pull', ['off', 'registry', 'cluster', 'auto'], 'auto');
+  if (verifyPull === 'cluster' && command === 'build') {
+    problems.push(
+      'Input "verify-pull" is cluster but "command" is build: nothing is deployed, so no probe pods can run; use verify-pull: registry.',
+    );
+  } else if (verifyPull === 'cluster' && kubeConfigBase64 === '') {
+    problems.push(
+      'Input "verify-pull" is cluster but "kube-config-base64" is empty: the probe pods need the cluster; pass the kubeconfig or use verify-pull: registry.',
+    );
+  }
   const nodeTrust = oneOf<NodeTrust>('node-trust', ['system', 'ca-cert', 'skip-verify'], 'system');
   if (nodeTrust === 'ca-cert' && caCert === '' && !registries.some((r) => r.caCert !== '')) {
     problems.push('Input "node-trust" is ca-cert but no "ca-cert" is given: pass the CA that the nodes trust.');
@@ -222,7 +232,7 @@ export function parseInputs(get: InputSource, cwd: string): Inputs {
     werfVerifySignature: bool('werf-verify-signature', true),
     werfSigningKey: readPemOrPath('werf-signing-key', text('werf-signing-key'), cwd, problems, 'PGP PUBLIC KEY BLOCK'),
     verifyManifests: bool('verify-manifests', true),
-    verifyPull: oneOf<VerifyPull>('verify-pull', ['off', 'registry', 'cluster', 'auto'], 'auto'),
+    verifyPull,
     nodeTrust,
     imagePullSecret,
     logout: bool('logout', true),
@@ -235,18 +245,26 @@ export function parseInputs(get: InputSource, cwd: string): Inputs {
 /** The registry host of a repository input, or undefined (with the problem noted) when the value is not a name. */
 function repositoryHost(value: string, name: 'repo' | 'final-repo', problems: string[]): string | undefined {
   try {
-    return parseRepository(value, name).domain;
+    return normalizeRegistryHost(parseRepository(value, name).domain);
   } catch (err) {
     problems.push((err as Error).message);
     return undefined;
   }
 }
 
+/**
+ * The `registries` YAML with every scalar kept as the text it was written as (YAML's failsafe schema): a password
+ * `007` stays "007" and a token of digits is not turned into a number; booleans are read by the input rules.
+ */
+function loadRegistriesYaml(raw: string): unknown {
+  return yaml.load(raw, { schema: yaml.FAILSAFE_SCHEMA });
+}
+
 /** The `registries` YAML list as RegistrySettings; entries inherit the top-level TLS settings they do not set. */
 function parseRegistries(raw: string, defaults: RegistrySettings, cwd: string, problems: string[]): RegistrySettings[] {
   let list: unknown;
   try {
-    list = yaml.load(raw);
+    list = loadRegistriesYaml(raw);
   } catch (err) {
     problems.push(`Input "registries" is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
     return [];
@@ -272,14 +290,15 @@ function parseRegistries(raw: string, defaults: RegistrySettings, cwd: string, p
     const str = (key: string): string => {
       const value = entry[key];
       if (value === undefined || value === null) return '';
-      if (typeof value === 'string' || typeof value === 'number') return String(value);
+      if (typeof value === 'string') return value;
       problems.push(`Input ${where}.${key} must be a string.`);
       return '';
     };
     const flag = (key: string, fallback: boolean): boolean => {
       const value = entry[key];
       if (value === undefined || value === null) return fallback;
-      if (typeof value === 'boolean') return value;
+      if (typeof value === 'string' && TRUE_WORDS.includes(value)) return true;
+      if (typeof value === 'string' && FALSE_WORDS.includes(value)) return false;
       problems.push(`Input ${where}.${key} must be true or false, not "${String(value)}".`);
       return fallback;
     };

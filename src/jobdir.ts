@@ -6,15 +6,16 @@ import { recordCleanup } from './state.js';
 let created: string | undefined;
 
 /**
- * This job's private folder (mode 0700) under RUNNER_TEMP, made once and removed by the post step: the docker config,
- * the kubeconfig, the CA bundle and the build report live here, never in the workspace or the home directory.
+ * This job's private folder (mode 0700) under RUNNER_TEMP, made once and removed by the post step: the kubeconfig,
+ * the CA bundle and the build report live here, never in the workspace or the home directory. (The docker config has
+ * a folder of its own beside it: with `logout: false` it stays for the later steps.)
  */
 export function jobDir(): string {
   if (created) return created;
   const base = process.env.RUNNER_TEMP || os.tmpdir();
   fs.mkdirSync(base, { recursive: true });
+  // mkdtemp makes the folder with mode 0700 already.
   const dir = fs.mkdtempSync(path.join(base, 'werf-ship-'));
-  fs.chmodSync(dir, 0o700);
   recordCleanup({ kind: 'remove-dir', path: dir });
   created = dir;
   return dir;

@@ -8,7 +8,8 @@ import { login } from './login.js';
 import { shipWithWerf } from './werf/ship.js';
 import { reportedImages, verifyImages, type ImageOutput } from './verify.js';
 import { checkPull, pullCheckProblem, type PullCheck } from './nodes/index.js';
-import { pullCheckImages, namespaceFromArgs } from './nodes/targets.js';
+import { pullCheckImages } from './nodes/targets.js';
+import { releaseNamespace } from './werf/namespace.js';
 import { writeSummary, type SummaryData } from './summary.js';
 import { Stopwatch } from './stopwatch.js';
 import { ActionError } from './errors.js';
@@ -56,7 +57,7 @@ export async function main(): Promise<void> {
 
     const pullCheck: PullCheck = await stopwatch.time(
       'node pull check',
-      () =>
+      async () =>
         checkPull({
           mode: given.verifyPull,
           command: given.command,
@@ -70,7 +71,7 @@ export async function main(): Promise<void> {
             ? {
                 kubeconfigPath: shipped.kubeConfigPath,
                 context: given.kubeContext,
-                namespace: namespaceFromArgs(given.args),
+                namespace: await releaseNamespace(given, werf.path),
               }
             : undefined,
         }),

@@ -7,6 +7,7 @@ import { kubectlFor, type Kubectl, type KubeTarget } from './kubectl.js';
 import { PROBE_LABEL, probePod, schedulableNodes, type ClusterNode } from './probe-pods.js';
 import { probeOutcomes, type ProbeOutcome } from './probe-status.js';
 import type { CheckedImage } from './registry-check.js';
+import { pullTarget } from './targets.js';
 
 /** The answer for one image on one node. */
 export interface NodeResult {
@@ -32,10 +33,11 @@ export interface ClusterCheckOptions {
 }
 
 /**
- * `verify-pull: cluster`: starts one probe pod per schedulable node at once (each pulls every image by digest with
- * `imagePullPolicy: Always`), polls until each node pulled or failed each image, reads the kubelet's message with
- * the classifier, and deletes the probes in every case (done, failed, timed out, cancelled). A `delete-probes`
- * clean-up entry is recorded before the pods exist, so the post step removes leftovers by label.
+ * `verify-pull: cluster`: starts one probe pod per schedulable node at once (each pulls every image by digest, or
+ * by tag when werf reported no digest, with `imagePullPolicy: Always`), polls until each node pulled or failed each
+ * image, reads the kubelet's message with the classifier, and deletes the probes in every case (done, failed, timed
+ * out, cancelled). A `delete-probes` clean-up entry is recorded before the pods exist, so the post step removes
+ * leftovers by label.
  */
 export async function checkOnNodes(o: ClusterCheckOptions): Promise<NodeResult[]> {
   const kubectl = o.kubectl ?? kubectlFor(o.kube);
@@ -46,7 +48,7 @@ export async function checkOnNodes(o: ClusterCheckOptions): Promise<NodeResult[]
   }
   const runId = randomBytes(4).toString('hex');
   const selector = `${PROBE_LABEL}=${runId}`;
-  const refs = o.images.map((i) => ({ name: i.name, ref: `${i.host}/${i.repo}@${i.digest}` }));
+  const refs = o.images.map((i) => ({ name: i.name, ref: pullTarget(i).ref }));
   const pods = nodes.map((node, index) =>
     probePod({
       runId,

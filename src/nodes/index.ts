@@ -6,9 +6,10 @@ import { checkOnNodes, deleteProbePods, type NodeResult } from './cluster-check.
 import { kubectlFor, type Kubectl, type KubeTarget } from './kubectl.js';
 import { schedulableNodes } from './probe-pods.js';
 import { checkFromNodeView, type CheckedImage, type NodeViewResult } from './registry-check.js';
+import { pullTarget } from './targets.js';
 
 export { classifyPullError, type PullClassification, type PullVerdict, type PullCause } from './classify.js';
-export { renderPullTable } from './table.js';
+export { renderPullTable, markdownCell } from './table.js';
 export type { CheckedImage } from './registry-check.js';
 export type { KubeTarget } from './kubectl.js';
 
@@ -32,7 +33,8 @@ export interface PullCheck {
 export interface CheckPullOptions {
   mode: 'off' | 'registry' | 'cluster' | 'auto';
   command: Command;
-  kubeconfigAvailable: boolean;
+  /** ignored: `kube` alone says whether a kubeconfig is at hand (kept optional until src/main.ts stops passing it) */
+  kubeconfigAvailable?: boolean;
   nodeTrust: NodeTrust;
   images: CheckedImage[];
   /** how the runner reaches a registry (the node's access is derived from it) */
@@ -49,40 +51,45 @@ export interface CheckPullOptions {
   kubectl?: Kubectl;
 }
 
-/** `auto` as interface.md says: `cluster` when the command is converge and a kubeconfig is available, else `registry`. */
-export function resolveMode(
-  o: Pick<CheckPullOptions, 'mode' | 'command' | 'kubeconfigAvailable' | 'kube'>,
-): PullCheck['mode'] {
+/**
+ * `auto` as interface.md says: `cluster` when the command is converge and a kubeconfig is available (a `kube`
+ * target is given), else `registry`; any other mode as chosen.
+ */
+export function resolveMode(o: Pick<CheckPullOptions, 'mode' | 'command' | 'kube'>): PullCheck['mode'] {
   if (o.mode !== 'auto') return o.mode;
-  return o.command === 'converge' && o.kubeconfigAvailable && o.kube ? 'cluster' : 'registry';
+  return o.command === 'converge' && o.kube ? 'cluster' : 'registry';
 }
 
 /**
  * Answers "can the cluster's nodes pull what was pushed?" in the mode the user chose: over the registry API in a
- * node's place (`registry`) or with probe pods on every node (`cluster`), and returns the `pull-check` output.
+ * node's place (`registry`) or with probe pods on every node (`cluster`), and returns the `pull-check` output. An
+ * image with neither a digest nor a tag is not checked but gets a failed row that says so.
  */
 export async function checkPull(o: CheckPullOptions): Promise<PullCheck> {
   const mode = resolveMode(o);
   if (mode === 'off' || o.images.length === 0) return { mode, verdict: 'skipped', results: [] };
-  if (mode === 'cluster') {
-    if (!o.kube || !o.kubeconfigAvailable) {
-      throw new ActionError('verify-pull: cluster needs a kubeconfig (kube-config-base64); use verify-pull: registry.');
-    }
+  if (mode === 'cluster' && !o.kube) {
+    throw new ActionError('verify-pull: cluster needs a kubeconfig (kube-config-base64); use verify-pull: registry.');
+  }
+  const images = o.images.filter((i) => pullTarget(i).reference !== '');
+  const unchecked = o.images.filter((i) => pullTarget(i).reference === '').map(uncheckable);
+  if (images.length === 0) return summarize(mode, unchecked);
+  if (mode === 'cluster' && o.kube) {
     const kubectl = o.kubectl ?? kubectlFor(o.kube);
-    const found = await checkOnNodes({ ...o, kube: o.kube, kubectl });
-    return summarize('cluster', found.map(fromNode));
+    const found = await checkOnNodes({ ...o, images, kube: o.kube, kubectl });
+    return summarize('cluster', [...found.map(fromNode), ...unchecked]);
   }
   const platforms = o.platforms ?? (await clusterPlatforms(o)) ?? ['linux/amd64'];
-  const found = await checkFromNodeView({ ...o, platforms });
-  return summarize(
-    'registry',
-    found.map((r) => fromNodeView(r, o.nodeTrust, o.imagePullSecret)),
-  );
+  const found = await checkFromNodeView({ ...o, images, platforms });
+  return summarize('registry', [
+    ...found.map((r) => fromNodeView(r, o.nodeTrust, o.imagePullSecret)),
+    ...unchecked,
+  ]);
 }
 
 /** The platforms of the cluster's nodes, when a kubeconfig is at hand and kubectl answers; else undefined. */
 async function clusterPlatforms(o: CheckPullOptions): Promise<string[] | undefined> {
-  if (!o.kube || !o.kubeconfigAvailable) return undefined;
+  if (!o.kube) return undefined;
   const res = await (o.kubectl ?? kubectlFor(o.kube))(['get', 'nodes', '-o', 'json']);
   if (res.code !== 0) return undefined;
   try {
@@ -93,37 +100,58 @@ async function clusterPlatforms(o: CheckPullOptions): Promise<string[] | undefin
   }
 }
 
-function fromNode(r: NodeResult): PullCheckResult & { verdict: string } {
+type Row = PullCheckResult & { verdict: string };
+
+// What was pulled, in the reason: the digest, or the tag and why the check went by it.
+function pulled(image: CheckedImage): string {
+  const t = pullTarget(image);
+  return t.byTag ? `the tag ${t.reference} (checked by tag: werf reported no digest)` : t.reference;
+}
+
+// A failure's reason, with the tag named when the check went by it.
+function failed(image: CheckedImage, reason: string): string {
+  const t = pullTarget(image);
+  return t.byTag ? `checked by tag ${t.reference} (werf reported no digest): ${reason}` : reason;
+}
+
+function uncheckable(image: CheckedImage): Row {
+  return {
+    image: image.name,
+    ok: false,
+    reason: `werf reported no digest and no tag for ${image.image || image.name}, so there is nothing to pull it by`,
+    remediation:
+      "Check werf's build report (DockerImageDigest, DockerTag) and the log of the build; a current werf reports both.",
+    verdict: 'not-pullable',
+  };
+}
+
+function fromNode(r: NodeResult): Row {
   const where = `${r.node.platform}${r.node.runtime ? `, ${r.node.runtime}` : ''}`;
   return {
     image: r.image.name,
     node: r.node.name,
     ok: r.ok,
-    reason: r.failure ? r.failure.reason : `the node pulled ${r.image.digest} (${where})`,
+    reason: r.failure ? failed(r.image, r.failure.reason) : `the node pulled ${pulled(r.image)} (${where})`,
     remediation: r.failure?.remediation ?? '',
     verdict: r.failure?.verdict ?? 'pullable',
   };
 }
 
-function fromNodeView(
-  r: NodeViewResult,
-  nodeTrust: NodeTrust,
-  imagePullSecret: string,
-): PullCheckResult & { verdict: string } {
+function fromNodeView(r: NodeViewResult, nodeTrust: NodeTrust, imagePullSecret: string): Row {
   const as = `${r.platform}, node-trust: ${nodeTrust}, ${imagePullSecret ? `secret ${imagePullSecret}` : 'anonymous'}`;
   return {
     image: r.image.name,
     ok: r.ok,
     reason: r.failure
-      ? `${r.failure.reason} (${as})`
-      : `manifest and blobs of ${r.image.digest} pulled as a node would (${as})`,
+      ? `${failed(r.image, r.failure.reason)} (${as})`
+      : `manifest and blobs of ${pulled(r.image)} pulled as a node would (${as})`,
     remediation: r.failure?.remediation ?? '',
     verdict: r.failure?.verdict ?? 'pullable',
   };
 }
 
 // A TLS or missing-manifest failure outranks a credentials one: credentials would not fix it.
-function summarize(mode: 'registry' | 'cluster', rows: Array<PullCheckResult & { verdict: string }>): PullCheck {
+function summarize(mode: 'registry' | 'cluster', rows: Row[]): PullCheck {
   const verdict = rows.some((r) => r.verdict === 'not-pullable')
     ? 'not-pullable'
     : rows.some((r) => r.verdict === 'needs-credentials')

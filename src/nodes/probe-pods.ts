@@ -7,7 +7,7 @@ export interface ClusterNode {
   runtime?: NodeRuntime;
 }
 
-/** One image to probe: the werf image name and the reference by digest (`host/repo@sha256:…`). */
+/** One image to probe: the werf image name and the reference by digest (`host/repo@sha256:…`), or by tag. */
 export interface ProbeImage {
   name: string;
   ref: string;
@@ -19,6 +19,15 @@ export const PROBE_LABEL = 'werf-ship-action/pull-probe';
 // The probe must pull, never run the user's program (it could migrate a database): a command that does not exist
 // makes the container fail right after the pull, which is the moment we want anyway.
 const NOT_A_COMMAND = ['/werf-ship-action-pull-probe/not-a-command'];
+
+// Pod Security `restricted` admits only such pods; as the command never runs, no image needs a writable root or a
+// user of its own (65534 is "nobody").
+const POD_SECURITY = { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: 'RuntimeDefault' } };
+const CONTAINER_SECURITY = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  readOnlyRootFilesystem: true,
+};
 
 interface KubeNode {
   metadata?: { name?: string; labels?: Record<string, string> };
@@ -59,7 +68,8 @@ export function probePodName(runId: string, index: number): string {
 /**
  * The probe pod for one node as a Kubernetes object: pinned with `nodeName` (no scheduler, no affinity surprises),
  * one container per image by digest with `imagePullPolicy: Always` (a cached image proves nothing), every taint
- * tolerated, tiny resources, no service account token, a deadline, the run's label and the `image-pull-secret`.
+ * tolerated, tiny resources, no service account token, a security context that Pod Security `restricted` admits,
+ * a deadline, the run's label and the `image-pull-secret`.
  */
 export function probePod(o: {
   runId: string;
@@ -85,12 +95,14 @@ export function probePod(o: {
       activeDeadlineSeconds: o.deadlineSeconds,
       terminationGracePeriodSeconds: 0,
       tolerations: [{ operator: 'Exists' }],
+      securityContext: POD_SECURITY,
       ...(o.imagePullSecret ? { imagePullSecrets: [{ name: o.imagePullSecret }] } : {}),
       containers: o.images.map((image, i) => ({
         name: `image-${i}`,
         image: image.ref,
         imagePullPolicy: 'Always',
         command: NOT_A_COMMAND,
+        securityContext: CONTAINER_SECURITY,
         resources: {
           requests: { cpu: '1m', memory: '4Mi' },
           limits: { cpu: '10m', memory: '16Mi' },

@@ -2,6 +2,7 @@ import type { NodeTrust } from '../inputs.js';
 import { createRegistryClient, parseManifest, type RegistryAccess, type RegistryClient } from '../registry/index.js';
 import { classifyPullError, type PullClassification } from './classify.js';
 import { platformMatches } from './platform.js';
+import { pullTarget } from './targets.js';
 
 /** One final image as the pull check gets it (from the build report). */
 export interface CheckedImage {
@@ -9,7 +10,10 @@ export interface CheckedImage {
   name: string;
   /** `<repo>:<tag>` */
   image: string;
+  /** '' when werf reported none: the check then goes by `tag` */
   digest: string;
+  /** the tag, pulled by when `digest` is '' */
+  tag?: string;
   /** repository path inside the registry, without the host (`group/app`) */
   repo: string;
   /** registry host[:port] */
@@ -49,8 +53,9 @@ export function nodeAccess(
 
 /**
  * `verify-pull: registry`: pulls each image's manifests and checks its blobs the way a node would (the manifest by
- * digest, the index entry for each node platform, that manifest's config and layers), with the node's trust and
- * credentials; each failure is read by the classifier. One result per image and platform.
+ * digest, or by tag when werf reported no digest; the index entry for each node platform; that manifest's config
+ * and layers), with the node's trust and credentials; each failure is read by the classifier. One result per image
+ * and platform.
  */
 export async function checkFromNodeView(o: {
   images: CheckedImage[];
@@ -94,9 +99,10 @@ async function checkImage(
     ok: false,
     failure: classifyPullError(error, { host: image.host, platform, imagePullSecret }),
   });
+  const { reference } = pullTarget(image);
   let top;
   try {
-    const fetched = await client.getManifest(image.repo, image.digest);
+    const fetched = await client.getManifest(image.repo, reference);
     top = parseManifest(fetched.body, fetched.mediaType);
   } catch (error) {
     return platforms.map((p) => fail(p, error));
@@ -111,7 +117,7 @@ async function checkImage(
             const offered = manifest.children.map((c) => c.platform || 'none').join(', ');
             return fail(
               platform,
-              `no match for platform in manifest ${image.digest}: not found (${platform} wanted, the index has ${offered})`,
+              `no match for platform in manifest ${reference}: not found (${platform} wanted, the index has ${offered})`,
             );
           }
           const fetched = await client.getManifest(image.repo, child.digest);

@@ -1,3 +1,4 @@
+import { hostName } from '../trust/ca.js';
 import type { PullCause, PullContext } from './classify.js';
 
 /** A node's container runtime, read from the node's `containerRuntimeVersion` (`containerd://1.7.2`). */
@@ -35,7 +36,7 @@ function fixesFor(cause: PullCause, ctx: PullContext): Fixes | string {
       };
     case 'certificate-invalid':
       return {
-        before: `Renew the registry's certificate so it is valid now and names ${host.split(':')[0]} in its subjectAltName; or, as a last resort, let the nodes skip verification:`,
+        before: `Renew the registry's certificate so it is valid now and names ${hostName(host)} in its subjectAltName; or, as a last resort, let the nodes skip verification:`,
         containerd: hostsToml(host, 'https', 'skip_verify = true'),
         docker: `Docker: "insecure-registries": ["${host}"] in /etc/docker/daemon.json.`,
         'cri-o': `CRI-O: [[registry]] location = "${host}" insecure = true in /etc/containers/registries.conf.`,

@@ -1,7 +1,10 @@
 import type { PullCheck } from './index.js';
 
-// A table cell holds one line: HTML-escape, keep line breaks as <br>, and escape the column separator.
-function cell(text: string): string {
+/**
+ * Text made safe for one markdown table cell: a cell holds one line, so `&`, `<` and `>` are HTML-escaped (no markup
+ * from a registry's or kubelet's message), line breaks become `<br>`, and the column separator `|` is escaped.
+ */
+export function markdownCell(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -21,7 +24,7 @@ export function renderPullTable(check: PullCheck): string[] {
   for (const r of check.results) {
     const where = check.mode === 'cluster' ? (r.node ?? '') : (/\(([^()]*)\)$/.exec(r.reason)?.[1] ?? '');
     const mark = r.ok ? '✅ pullable' : '❌ not pulled';
-    lines.push(`| ${cell(r.image)} | ${cell(where)} | ${mark} | ${cell(r.reason)} | ${cell(r.remediation)} |`);
+    lines.push(`| ${markdownCell(r.image)} | ${markdownCell(where)} | ${mark} | ${markdownCell(r.reason)} | ${markdownCell(r.remediation)} |`);
   }
   return lines;
 }

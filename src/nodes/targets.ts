@@ -2,12 +2,50 @@ import { parseImageReference } from '../reference.js';
 import type { ImageOutput } from '../verify.js';
 import type { CheckedImage } from './registry-check.js';
 
-/** The images of the `images` output as the pull check takes them: registry host and repository path apart. */
+/**
+ * The images of the `images` output as the pull check takes them: registry host and repository path apart. An
+ * image without a digest (an older werf's report, or `verify-manifests: false`) is checked by its tag (`image` is
+ * `repo:tag`): the pods werf deploys name that tag too. Never throws: an image with neither a digest nor a readable
+ * tag gets tag '' and is reported by checkPull as one that cannot be checked, so the run's real failure stays in view.
+ */
 export function pullCheckImages(images: Record<string, ImageOutput>): CheckedImage[] {
   return Object.entries(images).map(([name, out]) => {
-    const ref = parseImageReference(out.ref);
-    return { name, image: out.image, digest: out.digest, repo: ref.path, host: ref.domain };
+    const byDigest = out.digest ? readReference(out.ref) : undefined;
+    if (byDigest) return { name, image: out.image, digest: out.digest, repo: byDigest.path, host: byDigest.domain };
+    const byTag = readReference(out.image);
+    return {
+      name,
+      image: out.image,
+      digest: '',
+      tag: byTag?.tag ?? '',
+      repo: byTag?.path ?? '',
+      host: byTag?.domain ?? '',
+    };
   });
+}
+
+function readReference(text: string): ReturnType<typeof parseImageReference> | undefined {
+  try {
+    return parseImageReference(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the pull check pulls an image by. */
+export interface PullTarget {
+  /** the digest, or the tag when werf reported no digest; '' when it has neither */
+  reference: string;
+  /** the reference a pod names: `host/repo@digest` or `host/repo:tag` */
+  ref: string;
+  byTag: boolean;
+}
+
+/** The digest of an image, or its tag when werf reported no digest, and the full reference a probe pod names. */
+export function pullTarget(image: CheckedImage): PullTarget {
+  if (image.digest) return { reference: image.digest, ref: `${image.host}/${image.repo}@${image.digest}`, byTag: false };
+  const tag = image.tag ?? '';
+  return { reference: tag, ref: `${image.host}/${image.repo}:${tag}`, byTag: true };
 }
 
 /** The namespace werf deploys into when `args` name one (`--namespace X`, `--namespace=X`, `-n X`); '' otherwise. */

@@ -1,5 +1,6 @@
-import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import { EnvHttpProxyAgent, interceptors, type Dispatcher } from 'undici';
+import { trustedContext } from './roots.js';
 import type { RegistryAccess, RegistryClientOptions } from './types.js';
 
 /** Status codes worth a retry: timeouts, rate limits and every server error. */
@@ -8,16 +9,14 @@ export const RETRY_STATUS_CODES = [408, 429, ...Array.from({ length: 100 }, (_, 
 export const RETRY_ERROR_CODES = ['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'];
 
 /**
- * The TLS options for one registry: its CA on top of the public roots, or no verification for it alone. The CA
- * list is built into one SecureContext up front: parsing ~140 roots on every new connection would cost more than the
- * request (Distribution closes the connection after each blob HEAD, so there are many).
+ * The TLS options for one registry: the roots werf trusts (the system bundle, plus its CA for 'ca'), or no
+ * verification for it alone. The roots come as one cached SecureContext (src/registry/roots.ts): parsing ~140 roots on
+ * every new connection would cost more than the request (Distribution closes the connection after each blob HEAD).
  */
 export function tlsOptions(access: RegistryAccess): { secureContext?: SecureContext; rejectUnauthorized?: boolean } {
   if (access.scheme === 'http') return {};
   if (access.trust === 'skip-verify') return { rejectUnauthorized: false };
-  if (access.trust === 'ca' && access.ca)
-    return { secureContext: createSecureContext({ ca: [...rootCertificates, access.ca] }) };
-  return {};
+  return { secureContext: trustedContext(access.trust === 'ca' ? access.ca : undefined) };
 }
 
 /** A transport plus the count of requests that reached the wire (each retry and token fetch counts). */

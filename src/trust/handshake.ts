@@ -1,7 +1,7 @@
 import * as tls from 'node:tls';
 import { isIP } from 'node:net';
 import { X509Certificate } from 'node:crypto';
-import { apiHost } from '../registry/index.js';
+import { apiHost, trustedContext } from '../registry/index.js';
 import { formatName, hostName } from './ca.js';
 
 /** What a TLS handshake with a registry showed. */
@@ -34,18 +34,22 @@ export function networkAddress(host: string): { name: string; port: number } {
 // An HTTP server answers a ClientHello with "HTTP/1.1 400": OpenSSL reads that as a record of the wrong version.
 const PLAIN_HTTP = /wrong version number|packet length too long|http request|unknown protocol/i;
 
+/** What a probe verifies against: the given CA alone (does it sign what is served?), or werf's system roots. */
+export type ProbeRoots = { ca: string } | 'system';
+
 /**
- * Opens a TLS connection to the registry, trusting only `roots` (PEM), and reports what it served: whether the roots
- * verify the chain, whether it names the host, subject and issuers; or that the port speaks plain HTTP; or that it
- * cannot be reached. Never sends a byte of HTTP and never fails on a bad certificate (that is the finding).
+ * Opens a TLS connection to the registry and reports what it served: whether `roots` verify the chain (the given CA
+ * alone, or the same system roots the registry client and werf use), whether it names the host, subject and issuers;
+ * or that the port speaks plain HTTP; or that it cannot be reached. Never sends a byte of HTTP and never fails on a
+ * bad certificate (that is the finding).
  */
-export function probeTls(host: string, roots: string, timeoutMs = 10_000): Promise<TlsProbe> {
+export function probeTls(host: string, roots: ProbeRoots, timeoutMs = 10_000): Promise<TlsProbe> {
   const { name, port } = networkAddress(host);
   return new Promise((resolve) => {
     const socket = tls.connect({
       host: name,
       port,
-      ca: roots,
+      secureContext: roots === 'system' ? trustedContext() : tls.createSecureContext({ ca: roots.ca }),
       rejectUnauthorized: false,
       ...(isIP(name) ? {} : { servername: name }),
     });

@@ -1,11 +1,11 @@
 import * as core from '@actions/core';
 import type { Inputs } from '../inputs.js';
-import type { RegistryAccess } from '../registry/index.js';
+import { normalizeRegistryHost, type RegistryAccess } from '../registry/index.js';
 import { ActionError } from '../errors.js';
 import { checkCaCert } from './ca.js';
 import { judgeProbe, probeTls, proxied, type Expectation } from './handshake.js';
-import { installCas, systemRoots, type CaToInstall } from './install.js';
-import { backendFromEnv, defaultAccess, normalizeHost, planTrust } from './plan.js';
+import { installCas, type CaToInstall } from './install.js';
+import { backendFromEnv, defaultAccess, planTrust } from './plan.js';
 
 /** The trust stage's result: werf's TLS flags, how the action's own checks reach each registry, and werf's env. */
 export interface TrustSetup {
@@ -20,15 +20,18 @@ export interface TrustSetup {
  * The trust stage: checks each `ca-cert` (PEM, dates, a CA) and, with a TLS handshake, that it signs what the registry
  * serves (or that the system roots do when no CA is given); installs the CAs for werf, Node steps, the Docker daemon
  * and Buildah; and warns about every registry that is not verified or not encrypted. Throws an ActionError (all
- * problems at once) before anything is installed when a CA or a registry's certificate is wrong.
+ * problems at once) before anything is installed when a CA or a registry's certificate is wrong, or when a CA is given
+ * on a runner that is not Linux (`platform`, default process.platform), where werf would not see it.
  */
-export async function setUpTrust(inputs: Inputs): Promise<TrustSetup> {
+export async function setUpTrust(inputs: Inputs, platform: NodeJS.Platform = process.platform): Promise<TrustSetup> {
   const plan = planTrust(inputs.registries, backendFromEnv());
   const problems: string[] = [];
   const warnings: string[] = [];
   const cas: (CaToInstall & { subject: string })[] = [];
 
-  for (const r of inputs.registries.filter((reg) => reg.caCert !== '' && !reg.insecureRegistry)) {
+  const withCa = inputs.registries.filter((reg) => reg.caCert !== '' && !reg.insecureRegistry);
+  if (withCa.length > 0 && platform !== 'linux') throw notLinux(withCa.map((r) => r.host), platform);
+  for (const r of withCa) {
     try {
       const check = checkCaCert(r.caCert, { host: r.host });
       warnings.push(...check.warnings);
@@ -40,7 +43,6 @@ export async function setUpTrust(inputs: Inputs): Promise<TrustSetup> {
   if (problems.length > 0) throw trustFailure(problems);
 
   // Registries checked against the given CA, or against the roots werf will trust; skip-verify and HTTP ones are not.
-  const roots = systemRoots().pem;
   const checks = inputs.registries
     .filter((r) => !r.insecureRegistry && !r.skipTlsVerify)
     .filter((r) => {
@@ -53,7 +55,7 @@ export async function setUpTrust(inputs: Inputs): Promise<TrustSetup> {
     .map(async (r) => {
       const ca = cas.find((c) => c.host === r.host);
       const expect: Expectation = ca ? { mode: 'ca', caSubject: ca.subject } : { mode: 'system' };
-      const probe = await probeTls(r.host, ca ? ca.pem : roots);
+      const probe = await probeTls(r.host, ca ? { ca: ca.pem } : 'system');
       return judgeProbe(r.host, probe, expect);
     });
   problems.push(...(await Promise.all(checks)).filter((p): p is string => p !== undefined));
@@ -70,9 +72,20 @@ export async function setUpTrust(inputs: Inputs): Promise<TrustSetup> {
   const accesses = new Map(plan.accesses.map((a) => [a.host, a]));
   return {
     werfFlags: plan.werfFlags,
-    access: (host) => accesses.get(normalizeHost(host)) ?? defaultAccess(host),
+    access: (host) => accesses.get(normalizeRegistryHost(host)) ?? defaultAccess(host),
     env,
   };
+}
+
+/**
+ * werf on macOS and Windows verifies with the OS trust store and ignores SSL_CERT_FILE, and /etc/docker/certs.d and sudo
+ * are Linux things: a CA installed there would silently not reach werf, so the job stops before anything is installed.
+ */
+function notLinux(hosts: string[], platform: NodeJS.Platform): ActionError {
+  return new ActionError(
+    `ca-cert is installed for werf only on Linux runners, and this runner is ${platform} (ca-cert given for ${hosts.join(', ')}): ` +
+      `install the CA in the system trust store of this runner and leave ca-cert empty, or use a Linux runner.`,
+  );
 }
 
 /** One failure line for all registries at once, so a user fixes them all in one go. */

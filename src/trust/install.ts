@@ -1,9 +1,8 @@
 import * as fs from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import * as tls from 'node:tls';
 import * as core from '@actions/core';
 import { jobDir } from '../jobdir.js';
+import { systemRoots } from '../registry/index.js';
 import { placeCaFile, type PlaceResult } from './place.js';
 
 /** One registry's checked CA, ready to install. */
@@ -20,39 +19,12 @@ export interface InstalledCas {
   warnings: string[];
 }
 
-/** Go's list of system bundle files on Linux (crypto/x509/root_linux.go): the first that exists is what Go trusts. */
-const SYSTEM_BUNDLES = [
-  '/etc/ssl/certs/ca-certificates.crt',
-  '/etc/pki/tls/certs/ca-bundle.crt',
-  '/etc/ssl/ca-bundle.pem',
-  '/etc/pki/tls/cacert.pem',
-  '/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem',
-  '/etc/ssl/cert.pem',
-];
-
 /** Where the Docker daemon and Buildah look for a registry's CA; tests point them at temp dirs. */
 export function certsDirs(env: NodeJS.ProcessEnv = process.env): { docker: string; containers: string } {
   return {
     docker: env.WERF_SHIP_DOCKER_CERTS_DIR || '/etc/docker/certs.d',
     containers: env.WERF_SHIP_CONTAINERS_CERTS_DIR || '/etc/containers/certs.d',
   };
-}
-
-/**
- * The roots Go trusts on this runner, as PEM: the file SSL_CERT_FILE already names, else the first system bundle, else
- * Node's built-in Mozilla roots. Setting SSL_CERT_FILE REPLACES Go's bundle, so the new bundle must start with these.
- */
-export function systemRoots(env: NodeJS.ProcessEnv = process.env): { pem: string; source: string } {
-  for (const file of [env.SSL_CERT_FILE, ...SYSTEM_BUNDLES]) {
-    if (file && existsSync(file)) {
-      try {
-        return { pem: readFileSync(file, 'utf8'), source: file };
-      } catch {
-        // unreadable: try the next one
-      }
-    }
-  }
-  return { pem: tls.rootCertificates.join('\n'), source: "Node's built-in roots" };
 }
 
 /** A registry host as a file name part (":" is fine on Linux, but "[" of IPv6 is not worth the trouble). */

@@ -51,9 +51,10 @@ async function sudo(args: string[]): Promise<void> {
 
 /**
  * Puts `pem` into the system file `target` (e.g. /etc/docker/certs.d/HOST/ca.crt), with `sudo -n` when this user may
- * not write there. An existing different file is kept trusted: it is backed up into `backupDir` and the CA appended.
- * Records the cleanup entry right as the change is made: restore the backup (recorded before the file is replaced),
- * or remove the dirs/file created (recorded once they exist).
+ * not write there. An existing different file is kept trusted: it is backed up into a folder of its own under
+ * `backupDir` (two places never share a backup) and the CA appended. Records the cleanup entry before the change is
+ * made: restore the backup (once the backup exists, before the file is replaced), or remove the dirs/file about to be
+ * created (the post step's forced remove is a no-op when the install then failed).
  * A place that cannot be written is not an error: the result carries the reason and the exact command that fixes it.
  * `source` is a file with the CA (under RUNNER_TEMP) that sudo copies from.
  */
@@ -81,12 +82,15 @@ export async function placeCaFile(
     const useSudo = !isRoot && !(await writable(fileExists ? target : await existingAncestor(path.dirname(target))));
 
     if (fileExists) {
-      const backup = path.join(backupDir, `${path.basename(path.dirname(target))}-${path.basename(target)}.orig`);
+      // /etc/docker/certs.d/HOST/ca.crt and /etc/containers/certs.d/HOST/ca.crt share their last two names: a folder
+      // per placement keeps each backup apart.
       await fs.mkdir(backupDir, { recursive: true });
+      const slot = await fs.mkdtemp(path.join(backupDir, `${fileSafe(path.basename(path.dirname(target)))}-`));
+      const backup = path.join(slot, `${path.basename(target)}.orig`);
       if (useSudo) await sudo(['cp', '-p', target, backup]);
       else await fs.copyFile(target, backup);
       recordCleanup({ kind: 'restore-file', path: target, backup, ...(useSudo ? { sudo: true } : {}) });
-      const combined = path.join(backupDir, `${path.basename(path.dirname(target))}-combined.crt`);
+      const combined = path.join(slot, 'combined.crt');
       const current = existing ?? (await fs.readFile(backup, 'utf8').catch(() => ''));
       await fs.writeFile(combined, `${current.trimEnd()}\n${pem}`);
       if (useSudo) await sudo(['install', '-m', '0644', combined, target]);
@@ -97,24 +101,26 @@ export async function placeCaFile(
     const ancestor = await existingAncestor(path.dirname(target));
     const firstNew = ancestor === path.dirname(target) ? undefined : topmostNew(ancestor, target);
     const created = firstNew ?? target;
-    try {
-      if (useSudo) {
-        await sudo(['install', '-D', '-m', '0644', source, target]);
-      } else {
-        await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o755 });
-        await fs.writeFile(target, pem, { mode: 0o644 });
-      }
-    } catch (err) {
-      // Half-made (a dir without the file): take it back now, so the journal only ever names what exists.
-      if (!useSudo) await fs.rm(created, { recursive: true, force: true }).catch(() => undefined);
-      throw err;
-    }
-    // Recorded right as it exists (not before): a place that could not be written leaves the post step nothing to undo.
+    // Cheap checks first, so a place that plainly cannot be made (no passwordless sudo; a file where a dir must be)
+    // leaves no entry behind; past them the entry comes first and a failed install leaves the post step a no-op.
+    if (!(await fs.stat(ancestor)).isDirectory()) throw new Error(`${ancestor} is not a directory`);
+    if (useSudo) await sudo(['true']);
     recordCleanup({ kind: firstNew ? 'remove-dir' : 'remove-file', path: created, ...(useSudo ? { sudo: true } : {}) });
+    if (useSudo) {
+      await sudo(['install', '-D', '-m', '0644', source, target]);
+    } else {
+      await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o755 });
+      await fs.writeFile(target, pem, { mode: 0o644 });
+    }
     return { placed: true, path: target, sudo: useSudo, action: 'created' };
   } catch (err) {
     return { placed: false, path: target, reason: (err as Error).message, fix };
   }
+}
+
+/** A path part as a file name part (a backup folder's prefix): nothing but letters, digits and `.:-`. */
+function fileSafe(part: string): string {
+  return part.replace(/[^A-Za-z0-9.:-]/g, '_');
 }
 
 /** The first directory below `ancestor` on the way to `target`: removing it removes all we created. */

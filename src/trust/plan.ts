@@ -13,9 +13,6 @@ export interface TrustPlan {
   warnings: string[];
 }
 
-/** host[:port] as the inputs normalize it: lower case, Docker Hub's aliases as docker.io. */
-export const normalizeHost = normalizeRegistryHost;
-
 /** Loopback hosts: the Docker daemon already treats 127.0.0.0/8 as insecure, and nothing leaves the machine. */
 export function isLoopback(host: string): boolean {
   const name = hostName(host);
@@ -32,7 +29,7 @@ export function backendFromEnv(env: NodeJS.ProcessEnv = process.env): Backend {
 export function accessOf(r: RegistrySettings): RegistryAccess {
   const trust = r.skipTlsVerify || r.insecureRegistry ? 'skip-verify' : r.caCert !== '' ? 'ca' : 'system';
   return {
-    host: normalizeHost(r.host),
+    host: normalizeRegistryHost(r.host),
     scheme: r.insecureRegistry ? 'http' : 'https',
     ...(r.caCert !== '' ? { ca: r.caCert } : {}),
     trust,
@@ -43,7 +40,7 @@ export function accessOf(r: RegistrySettings): RegistryAccess {
 
 /** Anonymous HTTPS with the system roots: how the action reaches a registry no input mentions. */
 export function defaultAccess(host: string): RegistryAccess {
-  return { host: normalizeHost(host), scheme: 'https', trust: 'system', username: '', password: '' };
+  return { host: normalizeRegistryHost(host), scheme: 'https', trust: 'system', username: '', password: '' };
 }
 
 /**

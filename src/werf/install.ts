@@ -26,36 +26,48 @@ export interface InstallOptions {
 }
 
 const TOOL_NAME = 'werf';
-const VERSION_RE = /^v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)$/;
+const GROUPS = ['1.2', '2'];
+const CHANNELS = ['alpha', 'beta', 'ea', 'stable', 'rock-solid'];
+// Semantic Versioning 2.0.0 (semver.org's own pattern) with an optional "v": the tool cache keys by semver, so a
+// version it cannot parse (a leading zero, an empty identifier) would never be found there again.
+const ID = '(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)';
+const VERSION_RE = new RegExp(
+  `^v?((?:0|[1-9]\\d*)\\.(?:0|[1-9]\\d*)\\.(?:0|[1-9]\\d*)(?:-${ID}(?:\\.${ID})*)?(?:\\+[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*)?)$`,
+);
+const AIR_GAPPED = 'air-gapped runners must pass werf-signing-key (the key text or the path of a file with it)';
 
 /**
  * Installs werf the way `werf-version` asks, or takes `werf-path` as it is. A channel (`2 stable`) is resolved through
  * `{base}/targets/channels/{group}/{channel}`; a version already in the runner's tool cache is used without any
  * download; otherwise the binary and its detached signature are downloaded, the signature is verified with
- * `werf-signing-key` (or, when that is empty, with werf's release key fetched from WERF_RELEASE_KEY_URL), and only then
- * is the binary cached (by version and platform) and put on PATH.
+ * `werf-signing-key` (armored text; when empty, werf's release key fetched from WERF_RELEASE_KEY_URL), and only then is
+ * the binary cached (by version and platform) and put on PATH. With `werf-verify-signature: false` the download is
+ * cached apart (platform `…-unverified`), so that a run that verifies never picks up a copy nobody checked.
  */
 export async function installWerf(inputs: Inputs, opts: InstallOptions = {}): Promise<WerfInstall> {
   if (inputs.werfPath !== '') return useGivenWerf(inputs.werfPath);
 
-  const base = inputs.werfBaseUrl.replace(/\/+$/, '');
+  const base = inputs.werfBaseUrl; // inputs.ts trims trailing slashes
   const spec = parseWerfVersion(inputs.werfVersion);
   const version = spec.kind === 'exact' ? spec.version : await resolveChannel(base, spec);
   const platform = werfPlatform(process.platform, process.arch);
   const fileName = platform.startsWith('windows-') ? 'werf.exe' : 'werf';
+  const verify = inputs.werfVerifySignature;
+  const unverifiedKey = `${platform}-unverified`;
 
-  const cached = tc.find(TOOL_NAME, version, platform);
-  if (cached !== '') {
-    core.info(`werf ${version} (${platform}) is in the runner's tool cache: ${cached}`);
+  // A verified copy serves every run; an unverified one only runs that did not ask for a check.
+  for (const arch of verify ? [platform] : [platform, unverifiedKey]) {
+    const cached = tc.find(TOOL_NAME, version, arch);
+    if (cached === '') continue;
+    core.info(`werf ${version} (${arch}) is in the runner's tool cache: ${cached}`);
+    if (arch === unverifiedKey) warnUnverified(version, base);
     core.addPath(cached);
     return { path: path.join(cached, fileName), version };
   }
 
   const urls = werfReleaseUrls(base, version, platform);
-  // Fail before downloading 100 MB when the key to check them with is missing.
-  const key = inputs.werfVerifySignature
-    ? await signingKey(inputs.werfSigningKey, opts.releaseKeyUrl ?? WERF_RELEASE_KEY_URL)
-    : undefined;
+  // Fail before downloading 100 MB when the key to check them with is missing or is no key.
+  const key = verify ? await signingKey(inputs.werfSigningKey, opts.releaseKeyUrl ?? WERF_RELEASE_KEY_URL) : undefined;
   core.info(`Downloading werf ${version} from ${urls.binary}`);
   const binary = await download(urls.binary, `werf ${version} (${platform})`);
   let signature: string | undefined;
@@ -71,10 +83,10 @@ export async function installWerf(inputs: Inputs, opts: InstallOptions = {}): Pr
       );
       core.info(`The signature of werf ${version} is good (key ${verified.keyId}).`);
     } else {
-      core.warning(`werf-verify-signature is false: werf ${version} from ${base} runs without a signature check.`);
+      warnUnverified(version, base);
     }
     fs.chmodSync(binary, 0o755);
-    const dir = await tc.cacheFile(binary, fileName, TOOL_NAME, version, platform);
+    const dir = await tc.cacheFile(binary, fileName, TOOL_NAME, version, key ? platform : unverifiedKey);
     core.addPath(dir);
     return { path: path.join(dir, fileName), version };
   } finally {
@@ -83,14 +95,21 @@ export async function installWerf(inputs: Inputs, opts: InstallOptions = {}): Pr
   }
 }
 
-/** Parses `werf-version`: `GROUP CHANNEL` (`2 stable`) or an exact version (`2.75.3`, `v2.75.3`). */
+/**
+ * Parses `werf-version`, the one grammar for it (inputs.ts validates with it too): `GROUP CHANNEL` with a group werf
+ * publishes (1.2, 2) and one of its channels (alpha, beta, ea, stable, rock-solid), e.g. `2 stable`; or an exact
+ * Semantic Version with an optional `v`, pre-release and build metadata (`2.75.3`, `v2.76.0-alpha.1`). The returned
+ * exact version has no `v`. Throws an ActionError that names the input and the value for anything else.
+ */
 export function parseWerfVersion(value: string): WerfVersionSpec {
   const words = value.trim().split(/\s+/);
-  if (words.length === 2) return { kind: 'channel', group: words[0] as string, channel: words[1] as string };
-  const exact = words.length === 1 ? VERSION_RE.exec(words[0] as string) : null;
+  const [first = '', second] = words;
+  if (words.length === 2 && GROUPS.includes(first) && CHANNELS.includes(second as string))
+    return { kind: 'channel', group: first, channel: second as string };
+  const exact = words.length === 1 ? VERSION_RE.exec(first) : null;
   if (exact) return { kind: 'exact', version: exact[1] as string };
   throw new ActionError(
-    `werf-version "${value}" is neither "GROUP CHANNEL" (e.g. "2 stable") nor an exact version (e.g. "2.75.3").`,
+    `Input "werf-version" must be "GROUP CHANNEL" (groups ${GROUPS.join(', ')}; channels ${CHANNELS.join(', ')}) or an exact version like 2.75.3, not "${value}".`,
   );
 }
 
@@ -116,43 +135,39 @@ export function werfReleaseUrls(
   };
 }
 
-/** Reads the version a channel pointer names; an unknown channel or a pointer that is not a version is an error. */
+function warnUnverified(version: string, base: string): void {
+  core.warning(`werf-verify-signature is false: werf ${version} from ${base} runs without a signature check.`);
+}
+
+/** Reads the version a channel pointer names; a pointer that is missing or is not a version is an error. */
 async function resolveChannel(base: string, spec: { group: string; channel: string }): Promise<string> {
-  const url = `${base}/targets/channels/${encodeURIComponent(spec.group)}/${encodeURIComponent(spec.channel)}`;
-  const dispatcher = releaseDispatcher();
+  const url = `${base}/targets/channels/${spec.group}/${spec.channel}`;
+  const name = `"${spec.group} ${spec.channel}"`;
+  let response: { status: number; body: string };
   try {
-    const response = await request(url, { dispatcher, headersTimeout: 30_000, bodyTimeout: 30_000 });
-    const body = (await response.body.text()).trim();
-    if (response.statusCode === 404) {
-      throw new ActionError(
-        `werf-version "${spec.group} ${spec.channel}" names no channel at ${base}: use a group (1.2, 2) and a channel (alpha, beta, ea, stable, rock-solid), or an exact version.`,
-        { details: `GET ${url} -> 404` },
-      );
-    }
-    if (response.statusCode !== 200) {
-      throw new ActionError(
-        `Could not read werf's "${spec.group} ${spec.channel}" channel: ${url} answered ${response.statusCode}.`,
-      );
-    }
-    const version = VERSION_RE.exec(body)?.[1];
-    if (!version) {
-      throw new ActionError(`werf's channel pointer ${url} holds no version: check werf-base-url.`, {
-        details: `body: ${body.slice(0, 200)}`,
-      });
-    }
-    core.info(`werf channel "${spec.group} ${spec.channel}" is version ${version}.`);
-    return version;
+    response = await getText(url);
   } catch (err) {
-    if (err instanceof ActionError) throw err;
-    throw new ActionError(
-      `Could not reach werf-base-url ${base} to read the "${spec.group} ${spec.channel}" channel.`,
-      {
-        details: `GET ${url}: ${(err as Error).message}`,
-      },
-    );
-  } finally {
-    await dispatcher.close();
+    throw new ActionError(`Could not reach werf-base-url ${base} to read the ${name} channel.`, {
+      details: `GET ${url}: ${(err as Error).message}`,
+    });
   }
+  const body = response.body.trim();
+  if (response.status === 404) {
+    throw new ActionError(
+      `werf's ${name} channel is not published at ${base}: check werf-base-url, or pick another channel or an exact version.`,
+      { details: `GET ${url} -> 404` },
+    );
+  }
+  if (response.status !== 200)
+    throw new ActionError(`Could not read werf's ${name} channel: ${url} answered ${response.status}.`);
+  const version = VERSION_RE.exec(body)?.[1];
+  if (!version) {
+    throw new ActionError(`werf's channel pointer ${url} holds no version: check werf-base-url.`, {
+      details: `body: ${body.slice(0, 200)}`,
+    });
+  }
+  core.info(`werf channel ${name} is version ${version}.`);
+  return version;
 }
 
 /** Downloads into RUNNER_TEMP with the tool cache's downloader (retries 5xx), naming what failed in the error. */
@@ -172,24 +187,39 @@ async function download(url: string, what: string, kind: 'binary' | 'signature' 
   }
 }
 
-/** The runner's proxy settings (HTTPS_PROXY, NO_PROXY) apply; transient 5xx and resets are retried. */
-function releaseDispatcher() {
-  return new EnvHttpProxyAgent().compose(interceptors.retry({ maxRetries: 3, minTimeout: 500 }));
+/**
+ * One GET through the runner's proxy settings (HTTPS_PROXY, NO_PROXY), following redirects as `curl -L` does (at most
+ * 5) and retrying transient 5xx and resets. `via` is every URL visited, the final one last (undici's redirect history).
+ */
+async function getText(url: string): Promise<{ status: number; body: string; via: URL[] }> {
+  const dispatcher = new EnvHttpProxyAgent().compose(
+    interceptors.retry({ maxRetries: 3, minTimeout: 500 }),
+    interceptors.redirect({ maxRedirections: 5 }),
+  );
+  try {
+    const response = await request(url, { dispatcher, headersTimeout: 30_000, bodyTimeout: 30_000 });
+    const body = await response.body.text();
+    const via = (response.context as { history?: URL[] } | undefined)?.history ?? [];
+    return { status: response.statusCode, body, via };
+  } finally {
+    await dispatcher.close();
+  }
 }
 
-/** The armored key to verify with and its name for errors: `werf-signing-key` (text or file), or werf's release key. */
-async function signingKey(value: string, releaseKeyUrl: string): Promise<{ armored: string; name: string }> {
-  const given = value.trim();
-  if (given === '')
+/** The armored key to verify with and its name for errors: `werf-signing-key`, or werf's release key when that is ''. */
+async function signingKey(given: string, releaseKeyUrl: string): Promise<{ armored: string; name: string }> {
+  if (given.trim() === '')
     return { armored: await fetchReleaseKey(releaseKeyUrl), name: `werf's release key from ${releaseKeyUrl}` };
-  if (given.includes('-----BEGIN PGP')) return { armored: given, name: 'werf-signing-key' };
   try {
-    return { armored: fs.readFileSync(given, 'utf8'), name: 'werf-signing-key' };
+    await publicKeyFingerprints(given);
   } catch (err) {
-    throw new ActionError(`werf-signing-key is neither an armored public key nor a readable file: ${given}.`, {
-      details: (err as Error).message,
-    });
+    // The message never quotes the value: whatever was passed, it is not for the log.
+    throw new ActionError(
+      'werf-signing-key is not an armored OpenPGP public key: pass the key text ("-----BEGIN PGP PUBLIC KEY BLOCK-----" ...) or the path of a file with it.',
+      { details: (err as Error).message },
+    );
   }
+  return { armored: given, name: 'werf-signing-key' };
 }
 
 /**
@@ -213,41 +243,30 @@ async function fetchReleaseKey(url: string): Promise<string> {
   return body;
 }
 
-/** GETs the key text, following redirects as `curl -L` does, but never from HTTPS down to plain HTTP. */
+/** GETs the key text; a key that reached us over plain HTTP after an HTTPS start is refused (the redirect history). */
 async function fetchKeyText(url: string): Promise<string> {
-  const airGapped = 'air-gapped runners must pass werf-signing-key (the key text or the path of a file with it)';
-  const dispatcher = releaseDispatcher();
-  let current = url;
+  let response: { status: number; body: string; via: URL[] };
   try {
-    for (let hops = 0; ; hops++) {
-      const response = await request(current, { dispatcher, headersTimeout: 30_000, bodyTimeout: 30_000 });
-      const location = response.headers.location;
-      if (response.statusCode >= 300 && response.statusCode < 400 && typeof location === 'string' && hops < 5) {
-        await response.body.dump();
-        const next = new URL(location, current);
-        if (new URL(current).protocol === 'https:' && next.protocol !== 'https:') {
-          throw new ActionError(
-            `Could not fetch werf's release key from ${url}: it redirects to plain HTTP (${next.href}); nothing was downloaded: ${airGapped}.`,
-          );
-        }
-        current = next.href;
-        continue;
-      }
-      const body = await response.body.text();
-      if (response.statusCode === 200) return body;
-      throw new ActionError(
-        `Could not fetch werf's release key from ${url} (it answered ${response.statusCode}); nothing was downloaded: ${airGapped}.`,
-        { details: `GET ${current} -> ${response.statusCode}: ${body.slice(0, 200)}` },
-      );
-    }
+    response = await getText(url);
   } catch (err) {
-    if (err instanceof ActionError) throw err;
-    throw new ActionError(`Could not fetch werf's release key from ${url}; nothing was downloaded: ${airGapped}.`, {
-      details: `GET ${current}: ${(err as Error).message}`,
+    throw new ActionError(`Could not fetch werf's release key from ${url}; nothing was downloaded: ${AIR_GAPPED}.`, {
+      details: `GET ${url}: ${(err as Error).message}`,
     });
-  } finally {
-    await dispatcher.close();
   }
+  const downgrade = url.startsWith('https:') ? response.via.find((hop) => hop.protocol !== 'https:') : undefined;
+  if (downgrade) {
+    throw new ActionError(
+      `Could not fetch werf's release key from ${url}: it redirects to plain HTTP (${downgrade.href}); nothing was downloaded: ${AIR_GAPPED}.`,
+    );
+  }
+  if (response.status !== 200) {
+    const last = response.via.at(-1)?.href ?? url;
+    throw new ActionError(
+      `Could not fetch werf's release key from ${url} (it answered ${response.status}); nothing was downloaded: ${AIR_GAPPED}.`,
+      { details: `GET ${last} -> ${response.status}: ${response.body.slice(0, 200)}` },
+    );
+  }
+  return response.body;
 }
 
 /** `werf-path`: no download; the version is what the binary says (`werf version` prints e.g. `v2.75.3`). */

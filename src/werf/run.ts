@@ -7,8 +7,8 @@ export interface WerfRun {
   output: string;
 }
 
-/** Output kept for the diagnosis: the end of a long log is where werf says what went wrong. */
-const OUTPUT_TAIL_BYTES = 4 * 1024 * 1024;
+/** Output kept for the diagnosis (characters): the end of a long log is where werf says what went wrong. */
+const OUTPUT_TAIL_CHARS = 4 * 1024 * 1024;
 
 /**
  * Runs werf with an argv (never through a shell), streaming its output live into a log group, and forwards SIGINT and
@@ -28,7 +28,7 @@ export async function runWerf(
     let tail = '';
     const keep = (chunk: Buffer, stream: NodeJS.WriteStream) => {
       stream.write(chunk);
-      tail = (tail + chunk.toString('utf8')).slice(-OUTPUT_TAIL_BYTES);
+      tail = (tail + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
     };
     child.stdout.on('data', (chunk: Buffer) => keep(chunk, process.stdout));
     child.stderr.on('data', (chunk: Buffer) => keep(chunk, process.stderr));

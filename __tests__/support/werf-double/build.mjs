@@ -50,6 +50,21 @@ async function werfClientPing(repo, o) {
 }
 
 /** `werf build` and `werf converge`. */
+/** werf.yaml (or --config) of the project dir (--dir or the working directory), with werf's error when it is missing. */
+export function readWerfConfig(flags) {
+  const projectDir = flags.dir ? resolve(flags.dir) : process.cwd();
+  const configPath = flags.config
+    ? isAbsolute(flags.config)
+      ? flags.config
+      : join(projectDir, flags.config)
+    : ['werf.yaml', 'werf.yml'].map((n) => join(projectDir, n)).find((p) => existsSync(p));
+  if (!configPath || !existsSync(configPath))
+    throw new WerfError(
+      `unable to read werf config: the werf config "${flags.config || 'werf.yaml'}" not found in the project directory "${projectDir}"`,
+    );
+  return readFileSync(configPath, 'utf8');
+}
+
 export async function buildOrConverge(command, argv, out) {
   const { flags, args } = parseFlags(argv, command === 'converge' ? CONVERGE_FLAGS : COMMON_FLAGS);
   if (command === 'converge' && args.length) throw new WerfError(`unknown command "${args[0]}" for "werf converge"`);
@@ -66,17 +81,7 @@ export async function buildOrConverge(command, argv, out) {
       );
   }
 
-  const projectDir = flags.dir ? resolve(flags.dir) : process.cwd();
-  const configPath = flags.config
-    ? isAbsolute(flags.config)
-      ? flags.config
-      : join(projectDir, flags.config)
-    : ['werf.yaml', 'werf.yml'].map((n) => join(projectDir, n)).find((p) => existsSync(p));
-  if (!configPath || !existsSync(configPath))
-    throw new WerfError(
-      `unable to read werf config: the werf config "${flags.config || 'werf.yaml'}" not found in the project directory "${projectDir}"`,
-    );
-  const werfYaml = readFileSync(configPath, 'utf8');
+  const werfYaml = readWerfConfig(flags);
   let images = imagesOf(werfYaml);
   if (command === 'build' && args.length) {
     for (const a of args)

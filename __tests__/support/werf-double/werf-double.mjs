@@ -9,6 +9,7 @@
 //     bundle, SSL_CERT_DIR, <docker certs dir>/<host>/*.crt; --insecure-registry skips verification and allows
 //     HTTP), Go-worded TLS errors, credentials stored in the docker config dir (0700 dir, 0600 config.json);
 //   - `cr logout REGISTRY`: erases the entry, no network;
+//   - `helm get-namespace`: werf's default namespace `[[ project ]]-[[ env ]]` for --env/--dir/--config;
 //   - `build` / `converge`: werf's flags, werf.yaml required, --repo required, tag/digest in --repo/--final-repo
 //     rejected late with werf's text; REAL images pushed with skopeo: stages to --repo with the Docker daemon's
 //     trust (certs dir + daemon.json insecure-registries, Docker schema2), then werf's own client (Go trust,
@@ -24,6 +25,7 @@ import { appendFileSync } from 'node:fs';
 import { buildOrConverge } from './build.mjs';
 import { WerfError } from './cli.mjs';
 import { crLogin, crLogout } from './cr.mjs';
+import { helm } from './helm.mjs';
 
 const SECRET_FLAGS = new Set(['-p', '--password', '--kube-config-base64']);
 const SECRET_ENV = new Set(['WERF_PASSWORD', 'WERF_KUBE_CONFIG_BASE64']);
@@ -68,6 +70,7 @@ async function main(argv) {
   if (cmd === 'cr')
     throw new WerfError(sub ? `unknown command "${sub}" for "werf cr"` : 'werf cr needs a subcommand: login or logout');
   if (cmd === 'build' || cmd === 'converge') return buildOrConverge(cmd, argv.slice(1), out);
+  if (cmd === 'helm') return helm(argv.slice(1), out);
   throw new WerfError(cmd ? `unknown command "${cmd}" for "werf"` : 'werf-double: no command');
 }
 
