@@ -75,7 +75,11 @@ function toolCache(): string {
 }
 
 /** One job of a workflow that installs werf (no werf-path) and builds into the TLS registry. */
-async function ship(cache: string, repo: string): Promise<{ job: JobResult; s: Scenario }> {
+async function ship(
+  cache: string,
+  repo: string,
+  extra: Record<string, string> = {},
+): Promise<{ job: JobResult; s: Scenario }> {
   const s = tests.scenario();
   const job = await s.run(
     {
@@ -91,6 +95,7 @@ async function ship(cache: string, repo: string): Promise<{ job: JobResult; s: S
       // The nodes trust the CA and pull with a secret, so the pull check has nothing to report.
       'node-trust': 'ca-cert',
       'image-pull-secret': 'regcred',
+      ...extra,
     },
     { toolCache: cache, env: { WERF_DOUBLE_VERSION: VERSION } },
   );
@@ -99,7 +104,8 @@ async function ship(cache: string, repo: string): Promise<{ job: JobResult; s: S
 }
 
 const errors = (job: JobResult) => job.main.annotations.filter((a) => a.level === 'error');
-const cachedWerf = (cache: string) => path.join(cache, 'werf', VERSION, PLATFORM, 'werf');
+const cachedWerf = (cache: string, arch = PLATFORM) => path.join(cache, 'werf', VERSION, arch, 'werf');
+const unverified = { 'werf-verify-signature': 'false' };
 
 describe('installing werf from a release server (stand-in for tuf.werf.io) through the bundle', () => {
   test('first job: resolves "2 stable", verifies the signature, caches werf, then builds, pushes and verifies', async () => {
@@ -146,6 +152,48 @@ describe('installing werf from a release server (stand-in for tuf.werf.io) throu
     expect([...server.requests]).toEqual([[CHANNEL, 1]]);
     expect(s.werfCalls().some((c) => c.argv[0] === 'build')).toBe(true);
     expect(job.outputs.verified).toBe('true');
+  });
+
+  test('a job without the signature check, then one with it (same tool cache): the second downloads and verifies', async () => {
+    const cache = toolCache();
+    const first = await ship(cache, 'install/unchecked', unverified);
+    expect({ exit: first.job.main.exitCode, errors: errors(first.job) }).toEqual({ exit: 0, errors: [] });
+    expect(first.job.outputs['werf-path']).toBe(cachedWerf(cache, `${PLATFORM}-unverified`));
+    expect(first.job.main.annotations).toContainEqual(
+      expect.objectContaining({
+        level: 'warning',
+        message: `werf-verify-signature is false: werf ${VERSION} from ${server.url} runs without a signature check.`,
+      }),
+    );
+    expect([server.count(RELEASE), server.count(SIGNATURE)]).toEqual([1, 0]);
+
+    const { job } = await ship(cache, 'install/checked');
+    expect({ exit: job.main.exitCode, errors: errors(job) }).toEqual({ exit: 0, errors: [] });
+    expect(job.outputs['werf-path']).toBe(cachedWerf(cache));
+    expect(job.main.stdout).toMatch(new RegExp(`The signature of werf ${VERSION.replace(/\./g, '\\.')} is good`));
+    expect([server.count(RELEASE), server.count(SIGNATURE)]).toEqual([2, 1]);
+    expect(job.outputs.verified).toBe('true');
+  });
+
+  test('a tampered binary cached by a job without the check is never run by a job with it', async () => {
+    // The tampered "release" leaves a mark each time it runs, then behaves like werf.
+    const mark = path.join(fixtures, 'tampered-ran');
+    server.files.set(RELEASE, `#!/bin/sh\necho >> '${mark}'\nexec '${WERF_DOUBLE}' "$@"\n`);
+    const cache = toolCache();
+    const first = await ship(cache, 'install/unchecked-tampered', unverified);
+    expect(first.job.main.exitCode).toBe(0);
+    expect(fs.existsSync(mark)).toBe(true); // the unchecked job did run it: that is what false means
+    fs.rmSync(mark);
+
+    const { job, s } = await ship(cache, 'install/checked-tampered');
+    expect(job.main.exitCode).toBe(1);
+    expect(errors(job).map((a) => a.message)).toEqual([
+      expect.stringMatching(/^The signature of werf .* does not match the download: the file was altered/),
+    ]);
+    expect(fs.existsSync(mark)).toBe(false);
+    expect(s.werfCalls()).toEqual([]);
+    expect(fs.existsSync(path.dirname(cachedWerf(cache)))).toBe(false);
+    expect(leftInRunnerTemp(job)).toEqual([]);
   });
 
   test('a tampered binary: the job fails with one clear line before any werf run; nothing in the tool cache', async () => {

@@ -36,7 +36,7 @@ var require_tunnel = __commonJS({
   "node_modules/tunnel/lib/tunnel.js"(exports) {
     "use strict";
     var net = __require("net");
-    var tls3 = __require("tls");
+    var tls2 = __require("tls");
     var http2 = __require("http");
     var https2 = __require("https");
     var events2 = __require("events");
@@ -212,7 +212,7 @@ var require_tunnel = __commonJS({
           socket,
           servername: hostHeader ? hostHeader.replace(/:.*$/, "") : options.host
         });
-        var secureSocket = tls3.connect(0, tlsOptions2);
+        var secureSocket = tls2.connect(0, tlsOptions2);
         self2.sockets[self2.sockets.indexOf(socket)] = secureSocket;
         cb(secureSocket);
       });
@@ -2515,7 +2515,7 @@ var require_connect = __commonJS({
     var timers = require_timers();
     function noop() {
     }
-    var tls3;
+    var tls2;
     var SessionCache;
     if (global.FinalizationRegistry && !(process.env.NODE_V8_COVERAGE || process.env.UNDICI_NO_FG)) {
       SessionCache = class WeakSessionCache {
@@ -2576,15 +2576,15 @@ var require_connect = __commonJS({
       return function connect2({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
-          if (!tls3) {
-            tls3 = __require("node:tls");
+          if (!tls2) {
+            tls2 = __require("node:tls");
           }
           servername = servername || options.servername || util3.getServerName(host) || null;
           const sessionKey = servername || hostname;
           assert(sessionKey);
           const session = customSession || sessionCache.get(sessionKey) || null;
           port = port || 443;
-          socket = tls3.connect({
+          socket = tls2.connect({
             highWaterMark: 16384,
             // TLS in node can't have bigger HWM anyway...
             ...options,
@@ -7702,7 +7702,7 @@ var require_client = __commonJS({
         keepAliveTimeoutThreshold,
         socketPath,
         pipelining,
-        tls: tls3,
+        tls: tls2,
         strictContentLength,
         maxCachedSessions,
         maxRedirections,
@@ -7784,7 +7784,7 @@ var require_client = __commonJS({
         }
         if (typeof connect3 !== "function") {
           connect3 = buildConnector({
-            ...tls3,
+            ...tls2,
             maxCachedSessions,
             allowH2,
             socketPath,
@@ -8388,7 +8388,7 @@ var require_pool = __commonJS({
         factory = defaultFactory,
         connect: connect2,
         connectTimeout,
-        tls: tls3,
+        tls: tls2,
         maxCachedSessions,
         socketPath,
         autoSelectFamily,
@@ -8407,7 +8407,7 @@ var require_pool = __commonJS({
         }
         if (typeof connect2 !== "function") {
           connect2 = buildConnector({
-            ...tls3,
+            ...tls2,
             maxCachedSessions,
             allowH2,
             socketPath,
@@ -8615,7 +8615,7 @@ var require_agent = __commonJS({
       return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
     }
     var Agent3 = class extends DispatcherBase {
-      constructor({ factory = defaultFactory, maxRedirections = 0, connect: connect2, tls: tls3, ...options } = {}) {
+      constructor({ factory = defaultFactory, maxRedirections = 0, connect: connect2, tls: tls2, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
@@ -8629,11 +8629,11 @@ var require_agent = __commonJS({
         if (connect2 && typeof connect2 !== "function") {
           connect2 = { ...connect2 };
         }
-        if (tls3 && typeof tls3 !== "function") {
-          tls3 = { ...tls3 };
+        if (tls2 && typeof tls2 !== "function") {
+          tls2 = { ...tls2 };
         }
         this[kInterceptors] = options.interceptors?.Agent && Array.isArray(options.interceptors.Agent) ? options.interceptors.Agent : [createRedirectInterceptor({ maxRedirections })];
-        this[kOptions] = { ...util3.deepClone(options), connect: connect2, tls: tls3 };
+        this[kOptions] = { ...util3.deepClone(options), connect: connect2, tls: tls2 };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kMaxRedirections] = maxRedirections;
         this[kFactory] = factory;
@@ -18313,7 +18313,7 @@ var require_eventsource_stream = __commonJS({
     var defaultMaxEventSize = buffer.kStringMaxLength;
     var DATA = Buffer.from("data");
     var EVENT = Buffer.from("event");
-    var ID = Buffer.from("id");
+    var ID2 = Buffer.from("id");
     var RETRY = Buffer.from("retry");
     var minParserItems = 1024;
     var maxParserItems = 131072;
@@ -18529,7 +18529,7 @@ ${value}`;
           }
           return;
         }
-        if (isFieldName(line, fieldLength, ID)) {
+        if (isFieldName(line, fieldLength, ID2)) {
           if (isValidLastEventIdBytes(line, valueStart)) {
             this.setEventFieldSize("id", line.length - valueStart);
             event.id = line.toString("utf8", valueStart);
@@ -24213,7 +24213,7 @@ var require_connect2 = __commonJS({
     var assert = __require("node:assert");
     var util3 = require_util9();
     var { InvalidArgumentError } = require_errors2();
-    var tls3;
+    var tls2;
     var SessionCache = class WeakSessionCache {
       constructor(maxCachedSessions) {
         this._maxCachedSessions = maxCachedSessions;
@@ -24269,15 +24269,15 @@ var require_connect2 = __commonJS({
       return function connect2({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
-          if (!tls3) {
-            tls3 = __require("node:tls");
+          if (!tls2) {
+            tls2 = __require("node:tls");
           }
           servername = servername || options.servername || util3.getServerName(host) || null;
           const sessionKey = servername || hostname;
           assert(sessionKey);
           const session = customSession || sessionCache.get(sessionKey) || null;
           port = port || 443;
-          socket = tls3.connect({
+          socket = tls2.connect({
             highWaterMark: 16384,
             // TLS in node can't have bigger HWM anyway...
             ...options,
@@ -30097,7 +30097,7 @@ var require_client2 = __commonJS({
         keepAliveTimeoutThreshold,
         socketPath,
         pipelining,
-        tls: tls3,
+        tls: tls2,
         strictContentLength,
         maxCachedSessions,
         connect: connect3,
@@ -30195,7 +30195,7 @@ var require_client2 = __commonJS({
         super({ webSocket, eventSource });
         if (typeof connect3 !== "function") {
           connect3 = buildConnector({
-            ...tls3,
+            ...tls2,
             maxCachedSessions,
             allowH2,
             useH2c,
@@ -30814,7 +30814,7 @@ var require_pool2 = __commonJS({
         factory = defaultFactory,
         connect: connect2,
         connectTimeout,
-        tls: tls3,
+        tls: tls2,
         maxCachedSessions,
         socketPath,
         autoSelectFamily,
@@ -30834,7 +30834,7 @@ var require_pool2 = __commonJS({
         }
         if (typeof connect2 !== "function") {
           connect2 = buildConnector({
-            ...tls3,
+            ...tls2,
             maxCachedSessions,
             allowH2,
             socketPath,
@@ -30925,14 +30925,14 @@ var require_balanced_pool2 = __commonJS({
       return new Pool(origin, opts);
     }
     var BalancedPool = class extends PoolBase {
-      constructor(upstreams = [], { factory = defaultFactory, connect: connect2, tls: tls3, ...opts } = {}) {
+      constructor(upstreams = [], { factory = defaultFactory, connect: connect2, tls: tls2, ...opts } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
         super(opts);
         if (connect2 && typeof connect2 !== "function") connect2 = { ...connect2 };
-        if (tls3 && typeof tls3 !== "function") tls3 = { ...tls3 };
-        this[kOptions] = { ...util3.deepClone(opts), connect: connect2, tls: tls3 };
+        if (tls2 && typeof tls2 !== "function") tls2 = { ...tls2 };
+        this[kOptions] = { ...util3.deepClone(opts), connect: connect2, tls: tls2 };
         this[kOptions].interceptors = opts.interceptors ? { ...opts.interceptors } : void 0;
         this[kIndex] = -1;
         this[kCurrentWeight] = 0;
@@ -31067,7 +31067,7 @@ var require_round_robin_pool = __commonJS({
         factory = defaultFactory,
         connect: connect2,
         connectTimeout,
-        tls: tls3,
+        tls: tls2,
         maxCachedSessions,
         socketPath,
         autoSelectFamily,
@@ -31087,7 +31087,7 @@ var require_round_robin_pool = __commonJS({
         }
         if (typeof connect2 !== "function") {
           connect2 = buildConnector({
-            ...tls3,
+            ...tls2,
             maxCachedSessions,
             allowH2,
             socketPath,
@@ -31173,7 +31173,7 @@ var require_agent2 = __commonJS({
       return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
     }
     var Agent3 = class extends DispatcherBase {
-      constructor({ factory = defaultFactory, maxOrigins = Infinity, connect: connect2, tls: tls3, ...options } = {}) {
+      constructor({ factory = defaultFactory, maxOrigins = Infinity, connect: connect2, tls: tls2, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
@@ -31187,10 +31187,10 @@ var require_agent2 = __commonJS({
         if (connect2 && typeof connect2 !== "function") {
           connect2 = { ...connect2 };
         }
-        if (tls3 && typeof tls3 !== "function") {
-          tls3 = { ...tls3 };
+        if (tls2 && typeof tls2 !== "function") {
+          tls2 = { ...tls2 };
         }
-        this[kOptions] = { ...util3.deepClone(options), maxOrigins, connect: connect2, tls: tls3 };
+        this[kOptions] = { ...util3.deepClone(options), maxOrigins, connect: connect2, tls: tls2 };
         this[kFactory] = factory;
         this[kClients] = /* @__PURE__ */ new Map();
         this[kOrigins] = /* @__PURE__ */ new Set();
@@ -31787,7 +31787,7 @@ var require_socks5_proxy_agent = __commonJS({
   "node_modules/undici/lib/dispatcher/socks5-proxy-agent.js"(exports, module) {
     "use strict";
     var { URL: URL2 } = __require("node:url");
-    var tls3;
+    var tls2;
     var DispatcherBase = require_dispatcher_base2();
     var { InvalidArgumentError } = require_errors2();
     var { Socks5Client, STATES } = require_socks5_client();
@@ -31927,11 +31927,11 @@ var require_socks5_proxy_agent = __commonJS({
                   const socket = await this.createSocks5Connection(targetHost, targetPort);
                   let finalSocket = socket;
                   if (url.protocol === "https:") {
-                    if (!tls3) {
-                      tls3 = __require("node:tls");
+                    if (!tls2) {
+                      tls2 = __require("node:tls");
                     }
                     debug2("upgrading to TLS");
-                    finalSocket = tls3.connect({
+                    finalSocket = tls2.connect({
                       ...this[kRequestTls],
                       socket,
                       servername: this[kRequestTls]?.servername || targetHost
@@ -47085,7 +47085,7 @@ var require_eventsource_stream2 = __commonJS({
     var defaultMaxEventSize = buffer.kStringMaxLength;
     var DATA = Buffer.from("data");
     var EVENT = Buffer.from("event");
-    var ID = Buffer.from("id");
+    var ID2 = Buffer.from("id");
     var RETRY = Buffer.from("retry");
     var minParserItems = 1024;
     var maxParserItems = 131072;
@@ -47302,7 +47302,7 @@ ${value}`;
           }
           return;
         }
-        if (isFieldName(line, fieldLength, ID)) {
+        if (isFieldName(line, fieldLength, ID2)) {
           if (isValidLastEventIdBytes(line, valueStart)) {
             this.setEventFieldSize("id", line.length - valueStart);
             event.id = line.toString("utf8", valueStart);
@@ -48988,11 +48988,11 @@ var Summary = class {
    */
   addTable(rows) {
     const tableBody = rows.map((row) => {
-      const cells = row.map((cell2) => {
-        if (typeof cell2 === "string") {
-          return this.wrap("td", cell2);
+      const cells = row.map((cell) => {
+        if (typeof cell === "string") {
+          return this.wrap("td", cell);
         }
-        const { header: header2, data, colspan, rowspan } = cell2;
+        const { header: header2, data, colspan, rowspan } = cell;
         const tag = header2 ? "th" : "td";
         const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
         return this.wrap(tag, data, attrs);
@@ -50071,8 +50071,8 @@ function getState(name) {
 }
 
 // src/inputs.ts
-import * as fs3 from "node:fs";
-import * as path5 from "node:path";
+import * as fs5 from "node:fs";
+import * as path7 from "node:path";
 
 // node_modules/js-yaml/dist/js-yaml.mjs
 function getDefaultExportFromCjs(x) {
@@ -53391,322 +53391,20 @@ function planWerfCommand(inputs, ctx) {
   return { args, cwd: inputs.workingDirectory };
 }
 
-// src/inputs.ts
-var TRUE_WORDS = ["true", "True", "TRUE"];
-var FALSE_WORDS = ["false", "False", "FALSE"];
-var KUBECONFIG_SECRET_LINE = /^\s*-?\s*(?:token|id-token|refresh-token|access-token|client-key-data|client-certificate-data|password|secret)\s*:\s*(\S.*?)\s*$/gm;
-var WERF_CHANNELS = ["alpha", "beta", "ea", "stable", "rock-solid"];
-var WERF_GROUPS = ["1.2", "2"];
-var REGISTRY_KEYS = ["registry", "username", "password", "ca-cert", "skip-tls-verify", "insecure-registry"];
-function readInputs() {
-  const get = (name) => getInput(name);
-  for (const secret of secretInputs(get)) setSecret(secret);
-  return parseInputs(get, process.cwd());
-}
-function secretInputs(get) {
-  const secrets = [get("password"), get("kube-config-base64")];
-  try {
-    const list = yaml.load(get("registries"));
-    if (Array.isArray(list)) {
-      for (const entry of list) {
-        const password = entry?.password;
-        if (typeof password === "string") secrets.push(password);
-      }
-    }
-  } catch {
-  }
-  const kubeconfig = get("kube-config-base64").trim();
-  if (kubeconfig) {
-    const text2 = Buffer.from(kubeconfig, "base64").toString("utf8");
-    secrets.push(
-      text2,
-      ...[...text2.matchAll(KUBECONFIG_SECRET_LINE)].map((m) => m[1].replace(/^["']|["']$/g, ""))
-    );
-  }
-  return secrets.filter((s) => s.trim() !== "");
-}
-function parseInputs(get, cwd) {
-  const problems = [];
-  const text2 = (name) => get(name).trim();
-  const bool2 = (name, fallback) => {
-    const value = text2(name);
-    if (value === "") return fallback;
-    if (TRUE_WORDS.includes(value)) return true;
-    if (FALSE_WORDS.includes(value)) return false;
-    problems.push(`Input "${name}" must be true or false (YAML 1.2 core schema), not "${value}".`);
-    return fallback;
-  };
-  const oneOf = (name, allowed, fallback) => {
-    const value = text2(name) || fallback;
-    if (allowed.includes(value)) return value;
-    problems.push(`Input "${name}" must be one of ${allowed.join(", ")}, not "${value}".`);
-    return fallback;
-  };
-  const repo = text2("repo");
-  if (repo === "")
-    problems.push('Input "repo" is required: the werf stages repository, e.g. registry.example.com/app.');
-  const repoHost = repo === "" ? void 0 : repositoryHost(repo, "repo", problems);
-  const finalRepo = text2("final-repo");
-  const finalRepoHost = finalRepo === "" ? void 0 : repositoryHost(finalRepo, "final-repo", problems);
-  const username = text2("username");
-  const password = get("password");
-  if (username !== "" && password === "")
-    problems.push('Input "username" is set but "password" is empty: set both or neither.');
-  if (username === "" && password !== "")
-    problems.push('Input "password" is set but "username" is empty: set both or neither.');
-  const caCert = readPemOrPath("ca-cert", text2("ca-cert"), cwd, problems);
-  const skipTlsVerify = bool2("skip-tls-verify", false);
-  const insecureRegistry = bool2("insecure-registry", false);
-  checkTlsContradictions("", { caCert, skipTlsVerify, insecureRegistry }, problems);
-  const defaults = { host: "", username, password, caCert, skipTlsVerify, insecureRegistry };
-  const repoHosts = [repoHost, finalRepoHost].filter((h) => h !== void 0);
-  let registries;
-  if (text2("registries") !== "") {
-    if (username !== "" || password !== "") {
-      problems.push(
-        'Inputs "registries" and "username"/"password" exclude each other: put the credentials into the list entries.'
-      );
-    }
-    registries = parseRegistries(get("registries"), { ...defaults, username: "", password: "" }, cwd, problems);
-    for (const host of repoHosts) {
-      if (!registries.some((r) => r.host === host)) registries.push({ ...defaults, host, username: "", password: "" });
-    }
-  } else {
-    registries = [...new Set(repoHosts)].map((host) => ({ ...defaults, host }));
-  }
-  const command = oneOf("command", ["converge", "build"], "converge");
-  const kubeConfigBase64 = text2("kube-config-base64");
-  if (kubeConfigBase64 !== "" && !isBase64(kubeConfigBase64)) {
-    problems.push('Input "kube-config-base64" is not base64: encode the kubeconfig with `base64 -w0 ~/.kube/config`.');
-  }
-  const workingDirectory = path5.resolve(cwd, text2("working-directory") || ".");
-  if (!isDirectory2(workingDirectory)) {
-    problems.push(`Input "working-directory" names "${workingDirectory}", which is not a directory.`);
-  }
-  const werfVersion = text2("werf-version") || "2 stable";
-  if (!isWerfVersion(werfVersion)) {
-    problems.push(
-      `Input "werf-version" must be "GROUP CHANNEL" (groups ${WERF_GROUPS.join(", ")}; channels ${WERF_CHANNELS.join(", ")}) or an exact version like 2.75.3, not "${werfVersion}".`
-    );
-  }
-  const werfBaseUrl = (text2("werf-base-url") || "https://tuf.werf.io").replace(/\/+$/, "");
-  if (!/^https?:\/\/[^/\s]+/.test(werfBaseUrl)) {
-    problems.push(`Input "werf-base-url" must be an http(s) URL, not "${werfBaseUrl}".`);
-  }
-  const werfPath = text2("werf-path") ? path5.resolve(cwd, text2("werf-path")) : "";
-  const nodeTrust = oneOf("node-trust", ["system", "ca-cert", "skip-verify"], "system");
-  if (nodeTrust === "ca-cert" && caCert === "" && !registries.some((r) => r.caCert !== "")) {
-    problems.push('Input "node-trust" is ca-cert but no "ca-cert" is given: pass the CA that the nodes trust.');
-  }
-  const imagePullSecret = text2("image-pull-secret");
-  if (imagePullSecret !== "" && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(imagePullSecret)) {
-    problems.push(
-      `Input "image-pull-secret" must be a Kubernetes secret name (lowercase, digits, "-", "."), not "${imagePullSecret}".`
-    );
-  }
-  const args = get("args").split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "");
-  problems.push(...checkExtraArgs(args));
-  const inputs = {
-    repo,
-    finalRepo,
-    username,
-    password,
-    registries,
-    caCert,
-    skipTlsVerify,
-    insecureRegistry,
-    command,
-    args,
-    env: text2("env"),
-    kubeConfigBase64,
-    kubeContext: text2("kube-context"),
-    workingDirectory,
-    werfVersion,
-    werfPath,
-    werfBaseUrl,
-    werfVerifySignature: bool2("werf-verify-signature", true),
-    werfSigningKey: readPemOrPath("werf-signing-key", text2("werf-signing-key"), cwd, problems, "PGP PUBLIC KEY BLOCK"),
-    verifyManifests: bool2("verify-manifests", true),
-    verifyPull: oneOf("verify-pull", ["off", "registry", "cluster", "auto"], "auto"),
-    nodeTrust,
-    imagePullSecret,
-    logout: bool2("logout", true),
-    summary: bool2("summary", true)
-  };
-  if (problems.length > 0) throw combineInputErrors(problems);
-  return inputs;
-}
-function repositoryHost(value, name, problems) {
-  try {
-    return parseRepository(value, name).domain;
-  } catch (err2) {
-    problems.push(err2.message);
-    return void 0;
-  }
-}
-function parseRegistries(raw, defaults, cwd, problems) {
-  let list;
-  try {
-    list = yaml.load(raw);
-  } catch (err2) {
-    problems.push(`Input "registries" is not valid YAML: ${err2.message.split("\n")[0]}`);
-    return [];
-  }
-  if (!Array.isArray(list)) {
-    problems.push('Input "registries" must be a YAML list, e.g. "- registry: registry.example.com:5000".');
-    return [];
-  }
-  const result2 = [];
-  list.forEach((item, index2) => {
-    const where = `registries[${index2}]`;
-    if (item === null || typeof item !== "object" || Array.isArray(item)) {
-      problems.push(`Input ${where} must be a mapping with at least "registry".`);
-      return;
-    }
-    const entry = item;
-    const unknownKeys = Object.keys(entry).filter((k) => !REGISTRY_KEYS.includes(k));
-    if (unknownKeys.length > 0) {
-      problems.push(
-        `Input ${where} has unknown keys ${unknownKeys.join(", ")}: allowed are ${REGISTRY_KEYS.join(", ")}.`
-      );
-    }
-    const str2 = (key) => {
-      const value = entry[key];
-      if (value === void 0 || value === null) return "";
-      if (typeof value === "string" || typeof value === "number") return String(value);
-      problems.push(`Input ${where}.${key} must be a string.`);
-      return "";
-    };
-    const flag = (key, fallback) => {
-      const value = entry[key];
-      if (value === void 0 || value === null) return fallback;
-      if (typeof value === "boolean") return value;
-      problems.push(`Input ${where}.${key} must be true or false, not "${String(value)}".`);
-      return fallback;
-    };
-    const host = registryEntryHost(str2("registry"), where, problems);
-    const settings = {
-      host,
-      username: str2("username"),
-      password: str2("password"),
-      caCert: entry["ca-cert"] === void 0 ? defaults.caCert : readPemOrPath(`${where}.ca-cert`, str2("ca-cert").trim(), cwd, problems),
-      skipTlsVerify: flag("skip-tls-verify", defaults.skipTlsVerify),
-      insecureRegistry: flag("insecure-registry", defaults.insecureRegistry)
-    };
-    if (settings.username === "" !== (settings.password === "")) {
-      problems.push(`Input ${where} must have both "username" and "password", or neither.`);
-    }
-    checkTlsContradictions(`${where}.`, settings, problems);
-    if (host !== "" && result2.some((r) => r.host === host))
-      problems.push(`Input ${where} names ${host} a second time.`);
-    result2.push(settings);
-  });
-  return result2;
-}
-function registryEntryHost(value, where, problems) {
-  const host = value.trim().toLowerCase();
-  if (host === "") {
-    problems.push(`Input ${where}.registry is required: host[:port] of the registry.`);
-  } else if (/^[a-z]+:\/\//.test(host)) {
-    problems.push(
-      `Input ${where}.registry must be host[:port] without a scheme: use "${host.replace(/^[a-z]+:\/\//, "").replace(/\/.*$/, "")}".`
-    );
-  } else if (!/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(:\d{1,5})?$/.test(host)) {
-    problems.push(`Input ${where}.registry must be host[:port] (e.g. registry.example.com:5000), not "${value}".`);
-  }
-  return normalizeRegistryHost(host);
-}
-function checkTlsContradictions(prefix, s, problems) {
-  if (s.caCert !== "" && s.skipTlsVerify) {
-    problems.push(
-      `Inputs "${prefix}ca-cert" and "${prefix}skip-tls-verify" contradict each other: with the CA the certificate can be verified, so drop skip-tls-verify.`
-    );
-  }
-  if (s.caCert !== "" && s.insecureRegistry) {
-    problems.push(
-      `Inputs "${prefix}ca-cert" and "${prefix}insecure-registry" contradict each other: a plain-HTTP registry has no certificate; drop one of them.`
-    );
-  }
-}
-function readPemOrPath(name, value, cwd, problems, label = "CERTIFICATE") {
-  if (value === "" || value.includes("-----BEGIN")) return value;
-  const file = path5.resolve(cwd, value);
-  try {
-    return fs3.readFileSync(file, "utf8");
-  } catch {
-    problems.push(`Input "${name}" is neither PEM text (-----BEGIN ${label}-----) nor a readable file: "${value}".`);
-    return "";
-  }
-}
-function isWerfVersion(value) {
-  const [group2, channel, extra] = value.split(/\s+/);
-  if (channel !== void 0)
-    return extra === void 0 && WERF_GROUPS.includes(group2 ?? "") && WERF_CHANNELS.includes(channel);
-  return /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(value);
-}
-function isBase64(value) {
-  return /^[A-Za-z0-9+/\s]+={0,2}$/.test(value) && Buffer.from(value, "base64").length > 0;
-}
-function isDirectory2(p) {
-  try {
-    return fs3.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-// src/state.ts
-var POST_FLAG = "isPost";
-var JOURNAL = "cleanup";
-var journal = [];
-function isPostStep() {
-  return getState(POST_FLAG) === "true";
-}
-function markMainStarted() {
-  saveState(POST_FLAG, "true");
-}
-function recordCleanup(entry) {
-  journal.push(entry);
-  saveState(JOURNAL, JSON.stringify(journal));
-}
-function savedCleanup() {
-  const raw = getState(JOURNAL);
-  if (!raw) return [];
-  try {
-    const parsed = JSON.parse(raw);
-    return Array.isArray(parsed) ? parsed : [];
-  } catch {
-    return [];
-  }
-}
-
-// src/failure.ts
-function reportFailure(err2) {
-  if (err2 instanceof ActionError) {
-    if (err2.details) info(err2.details);
-    if (err2.file) error(err2.message, { file: err2.file, startLine: err2.line });
-    setFailed(err2.message);
-    return;
-  }
-  const error2 = err2 instanceof Error ? err2 : new Error(String(err2));
-  if (error2.stack) debug(error2.stack);
-  setFailed(`Unexpected failure: ${error2.message}`);
-}
-
 // src/werf/install.ts
-import * as fs5 from "node:fs";
-import * as path7 from "node:path";
+import * as fs4 from "node:fs";
+import * as path6 from "node:path";
 
 // node_modules/@actions/tool-cache/lib/tool-cache.js
 import * as crypto3 from "crypto";
-import * as fs4 from "fs";
+import * as fs3 from "fs";
 
 // node_modules/@actions/tool-cache/lib/manifest.js
 var semver = __toESM(require_semver2(), 1);
 
 // node_modules/@actions/tool-cache/lib/tool-cache.js
 import * as os6 from "os";
-import * as path6 from "path";
+import * as path5 from "path";
 var semver2 = __toESM(require_semver2(), 1);
 import * as stream from "stream";
 import * as util from "util";
@@ -53822,8 +53520,8 @@ var IS_MAC = process.platform === "darwin";
 var userAgent = "actions/tool-cache";
 function downloadTool(url, dest, auth, headers) {
   return __awaiter9(this, void 0, void 0, function* () {
-    dest = dest || path6.join(_getTempDirectory(), crypto3.randomUUID());
-    yield mkdirP(path6.dirname(dest));
+    dest = dest || path5.join(_getTempDirectory(), crypto3.randomUUID());
+    yield mkdirP(path5.dirname(dest));
     debug(`Downloading ${url}`);
     debug(`Destination ${dest}`);
     const maxAttempts = 3;
@@ -53844,7 +53542,7 @@ function downloadTool(url, dest, auth, headers) {
 }
 function downloadToolAttempt(url, dest, auth, headers) {
   return __awaiter9(this, void 0, void 0, function* () {
-    if (fs4.existsSync(dest)) {
+    if (fs3.existsSync(dest)) {
       throw new Error(`Destination file path ${dest} already exists`);
     }
     const http2 = new HttpClient(userAgent, [], {
@@ -53868,7 +53566,7 @@ function downloadToolAttempt(url, dest, auth, headers) {
     const readStream = responseMessageFactory();
     let succeeded = false;
     try {
-      yield pipeline2(readStream, fs4.createWriteStream(dest));
+      yield pipeline2(readStream, fs3.createWriteStream(dest));
       debug("download complete");
       succeeded = true;
       return dest;
@@ -53890,11 +53588,11 @@ function cacheFile(sourceFile, targetFile, tool, version, arch3) {
     arch3 = arch3 || os6.arch();
     debug(`Caching tool ${tool} ${version} ${arch3}`);
     debug(`source file: ${sourceFile}`);
-    if (!fs4.statSync(sourceFile).isFile()) {
+    if (!fs3.statSync(sourceFile).isFile()) {
       throw new Error("sourceFile is not a file");
     }
     const destFolder = yield _createToolPath(tool, version, arch3);
-    const destPath = path6.join(destFolder, targetFile);
+    const destPath = path5.join(destFolder, targetFile);
     debug(`destination file ${destPath}`);
     yield cp(sourceFile, destPath);
     _completeToolPath(tool, version, arch3);
@@ -53917,9 +53615,9 @@ function find(toolName, versionSpec, arch3) {
   let toolPath = "";
   if (versionSpec) {
     versionSpec = semver2.clean(versionSpec) || "";
-    const cachePath = path6.join(_getCacheDirectory(), toolName, versionSpec, arch3);
+    const cachePath = path5.join(_getCacheDirectory(), toolName, versionSpec, arch3);
     debug(`checking cache: ${cachePath}`);
-    if (fs4.existsSync(cachePath) && fs4.existsSync(`${cachePath}.complete`)) {
+    if (fs3.existsSync(cachePath) && fs3.existsSync(`${cachePath}.complete`)) {
       debug(`Found tool in cache ${toolName} ${versionSpec} ${arch3}`);
       toolPath = cachePath;
     } else {
@@ -53931,13 +53629,13 @@ function find(toolName, versionSpec, arch3) {
 function findAllVersions(toolName, arch3) {
   const versions = [];
   arch3 = arch3 || os6.arch();
-  const toolPath = path6.join(_getCacheDirectory(), toolName);
-  if (fs4.existsSync(toolPath)) {
-    const children = fs4.readdirSync(toolPath);
+  const toolPath = path5.join(_getCacheDirectory(), toolName);
+  if (fs3.existsSync(toolPath)) {
+    const children = fs3.readdirSync(toolPath);
     for (const child2 of children) {
       if (isExplicitVersion(child2)) {
-        const fullPath = path6.join(toolPath, child2, arch3 || "");
-        if (fs4.existsSync(fullPath) && fs4.existsSync(`${fullPath}.complete`)) {
+        const fullPath = path5.join(toolPath, child2, arch3 || "");
+        if (fs3.existsSync(fullPath) && fs3.existsSync(`${fullPath}.complete`)) {
           versions.push(child2);
         }
       }
@@ -53947,7 +53645,7 @@ function findAllVersions(toolName, arch3) {
 }
 function _createToolPath(tool, version, arch3) {
   return __awaiter9(this, void 0, void 0, function* () {
-    const folderPath = path6.join(_getCacheDirectory(), tool, semver2.clean(version) || version, arch3 || "");
+    const folderPath = path5.join(_getCacheDirectory(), tool, semver2.clean(version) || version, arch3 || "");
     debug(`destination ${folderPath}`);
     const markerPath = `${folderPath}.complete`;
     yield rmRF(folderPath);
@@ -53957,9 +53655,9 @@ function _createToolPath(tool, version, arch3) {
   });
 }
 function _completeToolPath(tool, version, arch3) {
-  const folderPath = path6.join(_getCacheDirectory(), tool, semver2.clean(version) || version, arch3 || "");
+  const folderPath = path5.join(_getCacheDirectory(), tool, semver2.clean(version) || version, arch3 || "");
   const markerPath = `${folderPath}.complete`;
-  fs4.writeFileSync(markerPath, "");
+  fs3.writeFileSync(markerPath, "");
   debug("finished caching tool");
 }
 function isExplicitVersion(versionSpec) {
@@ -54386,7 +54084,7 @@ async function pipe(input, target, {
   }
 }
 function transformWithCancel(customCancel) {
-  let pulled = false;
+  let pulled2 = false;
   let cancelled = false;
   let backpressureChangePromiseResolve, backpressureChangePromiseReject;
   let outputController;
@@ -54399,7 +54097,7 @@ function transformWithCancel(customCancel) {
         if (backpressureChangePromiseResolve) {
           backpressureChangePromiseResolve();
         } else {
-          pulled = true;
+          pulled2 = true;
         }
       },
       async cancel(reason) {
@@ -54418,7 +54116,7 @@ function transformWithCancel(customCancel) {
           throw new Error("Stream is cancelled");
         }
         outputController.enqueue(chunk);
-        if (!pulled) {
+        if (!pulled2) {
           await new Promise((resolve4, reject) => {
             backpressureChangePromiseResolve = resolve4;
             backpressureChangePromiseReject = reject;
@@ -54426,7 +54124,7 @@ function transformWithCancel(customCancel) {
           backpressureChangePromiseResolve = null;
           backpressureChangePromiseReject = null;
         } else {
-          pulled = false;
+          pulled2 = false;
         }
       },
       close: outputController.close.bind(outputController),
@@ -79587,22 +79285,32 @@ async function verifyDetachedSignature(data, signatureBytes, armoredKeys, what, 
 // src/werf/install.ts
 var WERF_RELEASE_KEY_URL = "https://werf.io/werf.asc";
 var TOOL_NAME = "werf";
-var VERSION_RE = /^v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)$/;
+var GROUPS = ["1.2", "2"];
+var CHANNELS = ["alpha", "beta", "ea", "stable", "rock-solid"];
+var ID = "(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)";
+var VERSION_RE = new RegExp(
+  `^v?((?:0|[1-9]\\d*)\\.(?:0|[1-9]\\d*)\\.(?:0|[1-9]\\d*)(?:-${ID}(?:\\.${ID})*)?(?:\\+[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*)?)$`
+);
+var AIR_GAPPED = "air-gapped runners must pass werf-signing-key (the key text or the path of a file with it)";
 async function installWerf(inputs, opts = {}) {
   if (inputs.werfPath !== "") return useGivenWerf(inputs.werfPath);
-  const base = inputs.werfBaseUrl.replace(/\/+$/, "");
+  const base = inputs.werfBaseUrl;
   const spec = parseWerfVersion(inputs.werfVersion);
   const version = spec.kind === "exact" ? spec.version : await resolveChannel(base, spec);
   const platform2 = werfPlatform(process.platform, process.arch);
   const fileName = platform2.startsWith("windows-") ? "werf.exe" : "werf";
-  const cached = find(TOOL_NAME, version, platform2);
-  if (cached !== "") {
-    info(`werf ${version} (${platform2}) is in the runner's tool cache: ${cached}`);
+  const verify2 = inputs.werfVerifySignature;
+  const unverifiedKey = `${platform2}-unverified`;
+  for (const arch3 of verify2 ? [platform2] : [platform2, unverifiedKey]) {
+    const cached = find(TOOL_NAME, version, arch3);
+    if (cached === "") continue;
+    info(`werf ${version} (${arch3}) is in the runner's tool cache: ${cached}`);
+    if (arch3 === unverifiedKey) warnUnverified(version, base);
     addPath(cached);
-    return { path: path7.join(cached, fileName), version };
+    return { path: path6.join(cached, fileName), version };
   }
   const urls = werfReleaseUrls(base, version, platform2);
-  const key = inputs.werfVerifySignature ? await signingKey(inputs.werfSigningKey, opts.releaseKeyUrl ?? WERF_RELEASE_KEY_URL) : void 0;
+  const key = verify2 ? await signingKey(inputs.werfSigningKey, opts.releaseKeyUrl ?? WERF_RELEASE_KEY_URL) : void 0;
   info(`Downloading werf ${version} from ${urls.binary}`);
   const binary2 = await download(urls.binary, `werf ${version} (${platform2})`);
   let signature;
@@ -79610,31 +79318,33 @@ async function installWerf(inputs, opts = {}) {
     if (key) {
       signature = await download(urls.signature, `the signature of werf ${version}`, "signature");
       const verified2 = await verifyDetachedSignature(
-        fs5.readFileSync(binary2),
-        fs5.readFileSync(signature),
+        fs4.readFileSync(binary2),
+        fs4.readFileSync(signature),
         key.armored,
         `werf ${version} (${urls.binary})`,
         key.name
       );
       info(`The signature of werf ${version} is good (key ${verified2.keyId}).`);
     } else {
-      warning(`werf-verify-signature is false: werf ${version} from ${base} runs without a signature check.`);
+      warnUnverified(version, base);
     }
-    fs5.chmodSync(binary2, 493);
-    const dir = await cacheFile(binary2, fileName, TOOL_NAME, version, platform2);
+    fs4.chmodSync(binary2, 493);
+    const dir = await cacheFile(binary2, fileName, TOOL_NAME, version, key ? platform2 : unverifiedKey);
     addPath(dir);
-    return { path: path7.join(dir, fileName), version };
+    return { path: path6.join(dir, fileName), version };
   } finally {
-    for (const file of [binary2, signature]) if (file) fs5.rmSync(file, { force: true });
+    for (const file of [binary2, signature]) if (file) fs4.rmSync(file, { force: true });
   }
 }
 function parseWerfVersion(value) {
   const words = value.trim().split(/\s+/);
-  if (words.length === 2) return { kind: "channel", group: words[0], channel: words[1] };
-  const exact = words.length === 1 ? VERSION_RE.exec(words[0]) : null;
+  const [first = "", second] = words;
+  if (words.length === 2 && GROUPS.includes(first) && CHANNELS.includes(second))
+    return { kind: "channel", group: first, channel: second };
+  const exact = words.length === 1 ? VERSION_RE.exec(first) : null;
   if (exact) return { kind: "exact", version: exact[1] };
   throw new ActionError(
-    `werf-version "${value}" is neither "GROUP CHANNEL" (e.g. "2 stable") nor an exact version (e.g. "2.75.3").`
+    `Input "werf-version" must be "GROUP CHANNEL" (groups ${GROUPS.join(", ")}; channels ${CHANNELS.join(", ")}) or an exact version like 2.75.3, not "${value}".`
   );
 }
 function werfPlatform(platform2, arch3) {
@@ -79651,42 +79361,37 @@ function werfReleaseUrls(base, version, platform2) {
     signature: `${base}/targets/signatures/${version}/${platform2}/bin/${file}.sig`
   };
 }
+function warnUnverified(version, base) {
+  warning(`werf-verify-signature is false: werf ${version} from ${base} runs without a signature check.`);
+}
 async function resolveChannel(base, spec) {
-  const url = `${base}/targets/channels/${encodeURIComponent(spec.group)}/${encodeURIComponent(spec.channel)}`;
-  const dispatcher = releaseDispatcher();
+  const url = `${base}/targets/channels/${spec.group}/${spec.channel}`;
+  const name = `"${spec.group} ${spec.channel}"`;
+  let response;
   try {
-    const response = await (0, import_undici2.request)(url, { dispatcher, headersTimeout: 3e4, bodyTimeout: 3e4 });
-    const body = (await response.body.text()).trim();
-    if (response.statusCode === 404) {
-      throw new ActionError(
-        `werf-version "${spec.group} ${spec.channel}" names no channel at ${base}: use a group (1.2, 2) and a channel (alpha, beta, ea, stable, rock-solid), or an exact version.`,
-        { details: `GET ${url} -> 404` }
-      );
-    }
-    if (response.statusCode !== 200) {
-      throw new ActionError(
-        `Could not read werf's "${spec.group} ${spec.channel}" channel: ${url} answered ${response.statusCode}.`
-      );
-    }
-    const version = VERSION_RE.exec(body)?.[1];
-    if (!version) {
-      throw new ActionError(`werf's channel pointer ${url} holds no version: check werf-base-url.`, {
-        details: `body: ${body.slice(0, 200)}`
-      });
-    }
-    info(`werf channel "${spec.group} ${spec.channel}" is version ${version}.`);
-    return version;
+    response = await getText(url);
   } catch (err2) {
-    if (err2 instanceof ActionError) throw err2;
-    throw new ActionError(
-      `Could not reach werf-base-url ${base} to read the "${spec.group} ${spec.channel}" channel.`,
-      {
-        details: `GET ${url}: ${err2.message}`
-      }
-    );
-  } finally {
-    await dispatcher.close();
+    throw new ActionError(`Could not reach werf-base-url ${base} to read the ${name} channel.`, {
+      details: `GET ${url}: ${err2.message}`
+    });
   }
+  const body = response.body.trim();
+  if (response.status === 404) {
+    throw new ActionError(
+      `werf's ${name} channel is not published at ${base}: check werf-base-url, or pick another channel or an exact version.`,
+      { details: `GET ${url} -> 404` }
+    );
+  }
+  if (response.status !== 200)
+    throw new ActionError(`Could not read werf's ${name} channel: ${url} answered ${response.status}.`);
+  const version = VERSION_RE.exec(body)?.[1];
+  if (!version) {
+    throw new ActionError(`werf's channel pointer ${url} holds no version: check werf-base-url.`, {
+      details: `body: ${body.slice(0, 200)}`
+    });
+  }
+  info(`werf channel ${name} is version ${version}.`);
+  return version;
 }
 async function download(url, what, kind = "binary") {
   try {
@@ -79703,21 +79408,32 @@ async function download(url, what, kind = "binary") {
     throw new ActionError(`Could not download ${what} from ${url}.`, { details: err2.message });
   }
 }
-function releaseDispatcher() {
-  return new import_undici2.EnvHttpProxyAgent().compose(import_undici2.interceptors.retry({ maxRetries: 3, minTimeout: 500 }));
-}
-async function signingKey(value, releaseKeyUrl) {
-  const given = value.trim();
-  if (given === "")
-    return { armored: await fetchReleaseKey(releaseKeyUrl), name: `werf's release key from ${releaseKeyUrl}` };
-  if (given.includes("-----BEGIN PGP")) return { armored: given, name: "werf-signing-key" };
+async function getText(url) {
+  const dispatcher = new import_undici2.EnvHttpProxyAgent().compose(
+    import_undici2.interceptors.retry({ maxRetries: 3, minTimeout: 500 }),
+    import_undici2.interceptors.redirect({ maxRedirections: 5 })
+  );
   try {
-    return { armored: fs5.readFileSync(given, "utf8"), name: "werf-signing-key" };
-  } catch (err2) {
-    throw new ActionError(`werf-signing-key is neither an armored public key nor a readable file: ${given}.`, {
-      details: err2.message
-    });
+    const response = await (0, import_undici2.request)(url, { dispatcher, headersTimeout: 3e4, bodyTimeout: 3e4 });
+    const body = await response.body.text();
+    const via = response.context?.history ?? [];
+    return { status: response.statusCode, body, via };
+  } finally {
+    await dispatcher.close();
   }
+}
+async function signingKey(given, releaseKeyUrl) {
+  if (given.trim() === "")
+    return { armored: await fetchReleaseKey(releaseKeyUrl), name: `werf's release key from ${releaseKeyUrl}` };
+  try {
+    await publicKeyFingerprints(given);
+  } catch (err2) {
+    throw new ActionError(
+      'werf-signing-key is not an armored OpenPGP public key: pass the key text ("-----BEGIN PGP PUBLIC KEY BLOCK-----" ...) or the path of a file with it.',
+      { details: err2.message }
+    );
+  }
+  return { armored: given, name: "werf-signing-key" };
 }
 async function fetchReleaseKey(url) {
   const body = await fetchKeyText(url);
@@ -79737,44 +79453,33 @@ body: ${body.slice(0, 200)}` }
   return body;
 }
 async function fetchKeyText(url) {
-  const airGapped = "air-gapped runners must pass werf-signing-key (the key text or the path of a file with it)";
-  const dispatcher = releaseDispatcher();
-  let current = url;
+  let response;
   try {
-    for (let hops = 0; ; hops++) {
-      const response = await (0, import_undici2.request)(current, { dispatcher, headersTimeout: 3e4, bodyTimeout: 3e4 });
-      const location = response.headers.location;
-      if (response.statusCode >= 300 && response.statusCode < 400 && typeof location === "string" && hops < 5) {
-        await response.body.dump();
-        const next = new URL(location, current);
-        if (new URL(current).protocol === "https:" && next.protocol !== "https:") {
-          throw new ActionError(
-            `Could not fetch werf's release key from ${url}: it redirects to plain HTTP (${next.href}); nothing was downloaded: ${airGapped}.`
-          );
-        }
-        current = next.href;
-        continue;
-      }
-      const body = await response.body.text();
-      if (response.statusCode === 200) return body;
-      throw new ActionError(
-        `Could not fetch werf's release key from ${url} (it answered ${response.statusCode}); nothing was downloaded: ${airGapped}.`,
-        { details: `GET ${current} -> ${response.statusCode}: ${body.slice(0, 200)}` }
-      );
-    }
+    response = await getText(url);
   } catch (err2) {
-    if (err2 instanceof ActionError) throw err2;
-    throw new ActionError(`Could not fetch werf's release key from ${url}; nothing was downloaded: ${airGapped}.`, {
-      details: `GET ${current}: ${err2.message}`
+    throw new ActionError(`Could not fetch werf's release key from ${url}; nothing was downloaded: ${AIR_GAPPED}.`, {
+      details: `GET ${url}: ${err2.message}`
     });
-  } finally {
-    await dispatcher.close();
   }
+  const downgrade = url.startsWith("https:") ? response.via.find((hop) => hop.protocol !== "https:") : void 0;
+  if (downgrade) {
+    throw new ActionError(
+      `Could not fetch werf's release key from ${url}: it redirects to plain HTTP (${downgrade.href}); nothing was downloaded: ${AIR_GAPPED}.`
+    );
+  }
+  if (response.status !== 200) {
+    const last = response.via.at(-1)?.href ?? url;
+    throw new ActionError(
+      `Could not fetch werf's release key from ${url} (it answered ${response.status}); nothing was downloaded: ${AIR_GAPPED}.`,
+      { details: `GET ${last} -> ${response.status}: ${response.body.slice(0, 200)}` }
+    );
+  }
+  return response.body;
 }
 async function useGivenWerf(werfPath) {
-  const absolute = path7.resolve(werfPath);
+  const absolute = path6.resolve(werfPath);
   try {
-    fs5.accessSync(absolute, fs5.constants.X_OK);
+    fs4.accessSync(absolute, fs4.constants.X_OK);
   } catch {
     throw new ActionError(`werf-path ${werfPath} is not an executable file.`);
   }
@@ -79787,106 +79492,321 @@ ${result2.stdout}
 ${result2.stderr}`
     });
   }
-  addPath(path7.dirname(absolute));
+  addPath(path6.dirname(absolute));
   return { path: absolute, version };
 }
 
-// src/trust/ca.ts
-import { X509Certificate } from "node:crypto";
-import { isIP } from "node:net";
-var DAY_MS = 864e5;
-var EXPIRY_WARNING_DAYS = 30;
-var PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
-function formatName(name) {
-  return name.split("\n").filter(Boolean).join(", ");
+// src/inputs.ts
+var TRUE_WORDS = ["true", "True", "TRUE"];
+var FALSE_WORDS = ["false", "False", "FALSE"];
+var KUBECONFIG_SECRET_LINE = /^\s*-?\s*(?:token|id-token|refresh-token|access-token|client-key-data|client-certificate-data|password|secret)\s*:\s*(\S.*?)\s*$/gm;
+var REGISTRY_KEYS = ["registry", "username", "password", "ca-cert", "skip-tls-verify", "insecure-registry"];
+function readInputs() {
+  const get = (name) => getInput(name);
+  for (const secret of secretInputs(get)) setSecret(secret);
+  return parseInputs(get, process.cwd());
 }
-function hostName(host) {
-  const v6 = /^\[([^\]]+)\](?::\d+)?$/.exec(host);
-  if (v6) return v6[1];
-  return host.replace(/:\d+$/, "");
-}
-function day(date) {
-  return date.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
-}
-function namesHost(cert, host) {
-  const name = hostName(host);
-  return isIP(name) ? cert.checkIP(name) !== void 0 : cert.checkHost(name) !== void 0;
-}
-function checkCaCert(text2, opts) {
-  const now = opts.now ?? /* @__PURE__ */ new Date();
-  const what = `The "${opts.input ?? "ca-cert"}" for ${opts.host}`;
-  const blocks = [...text2.matchAll(PEM_BLOCK)].map((m) => ({ label: m[1], pem: m[0] }));
-  if (blocks.length === 0) {
-    throw new ActionError(
-      `${what} is not PEM: give the CA certificate as text starting with "-----BEGIN CERTIFICATE-----", or a path to such a file.`
+function secretInputs(get) {
+  const secrets = [get("password"), get("kube-config-base64")];
+  try {
+    const list = loadRegistriesYaml(get("registries"));
+    if (Array.isArray(list)) {
+      for (const entry of list) {
+        const password = entry?.password;
+        if (typeof password === "string") secrets.push(password);
+      }
+    }
+  } catch {
+  }
+  const kubeconfig = get("kube-config-base64").trim();
+  if (kubeconfig) {
+    const text2 = Buffer.from(kubeconfig, "base64").toString("utf8");
+    secrets.push(
+      text2,
+      ...[...text2.matchAll(KUBECONFIG_SECRET_LINE)].map((m) => m[1].replace(/^["']|["']$/g, ""))
     );
   }
-  const certBlocks = blocks.filter((b) => b.label === "CERTIFICATE" || b.label === "TRUSTED CERTIFICATE");
-  if (certBlocks.length === 0) {
-    const labels = [...new Set(blocks.map((b) => b.label))].join(", ");
-    throw new ActionError(
-      `${what} holds ${labels}, not a certificate: give the CA's certificate ("-----BEGIN CERTIFICATE-----"), never a key.`
-    );
-  }
-  const certs = [];
-  const warnings = [];
-  for (const [index2, block] of certBlocks.entries()) {
-    let cert;
-    try {
-      cert = new X509Certificate(block.pem);
-    } catch (err2) {
-      throw new ActionError(
-        `${what} has a CERTIFICATE block (number ${index2 + 1}) that is not a valid certificate: copy the whole PEM again, from "-----BEGIN" to "-----END".`,
-        { details: err2.message }
-      );
-    }
-    const info2 = describe(cert, opts.host);
-    const subject = `"${info2.subject}"`;
-    const validity = `valid from ${day(info2.validFrom)} to ${day(info2.validTo)}`;
-    if (info2.validTo.getTime() < now.getTime()) {
-      throw new ActionError(
-        `${what} (subject ${subject}) expired on ${day(info2.validTo)} (${validity}): get the renewed CA certificate from the registry's administrator.`
-      );
-    }
-    if (info2.validFrom.getTime() > now.getTime()) {
-      throw new ActionError(
-        `${what} (subject ${subject}) is not valid until ${day(info2.validFrom)} (${validity}; now is ${day(now)}): check the runner's clock, or give the CA that is in use today.`
-      );
-    }
-    if (!info2.isCa && !info2.registryOwn) {
-      const selfSigned = info2.subject === info2.issuer;
-      throw new ActionError(
-        selfSigned ? `${what} (subject ${subject}) is a self-signed certificate that is neither a CA nor issued for ${hostName(opts.host)}: give the registry's own certificate or the CA that signed it.` : `${what} (subject ${subject}) is not a CA but a server (leaf) certificate issued by "${info2.issuer}": give that issuing CA's certificate instead.`
-      );
-    }
-    const msLeft = info2.validTo.getTime() - now.getTime();
-    if (msLeft <= EXPIRY_WARNING_DAYS * DAY_MS) {
-      const daysLeft = Math.floor(msLeft / DAY_MS);
-      warnings.push(
-        `${what} (subject ${subject}) expires in ${daysLeft} day(s), on ${day(info2.validTo)}: renew it before then, or the registry's TLS stops working.`
-      );
-    }
-    certs.push(info2);
-  }
-  return { certs, pem: certBlocks.map((b) => b.pem.trim()).join("\n") + "\n", warnings };
+  return secrets.filter((s) => s.trim() !== "");
 }
-function describe(cert, host) {
-  const selfSigned = cert.checkIssued(cert) && cert.verify(cert.publicKey);
-  return {
-    subject: formatName(cert.subject),
-    issuer: formatName(cert.issuer),
-    validFrom: new Date(cert.validFrom),
-    validTo: new Date(cert.validTo),
-    isCa: cert.ca,
-    registryOwn: !cert.ca && selfSigned && namesHost(cert, host),
-    fingerprint256: cert.fingerprint256
+function parseInputs(get, cwd) {
+  const problems = [];
+  const text2 = (name) => get(name).trim();
+  const bool2 = (name, fallback) => {
+    const value = text2(name);
+    if (value === "") return fallback;
+    if (TRUE_WORDS.includes(value)) return true;
+    if (FALSE_WORDS.includes(value)) return false;
+    problems.push(`Input "${name}" must be true or false (YAML 1.2 core schema), not "${value}".`);
+    return fallback;
   };
+  const oneOf = (name, allowed, fallback) => {
+    const value = text2(name) || fallback;
+    if (allowed.includes(value)) return value;
+    problems.push(`Input "${name}" must be one of ${allowed.join(", ")}, not "${value}".`);
+    return fallback;
+  };
+  const repo = text2("repo");
+  if (repo === "")
+    problems.push('Input "repo" is required: the werf stages repository, e.g. registry.example.com/app.');
+  const repoHost = repo === "" ? void 0 : repositoryHost(repo, "repo", problems);
+  const finalRepo = text2("final-repo");
+  const finalRepoHost = finalRepo === "" ? void 0 : repositoryHost(finalRepo, "final-repo", problems);
+  const username = text2("username");
+  const password = get("password");
+  if (username !== "" && password === "")
+    problems.push('Input "username" is set but "password" is empty: set both or neither.');
+  if (username === "" && password !== "")
+    problems.push('Input "password" is set but "username" is empty: set both or neither.');
+  const caCert = readPemOrPath("ca-cert", text2("ca-cert"), cwd, problems);
+  const skipTlsVerify = bool2("skip-tls-verify", false);
+  const insecureRegistry = bool2("insecure-registry", false);
+  checkTlsContradictions("", { caCert, skipTlsVerify, insecureRegistry }, problems);
+  const defaults = { host: "", username, password, caCert, skipTlsVerify, insecureRegistry };
+  const repoHosts = [repoHost, finalRepoHost].filter((h) => h !== void 0);
+  let registries;
+  if (text2("registries") !== "") {
+    if (username !== "" || password !== "") {
+      problems.push(
+        'Inputs "registries" and "username"/"password" exclude each other: put the credentials into the list entries.'
+      );
+    }
+    registries = parseRegistries(get("registries"), { ...defaults, username: "", password: "" }, cwd, problems);
+    for (const host of repoHosts) {
+      if (!registries.some((r) => r.host === host)) registries.push({ ...defaults, host, username: "", password: "" });
+    }
+  } else {
+    registries = [...new Set(repoHosts)].map((host) => ({ ...defaults, host }));
+  }
+  const command = oneOf("command", ["converge", "build"], "converge");
+  const kubeConfigBase64 = text2("kube-config-base64");
+  if (kubeConfigBase64 !== "" && !isBase64(kubeConfigBase64)) {
+    problems.push('Input "kube-config-base64" is not base64: encode the kubeconfig with `base64 -w0 ~/.kube/config`.');
+  }
+  const workingDirectory = path7.resolve(cwd, text2("working-directory") || ".");
+  if (!isDirectory2(workingDirectory)) {
+    problems.push(`Input "working-directory" names "${workingDirectory}", which is not a directory.`);
+  }
+  const werfVersion = text2("werf-version") || "2 stable";
+  try {
+    parseWerfVersion(werfVersion);
+  } catch (err2) {
+    problems.push(err2.message);
+  }
+  const werfBaseUrl = (text2("werf-base-url") || "https://tuf.werf.io").replace(/\/+$/, "");
+  if (!/^https?:\/\/[^/\s]+/.test(werfBaseUrl)) {
+    problems.push(`Input "werf-base-url" must be an http(s) URL, not "${werfBaseUrl}".`);
+  }
+  const werfPath = text2("werf-path") ? path7.resolve(cwd, text2("werf-path")) : "";
+  const verifyPull = oneOf("verify-pull", ["off", "registry", "cluster", "auto"], "auto");
+  if (verifyPull === "cluster" && command === "build") {
+    problems.push(
+      'Input "verify-pull" is cluster but "command" is build: nothing is deployed, so no probe pods can run; use verify-pull: registry.'
+    );
+  } else if (verifyPull === "cluster" && kubeConfigBase64 === "") {
+    problems.push(
+      'Input "verify-pull" is cluster but "kube-config-base64" is empty: the probe pods need the cluster; pass the kubeconfig or use verify-pull: registry.'
+    );
+  }
+  const nodeTrust = oneOf("node-trust", ["system", "ca-cert", "skip-verify"], "system");
+  if (nodeTrust === "ca-cert" && caCert === "" && !registries.some((r) => r.caCert !== "")) {
+    problems.push('Input "node-trust" is ca-cert but no "ca-cert" is given: pass the CA that the nodes trust.');
+  }
+  const imagePullSecret = text2("image-pull-secret");
+  if (imagePullSecret !== "" && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(imagePullSecret)) {
+    problems.push(
+      `Input "image-pull-secret" must be a Kubernetes secret name (lowercase, digits, "-", "."), not "${imagePullSecret}".`
+    );
+  }
+  const args = get("args").split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "");
+  problems.push(...checkExtraArgs(args));
+  const inputs = {
+    repo,
+    finalRepo,
+    username,
+    password,
+    registries,
+    caCert,
+    skipTlsVerify,
+    insecureRegistry,
+    command,
+    args,
+    env: text2("env"),
+    kubeConfigBase64,
+    kubeContext: text2("kube-context"),
+    workingDirectory,
+    werfVersion,
+    werfPath,
+    werfBaseUrl,
+    werfVerifySignature: bool2("werf-verify-signature", true),
+    werfSigningKey: readPemOrPath("werf-signing-key", text2("werf-signing-key"), cwd, problems, "PGP PUBLIC KEY BLOCK"),
+    verifyManifests: bool2("verify-manifests", true),
+    verifyPull,
+    nodeTrust,
+    imagePullSecret,
+    logout: bool2("logout", true),
+    summary: bool2("summary", true)
+  };
+  if (problems.length > 0) throw combineInputErrors(problems);
+  return inputs;
+}
+function repositoryHost(value, name, problems) {
+  try {
+    return normalizeRegistryHost(parseRepository(value, name).domain);
+  } catch (err2) {
+    problems.push(err2.message);
+    return void 0;
+  }
+}
+function loadRegistriesYaml(raw) {
+  return yaml.load(raw, { schema: yaml.FAILSAFE_SCHEMA });
+}
+function parseRegistries(raw, defaults, cwd, problems) {
+  let list;
+  try {
+    list = loadRegistriesYaml(raw);
+  } catch (err2) {
+    problems.push(`Input "registries" is not valid YAML: ${err2.message.split("\n")[0]}`);
+    return [];
+  }
+  if (!Array.isArray(list)) {
+    problems.push('Input "registries" must be a YAML list, e.g. "- registry: registry.example.com:5000".');
+    return [];
+  }
+  const result2 = [];
+  list.forEach((item, index2) => {
+    const where = `registries[${index2}]`;
+    if (item === null || typeof item !== "object" || Array.isArray(item)) {
+      problems.push(`Input ${where} must be a mapping with at least "registry".`);
+      return;
+    }
+    const entry = item;
+    const unknownKeys = Object.keys(entry).filter((k) => !REGISTRY_KEYS.includes(k));
+    if (unknownKeys.length > 0) {
+      problems.push(
+        `Input ${where} has unknown keys ${unknownKeys.join(", ")}: allowed are ${REGISTRY_KEYS.join(", ")}.`
+      );
+    }
+    const str2 = (key) => {
+      const value = entry[key];
+      if (value === void 0 || value === null) return "";
+      if (typeof value === "string") return value;
+      problems.push(`Input ${where}.${key} must be a string.`);
+      return "";
+    };
+    const flag = (key, fallback) => {
+      const value = entry[key];
+      if (value === void 0 || value === null) return fallback;
+      if (typeof value === "string" && TRUE_WORDS.includes(value)) return true;
+      if (typeof value === "string" && FALSE_WORDS.includes(value)) return false;
+      problems.push(`Input ${where}.${key} must be true or false, not "${String(value)}".`);
+      return fallback;
+    };
+    const host = registryEntryHost(str2("registry"), where, problems);
+    const settings = {
+      host,
+      username: str2("username"),
+      password: str2("password"),
+      caCert: entry["ca-cert"] === void 0 ? defaults.caCert : readPemOrPath(`${where}.ca-cert`, str2("ca-cert").trim(), cwd, problems),
+      skipTlsVerify: flag("skip-tls-verify", defaults.skipTlsVerify),
+      insecureRegistry: flag("insecure-registry", defaults.insecureRegistry)
+    };
+    if (settings.username === "" !== (settings.password === "")) {
+      problems.push(`Input ${where} must have both "username" and "password", or neither.`);
+    }
+    checkTlsContradictions(`${where}.`, settings, problems);
+    if (host !== "" && result2.some((r) => r.host === host))
+      problems.push(`Input ${where} names ${host} a second time.`);
+    result2.push(settings);
+  });
+  return result2;
+}
+function registryEntryHost(value, where, problems) {
+  const host = value.trim().toLowerCase();
+  if (host === "") {
+    problems.push(`Input ${where}.registry is required: host[:port] of the registry.`);
+  } else if (/^[a-z]+:\/\//.test(host)) {
+    problems.push(
+      `Input ${where}.registry must be host[:port] without a scheme: use "${host.replace(/^[a-z]+:\/\//, "").replace(/\/.*$/, "")}".`
+    );
+  } else if (!/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(:\d{1,5})?$/.test(host)) {
+    problems.push(`Input ${where}.registry must be host[:port] (e.g. registry.example.com:5000), not "${value}".`);
+  }
+  return normalizeRegistryHost(host);
+}
+function checkTlsContradictions(prefix, s, problems) {
+  if (s.caCert !== "" && s.skipTlsVerify) {
+    problems.push(
+      `Inputs "${prefix}ca-cert" and "${prefix}skip-tls-verify" contradict each other: with the CA the certificate can be verified, so drop skip-tls-verify.`
+    );
+  }
+  if (s.caCert !== "" && s.insecureRegistry) {
+    problems.push(
+      `Inputs "${prefix}ca-cert" and "${prefix}insecure-registry" contradict each other: a plain-HTTP registry has no certificate; drop one of them.`
+    );
+  }
+}
+function readPemOrPath(name, value, cwd, problems, label = "CERTIFICATE") {
+  if (value === "" || value.includes("-----BEGIN")) return value;
+  const file = path7.resolve(cwd, value);
+  try {
+    return fs5.readFileSync(file, "utf8");
+  } catch {
+    problems.push(`Input "${name}" is neither PEM text (-----BEGIN ${label}-----) nor a readable file: "${value}".`);
+    return "";
+  }
+}
+function isBase64(value) {
+  return /^[A-Za-z0-9+/\s]+={0,2}$/.test(value) && Buffer.from(value, "base64").length > 0;
+}
+function isDirectory2(p) {
+  try {
+    return fs5.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
-// src/trust/handshake.ts
-import * as tls from "node:tls";
-import { isIP as isIP2 } from "node:net";
-import { X509Certificate as X509Certificate2 } from "node:crypto";
+// src/state.ts
+var POST_FLAG = "isPost";
+var JOURNAL = "cleanup";
+var journal = [];
+function isPostStep() {
+  return getState(POST_FLAG) === "true";
+}
+function markMainStarted() {
+  saveState(POST_FLAG, "true");
+}
+function recordCleanup(entry) {
+  journal.push(entry);
+  saveState(JOURNAL, JSON.stringify(journal));
+}
+function savedCleanup() {
+  const raw = getState(JOURNAL);
+  if (!raw) return [];
+  try {
+    const parsed = JSON.parse(raw);
+    return Array.isArray(parsed) ? parsed : [];
+  } catch {
+    return [];
+  }
+}
+
+// src/failure.ts
+function reportFailure(err2) {
+  if (err2 instanceof ActionError) {
+    if (err2.details) info(err2.details);
+    if (err2.file) {
+      error(err2.message, { file: err2.file, startLine: err2.line });
+      process.exitCode = ExitCode.Failure;
+    } else {
+      setFailed(err2.message);
+    }
+    return;
+  }
+  const error2 = err2 instanceof Error ? err2 : new Error(String(err2));
+  if (error2.stack) debug(error2.stack);
+  setFailed(`Unexpected failure: ${error2.message}`);
+}
 
 // src/registry/challenge.ts
 function parseChallenge(header2) {
@@ -79993,10 +79913,10 @@ var NETWORK_WORDS = {
 };
 function describeRequestError(err2, request3, host) {
   if (err2 instanceof RegistryError) return err2;
-  const tls3 = describeTlsError(err2, host);
+  const tls2 = describeTlsError(err2, host);
   const e = errorCode(err2);
   const name = err2?.name;
-  const words = tls3 ?? `${request3} failed: ${NETWORK_WORDS[e?.code ?? ""] ?? NETWORK_WORDS[name ?? ""] ?? (err2 instanceof Error ? err2.message : String(err2))}${e?.code ? ` (${e.code})` : ""}.`;
+  const words = tls2 ?? `${request3} failed: ${NETWORK_WORDS[e?.code ?? ""] ?? NETWORK_WORDS[name ?? ""] ?? (err2 instanceof Error ? err2.message : String(err2))}${e?.code ? ` (${e.code})` : ""}.`;
   return new RegistryError(words, { request: request3, code: e?.code ?? name, cause: err2 });
 }
 
@@ -80183,28 +80103,62 @@ function requireDigest(d, what) {
 
 // src/registry/transport.ts
 var import_undici4 = __toESM(require_undici2(), 1);
+
+// src/registry/roots.ts
+import { createHash as createHash3 } from "node:crypto";
+import { existsSync as existsSync3, readFileSync as readFileSync3 } from "node:fs";
 import { createSecureContext, rootCertificates } from "node:tls";
+var SYSTEM_BUNDLES = [
+  "/etc/ssl/certs/ca-certificates.crt",
+  "/etc/pki/tls/certs/ca-bundle.crt",
+  "/etc/ssl/ca-bundle.pem",
+  "/etc/pki/tls/cacert.pem",
+  "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+  "/etc/ssl/cert.pem"
+];
+function systemRoots(env = process.env) {
+  for (const file of [env.SSL_CERT_FILE, ...SYSTEM_BUNDLES]) {
+    if (file && existsSync3(file)) {
+      try {
+        return { pem: readFileSync3(file, "utf8"), source: file };
+      } catch {
+      }
+    }
+  }
+  return { pem: rootCertificates.join("\n"), source: "Node's built-in roots" };
+}
+var contexts = /* @__PURE__ */ new Map();
+function trustedContext(ca, env = process.env) {
+  const roots = systemRoots(env);
+  const key = createHash3("sha256").update(roots.pem).update("\0").update(ca ?? "").digest("hex");
+  let context = contexts.get(key);
+  if (!context) {
+    context = createSecureContext({ ca: ca ? [roots.pem, ca] : roots.pem });
+    contexts.set(key, context);
+  }
+  return context;
+}
+
+// src/registry/transport.ts
 var RETRY_STATUS_CODES = [408, 429, ...Array.from({ length: 100 }, (_, i) => 500 + i)];
 var RETRY_ERROR_CODES = ["ECONNRESET", "EPIPE", "UND_ERR_SOCKET"];
 function tlsOptions(access3) {
   if (access3.scheme === "http") return {};
   if (access3.trust === "skip-verify") return { rejectUnauthorized: false };
-  if (access3.trust === "ca" && access3.ca)
-    return { secureContext: createSecureContext({ ca: [...rootCertificates, access3.ca] }) };
-  return {};
+  return { secureContext: trustedContext(access3.trust === "ca" ? access3.ca : void 0) };
 }
 function createTransport(access3, opts = {}) {
   const timeout = opts.timeoutMs ?? 3e4;
-  const tls3 = tlsOptions(access3);
+  const tls2 = tlsOptions(access3);
   const agent = new import_undici4.EnvHttpProxyAgent({
     ...opts.proxy,
     connections: opts.concurrency ?? 8,
     keepAliveTimeout: 3e4,
     headersTimeout: timeout,
     bodyTimeout: timeout,
-    connect: { ...tls3, timeout },
+    connect: { ...tls2, timeout },
     // ProxyAgent takes the target's TLS settings from requestTls (the tunnel's far end is the registry).
-    requestTls: tls3
+    requestTls: tls2
   });
   let count = 0;
   const counter = (dispatch) => (o, handler) => {
@@ -80308,7 +80262,102 @@ async function checkCredentials(access3, opts = {}) {
   }
 }
 
+// src/trust/ca.ts
+import { X509Certificate } from "node:crypto";
+import { isIP } from "node:net";
+var DAY_MS = 864e5;
+var EXPIRY_WARNING_DAYS = 30;
+var PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
+function formatName(name) {
+  return name.split("\n").filter(Boolean).join(", ");
+}
+function hostName(host) {
+  const v6 = /^\[([^\]]+)\](?::\d+)?$/.exec(host);
+  if (v6) return v6[1];
+  return host.replace(/:\d+$/, "");
+}
+function day(date) {
+  return date.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+}
+function namesHost(cert, host) {
+  const name = hostName(host);
+  return isIP(name) ? cert.checkIP(name) !== void 0 : cert.checkHost(name) !== void 0;
+}
+function checkCaCert(text2, opts) {
+  const now = opts.now ?? /* @__PURE__ */ new Date();
+  const what = `The "${opts.input ?? "ca-cert"}" for ${opts.host}`;
+  const blocks = [...text2.matchAll(PEM_BLOCK)].map((m) => ({ label: m[1], pem: m[0] }));
+  if (blocks.length === 0) {
+    throw new ActionError(
+      `${what} is not PEM: give the CA certificate as text starting with "-----BEGIN CERTIFICATE-----", or a path to such a file.`
+    );
+  }
+  const certBlocks = blocks.filter((b) => b.label === "CERTIFICATE" || b.label === "TRUSTED CERTIFICATE");
+  if (certBlocks.length === 0) {
+    const labels = [...new Set(blocks.map((b) => b.label))].join(", ");
+    throw new ActionError(
+      `${what} holds ${labels}, not a certificate: give the CA's certificate ("-----BEGIN CERTIFICATE-----"), never a key.`
+    );
+  }
+  const certs = [];
+  const warnings = [];
+  for (const [index2, block] of certBlocks.entries()) {
+    let cert;
+    try {
+      cert = new X509Certificate(block.pem);
+    } catch (err2) {
+      throw new ActionError(
+        `${what} has a CERTIFICATE block (number ${index2 + 1}) that is not a valid certificate: copy the whole PEM again, from "-----BEGIN" to "-----END".`,
+        { details: err2.message }
+      );
+    }
+    const info2 = describe(cert, opts.host);
+    const subject = `"${info2.subject}"`;
+    const validity = `valid from ${day(info2.validFrom)} to ${day(info2.validTo)}`;
+    if (info2.validTo.getTime() < now.getTime()) {
+      throw new ActionError(
+        `${what} (subject ${subject}) expired on ${day(info2.validTo)} (${validity}): get the renewed CA certificate from the registry's administrator.`
+      );
+    }
+    if (info2.validFrom.getTime() > now.getTime()) {
+      throw new ActionError(
+        `${what} (subject ${subject}) is not valid until ${day(info2.validFrom)} (${validity}; now is ${day(now)}): check the runner's clock, or give the CA that is in use today.`
+      );
+    }
+    if (!info2.isCa && !info2.registryOwn) {
+      const selfSigned = info2.subject === info2.issuer;
+      throw new ActionError(
+        selfSigned ? `${what} (subject ${subject}) is a self-signed certificate that is neither a CA nor issued for ${hostName(opts.host)}: give the registry's own certificate or the CA that signed it.` : `${what} (subject ${subject}) is not a CA but a server (leaf) certificate issued by "${info2.issuer}": give that issuing CA's certificate instead.`
+      );
+    }
+    const msLeft = info2.validTo.getTime() - now.getTime();
+    if (msLeft <= EXPIRY_WARNING_DAYS * DAY_MS) {
+      const daysLeft = Math.floor(msLeft / DAY_MS);
+      warnings.push(
+        `${what} (subject ${subject}) expires in ${daysLeft} day(s), on ${day(info2.validTo)}: renew it before then, or the registry's TLS stops working.`
+      );
+    }
+    certs.push(info2);
+  }
+  return { certs, pem: certBlocks.map((b) => b.pem.trim()).join("\n") + "\n", warnings };
+}
+function describe(cert, host) {
+  const selfSigned = cert.checkIssued(cert) && cert.verify(cert.publicKey);
+  return {
+    subject: formatName(cert.subject),
+    issuer: formatName(cert.issuer),
+    validFrom: new Date(cert.validFrom),
+    validTo: new Date(cert.validTo),
+    isCa: cert.ca,
+    registryOwn: !cert.ca && selfSigned && namesHost(cert, host),
+    fingerprint256: cert.fingerprint256
+  };
+}
+
 // src/trust/handshake.ts
+import * as tls from "node:tls";
+import { isIP as isIP2 } from "node:net";
+import { X509Certificate as X509Certificate2 } from "node:crypto";
 function networkAddress(host) {
   if (apiHost(host) !== host) return { name: apiHost(host), port: 443 };
   const port = /:(\d+)$/.exec(host.replace(/^\[[^\]]+\]/, ""))?.[1];
@@ -80321,7 +80370,7 @@ function probeTls(host, roots, timeoutMs = 1e4) {
     const socket = tls.connect({
       host: name,
       port,
-      ca: roots,
+      secureContext: roots === "system" ? trustedContext() : tls.createSecureContext({ ca: roots.ca }),
       rejectUnauthorized: false,
       ...isIP2(name) ? {} : { servername: name }
     });
@@ -80396,9 +80445,7 @@ function proxied(host, env = process.env) {
 
 // src/trust/install.ts
 import * as fs8 from "node:fs/promises";
-import { existsSync as existsSync3, readFileSync as readFileSync3 } from "node:fs";
 import * as path10 from "node:path";
-import * as tls2 from "node:tls";
 
 // src/jobdir.ts
 import * as fs6 from "node:fs";
@@ -80410,7 +80457,6 @@ function jobDir() {
   const base = process.env.RUNNER_TEMP || os7.tmpdir();
   fs6.mkdirSync(base, { recursive: true });
   const dir = fs6.mkdtempSync(path8.join(base, "werf-ship-"));
-  fs6.chmodSync(dir, 448);
   recordCleanup({ kind: "remove-dir", path: dir });
   created = dir;
   return dir;
@@ -80476,12 +80522,13 @@ async function placeCaFile(target, pem, source, backupDir) {
     const fileExists = existing !== void 0 || !readable;
     const useSudo = !isRoot && !await writable(fileExists ? target : await existingAncestor(path9.dirname(target)));
     if (fileExists) {
-      const backup = path9.join(backupDir, `${path9.basename(path9.dirname(target))}-${path9.basename(target)}.orig`);
       await fs7.mkdir(backupDir, { recursive: true });
+      const slot = await fs7.mkdtemp(path9.join(backupDir, `${fileSafe(path9.basename(path9.dirname(target)))}-`));
+      const backup = path9.join(slot, `${path9.basename(target)}.orig`);
       if (useSudo) await sudo(["cp", "-p", target, backup]);
       else await fs7.copyFile(target, backup);
       recordCleanup({ kind: "restore-file", path: target, backup, ...useSudo ? { sudo: true } : {} });
-      const combined = path9.join(backupDir, `${path9.basename(path9.dirname(target))}-combined.crt`);
+      const combined = path9.join(slot, "combined.crt");
       const current = existing ?? await fs7.readFile(backup, "utf8").catch(() => "");
       await fs7.writeFile(combined, `${current.trimEnd()}
 ${pem}`);
@@ -80492,22 +80539,22 @@ ${pem}`);
     const ancestor = await existingAncestor(path9.dirname(target));
     const firstNew = ancestor === path9.dirname(target) ? void 0 : topmostNew(ancestor, target);
     const created2 = firstNew ?? target;
-    try {
-      if (useSudo) {
-        await sudo(["install", "-D", "-m", "0644", source, target]);
-      } else {
-        await fs7.mkdir(path9.dirname(target), { recursive: true, mode: 493 });
-        await fs7.writeFile(target, pem, { mode: 420 });
-      }
-    } catch (err2) {
-      if (!useSudo) await fs7.rm(created2, { recursive: true, force: true }).catch(() => void 0);
-      throw err2;
-    }
+    if (!(await fs7.stat(ancestor)).isDirectory()) throw new Error(`${ancestor} is not a directory`);
+    if (useSudo) await sudo(["true"]);
     recordCleanup({ kind: firstNew ? "remove-dir" : "remove-file", path: created2, ...useSudo ? { sudo: true } : {} });
+    if (useSudo) {
+      await sudo(["install", "-D", "-m", "0644", source, target]);
+    } else {
+      await fs7.mkdir(path9.dirname(target), { recursive: true, mode: 493 });
+      await fs7.writeFile(target, pem, { mode: 420 });
+    }
     return { placed: true, path: target, sudo: useSudo, action: "created" };
   } catch (err2) {
     return { placed: false, path: target, reason: err2.message, fix };
   }
+}
+function fileSafe(part) {
+  return part.replace(/[^A-Za-z0-9.:-]/g, "_");
 }
 function topmostNew(ancestor, target) {
   const rel = path9.relative(ancestor, target).split(path9.sep);
@@ -80515,32 +80562,13 @@ function topmostNew(ancestor, target) {
 }
 
 // src/trust/install.ts
-var SYSTEM_BUNDLES = [
-  "/etc/ssl/certs/ca-certificates.crt",
-  "/etc/pki/tls/certs/ca-bundle.crt",
-  "/etc/ssl/ca-bundle.pem",
-  "/etc/pki/tls/cacert.pem",
-  "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
-  "/etc/ssl/cert.pem"
-];
 function certsDirs(env = process.env) {
   return {
     docker: env.WERF_SHIP_DOCKER_CERTS_DIR || "/etc/docker/certs.d",
     containers: env.WERF_SHIP_CONTAINERS_CERTS_DIR || "/etc/containers/certs.d"
   };
 }
-function systemRoots(env = process.env) {
-  for (const file of [env.SSL_CERT_FILE, ...SYSTEM_BUNDLES]) {
-    if (file && existsSync3(file)) {
-      try {
-        return { pem: readFileSync3(file, "utf8"), source: file };
-      } catch {
-      }
-    }
-  }
-  return { pem: tls2.rootCertificates.join("\n"), source: "Node's built-in roots" };
-}
-function fileSafe(host) {
+function fileSafe2(host) {
   return host.replace(/[^A-Za-z0-9.:-]/g, "_");
 }
 async function installCas(cas) {
@@ -80563,7 +80591,7 @@ ${extra}`.trimStart(), { mode: 420 });
   const warnings = [];
   const { docker, containers } = certsDirs();
   for (const ca of cas) {
-    const source = path10.join(dir, `${fileSafe(ca.host)}.crt`);
+    const source = path10.join(dir, `${fileSafe2(ca.host)}.crt`);
     await fs8.writeFile(source, ca.pem, { mode: 420 });
     for (const [who, certsDir] of [
       ["the Docker daemon", docker],
@@ -80590,7 +80618,6 @@ ${extra}`.trimStart(), { mode: 420 });
 }
 
 // src/trust/plan.ts
-var normalizeHost = normalizeRegistryHost;
 function isLoopback(host) {
   const name = hostName(host);
   return name === "localhost" || name === "::1" || /^127\.\d+\.\d+\.\d+$/.test(name);
@@ -80602,7 +80629,7 @@ function backendFromEnv(env = process.env) {
 function accessOf(r) {
   const trust = r.skipTlsVerify || r.insecureRegistry ? "skip-verify" : r.caCert !== "" ? "ca" : "system";
   return {
-    host: normalizeHost(r.host),
+    host: normalizeRegistryHost(r.host),
     scheme: r.insecureRegistry ? "http" : "https",
     ...r.caCert !== "" ? { ca: r.caCert } : {},
     trust,
@@ -80611,7 +80638,7 @@ function accessOf(r) {
   };
 }
 function defaultAccess(host) {
-  return { host: normalizeHost(host), scheme: "https", trust: "system", username: "", password: "" };
+  return { host: normalizeRegistryHost(host), scheme: "https", trust: "system", username: "", password: "" };
 }
 function planTrust(registries, backend) {
   const skipped = registries.filter((r) => r.skipTlsVerify && !r.insecureRegistry);
@@ -80655,12 +80682,14 @@ function builderWarning(hosts, backend) {
 }
 
 // src/trust/index.ts
-async function setUpTrust(inputs) {
+async function setUpTrust(inputs, platform2 = process.platform) {
   const plan = planTrust(inputs.registries, backendFromEnv());
   const problems = [];
   const warnings = [];
   const cas = [];
-  for (const r of inputs.registries.filter((reg) => reg.caCert !== "" && !reg.insecureRegistry)) {
+  const withCa = inputs.registries.filter((reg) => reg.caCert !== "" && !reg.insecureRegistry);
+  if (withCa.length > 0 && platform2 !== "linux") throw notLinux(withCa, platform2);
+  for (const r of withCa) {
     try {
       const check = checkCaCert(r.caCert, { host: r.host });
       warnings.push(...check.warnings);
@@ -80670,7 +80699,6 @@ async function setUpTrust(inputs) {
     }
   }
   if (problems.length > 0) throw trustFailure(problems);
-  const roots = systemRoots().pem;
   const checks = inputs.registries.filter((r) => !r.insecureRegistry && !r.skipTlsVerify).filter((r) => {
     if (!proxied(r.host)) return true;
     info(
@@ -80680,7 +80708,7 @@ async function setUpTrust(inputs) {
   }).map(async (r) => {
     const ca = cas.find((c) => c.host === r.host);
     const expect = ca ? { mode: "ca", caSubject: ca.subject } : { mode: "system" };
-    const probe = await probeTls(r.host, ca ? ca.pem : roots);
+    const probe = await probeTls(r.host, ca ? { ca: ca.pem } : "system");
     return judgeProbe(r.host, probe, expect);
   });
   problems.push(...(await Promise.all(checks)).filter((p) => p !== void 0));
@@ -80695,9 +80723,15 @@ async function setUpTrust(inputs) {
   const accesses = new Map(plan.accesses.map((a) => [a.host, a]));
   return {
     werfFlags: plan.werfFlags,
-    access: (host) => accesses.get(normalizeHost(host)) ?? defaultAccess(host),
+    access: (host) => accesses.get(normalizeRegistryHost(host)) ?? defaultAccess(host),
     env
   };
+}
+function notLinux(registries, platform2) {
+  const hosts = registries.map((r) => r.host).join(", ");
+  return new ActionError(
+    `ca-cert is installed for werf only on Linux runners, and this runner is ${platform2} (ca-cert given for ${hosts}): install the CA in the system trust store of this runner and leave ca-cert empty, or use a Linux runner.`
+  );
 }
 function trustFailure(problems) {
   if (problems.length === 1) return new ActionError(problems[0]);
@@ -80770,8 +80804,8 @@ async function credentialProblem(r, trust) {
     await checkCredentials(trust.access(r.host), { timeoutMs: 15e3, retry: { maxRetries: 1 } });
     return void 0;
   } catch (err2) {
-    const tls3 = describeTlsError(err2, r.host);
-    if (tls3) return `Cannot log in to ${r.host} as "${r.username}": ${tls3}`;
+    const tls2 = describeTlsError(err2, r.host);
+    if (tls2) return `Cannot log in to ${r.host} as "${r.username}": ${tls2}`;
     if (err2 instanceof RegistryError && (err2.status === 401 || err2.status === 403)) {
       return `Login to ${r.host} as "${r.username}" was refused: ${err2.message}. Check the username and password (or token) for ${r.host}.`;
     }
@@ -81038,7 +81072,7 @@ function reportStage(s) {
 
 // src/werf/run.ts
 import { spawn as spawn2 } from "node:child_process";
-var OUTPUT_TAIL_BYTES = 4 * 1024 * 1024;
+var OUTPUT_TAIL_CHARS = 4 * 1024 * 1024;
 async function runWerf(werfPath, args, opts) {
   return group(opts.title, async () => {
     const child2 = spawn2(werfPath, args, {
@@ -81049,7 +81083,7 @@ async function runWerf(werfPath, args, opts) {
     let tail = "";
     const keep = (chunk, stream2) => {
       stream2.write(chunk);
-      tail = (tail + chunk.toString("utf8")).slice(-OUTPUT_TAIL_BYTES);
+      tail = (tail + chunk.toString("utf8")).slice(-OUTPUT_TAIL_CHARS);
     };
     child2.stdout.on("data", (chunk) => keep(chunk, process.stdout));
     child2.stderr.on("data", (chunk) => keep(chunk, process.stderr));
@@ -81281,7 +81315,7 @@ function fixesFor(cause, ctx) {
       };
     case "certificate-invalid":
       return {
-        before: `Renew the registry's certificate so it is valid now and names ${host.split(":")[0]} in its subjectAltName; or, as a last resort, let the nodes skip verification:`,
+        before: `Renew the registry's certificate so it is valid now and names ${hostName(host)} in its subjectAltName; or, as a last resort, let the nodes skip verification:`,
         containerd: hostsToml(host, "https", "skip_verify = true"),
         docker: `Docker: "insecure-registries": ["${host}"] in /etc/docker/daemon.json.`,
         "cri-o": `CRI-O: [[registry]] location = "${host}" insecure = true in /etc/containers/registries.conf.`
@@ -81469,6 +81503,12 @@ function kubectlFor(kube) {
 // src/nodes/probe-pods.ts
 var PROBE_LABEL = "werf-ship-action/pull-probe";
 var NOT_A_COMMAND = ["/werf-ship-action-pull-probe/not-a-command"];
+var POD_SECURITY = { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: "RuntimeDefault" } };
+var CONTAINER_SECURITY = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ["ALL"] },
+  readOnlyRootFilesystem: true
+};
 function schedulableNodes(nodeList) {
   const items = nodeList?.items ?? [];
   return items.filter((n) => !n.spec?.unschedulable).filter((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false).map((n) => {
@@ -81502,12 +81542,14 @@ function probePod(o) {
       activeDeadlineSeconds: o.deadlineSeconds,
       terminationGracePeriodSeconds: 0,
       tolerations: [{ operator: "Exists" }],
+      securityContext: POD_SECURITY,
       ...o.imagePullSecret ? { imagePullSecrets: [{ name: o.imagePullSecret }] } : {},
       containers: o.images.map((image, i) => ({
         name: `image-${i}`,
         image: image.ref,
         imagePullPolicy: "Always",
         command: NOT_A_COMMAND,
+        securityContext: CONTAINER_SECURITY,
         resources: {
           requests: { cpu: "1m", memory: "4Mi" },
           limits: { cpu: "10m", memory: "16Mi" }
@@ -81569,6 +81611,37 @@ function lastFailedPull(events2, podName, container) {
   return mine.at(-1)?.message;
 }
 
+// src/nodes/targets.ts
+function pullCheckImages(images) {
+  return Object.entries(images).map(([name, out]) => {
+    const byDigest = out.digest ? readReference(out.ref) : void 0;
+    if (byDigest) return { name, image: out.image, digest: out.digest, repo: byDigest.path, host: byDigest.domain };
+    const byTag = readReference(out.image);
+    return {
+      name,
+      image: out.image,
+      digest: "",
+      tag: byTag?.tag ?? "",
+      repo: byTag?.path ?? "",
+      host: byTag?.domain ?? ""
+    };
+  });
+}
+function readReference(text2) {
+  try {
+    return parseImageReference(text2);
+  } catch {
+    return void 0;
+  }
+}
+function pullTarget(image) {
+  if (image.digest) {
+    return { reference: image.digest, ref: `${image.host}/${image.repo}@${image.digest}`, byTag: false };
+  }
+  const tag = image.tag ?? "";
+  return { reference: tag, ref: `${image.host}/${image.repo}:${tag}`, byTag: true };
+}
+
 // src/nodes/cluster-check.ts
 async function checkOnNodes(o) {
   const kubectl = o.kubectl ?? kubectlFor(o.kube);
@@ -81579,7 +81652,7 @@ async function checkOnNodes(o) {
   }
   const runId = randomBytes3(4).toString("hex");
   const selector = `${PROBE_LABEL}=${runId}`;
-  const refs = o.images.map((i) => ({ name: i.name, ref: `${i.host}/${i.repo}@${i.digest}` }));
+  const refs = o.images.map((i) => ({ name: i.name, ref: pullTarget(i).ref }));
   const pods = nodes.map(
     (node, index2) => probePod({
       runId,
@@ -81732,9 +81805,10 @@ async function checkImage(client, image, platforms, imagePullSecret) {
     ok: false,
     failure: classifyPullError(error2, { host: image.host, platform: platform2, imagePullSecret })
   });
+  const { reference } = pullTarget(image);
   let top;
   try {
-    const fetched = await client.getManifest(image.repo, image.digest);
+    const fetched = await client.getManifest(image.repo, reference);
     top = parseManifest(fetched.body, fetched.mediaType);
   } catch (error2) {
     return platforms.map((p) => fail(p, error2));
@@ -81749,7 +81823,7 @@ async function checkImage(client, image, platforms, imagePullSecret) {
             const offered = manifest.children.map((c) => c.platform || "none").join(", ");
             return fail(
               platform2,
-              `no match for platform in manifest ${image.digest}: not found (${platform2} wanted, the index has ${offered})`
+              `no match for platform in manifest ${reference}: not found (${platform2} wanted, the index has ${offered})`
             );
           }
           const fetched = await client.getManifest(image.repo, child2.digest);
@@ -81766,7 +81840,7 @@ async function checkImage(client, image, platforms, imagePullSecret) {
 }
 
 // src/nodes/table.ts
-function cell(text2) {
+function markdownCell(text2) {
   return text2.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
 }
 function renderPullTable(check) {
@@ -81776,7 +81850,9 @@ function renderPullTable(check) {
   for (const r of check.results) {
     const where = check.mode === "cluster" ? r.node ?? "" : /\(([^()]*)\)$/.exec(r.reason)?.[1] ?? "";
     const mark = r.ok ? "\u2705 pullable" : "\u274C not pulled";
-    lines.push(`| ${cell(r.image)} | ${cell(where)} | ${mark} | ${cell(r.reason)} | ${cell(r.remediation)} |`);
+    lines.push(
+      `| ${markdownCell(r.image)} | ${markdownCell(where)} | ${mark} | ${markdownCell(r.reason)} | ${markdownCell(r.remediation)} |`
+    );
   }
   return lines;
 }
@@ -81784,28 +81860,28 @@ function renderPullTable(check) {
 // src/nodes/index.ts
 function resolveMode(o) {
   if (o.mode !== "auto") return o.mode;
-  return o.command === "converge" && o.kubeconfigAvailable && o.kube ? "cluster" : "registry";
+  return o.command === "converge" && o.kube ? "cluster" : "registry";
 }
 async function checkPull(o) {
   const mode = resolveMode(o);
   if (mode === "off" || o.images.length === 0) return { mode, verdict: "skipped", results: [] };
-  if (mode === "cluster") {
-    if (!o.kube || !o.kubeconfigAvailable) {
-      throw new ActionError("verify-pull: cluster needs a kubeconfig (kube-config-base64); use verify-pull: registry.");
-    }
+  if (mode === "cluster" && !o.kube) {
+    throw new ActionError("verify-pull: cluster needs a kubeconfig (kube-config-base64); use verify-pull: registry.");
+  }
+  const images = o.images.filter((i) => pullTarget(i).reference !== "");
+  const unchecked = o.images.filter((i) => pullTarget(i).reference === "").map(uncheckable);
+  if (images.length === 0) return summarize(mode, unchecked);
+  if (mode === "cluster" && o.kube) {
     const kubectl = o.kubectl ?? kubectlFor(o.kube);
-    const found2 = await checkOnNodes({ ...o, kube: o.kube, kubectl });
-    return summarize("cluster", found2.map(fromNode));
+    const found2 = await checkOnNodes({ ...o, images, kube: o.kube, kubectl });
+    return summarize("cluster", [...found2.map(fromNode), ...unchecked]);
   }
   const platforms = o.platforms ?? await clusterPlatforms(o) ?? ["linux/amd64"];
-  const found = await checkFromNodeView({ ...o, platforms });
-  return summarize(
-    "registry",
-    found.map((r) => fromNodeView(r, o.nodeTrust, o.imagePullSecret))
-  );
+  const found = await checkFromNodeView({ ...o, images, platforms });
+  return summarize("registry", [...found.map((r) => fromNodeView(r, o.nodeTrust, o.imagePullSecret)), ...unchecked]);
 }
 async function clusterPlatforms(o) {
-  if (!o.kube || !o.kubeconfigAvailable) return void 0;
+  if (!o.kube) return void 0;
   const res = await (o.kubectl ?? kubectlFor(o.kube))(["get", "nodes", "-o", "json"]);
   if (res.code !== 0) return void 0;
   try {
@@ -81815,13 +81891,30 @@ async function clusterPlatforms(o) {
     return void 0;
   }
 }
+function pulled(image) {
+  const t = pullTarget(image);
+  return t.byTag ? `the tag ${t.reference} (checked by tag: werf reported no digest)` : t.reference;
+}
+function failed(image, reason) {
+  const t = pullTarget(image);
+  return t.byTag ? `checked by tag ${t.reference} (werf reported no digest): ${reason}` : reason;
+}
+function uncheckable(image) {
+  return {
+    image: image.name,
+    ok: false,
+    reason: `werf reported no digest and no tag for ${image.image || image.name}, so there is nothing to pull it by`,
+    remediation: "Check werf's build report (DockerImageDigest, DockerTag) and the log of the build; a current werf reports both.",
+    verdict: "not-pullable"
+  };
+}
 function fromNode(r) {
   const where = `${r.node.platform}${r.node.runtime ? `, ${r.node.runtime}` : ""}`;
   return {
     image: r.image.name,
     node: r.node.name,
     ok: r.ok,
-    reason: r.failure ? r.failure.reason : `the node pulled ${r.image.digest} (${where})`,
+    reason: r.failure ? failed(r.image, r.failure.reason) : `the node pulled ${pulled(r.image)} (${where})`,
     remediation: r.failure?.remediation ?? "",
     verdict: r.failure?.verdict ?? "pullable"
   };
@@ -81831,7 +81924,7 @@ function fromNodeView(r, nodeTrust, imagePullSecret) {
   return {
     image: r.image.name,
     ok: r.ok,
-    reason: r.failure ? `${r.failure.reason} (${as})` : `manifest and blobs of ${r.image.digest} pulled as a node would (${as})`,
+    reason: r.failure ? `${failed(r.image, r.failure.reason)} (${as})` : `manifest and blobs of ${pulled(r.image)} pulled as a node would (${as})`,
     remediation: r.failure?.remediation ?? "",
     verdict: r.failure?.verdict ?? "pullable"
   };
@@ -81868,13 +81961,7 @@ async function deleteProbes(entry, kubectlPath) {
   }
 }
 
-// src/nodes/targets.ts
-function pullCheckImages(images) {
-  return Object.entries(images).map(([name, out]) => {
-    const ref = parseImageReference(out.ref);
-    return { name, image: out.image, digest: out.digest, repo: ref.path, host: ref.domain };
-  });
-}
+// src/werf/namespace.ts
 function namespaceFromArgs(args) {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -81882,6 +81969,22 @@ function namespaceFromArgs(args) {
     if (joined) return joined[1];
     if ((arg === "--namespace" || arg === "-n") && args[i + 1]) return args[i + 1];
   }
+  return "";
+}
+async function releaseNamespace(inputs, werfPath) {
+  const given = namespaceFromArgs(inputs.args) || process.env.WERF_NAMESPACE || "";
+  if (given !== "") return given;
+  const args = ["helm", "get-namespace", ...inputs.env ? ["--env", inputs.env] : []];
+  const out = await getExecOutput(werfPath, args, {
+    cwd: inputs.workingDirectory,
+    silent: true,
+    ignoreReturnCode: true
+  });
+  const namespace = out.stdout.trim().split("\n").pop()?.trim() ?? "";
+  if (out.exitCode === 0 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) return namespace;
+  warning(
+    `werf helm get-namespace did not name the release's namespace (${out.stderr.trim() || `exit code ${out.exitCode}`}): the probe pods run in the kube context's namespace; pass --namespace in args to choose.`
+  );
   return "";
 }
 
@@ -81986,20 +82089,15 @@ async function main() {
     setOutput("verified", String(shown.verified === true));
     const pullCheck = await stopwatch.time(
       "node pull check",
-      () => checkPull({
+      async () => checkPull({
         mode: given.verifyPull,
         command: given.command,
-        kubeconfigAvailable: shipped.kubeConfigPath !== void 0,
         nodeTrust: given.nodeTrust,
         images: pullCheckImages(images),
         access: trust.access,
         caCert: given.caCert,
         imagePullSecret: given.imagePullSecret,
-        kube: shipped.kubeConfigPath ? {
-          kubeconfigPath: shipped.kubeConfigPath,
-          context: given.kubeContext,
-          namespace: namespaceFromArgs(given.args)
-        } : void 0
+        kube: await kubeTarget(given, werf.path, shipped.kubeConfigPath)
       }),
       { succeeded: (check) => pullCheckProblem(check) === void 0 }
     );
@@ -82026,6 +82124,14 @@ async function main() {
       await writeSummary({ command: inputs.command, problems: [], ...shown, stages: stopwatch.stages });
     }
   }
+}
+async function kubeTarget(inputs, werfPath, kubeconfigPath) {
+  if (!kubeconfigPath) return void 0;
+  const kube = { kubeconfigPath, context: inputs.kubeContext, namespace: "" };
+  if (resolveMode({ mode: inputs.verifyPull, command: inputs.command, kube }) === "cluster") {
+    kube.namespace = await releaseNamespace(inputs, werfPath);
+  }
+  return kube;
 }
 
 // src/post.ts

@@ -6,6 +6,7 @@ import { combineInputErrors } from './errors.js';
 import { parseRepository } from './reference.js';
 import { normalizeRegistryHost } from './registry/docker-hub.js';
 import { checkExtraArgs } from './werf/argv.js';
+import { parseWerfVersion } from './werf/install.js';
 
 export type Command = 'converge' | 'build';
 export type VerifyPull = 'off' | 'registry' | 'cluster' | 'auto';
@@ -63,8 +64,6 @@ const TRUE_WORDS = ['true', 'True', 'TRUE'];
 const FALSE_WORDS = ['false', 'False', 'FALSE'];
 const KUBECONFIG_SECRET_LINE =
   /^\s*-?\s*(?:token|id-token|refresh-token|access-token|client-key-data|client-certificate-data|password|secret)\s*:\s*(\S.*?)\s*$/gm;
-const WERF_CHANNELS = ['alpha', 'beta', 'ea', 'stable', 'rock-solid'];
-const WERF_GROUPS = ['1.2', '2'];
 const REGISTRY_KEYS = ['registry', 'username', 'password', 'ca-cert', 'skip-tls-verify', 'insecure-registry'];
 
 /**
@@ -173,10 +172,10 @@ export function parseInputs(get: InputSource, cwd: string): Inputs {
   }
 
   const werfVersion = text('werf-version') || '2 stable';
-  if (!isWerfVersion(werfVersion)) {
-    problems.push(
-      `Input "werf-version" must be "GROUP CHANNEL" (groups ${WERF_GROUPS.join(', ')}; channels ${WERF_CHANNELS.join(', ')}) or an exact version like 2.75.3, not "${werfVersion}".`,
-    );
+  try {
+    parseWerfVersion(werfVersion);
+  } catch (err) {
+    problems.push((err as Error).message);
   }
   const werfBaseUrl = (text('werf-base-url') || 'https://tuf.werf.io').replace(/\/+$/, '');
   if (!/^https?:\/\/[^/\s]+/.test(werfBaseUrl)) {
@@ -368,13 +367,6 @@ function readPemOrPath(name: string, value: string, cwd: string, problems: strin
     problems.push(`Input "${name}" is neither PEM text (-----BEGIN ${label}-----) nor a readable file: "${value}".`);
     return '';
   }
-}
-
-function isWerfVersion(value: string): boolean {
-  const [group, channel, extra] = value.split(/\s+/);
-  if (channel !== undefined)
-    return extra === undefined && WERF_GROUPS.includes(group ?? '') && WERF_CHANNELS.includes(channel);
-  return /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(value);
 }
 
 function isBase64(value: string): boolean {

@@ -7,7 +7,7 @@ import { setUpTrust } from './trust/index.js';
 import { login } from './login.js';
 import { shipWithWerf } from './werf/ship.js';
 import { reportedImages, verifyImages, type ImageOutput } from './verify.js';
-import { checkPull, pullCheckProblem, type PullCheck } from './nodes/index.js';
+import { checkPull, pullCheckProblem, resolveMode, type KubeTarget, type PullCheck } from './nodes/index.js';
 import { pullCheckImages } from './nodes/targets.js';
 import { releaseNamespace } from './werf/namespace.js';
 import { writeSummary, type SummaryData } from './summary.js';
@@ -61,19 +61,12 @@ export async function main(): Promise<void> {
         checkPull({
           mode: given.verifyPull,
           command: given.command,
-          kubeconfigAvailable: shipped.kubeConfigPath !== undefined,
           nodeTrust: given.nodeTrust,
           images: pullCheckImages(images),
           access: trust.access,
           caCert: given.caCert,
           imagePullSecret: given.imagePullSecret,
-          kube: shipped.kubeConfigPath
-            ? {
-                kubeconfigPath: shipped.kubeConfigPath,
-                context: given.kubeContext,
-                namespace: await releaseNamespace(given, werf.path),
-              }
-            : undefined,
+          kube: await kubeTarget(given, werf.path, shipped.kubeConfigPath),
         }),
       { succeeded: (check) => pullCheckProblem(check) === undefined },
     );
@@ -103,4 +96,17 @@ export async function main(): Promise<void> {
       await writeSummary({ command: inputs.command, problems: [], ...shown, stages: stopwatch.stages });
     }
   }
+}
+
+/**
+ * The cluster the pull check may look at: the converge's kubeconfig and context, and, when probe pods will run, the
+ * release's namespace (where its imagePullSecret lives), asked of werf only then.
+ */
+async function kubeTarget(inputs: Inputs, werfPath: string, kubeconfigPath?: string): Promise<KubeTarget | undefined> {
+  if (!kubeconfigPath) return undefined;
+  const kube = { kubeconfigPath, context: inputs.kubeContext, namespace: '' };
+  if (resolveMode({ mode: inputs.verifyPull, command: inputs.command, kube }) === 'cluster') {
+    kube.namespace = await releaseNamespace(inputs, werfPath);
+  }
+  return kube;
 }

@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import type { Command } from './inputs.js';
-import { renderPullTable, type PullCheck } from './nodes/index.js';
+import { markdownCell, renderPullTable, type PullCheck } from './nodes/index.js';
 import type { StageTiming } from './stopwatch.js';
 import type { ImageOutput } from './verify.js';
 
@@ -16,7 +16,6 @@ export interface SummaryData {
   failure?: string;
 }
 
-const escape = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 const shortDigest = (digest: string) => (digest.startsWith('sha256:') ? `sha256:${digest.slice(7, 19)}` : digest);
 
 /**
@@ -25,7 +24,7 @@ const shortDigest = (digest: string) => (digest.startsWith('sha256:') ? `sha256:
  */
 export function renderSummary(data: SummaryData): string {
   const lines: string[] = [`## werf ${data.command}`, ''];
-  lines.push(data.failure ? `❌ ${escape(data.failure)}` : '✅ Shipped.', '');
+  lines.push(data.failure ? `❌ ${markdownCell(data.failure)}` : '✅ Shipped.', '');
 
   const images = Object.entries(data.images ?? {});
   if (images.length > 0) {
@@ -39,13 +38,13 @@ export function renderSummary(data: SummaryData): string {
     for (const [name, image] of images) {
       const platforms = image.platforms.length > 0 ? image.platforms.join(', ') : '—';
       lines.push(
-        `| ${escape(name)} | \`${image.image}\` | \`${shortDigest(image.digest)}\` | ${platforms} | ${verified} |`,
+        `| ${markdownCell(name)} | \`${image.image}\` | \`${shortDigest(image.digest)}\` | ${platforms} | ${verified} |`,
       );
     }
     lines.push('');
   }
   if (data.problems.length > 0) {
-    lines.push('### Problems', '', ...data.problems.map((p) => `- ${escape(p)}`), '');
+    lines.push('### Problems', '', ...data.problems.map((p) => `- ${markdownCell(p)}`), '');
   }
   if (data.pullCheck) {
     lines.push(`### Can the nodes pull it? (${data.pullCheck.mode}: ${data.pullCheck.verdict})`, '');

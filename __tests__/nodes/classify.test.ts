@@ -4,7 +4,7 @@
  * matching and the summary table.
  */
 import { describe, expect, test } from '@jest/globals';
-import { classifyPullError, renderPullTable, type PullCause } from '../../src/nodes/index.js';
+import { classifyPullError, markdownCell, renderPullTable, type PullCause } from '../../src/nodes/index.js';
 import { platformMatches } from '../../src/nodes/platform.js';
 import { probeOutcomes } from '../../src/nodes/probe-status.js';
 import { RegistryError } from '../../src/registry/index.js';
@@ -168,6 +168,20 @@ describe('classifyPullError', () => {
     expect(withSecret).toContain('secret "regcred"');
     expect(classifyPullError('401 Unauthorized', ctx).remediation).toContain('--set-docker-config-json-value');
   });
+
+  test('an invalid certificate names the host without its port, also for an IPv6 registry in brackets', () => {
+    const expired = 'x509: certificate has expired or is not yet valid';
+    expect(classifyPullError(expired, ctx).remediation).toContain('names reg.example.com in its subjectAltName');
+    const v6 = classifyPullError(expired, { host: '[fd00::1]:5000', imagePullSecret: '' }).remediation;
+    expect(v6).toContain('names fd00::1 in its subjectAltName');
+    expect(v6).toContain('server = "https://[fd00::1]:5000"');
+    expect(classifyPullError(expired, { host: '[fd00::1]', imagePullSecret: '' }).remediation).toContain(
+      'names fd00::1 in its',
+    );
+    expect(classifyPullError(expired, { host: '10.0.0.5:5000', imagePullSecret: '' }).remediation).toContain(
+      'names 10.0.0.5 in its',
+    );
+  });
 });
 
 describe('probeOutcomes', () => {
@@ -258,4 +272,9 @@ test('renderPullTable: image x node rows, cells kept to one line and escaped', (
     ],
   });
   expect(registry[2]).toContain('| app | linux/amd64, node-trust: ca-cert, anonymous | ✅ pullable |');
+});
+
+test('markdownCell keeps a table cell to one line and its markup inert', () => {
+  expect(markdownCell('a | b\r\nc\nd <img src=x> & e')).toBe('a \\| b<br>c<br>d &lt;img src=x&gt; &amp; e');
+  expect(markdownCell('')).toBe('');
 });

@@ -13,6 +13,7 @@ import { checkOnNodes } from '../../src/nodes/cluster-check.js';
 import { checkPull, deleteProbes, resolveMode } from '../../src/nodes/index.js';
 import { kubectlFor, type KubeTarget } from '../../src/nodes/kubectl.js';
 import { PROBE_LABEL } from '../../src/nodes/probe-pods.js';
+import { pullCheckImages } from '../../src/nodes/targets.js';
 import type { CleanupEntry } from '../../src/state.js';
 
 const STAND_IN = join(import.meta.dirname, '../support/kubectl-stand-in/kubectl');
@@ -193,6 +194,8 @@ describe('verify-pull: cluster with a stand-in for kubectl', () => {
         activeDeadlineSeconds: 240,
         terminationGracePeriodSeconds: 0,
         tolerations: [{ operator: 'Exists' }],
+        // What Pod Security `restricted` demands of a pod and each container.
+        securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: 'RuntimeDefault' } },
         imagePullSecrets: [{ name: 'regcred' }],
         containers: [
           {
@@ -200,6 +203,11 @@ describe('verify-pull: cluster with a stand-in for kubectl', () => {
             image: REF,
             imagePullPolicy: 'Always',
             command: ['/werf-ship-action-pull-probe/not-a-command'],
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              capabilities: { drop: ['ALL'] },
+              readOnlyRootFilesystem: true,
+            },
             resources: { requests: { cpu: '1m', memory: '4Mi' }, limits: { cpu: '10m', memory: '16Mi' } },
           },
         ],
@@ -250,7 +258,6 @@ describe('verify-pull: cluster with a stand-in for kubectl', () => {
     const check = await checkPull({
       mode: 'auto',
       command: 'converge',
-      kubeconfigAvailable: true,
       nodeTrust: 'system',
       images: [image],
       access: () => {
@@ -274,6 +281,87 @@ describe('verify-pull: cluster with a stand-in for kubectl', () => {
     expect(b!.reason).toMatch(/requires credentials.*401 Unauthorized/);
     expect(b!.remediation).toMatch(/image-pull-secret/);
     expect(await podsLeft()).toEqual([]);
+  });
+
+  test('an image werf reported no digest for is probed by its tag; one with neither tag nor digest is not probed', async () => {
+    const TAGGED = 'reg.example.com:5443/web:def-2';
+    const pulledBoth = {
+      ...startError,
+      containerStatuses: [
+        startError.containerStatuses[0],
+        { ...startError.containerStatuses[0], name: 'image-1', image: TAGGED, imageID: `${TAGGED}@${DIGEST}` },
+      ],
+    };
+    await scene({ nodes: nodeList(node('n1')), pods: { n1: [creating, pulledBoth] } });
+    const images = pullCheckImages({
+      backend: { image: image.image, digest: DIGEST, ref: REF, platforms: [] },
+      frontend: { image: TAGGED, digest: '', ref: 'reg.example.com:5443/web@', platforms: [] },
+      odd: { image: 'reg.example.com:5443/odd:', digest: '', ref: 'reg.example.com:5443/odd@', platforms: [] },
+    });
+    const check = await checkPull({
+      mode: 'cluster',
+      command: 'converge',
+      nodeTrust: 'system',
+      images,
+      access: () => {
+        throw new Error('cluster mode does not talk to the registry');
+      },
+      caCert: '',
+      imagePullSecret: '',
+      kube,
+      pollMs: 10,
+    });
+    const created = await lines('created.jsonl');
+    expect(created).toHaveLength(1);
+    expect(created[0].spec.containers.map((c: { image: string }) => c.image)).toEqual([REF, TAGGED]);
+    expect(check.verdict).toBe('not-pullable');
+    expect(check.results).toEqual([
+      {
+        image: 'backend',
+        node: 'n1',
+        ok: true,
+        reason: `the node pulled ${DIGEST} (linux/amd64, containerd)`,
+        remediation: '',
+      },
+      {
+        image: 'frontend',
+        node: 'n1',
+        ok: true,
+        reason: 'the node pulled the tag def-2 (checked by tag: werf reported no digest) (linux/amd64, containerd)',
+        remediation: '',
+      },
+      {
+        image: 'odd',
+        ok: false,
+        reason: 'werf reported no digest and no tag for reg.example.com:5443/odd:, so there is nothing to pull it by',
+        remediation: expect.stringContaining("werf's build report"),
+      },
+    ]);
+    expect(await podsLeft()).toEqual([]);
+  });
+
+  test('a failed pull by tag names the tag in the reason', async () => {
+    const TAGGED = 'reg.example.com:5443/web:def-2';
+    const x509 = X509.replaceAll(REF, TAGGED).replace(`manifests/${DIGEST}`, 'manifests/def-2');
+    await scene({ nodes: nodeList(node('n1')), pods: { n1: [waiting('ErrImagePull', x509)] } });
+    const check = await checkPull({
+      mode: 'cluster',
+      command: 'converge',
+      nodeTrust: 'system',
+      images: pullCheckImages({ frontend: { image: TAGGED, digest: '', ref: '', platforms: [] } }),
+      access: () => {
+        throw new Error('unused');
+      },
+      caCert: '',
+      imagePullSecret: '',
+      kube,
+      pollMs: 10,
+    });
+    expect(check.verdict).toBe('not-pullable');
+    expect(check.results[0]!.reason).toMatch(
+      /^checked by tag def-2 \(werf reported no digest\): the node does not trust the CA/,
+    );
+    expect(check.results[0]!.remediation).toMatch(/hosts.toml/);
   });
 
   test('a node that neither pulls nor fails before the timeout is reported, and the probes are deleted', async () => {
@@ -388,25 +476,21 @@ describe('post step: deleteProbes with a stand-in for kubectl', () => {
 
 describe('resolveMode (auto as interface.md says)', () => {
   test.each([
-    ['auto', 'converge', true, true, 'cluster'],
-    ['auto', 'converge', false, true, 'registry'],
-    ['auto', 'build', true, true, 'registry'],
-    ['auto', 'converge', true, false, 'registry'],
-    ['off', 'converge', true, true, 'off'],
-    ['registry', 'converge', true, true, 'registry'],
-    ['cluster', 'build', false, false, 'cluster'],
-  ] as const)(
-    '%s with %s, kubeconfig %s, kube target %s -> %s',
-    (mode, command, kubeconfigAvailable, hasKube, expected) => {
-      const kubeTarget = hasKube ? { kubeconfigPath: '/k', context: '', namespace: '' } : undefined;
-      expect(resolveMode({ mode, command, kubeconfigAvailable, kube: kubeTarget })).toBe(expected);
-    },
-  );
+    ['auto', 'converge', true, 'cluster'],
+    ['auto', 'converge', false, 'registry'],
+    ['auto', 'build', true, 'registry'],
+    ['auto', 'build', false, 'registry'],
+    ['off', 'converge', true, 'off'],
+    ['registry', 'converge', true, 'registry'],
+    ['cluster', 'build', false, 'cluster'],
+  ] as const)('%s with %s, kubeconfig %s -> %s', (mode, command, hasKube, expected) => {
+    const kube = hasKube ? { kubeconfigPath: '/k', context: '', namespace: '' } : undefined;
+    expect(resolveMode({ mode, command, kube })).toBe(expected);
+  });
 
   test('cluster without a kubeconfig is a clear error; off is skipped', async () => {
     const base = {
       command: 'build' as const,
-      kubeconfigAvailable: false,
       nodeTrust: 'system' as const,
       images: [image],
       access: () => {

@@ -270,7 +270,7 @@ describe('verify-pull: registry agrees with a real containerd pull', () => {
       imagePullSecret: s.withSecret ? 'regcred' : '',
     };
     const [action] = await checkFromNodeView(opts);
-    const check = await checkPull({ ...opts, mode: 'registry', command: 'build', kubeconfigAvailable: false });
+    const check = await checkPull({ ...opts, mode: 'registry', command: 'build' });
 
     // The action's answer equals the runtime's.
     expect({ ok: action!.ok, output: node.output }).toEqual({ ok: node.ok, output: node.output });

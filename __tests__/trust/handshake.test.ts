@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import * as tls from 'node:tls';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { judgeProbe, networkAddress, probeTls, proxied } from '../../src/trust/handshake.js';
-import { systemRoots } from '../../src/trust/install.js';
+import { systemRoots } from '../../src/registry/index.js';
 import {
   freePort,
   issueServerCert,
@@ -62,13 +62,13 @@ afterAll(async () => {
 
 describe('TLS handshake with the real registry', () => {
   test('the right CA signs what the registry serves: no finding', async () => {
-    const probe = await probeTls(tlsReg.host, ca.certPem);
+    const probe = await probeTls(tlsReg.host, { ca: ca.certPem });
     expect(probe).toMatchObject({ kind: 'tls', authorized: true, subject: 'CN=localhost', issuer: 'CN=handshake-ca' });
     expect(judgeProbe(tlsReg.host, probe, { mode: 'ca', caSubject: 'CN=handshake-ca' })).toBeUndefined();
   });
 
   test('a wrong CA: the message names the served issuer and the given CA subject', async () => {
-    const probe = await probeTls(tlsReg.host, otherCa.certPem);
+    const probe = await probeTls(tlsReg.host, { ca: otherCa.certPem });
     expect(probe).toMatchObject({ kind: 'tls', authorized: false });
     expect(judgeProbe(tlsReg.host, probe, { mode: 'ca', caSubject: 'CN=unrelated-ca' })).toBe(
       `The "ca-cert" for ${tlsReg.host} does not sign the certificate the registry serves: it serves "CN=localhost" issued by "CN=handshake-ca", but ca-cert is "CN=unrelated-ca" (UNABLE_TO_VERIFY_LEAF_SIGNATURE). Give the CA that issued it ("CN=handshake-ca").`,
@@ -76,7 +76,7 @@ describe('TLS handshake with the real registry', () => {
   });
 
   test('no CA given and the system roots do not trust it: both fixes are named', async () => {
-    const probe = await probeTls(tlsReg.host, systemRoots().pem);
+    const probe = await probeTls(tlsReg.host, 'system');
     const message = judgeProbe(tlsReg.host, probe, { mode: 'system' });
     expect(message).toMatch(
       new RegExp(
@@ -87,8 +87,25 @@ describe('TLS handshake with the real registry', () => {
     expect(message).toContain('give that CA in "ca-cert" (recommended), or set "skip-tls-verify: true"');
   });
 
+  test("'system' uses werf's roots (SSL_CERT_FILE); a given CA is still checked alone", async () => {
+    const bundle = join(work, 'bundle-with-ca.pem');
+    await writeFile(bundle, `${systemRoots().pem.trimEnd()}\n${ca.certPem}`);
+    const saved = process.env.SSL_CERT_FILE;
+    process.env.SSL_CERT_FILE = bundle;
+    try {
+      const probe = await probeTls(tlsReg.host, 'system');
+      expect(probe).toMatchObject({ kind: 'tls', authorized: true, issuer: 'CN=handshake-ca' });
+      expect(judgeProbe(tlsReg.host, probe, { mode: 'system' })).toBeUndefined();
+      // The 'ca' check answers "does this CA sign it", whatever the system roots hold.
+      expect(await probeTls(tlsReg.host, { ca: otherCa.certPem })).toMatchObject({ kind: 'tls', authorized: false });
+    } finally {
+      if (saved === undefined) delete process.env.SSL_CERT_FILE;
+      else process.env.SSL_CERT_FILE = saved;
+    }
+  });
+
   test('TLS spoken to a plain-HTTP registry is recognized, and insecure-registry is suggested', async () => {
-    const probe = await probeTls(httpReg.host, ca.certPem);
+    const probe = await probeTls(httpReg.host, { ca: ca.certPem });
     expect(probe).toEqual({ kind: 'plain-http' });
     expect(judgeProbe(httpReg.host, probe, { mode: 'system' })).toMatch(
       /answers plain HTTP, not TLS: .*set "insecure-registry: true"/,
@@ -97,7 +114,7 @@ describe('TLS handshake with the real registry', () => {
 
   test('nothing listening: unreachable, with the code', async () => {
     const host = `127.0.0.1:${await freePort()}`;
-    const probe = await probeTls(host, ca.certPem);
+    const probe = await probeTls(host, { ca: ca.certPem });
     expect(probe).toMatchObject({ kind: 'unreachable', code: 'ECONNREFUSED' });
     expect(judgeProbe(host, probe, { mode: 'system' })).toMatch(
       /^Cannot reach 127\.0\.0\.1:\d+ to check its TLS certificate \(ECONNREFUSED/,
@@ -109,7 +126,7 @@ describe('certificates the registry rig does not serve (node:tls servers)', () =
   test("the registry's own self-signed certificate given as ca-cert verifies", async () => {
     const own = await selfSigned(work, 'own', 'IP:127.0.0.1');
     const host = await serve(own.cert, own.key);
-    const probe = await probeTls(host, await readFile(own.cert, 'utf8'));
+    const probe = await probeTls(host, { ca: await readFile(own.cert, 'utf8') });
     expect(probe).toMatchObject({ kind: 'tls', authorized: true });
     expect(judgeProbe(host, probe, { mode: 'ca', caSubject: 'CN=own' })).toBeUndefined();
   });
@@ -117,7 +134,7 @@ describe('certificates the registry rig does not serve (node:tls servers)', () =
   test('a certificate for another name: the names it has are reported', async () => {
     const other = await selfSigned(work, 'other', 'DNS:other.example.com');
     const host = await serve(other.cert, other.key);
-    const probe = await probeTls(host, await readFile(other.cert, 'utf8'));
+    const probe = await probeTls(host, { ca: await readFile(other.cert, 'utf8') });
     expect(probe).toMatchObject({ kind: 'tls', authorizationError: 'ERR_TLS_CERT_ALTNAME_INVALID' });
     expect(judgeProbe(host, probe, { mode: 'ca', caSubject: 'CN=other' })).toMatch(
       /serves a certificate for DNS:other\.example\.com, not for 127\.0\.0\.1/,
@@ -132,7 +149,7 @@ describe('certificates the registry rig does not serve (node:tls servers)', () =
       notAfter: '2021-01-01T00:00:00Z',
     });
     const host = await serve(cert.certPath, cert.keyPath);
-    const probe = await probeTls(host, ca.certPem);
+    const probe = await probeTls(host, { ca: ca.certPem });
     expect(judgeProbe(host, probe, { mode: 'ca', caSubject: 'CN=handshake-ca' })).toMatch(
       /serves an expired certificate \("CN=localhost" issued by "CN=handshake-ca", valid to 2021-01-01T00:00:00\.000Z\)/,
     );

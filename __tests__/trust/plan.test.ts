@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { accessOf, backendFromEnv, defaultAccess, isLoopback, normalizeHost, planTrust } from '../../src/trust/plan.js';
+import { normalizeRegistryHost } from '../../src/registry/index.js';
+import { accessOf, backendFromEnv, defaultAccess, isLoopback, planTrust } from '../../src/trust/plan.js';
 import { registry } from './runner-env.js';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
@@ -85,7 +86,7 @@ describe('the access of the action own checks, per registry', () => {
       username: '',
       password: '',
     });
-    expect(normalizeHost('registry-1.docker.io')).toBe('docker.io');
+    expect(normalizeRegistryHost('registry-1.docker.io')).toBe('docker.io');
   });
 });
 

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { post } from '../../src/post.js';
 import { setUpTrust } from '../../src/trust/index.js';
-import { systemRoots } from '../../src/trust/install.js';
+import { systemRoots } from '../../src/registry/index.js';
 import { makeCa, runTool, startRegistry, stopAll, type Registry, type TestCa } from '../support/rig/index.js';
 import { inputsFor, listFiles, registry, startFakeRunner, undoFiles, type FakeRunner } from './runner-env.js';
 
@@ -149,6 +150,68 @@ describe('a registry with ca-cert', () => {
     } finally {
       process.env.WERF_SHIP_DOCKER_CERTS_DIR = dockerCerts;
     }
+  });
+});
+
+describe('places that already hold a CA', () => {
+  test('the Docker daemon and Buildah both hold their own file for the host: the real post step restores each byte for byte', async () => {
+    const dockerFile = path.join(dockerCerts, tlsReg.host, 'ca.crt');
+    const buildahFile = path.join(containersCerts, tlsReg.host, 'ca.crt');
+    // Different bytes in each (one without a final newline): a shared backup would bring the same file back twice.
+    const dockerBefore = Buffer.from(expiredCa.certPem.trimEnd());
+    const buildahBefore = fs.readFileSync(buildahFile);
+    fs.mkdirSync(path.dirname(dockerFile), { recursive: true });
+    fs.writeFileSync(dockerFile, dockerBefore);
+    const n = runner.journal().length;
+    const savedJournal = process.env.STATE_cleanup;
+    try {
+      await setUpTrust(inputsFor([registry(tlsReg.host, { caCert: ca.certPem })]));
+      for (const [file, before] of [
+        [dockerFile, dockerBefore],
+        [buildahFile, buildahBefore],
+      ] as const) {
+        const now = fs.readFileSync(file, 'utf8');
+        expect(now).toContain(before.toString().trim());
+        expect(now).toContain(ca.certPem.trim());
+      }
+      const entries = runner.journal().slice(n);
+      const restores = entries.filter((e) => e.kind === 'restore-file');
+      expect(restores.map((e) => e.path).sort()).toEqual([buildahFile, dockerFile].sort());
+      expect(new Set(restores.map((e) => (e.kind === 'restore-file' ? e.backup : ''))).size).toBe(2);
+
+      // The post step as the runner runs it: it reads the journal from the state the main step saved.
+      process.env.STATE_cleanup = JSON.stringify(entries);
+      await post();
+      expect(fs.readFileSync(dockerFile).equals(dockerBefore)).toBe(true);
+      expect(fs.readFileSync(buildahFile).equals(buildahBefore)).toBe(true);
+    } finally {
+      if (savedJournal === undefined) delete process.env.STATE_cleanup;
+      else process.env.STATE_cleanup = savedJournal;
+      fs.rmSync(path.dirname(dockerFile), { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a runner that is not Linux', () => {
+  test.each(['darwin', 'win32'] as const)(
+    'ca-cert on %s: one clear failure before anything is installed',
+    async (platform) => {
+      const n = runner.journal().length;
+      const exported = runner.exportedEnv();
+      const message = await failureOf(setUpTrust(inputsFor([registry(tlsReg.host, { caCert: ca.certPem })]), platform));
+      expect(message).toBe(
+        `ca-cert is installed for werf only on Linux runners, and this runner is ${platform} (ca-cert given for ${tlsReg.host}): install the CA in the system trust store of this runner and leave ca-cert empty, or use a Linux runner.`,
+      );
+      expect(runner.journal().length).toBe(n);
+      expect(listFiles(dockerCerts)).toEqual([]);
+      expect(runner.exportedEnv()).toEqual(exported);
+    },
+  );
+
+  test('no ca-cert on darwin: nothing to install, the stage works', async () => {
+    const trust = await setUpTrust(inputsFor([registry(tlsReg.host, { skipTlsVerify: true })]), 'darwin');
+    expect(trust.access(tlsReg.host)).toMatchObject({ trust: 'skip-verify' });
+    expect(trust.env).toEqual({});
   });
 });
 

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { ActionError } from '../../src/errors.js';
 import type { Inputs } from '../../src/inputs.js';
@@ -20,6 +21,7 @@ import {
   type ReleaseServer,
   type TestSigningKey,
 } from '../support/release-server/index.js';
+import { issueServerCert, makeCa, type TestCa } from '../support/rig/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const WERF_DOUBLE = path.resolve(here, '../support/werf-double/werf');
@@ -28,6 +30,7 @@ const PLATFORM = werfPlatform(process.platform, process.arch);
 const RELEASE = `/targets/releases/${VERSION}/${PLATFORM}/bin/werf`;
 const SIGNATURE = `/targets/signatures/${VERSION}/${PLATFORM}/bin/werf.sig`;
 const KEY = '/werf.asc';
+const UNVERIFIED = `${PLATFORM}-unverified`;
 
 let server: ReleaseServer;
 let key: TestSigningKey;
@@ -76,6 +79,20 @@ async function failure(promise: Promise<unknown>): Promise<ActionError> {
     return err as ActionError;
   }
   throw new Error('expected installWerf to fail');
+}
+
+/** What installWerf printed (core.info goes to stdout), while it ran. */
+async function logOf<T>(run: () => Promise<T>): Promise<{ result: T; log: string }> {
+  let log = '';
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    log += chunk.toString();
+    return true;
+  });
+  try {
+    return { result: await run(), log };
+  } finally {
+    spy.mockRestore();
+  }
 }
 
 /** Nothing of werf in the tool cache and no download left in RUNNER_TEMP. */
@@ -150,12 +167,23 @@ describe('installWerf from a release server (stand-in for tuf.werf.io)', () => {
     expect(server.count('/targets/channels/')).toBe(0);
   });
 
-  it('accepts an armored signature and a key given as a file path', async () => {
+  it('accepts an armored signature', async () => {
     server.files.set(SIGNATURE, key.sign(WERF_DOUBLE, { armor: true }));
+    const installed = await installWerf(inputs());
+    expect(installed.version).toBe(VERSION);
+    expect(server.count(SIGNATURE)).toBe(1);
+  });
+
+  it('takes werf-signing-key as text only (inputs.ts reads a path): anything else is refused before any download, unquoted', async () => {
     const keyFile = path.join(work, 'werf.asc');
     fs.writeFileSync(keyFile, key.publicKeyArmored);
-    const installed = await installWerf(inputs({ werfSigningKey: keyFile }));
-    expect(installed.version).toBe(VERSION);
+    for (const value of [keyFile, 'hunter2-not-a-key']) {
+      const err = await failure(installWerf(inputs({ werfSigningKey: value })));
+      expect(err.message).toMatch(/^werf-signing-key is not an armored OpenPGP public key/);
+      expect(`${err.message}\n${err.details}`).not.toContain(value);
+    }
+    expect(server.count('/targets/releases/')).toBe(0);
+    expectNothingInstalled();
   });
 
   it('rejects a tampered binary and caches nothing', async () => {
@@ -189,11 +217,19 @@ describe('installWerf from a release server (stand-in for tuf.werf.io)', () => {
     expectNothingInstalled();
   });
 
-  it('rejects an unknown channel before downloading anything', async () => {
+  it('rejects an unknown channel by the grammar, before any request', async () => {
     const err = await failure(installWerf(inputs({ werfVersion: '2 nightly' })));
+    expect(err.message).toMatch(/^Input "werf-version" must be "GROUP CHANNEL" .* not "2 nightly"\.$/);
+    expect(server.requests.size).toBe(0);
+    expectNothingInstalled();
+  });
+
+  it('rejects a channel the mirror does not publish before downloading anything', async () => {
+    const err = await failure(installWerf(inputs({ werfVersion: '1.2 ea' })));
     expect(err.message).toBe(
-      `werf-version "2 nightly" names no channel at ${server.url}: use a group (1.2, 2) and a channel (alpha, beta, ea, stable, rock-solid), or an exact version.`,
+      `werf's "1.2 ea" channel is not published at ${server.url}: check werf-base-url, or pick another channel or an exact version.`,
     );
+    expect(server.count('/targets/channels/1.2/ea')).toBe(1);
     expect(server.count('/targets/releases/')).toBe(0);
     expectNothingInstalled();
   });
@@ -212,15 +248,49 @@ describe('installWerf from a release server (stand-in for tuf.werf.io)', () => {
     expectNothingInstalled();
   });
 
-  it('skips the signature only when werf-verify-signature is false', async () => {
+  it('skips the signature only when werf-verify-signature is false, and caches that copy apart', async () => {
     server.files.delete(SIGNATURE);
     server.files.set(KEY, key.publicKeyArmored);
     const installed = await installWerf(inputs({ werfVerifySignature: false, werfSigningKey: '' }), {
       releaseKeyUrl: `${server.url}${KEY}`,
     });
     expect(installed.version).toBe(VERSION);
+    expect(installed.path).toBe(path.join(work, 'tool-cache', 'werf', VERSION, UNVERIFIED, 'werf'));
+    expect(fs.existsSync(path.join(work, 'tool-cache', 'werf', VERSION, PLATFORM))).toBe(false);
     expect(server.count(SIGNATURE)).toBe(0);
     expect(server.count(KEY)).toBe(0);
+  });
+
+  it('an unverified copy in the tool cache is never used by a run that verifies: it downloads and verifies', async () => {
+    const unverified = await installWerf(inputs({ werfVerifySignature: false }));
+    expect([server.count(RELEASE), server.count(SIGNATURE)]).toEqual([1, 0]);
+
+    const verified = await installWerf(inputs());
+    expect(verified.path).toBe(path.join(work, 'tool-cache', 'werf', VERSION, PLATFORM, 'werf'));
+    expect(verified.path).not.toBe(unverified.path);
+    expect(fs.readFileSync(verified.path).equals(binary)).toBe(true);
+    expect([server.count(RELEASE), server.count(SIGNATURE)]).toEqual([2, 1]);
+
+    // Once a verified copy exists, both kinds of run take it without a download.
+    for (const werfVerifySignature of [true, false]) {
+      expect(await installWerf(inputs({ werfVerifySignature }))).toEqual(verified);
+    }
+    expect(server.count(RELEASE)).toBe(2);
+  });
+
+  it('a tampered binary cached by an unverified run: the verifying run rejects the download and never runs the copy', async () => {
+    server.files.set(RELEASE, Buffer.concat([binary, Buffer.from('\n// tampered\n')]));
+    const unverified = await installWerf(inputs({ werfVerifySignature: false }));
+
+    const err = await failure(installWerf(inputs()));
+    expect(err.message).toMatch(/does not match the download: the file was altered/);
+    expect(fs.existsSync(path.join(work, 'tool-cache', 'werf', VERSION, PLATFORM))).toBe(false);
+    expect(fs.readdirSync(path.join(work, 'temp'))).toEqual([]);
+    // A run without the check may take its own kind of copy again (with the warning), without a download.
+    const { result: again, log } = await logOf(() => installWerf(inputs({ werfVerifySignature: false })));
+    expect(again).toEqual(unverified);
+    expect(log).toContain(`::warning::werf-verify-signature is false: werf ${VERSION} from ${server.url} runs`);
+    expect(server.count(RELEASE)).toBe(2);
   });
 
   it('uses werf-path as it is and learns the version from `werf version`', async () => {
@@ -239,20 +309,6 @@ describe("without werf-signing-key: werf's release key is fetched (a local stand
   const keyUrl = () => `${server.url}${KEY}`;
   const airGapped =
     'nothing was downloaded: air-gapped runners must pass werf-signing-key (the key text or the path of a file with it).';
-
-  /** What installWerf printed (core.info goes to stdout), while it ran. */
-  async function logOf<T>(run: () => Promise<T>): Promise<{ result: T; log: string }> {
-    let log = '';
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      log += chunk.toString();
-      return true;
-    });
-    try {
-      return { result: await run(), log };
-    } finally {
-      spy.mockRestore();
-    }
-  }
 
   it("defaults to https://werf.io/werf.asc, as werf's docs do", () => {
     expect(WERF_RELEASE_KEY_URL).toBe('https://werf.io/werf.asc');
@@ -280,6 +336,69 @@ describe("without werf-signing-key: werf's release key is fetched (a local stand
     const installed = await installWerf(inputs({ werfSigningKey: '' }), { releaseKeyUrl: keyUrl() });
     expect(installed.version).toBe(VERSION);
     expect(server.count('/keys/release.asc')).toBe(1);
+  });
+
+  it('a redirect loop: one clear error, nothing downloaded', async () => {
+    server.redirects.set(KEY, '/keys/a.asc');
+    server.redirects.set('/keys/a.asc', KEY);
+    const err = await failure(installWerf(inputs({ werfSigningKey: '' }), { releaseKeyUrl: keyUrl() }));
+    expect(err.message).toMatch(
+      new RegExp(`^Could not fetch werf's release key from ${keyUrl().replace(/\./g, '\\.')}`),
+    );
+    expect(err.message).toContain(airGapped);
+    expect(server.count(KEY)).toBeLessThanOrEqual(6);
+    expect(server.count('/targets/releases/')).toBe(0);
+    expectNothingInstalled();
+  });
+
+  describe('from an HTTPS key URL (a per-run CA the process trusts, as a runner trusts werf.io)', () => {
+    let ca: TestCa;
+    let certDir: string;
+    let secure: ReleaseServer;
+    const systemCas = tls.getCACertificates('default');
+
+    beforeAll(async () => {
+      ca = await makeCa({ cn: 'install-test-ca' });
+      certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'install-test-cert-'));
+      const cert = await issueServerCert(ca, certDir);
+      secure = await startReleaseServer({
+        tls: { cert: cert.certPem, key: fs.readFileSync(cert.keyPath, 'utf8') },
+      });
+      tls.setDefaultCACertificates([...systemCas, ca.certPem]);
+    });
+
+    afterAll(async () => {
+      tls.setDefaultCACertificates(systemCas);
+      await secure?.stop();
+      await ca?.remove();
+      if (certDir) fs.rmSync(certDir, { recursive: true, force: true });
+    });
+
+    beforeEach(() => {
+      secure.files.clear();
+      secure.redirects.clear();
+      secure.requests.clear();
+    });
+
+    it('follows an HTTPS-to-HTTPS redirect', async () => {
+      secure.redirects.set(KEY, '/keys/release.asc');
+      secure.files.set('/keys/release.asc', key.publicKeyArmored);
+      const installed = await installWerf(inputs({ werfSigningKey: '' }), { releaseKeyUrl: `${secure.url}${KEY}` });
+      expect(installed.version).toBe(VERSION);
+      expect(secure.count('/keys/release.asc')).toBe(1);
+    });
+
+    it('refuses a key that a redirect brought down to plain HTTP', async () => {
+      secure.redirects.set(KEY, `${server.url}/keys/release.asc`);
+      server.files.set('/keys/release.asc', key.publicKeyArmored);
+      const url = `${secure.url}${KEY}`;
+      const err = await failure(installWerf(inputs({ werfSigningKey: '' }), { releaseKeyUrl: url }));
+      expect(err.message).toBe(
+        `Could not fetch werf's release key from ${url}: it redirects to plain HTTP (${server.url}/keys/release.asc); ${airGapped}`,
+      );
+      expect(server.count('/targets/releases/')).toBe(0);
+      expectNothingInstalled();
+    });
   });
 
   it('a key that did not sign the release is named as the release key in the error', async () => {
@@ -350,12 +469,43 @@ describe('pure parts', () => {
   it.each([
     ['2 stable', { kind: 'channel', group: '2', channel: 'stable' }],
     ['1.2  rock-solid', { kind: 'channel', group: '1.2', channel: 'rock-solid' }],
+    ['2\tea', { kind: 'channel', group: '2', channel: 'ea' }],
+    ['1.2 alpha', { kind: 'channel', group: '1.2', channel: 'alpha' }],
+    ['2 beta', { kind: 'channel', group: '2', channel: 'beta' }],
     ['2.75.3', { kind: 'exact', version: '2.75.3' }],
+    ['0.0.0', { kind: 'exact', version: '0.0.0' }],
     ['v2.76.0-alpha.1', { kind: 'exact', version: '2.76.0-alpha.1' }],
+    ['2.75.3+build.7', { kind: 'exact', version: '2.75.3+build.7' }],
+    ['v2.76.0-rc.1+exp.sha.5114f85', { kind: 'exact', version: '2.76.0-rc.1+exp.sha.5114f85' }],
   ])('parses werf-version %j', (value, spec) => expect(parseWerfVersion(value)).toEqual(spec));
 
-  it.each(['latest', '2', '2.75', 'two stable please'])('rejects werf-version %j', (value) => {
-    expect(() => parseWerfVersion(value)).toThrow(ActionError);
+  it.each([
+    'latest',
+    '',
+    '2',
+    '2.75',
+    '3 stable',
+    '2 nightly',
+    '1.1 stable',
+    '2 Stable',
+    '2 stable extra',
+    'two stable please',
+    'stable 2',
+    '2.075.3',
+    '2.75.3-',
+    '2.75.3-alpha..1',
+    '2.75.3-01',
+    '2.75.3+',
+    'V2.75.3',
+    'vv2.75.3',
+    '2.75.3 2.75.4',
+    '2.75.3/../../x',
+  ])('rejects werf-version %j with the input message', (value) => {
+    expect(() => parseWerfVersion(value)).toThrow(
+      new ActionError(
+        `Input "werf-version" must be "GROUP CHANNEL" (groups 1.2, 2; channels alpha, beta, ea, stable, rock-solid) or an exact version like 2.75.3, not "${value}".`,
+      ),
+    );
   });
 
   it.each([

@@ -33,8 +33,6 @@ export interface PullCheck {
 export interface CheckPullOptions {
   mode: 'off' | 'registry' | 'cluster' | 'auto';
   command: Command;
-  /** ignored: `kube` alone says whether a kubeconfig is at hand (kept optional until src/main.ts stops passing it) */
-  kubeconfigAvailable?: boolean;
   nodeTrust: NodeTrust;
   images: CheckedImage[];
   /** how the runner reaches a registry (the node's access is derived from it) */
@@ -81,10 +79,7 @@ export async function checkPull(o: CheckPullOptions): Promise<PullCheck> {
   }
   const platforms = o.platforms ?? (await clusterPlatforms(o)) ?? ['linux/amd64'];
   const found = await checkFromNodeView({ ...o, images, platforms });
-  return summarize('registry', [
-    ...found.map((r) => fromNodeView(r, o.nodeTrust, o.imagePullSecret)),
-    ...unchecked,
-  ]);
+  return summarize('registry', [...found.map((r) => fromNodeView(r, o.nodeTrust, o.imagePullSecret)), ...unchecked]);
 }
 
 /** The platforms of the cluster's nodes, when a kubeconfig is at hand and kubectl answers; else undefined. */

@@ -67,9 +67,9 @@ export function probePodName(runId: string, index: number): string {
 
 /**
  * The probe pod for one node as a Kubernetes object: pinned with `nodeName` (no scheduler, no affinity surprises),
- * one container per image by digest with `imagePullPolicy: Always` (a cached image proves nothing), every taint
- * tolerated, tiny resources, no service account token, a security context that Pod Security `restricted` admits,
- * a deadline, the run's label and the `image-pull-secret`.
+ * one container per image by digest (or tag) with `imagePullPolicy: Always` (a cached image proves nothing), every
+ * taint tolerated, tiny resources, no service account token, a security context that Pod Security `restricted`
+ * admits, a deadline, the run's label and the `image-pull-secret`.
  */
 export function probePod(o: {
   runId: string;

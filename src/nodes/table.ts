@@ -24,7 +24,9 @@ export function renderPullTable(check: PullCheck): string[] {
   for (const r of check.results) {
     const where = check.mode === 'cluster' ? (r.node ?? '') : (/\(([^()]*)\)$/.exec(r.reason)?.[1] ?? '');
     const mark = r.ok ? '✅ pullable' : '❌ not pulled';
-    lines.push(`| ${markdownCell(r.image)} | ${markdownCell(where)} | ${mark} | ${markdownCell(r.reason)} | ${markdownCell(r.remediation)} |`);
+    lines.push(
+      `| ${markdownCell(r.image)} | ${markdownCell(where)} | ${mark} | ${markdownCell(r.reason)} | ${markdownCell(r.remediation)} |`,
+    );
   }
   return lines;
 }

@@ -43,18 +43,9 @@ export interface PullTarget {
 
 /** The digest of an image, or its tag when werf reported no digest, and the full reference a probe pod names. */
 export function pullTarget(image: CheckedImage): PullTarget {
-  if (image.digest) return { reference: image.digest, ref: `${image.host}/${image.repo}@${image.digest}`, byTag: false };
+  if (image.digest) {
+    return { reference: image.digest, ref: `${image.host}/${image.repo}@${image.digest}`, byTag: false };
+  }
   const tag = image.tag ?? '';
   return { reference: tag, ref: `${image.host}/${image.repo}:${tag}`, byTag: true };
-}
-
-/** The namespace werf deploys into when `args` name one (`--namespace X`, `--namespace=X`, `-n X`); '' otherwise. */
-export function namespaceFromArgs(args: string[]): string {
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    const joined = /^--namespace=(.+)$/.exec(arg);
-    if (joined) return joined[1] as string;
-    if ((arg === '--namespace' || arg === '-n') && args[i + 1]) return args[i + 1] as string;
-  }
-  return '';
 }

@@ -30,7 +30,7 @@ export async function setUpTrust(inputs: Inputs, platform: NodeJS.Platform = pro
   const cas: (CaToInstall & { subject: string })[] = [];
 
   const withCa = inputs.registries.filter((reg) => reg.caCert !== '' && !reg.insecureRegistry);
-  if (withCa.length > 0 && platform !== 'linux') throw notLinux(withCa.map((r) => r.host), platform);
+  if (withCa.length > 0 && platform !== 'linux') throw notLinux(withCa, platform);
   for (const r of withCa) {
     try {
       const check = checkCaCert(r.caCert, { host: r.host });
@@ -81,9 +81,10 @@ export async function setUpTrust(inputs: Inputs, platform: NodeJS.Platform = pro
  * werf on macOS and Windows verifies with the OS trust store and ignores SSL_CERT_FILE, and /etc/docker/certs.d and sudo
  * are Linux things: a CA installed there would silently not reach werf, so the job stops before anything is installed.
  */
-function notLinux(hosts: string[], platform: NodeJS.Platform): ActionError {
+function notLinux(registries: Inputs['registries'], platform: NodeJS.Platform): ActionError {
+  const hosts = registries.map((r) => r.host).join(', ');
   return new ActionError(
-    `ca-cert is installed for werf only on Linux runners, and this runner is ${platform} (ca-cert given for ${hosts.join(', ')}): ` +
+    `ca-cert is installed for werf only on Linux runners, and this runner is ${platform} (ca-cert given for ${hosts}): ` +
       `install the CA in the system trust store of this runner and leave ca-cert empty, or use a Linux runner.`,
   );
 }

@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -70,12 +71,15 @@ export interface ReleaseServer {
   stop(): Promise<void>;
 }
 
-/** Starts the release server on 127.0.0.1 and a free port; unknown paths answer 404. */
-export async function startReleaseServer(): Promise<ReleaseServer> {
+/**
+ * Starts the release server on 127.0.0.1 and a free port; unknown paths answer 404. With `tls` (PEM certificate and
+ * key, e.g. from the rig's issueServerCert) it speaks HTTPS and `url` starts with https://.
+ */
+export async function startReleaseServer(opts: { tls?: { cert: string; key: string } } = {}): Promise<ReleaseServer> {
   const files = new Map<string, Buffer | string>();
   const redirects = new Map<string, string>();
   const requests = new Map<string, number>();
-  const server = http.createServer((req, res) => {
+  const handle: http.RequestListener = (req, res) => {
     const urlPath = new URL(req.url ?? '/', 'http://x').pathname;
     requests.set(urlPath, (requests.get(urlPath) ?? 0) + 1);
     const location = redirects.get(urlPath);
@@ -89,11 +93,12 @@ export async function startReleaseServer(): Promise<ReleaseServer> {
       return;
     }
     res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
-  });
+  };
+  const server = opts.tls ? https.createServer(opts.tls, handle) : http.createServer(handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     files,
     redirects,
     requests,

@@ -1,0 +1,60 @@
+import { describe, expect, test } from '@jest/globals';
+import { renderSummary } from '../src/summary.js';
+
+const digest = `sha256:${'ab'.repeat(32)}`;
+const images = {
+  backend: {
+    image: `r.example.com/shop:${'c'.repeat(56)}-1700000000000`,
+    digest,
+    ref: `r.example.com/shop@${digest}`,
+    platforms: ['linux/amd64'],
+  },
+};
+
+describe('renderSummary', () => {
+  test('a shipped run: the images with short digest and platforms, the pull check, each stage with its time', () => {
+    const md = renderSummary({
+      command: 'converge',
+      images,
+      verified: true,
+      problems: [],
+      pullCheck: {
+        mode: 'cluster',
+        verdict: 'pullable',
+        results: [{ image: 'backend', node: 'node-1', ok: true, reason: 'the node pulled it', remediation: '' }],
+      },
+      stages: [
+        { stage: 'install werf', seconds: 1.234, ok: true },
+        { stage: 'node pull check', seconds: 3, ok: true },
+      ],
+    });
+    expect(md).toContain('## werf converge\n\n✅ Shipped.');
+    expect(md).toContain(
+      `| backend | \`${images.backend.image}\` | \`sha256:abababababab\` | linux/amd64 | ✅ verified |`,
+    );
+    expect(md).toContain('### Can the nodes pull it? (cluster: pullable)');
+    expect(md).toContain('| backend | node-1 | ✅ pullable | the node pulled it |  |');
+    expect(md).toContain('| install werf | 1.2 s | ✅ |');
+  });
+
+  test('a failed run: the failure line first, escaped for markdown; problems listed; a failed stage marked', () => {
+    const md = renderSummary({
+      command: 'build',
+      images,
+      verified: false,
+      problems: ['Image backend: the layer blob sha256:1 is missing from r.example.com/shop'],
+      stages: [{ stage: 'verify manifests', seconds: 0.5, ok: false }],
+      failure: 'werf build failed: <x509> | see above',
+    });
+    expect(md).toContain('❌ werf build failed: &lt;x509&gt; \\| see above');
+    expect(md).toContain('❌ not verified');
+    expect(md).toContain('### Problems\n\n- Image backend: the layer blob sha256:1 is missing from r.example.com/shop');
+    expect(md).toContain('| verify manifests | 0.5 s | ❌ |');
+    expect(md).not.toContain('Can the nodes pull it?');
+  });
+
+  test('verification not run: "not checked"; no images, no images table', () => {
+    expect(renderSummary({ command: 'build', images, problems: [], stages: [] })).toContain('| not checked |');
+    expect(renderSummary({ command: 'build', problems: [], stages: [] })).not.toContain('### Images');
+  });
+});
