@@ -5496,7 +5496,7 @@ var require_body = __commonJS({
         const boundary = `----formdata-undici-0${`${random(1e11)}`.padStart(11, "0")}`;
         const prefix = `--${boundary}\r
 Content-Disposition: form-data`;
-        const escape2 = (str2) => str2.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
+        const escape = (str2) => str2.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
         const normalizeLinefeeds = (value) => value.replace(/\r?\n|\r/g, "\r\n");
         const blobParts = [];
         const rn = new Uint8Array([13, 10]);
@@ -5504,14 +5504,14 @@ Content-Disposition: form-data`;
         let hasUnknownSizeValue = false;
         for (const [name, value] of object) {
           if (typeof value === "string") {
-            const chunk2 = textEncoder.encode(prefix + `; name="${escape2(normalizeLinefeeds(name))}"\r
+            const chunk2 = textEncoder.encode(prefix + `; name="${escape(normalizeLinefeeds(name))}"\r
 \r
 ${normalizeLinefeeds(value)}\r
 `);
             blobParts.push(chunk2);
             length += chunk2.byteLength;
           } else {
-            const chunk2 = textEncoder.encode(`${prefix}; name="${escape2(normalizeLinefeeds(name))}"` + (value.name ? `; filename="${escape2(value.name)}"` : "") + `\r
+            const chunk2 = textEncoder.encode(`${prefix}; name="${escape(normalizeLinefeeds(name))}"` + (value.name ? `; filename="${escape(value.name)}"` : "") + `\r
 Content-Type: ${value.type || "application/octet-stream"}\r
 \r
 `);
@@ -80613,7 +80613,12 @@ ${extra}`.trimStart(), { mode: 420 });
     }
   }
   const env = { SSL_CERT_FILE: bundlePath, NODE_EXTRA_CA_CERTS: nodeExtraPath };
-  for (const [name, value] of Object.entries(env)) exportVariable(name, value);
+  for (const [name, value] of Object.entries(env)) {
+    const given = process.env[name];
+    exportVariable(name, value);
+    if (given === void 0) delete process.env[name];
+    else process.env[name] = given;
+  }
   return { env, bundlePath, places, warnings };
 }
 
@@ -81989,11 +81994,10 @@ async function releaseNamespace(inputs, werfPath) {
 }
 
 // src/summary.ts
-var escape = (text2) => text2.replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
 var shortDigest = (digest) => digest.startsWith("sha256:") ? `sha256:${digest.slice(7, 19)}` : digest;
 function renderSummary(data) {
   const lines = [`## werf ${data.command}`, ""];
-  lines.push(data.failure ? `\u274C ${escape(data.failure)}` : "\u2705 Shipped.", "");
+  lines.push(data.failure ? `\u274C ${markdownCell(data.failure)}` : "\u2705 Shipped.", "");
   const images = Object.entries(data.images ?? {});
   if (images.length > 0) {
     const verified2 = data.verified === void 0 ? "not checked" : data.verified ? "\u2705 verified" : "\u274C not verified";
@@ -82006,13 +82010,13 @@ function renderSummary(data) {
     for (const [name, image] of images) {
       const platforms = image.platforms.length > 0 ? image.platforms.join(", ") : "\u2014";
       lines.push(
-        `| ${escape(name)} | \`${image.image}\` | \`${shortDigest(image.digest)}\` | ${platforms} | ${verified2} |`
+        `| ${markdownCell(name)} | \`${image.image}\` | \`${shortDigest(image.digest)}\` | ${platforms} | ${verified2} |`
       );
     }
     lines.push("");
   }
   if (data.problems.length > 0) {
-    lines.push("### Problems", "", ...data.problems.map((p) => `- ${escape(p)}`), "");
+    lines.push("### Problems", "", ...data.problems.map((p) => `- ${markdownCell(p)}`), "");
   }
   if (data.pullCheck) {
     lines.push(`### Can the nodes pull it? (${data.pullCheck.mode}: ${data.pullCheck.verdict})`, "");

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { post } from '../../src/post.js';
 import { setUpTrust } from '../../src/trust/index.js';
-import { systemRoots } from '../../src/registry/index.js';
+import { checkCredentials, describeTlsError, systemRoots } from '../../src/registry/index.js';
 import { makeCa, runTool, startRegistry, stopAll, type Registry, type TestCa } from '../support/rig/index.js';
 import { inputsFor, listFiles, registry, startFakeRunner, undoFiles, type FakeRunner } from './runner-env.js';
 
@@ -127,6 +127,19 @@ describe('a registry with ca-cert', () => {
     undoFiles(runner.journal());
     expect(snapshot(etc)).toEqual(before);
     expect(listFiles(runner.runnerTemp)).toEqual([]);
+  });
+
+  test('the bundle is for werf and later steps: this process\'s "system" trust stays the runner\'s own', async () => {
+    const n = runner.journal().length;
+    const trust = await setUpTrust(inputsFor([registry(tlsReg.host, { caCert: ca.certPem })]));
+    expect(runner.exportedEnv().SSL_CERT_FILE).toBe(trust.env.SSL_CERT_FILE);
+    expect(process.env.SSL_CERT_FILE).toBe(original.SSL_CERT_FILE);
+    expect(process.env.NODE_EXTRA_CA_CERTS).toBe(original.NODE_EXTRA_CA_CERTS);
+    // The nodes' view ("system") does not pick up the CA the action installed; the registry's own access does.
+    const asNode = await checkCredentials({ ...trust.access(tlsReg.host), trust: 'system' }).catch((e: unknown) => e);
+    expect(describeTlsError(asNode, tlsReg.host)).toMatch(/signed by a CA this runner does not trust/);
+    await expect(checkCredentials(trust.access(tlsReg.host))).resolves.toBeUndefined();
+    undoFiles(runner.journal().slice(n));
   });
 
   test('a system place that cannot be written: a warning with the exact command, and nothing recorded for it', async () => {

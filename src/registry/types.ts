@@ -6,7 +6,7 @@ export interface RegistryAccess {
   scheme: 'https' | 'http';
   /** PEM of the CA that signed the registry's certificate; used when `trust` is `ca`. */
   ca?: string;
-  /** `system`: public roots only; `ca`: public roots plus `ca`; `skip-verify`: no certificate check for this registry. */
+  /** `system`: the system bundle (SSL_CERT_FILE, else the OS bundle, as Go reads it); `ca`: that bundle plus `ca`; `skip-verify`: no certificate check for this registry. */
   trust: 'system' | 'ca' | 'skip-verify';
   /** '' = anonymous. */
   username: string;

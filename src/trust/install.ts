@@ -34,9 +34,10 @@ function fileSafe(host: string): string {
 
 /**
  * Installs each registry's CA where every client looks: a bundle of the system roots plus the CAs under RUNNER_TEMP,
- * exported as SSL_CERT_FILE (Go: werf, and later steps) and NODE_EXTRA_CA_CERTS (Node steps); and
- * `<certs dir>/<host[:port]>/ca.crt` for the Docker daemon and for Buildah. A system place that cannot be written gives a
- * warning with the command that fixes it. Every change is recorded for the post step.
+ * returned in `env` (for werf) and exported for later steps (this process's own env is left as given) as
+ * SSL_CERT_FILE (Go) and NODE_EXTRA_CA_CERTS (Node steps); and `<certs dir>/<host[:port]>/ca.crt` for the Docker daemon
+ * and for Buildah. A system place that cannot be written gives a warning with the command that fixes it. Every change
+ * is recorded for the post step.
  */
 export async function installCas(cas: CaToInstall[]): Promise<InstalledCas> {
   // The job's private folder under RUNNER_TEMP (removed by the post step): werf and later steps run as this user.
@@ -83,6 +84,13 @@ export async function installCas(cas: CaToInstall[]): Promise<InstalledCas> {
   }
 
   const env = { SSL_CERT_FILE: bundlePath, NODE_EXTRA_CA_CERTS: nodeExtraPath };
-  for (const [name, value] of Object.entries(env)) core.exportVariable(name, value);
+  for (const [name, value] of Object.entries(env)) {
+    // For the later steps only: this process keeps the trust it was given. werf gets `env` explicitly, and "system"
+    // (src/registry/roots.ts) must stay the runner's own roots, for the action's checks and for the nodes' view alike.
+    const given = process.env[name];
+    core.exportVariable(name, value);
+    if (given === undefined) delete process.env[name];
+    else process.env[name] = given;
+  }
   return { env, bundlePath, places, warnings };
 }
