@@ -80153,6 +80153,9 @@ function createTransport(access3, opts = {}) {
   const agent = new import_undici4.EnvHttpProxyAgent({
     ...opts.proxy,
     connections: opts.concurrency ?? 8,
+    // HTTP/2 where the registry offers it (Distribution over TLS does): one handshake, requests multiplexed, instead
+    // of a new TLS connection after every blob HEAD (HTTP/1.1 answers those with Connection: close).
+    allowH2: true,
     keepAliveTimeout: 3e4,
     headersTimeout: timeout,
     bodyTimeout: timeout,
@@ -80713,8 +80716,15 @@ async function setUpTrust(inputs, platform2 = process.platform) {
   }).map(async (r) => {
     const ca = cas.find((c) => c.host === r.host);
     const expect = ca ? { mode: "ca", caSubject: ca.subject } : { mode: "system" };
-    const probe = await probeTls(r.host, ca ? { ca: ca.pem } : "system");
-    return judgeProbe(r.host, probe, expect);
+    const problem = judgeProbe(r.host, await probeTls(r.host, ca ? { ca: ca.pem } : "system"), expect);
+    if (problem && ca && !judgeProbe(r.host, await probeTls(r.host, "system"), { mode: "system" })) {
+      info(
+        `${r.host} is verified by the system roots; ca-cert is not needed for it and is not installed for it.`
+      );
+      cas.splice(cas.indexOf(ca), 1);
+      return void 0;
+    }
+    return problem;
   });
   problems.push(...(await Promise.all(checks)).filter((p) => p !== void 0));
   if (problems.length > 0) throw trustFailure(problems);
@@ -81189,6 +81199,7 @@ async function verifyImages(report, access3, opts = {}) {
     const parsed = parseManifest(m.body, m.mediaType);
     let platforms = img.platforms ?? [];
     const blobs = [];
+    let fromConfig = Promise.resolve({ platforms: [] });
     if (parsed.kind === "index") {
       platforms = parsed.children.map((c) => c.platform).filter((p) => p && p !== "unknown/unknown");
       await Promise.all(
@@ -81210,18 +81221,17 @@ async function verifyImages(report, access3, opts = {}) {
         })
       );
     } else {
-      const config2 = await readConfig2(client, path13, `${where}@${parsed.config}`).catch((e) => {
-        throw new Error(`the config blob ${parsed.config} of manifest ${digest} ${absence(e)} ${where}: ${e.message}`);
-      });
-      if (sha256Digest(config2) !== parsed.config) {
-        throw new Error(
-          `${where} served the config blob ${parsed.config} with a body that hashes to ${sha256Digest(config2)}`
-        );
-      }
-      if (platforms.length === 0) platforms = [configPlatform(config2)].filter((p) => p !== "");
+      fromConfig = readConfig2(client, path13, `${where}@${parsed.config}`).then(
+        (config3) => sha256Digest(config3) === parsed.config ? { platforms: [configPlatform(config3)].filter((p) => p !== "") } : {
+          problem: `${where} served the config blob ${parsed.config} with a body that hashes to ${sha256Digest(config3)}`
+        },
+        (e) => ({
+          problem: `the config blob ${parsed.config} of manifest ${digest} ${absence(e)} ${where}: ${e.message}`
+        })
+      );
       parsed.layers.forEach((l) => blobs.push({ role: "layer blob", digest: l, of: digest }));
     }
-    const missing = await Promise.all(
+    const missingBlobs = Promise.all(
       blobs.map(async (b) => {
         const key = `${where}@${b.digest}`;
         let check = blobChecks.get(key);
@@ -81236,8 +81246,11 @@ async function verifyImages(report, access3, opts = {}) {
         return e && `the ${b.role} ${b.digest} of manifest ${b.of} ${absence(e)} ${where}: ${e.message}`;
       })
     );
+    const [missing, config2] = await Promise.all([missingBlobs, fromConfig]);
     const found = missing.filter((s) => !!s);
+    if ("problem" in config2) found.unshift(config2.problem);
     if (found.length) throw new Error(found.join("; "));
+    if (platforms.length === 0 && "platforms" in config2) platforms = config2.platforms;
     images[img.name] = { image: `${img.repo}:${img.tag}`, digest, ref: `${img.repo}@${digest}`, platforms };
   }
   try {

@@ -108,6 +108,9 @@ export async function verifyImages(
     const parsed = parseManifest(m.body, m.mediaType);
     let platforms = img.platforms ?? [];
     const blobs: Array<{ role: string; digest: string; of: string }> = [];
+    // A single image's config is read rather than HEADed (one request either way): it names the image's platform.
+    // The read runs beside the layer HEADs, not before them.
+    let fromConfig: Promise<{ platforms: string[] } | { problem: string }> = Promise.resolve({ platforms: [] });
     if (parsed.kind === 'index') {
       platforms = parsed.children.map((c) => c.platform).filter((p) => p && p !== 'unknown/unknown');
       await Promise.all(
@@ -129,19 +132,20 @@ export async function verifyImages(
         }),
       );
     } else {
-      // The config is read rather than HEADed (one request either way): it names the image's platform.
-      const config = await readConfig(client, path, `${where}@${parsed.config}`).catch((e: RegistryError) => {
-        throw new Error(`the config blob ${parsed.config} of manifest ${digest} ${absence(e)} ${where}: ${e.message}`);
-      });
-      if (sha256Digest(config) !== parsed.config) {
-        throw new Error(
-          `${where} served the config blob ${parsed.config} with a body that hashes to ${sha256Digest(config)}`,
-        );
-      }
-      if (platforms.length === 0) platforms = [configPlatform(config)].filter((p) => p !== '');
+      fromConfig = readConfig(client, path, `${where}@${parsed.config}`).then(
+        (config) =>
+          sha256Digest(config) === parsed.config
+            ? { platforms: [configPlatform(config)].filter((p) => p !== '') }
+            : {
+                problem: `${where} served the config blob ${parsed.config} with a body that hashes to ${sha256Digest(config)}`,
+              },
+        (e: RegistryError) => ({
+          problem: `the config blob ${parsed.config} of manifest ${digest} ${absence(e)} ${where}: ${e.message}`,
+        }),
+      );
       parsed.layers.forEach((l) => blobs.push({ role: 'layer blob', digest: l, of: digest }));
     }
-    const missing = await Promise.all(
+    const missingBlobs = Promise.all(
       blobs.map(async (b) => {
         const key = `${where}@${b.digest}`;
         let check = blobChecks.get(key);
@@ -156,8 +160,11 @@ export async function verifyImages(
         return e && `the ${b.role} ${b.digest} of manifest ${b.of} ${absence(e)} ${where}: ${e.message}`;
       }),
     );
+    const [missing, config] = await Promise.all([missingBlobs, fromConfig]);
     const found = missing.filter((s): s is string => !!s);
+    if ('problem' in config) found.unshift(config.problem);
     if (found.length) throw new Error(found.join('; '));
+    if (platforms.length === 0 && 'platforms' in config) platforms = config.platforms;
     images[img.name] = { image: `${img.repo}:${img.tag}`, digest, ref: `${img.repo}@${digest}`, platforms };
   }
 

@@ -228,6 +228,21 @@ describe('a runner that is not Linux', () => {
   });
 });
 
+describe('a ca-cert that reaches a publicly trusted registry too', () => {
+  test('the system roots verify it: no error, and the CA is not installed for that registry', async () => {
+    // The "system" bundle holds the registry's CA, as a public registry's root is in the OS bundle.
+    const bundle = path.join(runner.dir, 'system-bundle.pem');
+    fs.writeFileSync(bundle, `${systemRoots().pem}\n${ca.certPem}`);
+    process.env.SSL_CERT_FILE = bundle;
+    const n = runner.journal().length;
+    const trust = await setUpTrust(inputsFor([registry(tlsReg.host, { caCert: wrongCa.certPem })]));
+    expect(runner.stdout()).toContain(`${tlsReg.host} is verified by the system roots; ca-cert is not needed for it`);
+    expect(trust.env).toEqual({});
+    expect(runner.journal().length).toBe(n);
+    expect(listFiles(dockerCerts)).toEqual([]);
+  });
+});
+
 describe('failures before anything is installed', () => {
   const nothingWritten = (journalBefore: number) => {
     expect(runner.journal().length).toBe(journalBefore);

@@ -55,8 +55,17 @@ export async function setUpTrust(inputs: Inputs, platform: NodeJS.Platform = pro
     .map(async (r) => {
       const ca = cas.find((c) => c.host === r.host);
       const expect: Expectation = ca ? { mode: 'ca', caSubject: ca.subject } : { mode: 'system' };
-      const probe = await probeTls(r.host, ca ? { ca: ca.pem } : 'system');
-      return judgeProbe(r.host, probe, expect);
+      const problem = judgeProbe(r.host, await probeTls(r.host, ca ? { ca: ca.pem } : 'system'), expect);
+      // A top-level ca-cert also reaches a public registry beside the private one (e.g. final-repo on Docker Hub):
+      // werf trusts the system roots plus the CA, so a certificate the system roots verify is fine as it is.
+      if (problem && ca && !judgeProbe(r.host, await probeTls(r.host, 'system'), { mode: 'system' })) {
+        core.info(
+          `${r.host} is verified by the system roots; ca-cert is not needed for it and is not installed for it.`,
+        );
+        cas.splice(cas.indexOf(ca), 1);
+        return undefined;
+      }
+      return problem;
     });
   problems.push(...(await Promise.all(checks)).filter((p): p is string => p !== undefined));
   if (problems.length > 0) throw trustFailure(problems);
