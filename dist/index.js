@@ -53706,8 +53706,22 @@ function _getGlobal(key, defaultValue) {
   return value !== void 0 ? value : defaultValue;
 }
 
-// src/werf/install.ts
+// src/werf/release-host.ts
 var import_undici2 = __toESM(require_undici2(), 1);
+async function getText(url) {
+  const dispatcher = new import_undici2.EnvHttpProxyAgent().compose(
+    import_undici2.interceptors.retry({ maxRetries: 3, minTimeout: 500 }),
+    import_undici2.interceptors.redirect({ maxRedirections: 5 })
+  );
+  try {
+    const response = await (0, import_undici2.request)(url, { dispatcher, headersTimeout: 3e4, bodyTimeout: 3e4 });
+    const body = await response.body.text();
+    const via = response.context?.history ?? [];
+    return { status: response.statusCode, body, via };
+  } finally {
+    await dispatcher.close();
+  }
+}
 
 // node_modules/openpgp/dist/node/openpgp.mjs
 import { createRequire } from "module";
@@ -79282,8 +79296,65 @@ async function verifyDetachedSignature(data, signatureBytes, armoredKeys, what, 
   );
 }
 
-// src/werf/install.ts
+// src/werf/release-key.ts
 var WERF_RELEASE_KEY_URL = "https://werf.io/werf.asc";
+var AIR_GAPPED = "air-gapped runners must pass werf-signing-key (the key text or the path of a file with it)";
+async function signingKey(given, releaseKeyUrl) {
+  if (given.trim() === "")
+    return { armored: await fetchReleaseKey(releaseKeyUrl), name: `werf's release key from ${releaseKeyUrl}` };
+  try {
+    await publicKeyFingerprints(given);
+  } catch (err2) {
+    throw new ActionError(
+      'werf-signing-key is not an armored OpenPGP public key: pass the key text ("-----BEGIN PGP PUBLIC KEY BLOCK-----" ...) or the path of a file with it.',
+      { details: err2.message }
+    );
+  }
+  return { armored: given, name: "werf-signing-key" };
+}
+async function fetchReleaseKey(url) {
+  const body = await fetchKeyText(url);
+  let fingerprints;
+  try {
+    fingerprints = await publicKeyFingerprints(body);
+  } catch (err2) {
+    throw new ActionError(
+      `${url} did not serve an armored OpenPGP public key, so werf's release key is unknown; nothing was downloaded: pass werf-signing-key (the key text or the path of a file with it).`,
+      { details: `${err2.message}
+body: ${body.slice(0, 200)}` }
+    );
+  }
+  info(
+    `werf's release key from ${url} has fingerprint ${fingerprints.join(", ")}; to pin it, pass that key as werf-signing-key.`
+  );
+  return body;
+}
+async function fetchKeyText(url) {
+  let response;
+  try {
+    response = await getText(url);
+  } catch (err2) {
+    throw new ActionError(`Could not fetch werf's release key from ${url}; nothing was downloaded: ${AIR_GAPPED}.`, {
+      details: `GET ${url}: ${err2.message}`
+    });
+  }
+  const downgrade = url.startsWith("https:") ? response.via.find((hop) => hop.protocol !== "https:") : void 0;
+  if (downgrade) {
+    throw new ActionError(
+      `Could not fetch werf's release key from ${url}: it redirects to plain HTTP (${downgrade.href}); nothing was downloaded: ${AIR_GAPPED}.`
+    );
+  }
+  if (response.status !== 200) {
+    const last = response.via.at(-1)?.href ?? url;
+    throw new ActionError(
+      `Could not fetch werf's release key from ${url} (it answered ${response.status}); nothing was downloaded: ${AIR_GAPPED}.`,
+      { details: `GET ${last} -> ${response.status}: ${response.body.slice(0, 200)}` }
+    );
+  }
+  return response.body;
+}
+
+// src/werf/install.ts
 var TOOL_NAME = "werf";
 var GROUPS = ["1.2", "2"];
 var CHANNELS = ["alpha", "beta", "ea", "stable", "rock-solid"];
@@ -79291,7 +79362,6 @@ var ID = "(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)";
 var VERSION_RE = new RegExp(
   `^v?((?:0|[1-9]\\d*)\\.(?:0|[1-9]\\d*)\\.(?:0|[1-9]\\d*)(?:-${ID}(?:\\.${ID})*)?(?:\\+[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*)?)$`
 );
-var AIR_GAPPED = "air-gapped runners must pass werf-signing-key (the key text or the path of a file with it)";
 async function installWerf(inputs, opts = {}) {
   if (inputs.werfPath !== "") return useGivenWerf(inputs.werfPath);
   const base = inputs.werfBaseUrl;
@@ -79407,74 +79477,6 @@ async function download(url, what, kind = "binary") {
       throw new ActionError(`${what} is not published at ${url}: check werf-version and werf-base-url.`);
     throw new ActionError(`Could not download ${what} from ${url}.`, { details: err2.message });
   }
-}
-async function getText(url) {
-  const dispatcher = new import_undici2.EnvHttpProxyAgent().compose(
-    import_undici2.interceptors.retry({ maxRetries: 3, minTimeout: 500 }),
-    import_undici2.interceptors.redirect({ maxRedirections: 5 })
-  );
-  try {
-    const response = await (0, import_undici2.request)(url, { dispatcher, headersTimeout: 3e4, bodyTimeout: 3e4 });
-    const body = await response.body.text();
-    const via = response.context?.history ?? [];
-    return { status: response.statusCode, body, via };
-  } finally {
-    await dispatcher.close();
-  }
-}
-async function signingKey(given, releaseKeyUrl) {
-  if (given.trim() === "")
-    return { armored: await fetchReleaseKey(releaseKeyUrl), name: `werf's release key from ${releaseKeyUrl}` };
-  try {
-    await publicKeyFingerprints(given);
-  } catch (err2) {
-    throw new ActionError(
-      'werf-signing-key is not an armored OpenPGP public key: pass the key text ("-----BEGIN PGP PUBLIC KEY BLOCK-----" ...) or the path of a file with it.',
-      { details: err2.message }
-    );
-  }
-  return { armored: given, name: "werf-signing-key" };
-}
-async function fetchReleaseKey(url) {
-  const body = await fetchKeyText(url);
-  let fingerprints;
-  try {
-    fingerprints = await publicKeyFingerprints(body);
-  } catch (err2) {
-    throw new ActionError(
-      `${url} did not serve an armored OpenPGP public key, so werf's release key is unknown; nothing was downloaded: pass werf-signing-key (the key text or the path of a file with it).`,
-      { details: `${err2.message}
-body: ${body.slice(0, 200)}` }
-    );
-  }
-  info(
-    `werf's release key from ${url} has fingerprint ${fingerprints.join(", ")}; to pin it, pass that key as werf-signing-key.`
-  );
-  return body;
-}
-async function fetchKeyText(url) {
-  let response;
-  try {
-    response = await getText(url);
-  } catch (err2) {
-    throw new ActionError(`Could not fetch werf's release key from ${url}; nothing was downloaded: ${AIR_GAPPED}.`, {
-      details: `GET ${url}: ${err2.message}`
-    });
-  }
-  const downgrade = url.startsWith("https:") ? response.via.find((hop) => hop.protocol !== "https:") : void 0;
-  if (downgrade) {
-    throw new ActionError(
-      `Could not fetch werf's release key from ${url}: it redirects to plain HTTP (${downgrade.href}); nothing was downloaded: ${AIR_GAPPED}.`
-    );
-  }
-  if (response.status !== 200) {
-    const last = response.via.at(-1)?.href ?? url;
-    throw new ActionError(
-      `Could not fetch werf's release key from ${url} (it answered ${response.status}); nothing was downloaded: ${AIR_GAPPED}.`,
-      { details: `GET ${last} -> ${response.status}: ${response.body.slice(0, 200)}` }
-    );
-  }
-  return response.body;
 }
 async function useGivenWerf(werfPath) {
   const absolute = path6.resolve(werfPath);

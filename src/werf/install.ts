@@ -3,10 +3,13 @@ import * as path from 'node:path';
 import * as core from '@actions/core';
 import * as exec from '@actions/exec';
 import * as tc from '@actions/tool-cache';
-import { EnvHttpProxyAgent, interceptors, request } from 'undici';
 import { ActionError } from '../errors.js';
 import type { Inputs } from '../inputs.js';
-import { publicKeyFingerprints, verifyDetachedSignature } from './signature.js';
+import { getText } from './release-host.js';
+import { signingKey, WERF_RELEASE_KEY_URL } from './release-key.js';
+import { verifyDetachedSignature } from './signature.js';
+
+export { WERF_RELEASE_KEY_URL };
 
 /** The werf that runs: its path and version (the action's `werf-path` and `werf-version` outputs). */
 export interface WerfInstall {
@@ -16,9 +19,6 @@ export interface WerfInstall {
 
 /** What `werf-version` asks for: a release channel of a version group, or one exact version. */
 export type WerfVersionSpec = { kind: 'channel'; group: string; channel: string } | { kind: 'exact'; version: string };
-
-/** Where werf publishes its release key (werf's docs: `curl -sSL https://werf.io/werf.asc | gpg --import`). */
-export const WERF_RELEASE_KEY_URL = 'https://werf.io/werf.asc';
 
 /** Knobs for tests (main passes none): `releaseKeyUrl` replaces WERF_RELEASE_KEY_URL, e.g. with a local server. */
 export interface InstallOptions {
@@ -34,7 +34,6 @@ const ID = '(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)';
 const VERSION_RE = new RegExp(
   `^v?((?:0|[1-9]\\d*)\\.(?:0|[1-9]\\d*)\\.(?:0|[1-9]\\d*)(?:-${ID}(?:\\.${ID})*)?(?:\\+[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*)?)$`,
 );
-const AIR_GAPPED = 'air-gapped runners must pass werf-signing-key (the key text or the path of a file with it)';
 
 /**
  * Installs werf the way `werf-version` asks, or takes `werf-path` as it is. A channel (`2 stable`) is resolved through
@@ -185,88 +184,6 @@ async function download(url: string, what: string, kind: 'binary' | 'signature' 
       throw new ActionError(`${what} is not published at ${url}: check werf-version and werf-base-url.`);
     throw new ActionError(`Could not download ${what} from ${url}.`, { details: (err as Error).message });
   }
-}
-
-/**
- * One GET through the runner's proxy settings (HTTPS_PROXY, NO_PROXY), following redirects as `curl -L` does (at most
- * 5) and retrying transient 5xx and resets. `via` is every URL visited, the final one last (undici's redirect history).
- */
-async function getText(url: string): Promise<{ status: number; body: string; via: URL[] }> {
-  const dispatcher = new EnvHttpProxyAgent().compose(
-    interceptors.retry({ maxRetries: 3, minTimeout: 500 }),
-    interceptors.redirect({ maxRedirections: 5 }),
-  );
-  try {
-    const response = await request(url, { dispatcher, headersTimeout: 30_000, bodyTimeout: 30_000 });
-    const body = await response.body.text();
-    const via = (response.context as { history?: URL[] } | undefined)?.history ?? [];
-    return { status: response.statusCode, body, via };
-  } finally {
-    await dispatcher.close();
-  }
-}
-
-/** The armored key to verify with and its name for errors: `werf-signing-key`, or werf's release key when that is ''. */
-async function signingKey(given: string, releaseKeyUrl: string): Promise<{ armored: string; name: string }> {
-  if (given.trim() === '')
-    return { armored: await fetchReleaseKey(releaseKeyUrl), name: `werf's release key from ${releaseKeyUrl}` };
-  try {
-    await publicKeyFingerprints(given);
-  } catch (err) {
-    // The message never quotes the value: whatever was passed, it is not for the log.
-    throw new ActionError(
-      'werf-signing-key is not an armored OpenPGP public key: pass the key text ("-----BEGIN PGP PUBLIC KEY BLOCK-----" ...) or the path of a file with it.',
-      { details: (err as Error).message },
-    );
-  }
-  return { armored: given, name: 'werf-signing-key' };
-}
-
-/**
- * Fetches werf's release key the way werf's docs do (`curl -sSL https://werf.io/werf.asc | gpg --import`), checks it is
- * an OpenPGP public key and logs its fingerprint, so that users can check it and pin the key in `werf-signing-key`.
- */
-async function fetchReleaseKey(url: string): Promise<string> {
-  const body = await fetchKeyText(url);
-  let fingerprints: string[];
-  try {
-    fingerprints = await publicKeyFingerprints(body);
-  } catch (err) {
-    throw new ActionError(
-      `${url} did not serve an armored OpenPGP public key, so werf's release key is unknown; nothing was downloaded: pass werf-signing-key (the key text or the path of a file with it).`,
-      { details: `${(err as Error).message}\nbody: ${body.slice(0, 200)}` },
-    );
-  }
-  core.info(
-    `werf's release key from ${url} has fingerprint ${fingerprints.join(', ')}; to pin it, pass that key as werf-signing-key.`,
-  );
-  return body;
-}
-
-/** GETs the key text; a key that reached us over plain HTTP after an HTTPS start is refused (the redirect history). */
-async function fetchKeyText(url: string): Promise<string> {
-  let response: { status: number; body: string; via: URL[] };
-  try {
-    response = await getText(url);
-  } catch (err) {
-    throw new ActionError(`Could not fetch werf's release key from ${url}; nothing was downloaded: ${AIR_GAPPED}.`, {
-      details: `GET ${url}: ${(err as Error).message}`,
-    });
-  }
-  const downgrade = url.startsWith('https:') ? response.via.find((hop) => hop.protocol !== 'https:') : undefined;
-  if (downgrade) {
-    throw new ActionError(
-      `Could not fetch werf's release key from ${url}: it redirects to plain HTTP (${downgrade.href}); nothing was downloaded: ${AIR_GAPPED}.`,
-    );
-  }
-  if (response.status !== 200) {
-    const last = response.via.at(-1)?.href ?? url;
-    throw new ActionError(
-      `Could not fetch werf's release key from ${url} (it answered ${response.status}); nothing was downloaded: ${AIR_GAPPED}.`,
-      { details: `GET ${last} -> ${response.status}: ${response.body.slice(0, 200)}` },
-    );
-  }
-  return response.body;
 }
 
 /** `werf-path`: no download; the version is what the binary says (`werf version` prints e.g. `v2.75.3`). */
