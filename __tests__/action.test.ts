@@ -93,6 +93,40 @@ describe('TLS registry with a private CA and basic auth', () => {
     expect(filesBelow(s.dockerCertsDir)).toEqual([]);
     expect(filesBelow(s.containersCertsDir)).toEqual([]);
     expect(filesBelow(s.env.HOME as string)).toEqual([]);
+    // What main exported for the later steps points at files post removed: post puts the variables back (unset), so
+    // the post steps of other actions, which run after ours, do not find a removed docker config or CA bundle.
+    expect(Object.keys(job.main.exportedEnv).sort()).toEqual([
+      'DOCKER_CONFIG',
+      'NODE_EXTRA_CA_CERTS',
+      'SSL_CERT_FILE',
+      'WERF_DOCKER_CONFIG',
+    ]);
+    expect(job.post?.exportedEnv).toEqual({
+      DOCKER_CONFIG: '',
+      NODE_EXTRA_CA_CERTS: '',
+      SSL_CERT_FILE: '',
+      WERF_DOCKER_CONFIG: '',
+    });
+  });
+
+  test('logout: false: the login stays for the later steps (config dir and DOCKER_CONFIG), the CA files go', async () => {
+    const s = scenario();
+    const job = await run(s, {
+      repo: `${tls.host}/keep/stages`,
+      username: tls.username,
+      password: tls.password,
+      'ca-cert': ca.certPem,
+      command: 'build',
+      'image-pull-secret': 'regcred',
+      logout: 'false',
+    });
+    expect({ exit: job.main.exitCode, failure: failure(job) }).toEqual({ exit: 0, failure: undefined });
+    expect(s.werfCalls().map((c) => c.argv.slice(0, 2).join(' '))).not.toContain('cr logout');
+    const dockerConfig = job.main.exportedEnv.DOCKER_CONFIG as string;
+    expect(fs.existsSync(path.join(dockerConfig, 'config.json'))).toBe(true);
+    expect(job.post?.exportedEnv).toEqual({ NODE_EXTRA_CA_CERTS: '', SSL_CERT_FILE: '' });
+    expect(leftInRunnerTemp(job).every((f) => f.startsWith(path.basename(dockerConfig)))).toBe(true);
+    expect(filesBelow(s.dockerCertsDir)).toEqual([]);
   });
 
   test('a secret scan of everything the job produced finds neither the password nor base64 user:pass', async () => {

@@ -230,7 +230,7 @@ const cases: Array<[string, Record<string, string>, string | RegExp]> = [
   [
     'verify-pull cluster without a kubeconfig',
     { repo: R, 'verify-pull': 'cluster' },
-    'Input "verify-pull" is cluster but "kube-config-base64" is empty: the probe pods need the cluster; pass the kubeconfig or use verify-pull: registry.',
+    'Input "verify-pull" is cluster but "kube-config-base64" is empty and no KUBECONFIG or ~/.kube/config is set up: the probe pods need the cluster; pass the kubeconfig or use verify-pull: registry.',
   ],
   [
     'args with --kube-config-base64',

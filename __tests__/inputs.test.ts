@@ -136,6 +136,32 @@ describe('parseInputs', () => {
     ]);
   });
 
+  test("the top-level TLS settings reach every private registry, never Docker Hub's", () => {
+    const inputs = parseInputs(
+      source({ repo: 'lan:5000/app/stages', 'final-repo': 'index.docker.io/me/app', 'insecure-registry': 'true' }),
+      workspace,
+    );
+    expect(inputs.registries.map((r) => [r.host, r.insecureRegistry])).toEqual([
+      ['lan:5000', true],
+      ['docker.io', false],
+    ]);
+  });
+
+  test('a registries entry that turns verification off takes no top-level ca-cert (no contradiction it did not write)', () => {
+    const inputs = parseInputs(
+      source({
+        repo: 'reg.example.com/app',
+        'ca-cert': PEM,
+        registries: '- registry: reg.example.com\n- registry: lan:5000\n  insecure-registry: true',
+      }),
+      workspace,
+    );
+    expect(inputs.registries.map((r) => [r.host, r.caCert !== '', r.insecureRegistry])).toEqual([
+      ['reg.example.com', true, false],
+      ['lan:5000', false, true],
+    ]);
+  });
+
   test('ca-cert as a path is read; args are one per line, blank lines dropped, never split on spaces', () => {
     const caFile = path.join(workspace, 'ca.pem');
     fs.writeFileSync(caFile, PEM);
@@ -198,10 +224,20 @@ describe('secretInputs', () => {
       '    token: "eyJhbGciOi.secret-token"',
       '    client-key-data: LS0tLS1CRUdJTiBSU0E=',
       '    password: hunter2',
+      '    auth-provider: {config: {}}',
+      '      client-secret: oidc-client-secret',
+      '        "token": "json-token-value",',
     ].join('\n');
     const secrets = secretInputs(source({ 'kube-config-base64': Buffer.from(text).toString('base64') }));
     expect(secrets).toEqual(
-      expect.arrayContaining([text, 'eyJhbGciOi.secret-token', 'LS0tLS1CRUdJTiBSU0E=', 'hunter2']),
+      expect.arrayContaining([
+        text,
+        'eyJhbGciOi.secret-token',
+        'LS0tLS1CRUdJTiBSU0E=',
+        'hunter2',
+        'oidc-client-secret',
+        'json-token-value',
+      ]),
     );
     expect(secrets).not.toContain('v1');
   });

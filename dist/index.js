@@ -1070,14 +1070,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path13 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path14 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path13 && path13[0] !== "/") {
-          path13 = `/${path13}`;
+        if (path14 && path14[0] !== "/") {
+          path14 = `/${path14}`;
         }
-        return new URL(`${origin}${path13}`);
+        return new URL(`${origin}${path14}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1528,39 +1528,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path13, origin }
+          request: { method, path: path14, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path13);
+        debuglog("sending request to %s %s/%s", method, origin, path14);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path13, origin },
+          request: { method, path: path14, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path13,
+          path14,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path13, origin }
+          request: { method, path: path14, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path13);
+        debuglog("trailers received from %s %s/%s", method, origin, path14);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path13, origin },
+          request: { method, path: path14, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path13,
+          path14,
           error2.message
         );
       });
@@ -1609,9 +1609,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path13, origin }
+            request: { method, path: path14, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path13);
+          debuglog("sending request to %s %s/%s", method, origin, path14);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1674,7 +1674,7 @@ var require_request = __commonJS({
     var kHandler = Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path13,
+        path: path14,
         method,
         body,
         headers,
@@ -1689,11 +1689,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path13 !== "string") {
+        if (typeof path14 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path13[0] !== "/" && !(path13.startsWith("http://") || path13.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path14[0] !== "/" && !(path14.startsWith("http://") || path14.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path13)) {
+        } else if (invalidPathRegex.test(path14)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1759,7 +1759,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path13, query) : path13;
+        this.path = query ? buildURL(path14, query) : path14;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6452,7 +6452,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request3) {
-      const { method, path: path13, host, upgrade, blocking, reset } = request3;
+      const { method, path: path14, host, upgrade, blocking, reset } = request3;
       let { body, headers, contentLength } = request3;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util3.isFormDataLike(body)) {
@@ -6533,7 +6533,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header2 = `${method} ${path13} HTTP/1.1\r
+      let header2 = `${method} ${path14} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header2 += `host: ${host}\r
@@ -7062,7 +7062,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request3) {
       const session = client[kHTTP2Session];
-      const { method, path: path13, host, upgrade, expectContinue, signal, headers: reqHeaders } = request3;
+      const { method, path: path14, host, upgrade, expectContinue, signal, headers: reqHeaders } = request3;
       let { body } = request3;
       if (upgrade) {
         util3.errorRequest(client, request3, new Error("Upgrade not supported for H2"));
@@ -7159,7 +7159,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path13;
+      headers[HTTP2_HEADER_PATH] = path14;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7512,9 +7512,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util3.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path13 = search ? `${pathname}${search}` : pathname;
+        const path14 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path13;
+        this.opts.path = path14;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8753,10 +8753,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path13 = "/",
+          path: path14 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path13;
+        opts.path = origin + path14;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10728,20 +10728,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path13) {
-      if (typeof path13 !== "string") {
-        return path13;
+    function safeUrl(path14) {
+      if (typeof path14 !== "string") {
+        return path14;
       }
-      const pathSegments = path13.split("?");
+      const pathSegments = path14.split("?");
       if (pathSegments.length !== 2) {
-        return path13;
+        return path14;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path13, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path13);
+    function matchKey(mockDispatch2, { path: path14, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path14);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10763,7 +10763,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path13 }) => matchValue(safeUrl(path13), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path14 }) => matchValue(safeUrl(path14), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10801,9 +10801,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path13, method, body, headers, query } = opts;
+      const { path: path14, method, body, headers, query } = opts;
       return {
-        path: path13,
+        path: path14,
         method,
         body,
         headers,
@@ -11266,10 +11266,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path13, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path14, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path13,
+            Path: path14,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -12032,10 +12032,10 @@ var require_headers = __commonJS({
         const lowercaseName = isLowerCase ? name : name.toLowerCase();
         const exists2 = this[kHeadersMap].get(lowercaseName);
         if (exists2) {
-          const delimiter3 = lowercaseName === "cookie" ? "; " : ", ";
+          const delimiter4 = lowercaseName === "cookie" ? "; " : ", ";
           this[kHeadersMap].set(lowercaseName, {
             name: exists2.name,
-            value: `${exists2.value}${delimiter3}${value}`
+            value: `${exists2.value}${delimiter4}${value}`
           });
         } else {
           this[kHeadersMap].set(lowercaseName, { name, value });
@@ -16148,9 +16148,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path13) {
-      for (let i = 0; i < path13.length; ++i) {
-        const code = path13.charCodeAt(i);
+    function validateCookiePath(path14) {
+      for (let i = 0; i < path14.length; ++i) {
+        const code = path14.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19070,11 +19070,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path13 = opts.path;
+          let path14 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path13 = `/${path13}`;
+            path14 = `/${path14}`;
           }
-          url = new URL(util3.parseOrigin(url).origin + path13);
+          url = new URL(util3.parseOrigin(url).origin + path14);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -22467,14 +22467,14 @@ var require_util9 = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path13 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path14 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path13 && path13[0] !== "/") {
-          path13 = `/${path13}`;
+        if (path14 && path14[0] !== "/") {
+          path14 = `/${path14}`;
         }
-        return new URL(`${origin}${path13}`);
+        return new URL(`${origin}${path14}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -23309,9 +23309,9 @@ var require_diagnostics2 = __commonJS({
         "undici:client:sendHeaders",
         (evt) => {
           const {
-            request: { method, path: path13, origin }
+            request: { method, path: path14, origin }
           } = evt;
-          debugLog("sending request to %s %s%s", method, origin, path13);
+          debugLog("sending request to %s %s%s", method, origin, path14);
         }
       );
     }
@@ -23329,14 +23329,14 @@ var require_diagnostics2 = __commonJS({
         "undici:request:headers",
         (evt) => {
           const {
-            request: { method, path: path13, origin },
+            request: { method, path: path14, origin },
             response: { statusCode }
           } = evt;
           debugLog(
             "received response to %s %s%s - HTTP %d",
             method,
             origin,
-            path13,
+            path14,
             statusCode
           );
         }
@@ -23345,23 +23345,23 @@ var require_diagnostics2 = __commonJS({
         "undici:request:trailers",
         (evt) => {
           const {
-            request: { method, path: path13, origin }
+            request: { method, path: path14, origin }
           } = evt;
-          debugLog("trailers received from %s %s%s", method, origin, path13);
+          debugLog("trailers received from %s %s%s", method, origin, path14);
         }
       );
       diagnosticsChannel.subscribe(
         "undici:request:error",
         (evt) => {
           const {
-            request: { method, path: path13, origin },
+            request: { method, path: path14, origin },
             error: error2
           } = evt;
           debugLog(
             "request to %s %s%s errored - %s",
             method,
             origin,
-            path13,
+            path14,
             error2.message
           );
         }
@@ -23476,7 +23476,7 @@ var require_request3 = __commonJS({
     var kHandler = Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path13,
+        path: path14,
         method,
         body,
         headers,
@@ -23493,11 +23493,11 @@ var require_request3 = __commonJS({
         maxRedirections,
         typeOfService
       }, handler) {
-        if (typeof path13 !== "string") {
+        if (typeof path14 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path13[0] !== "/" && !(path13.startsWith("http://") || path13.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path14[0] !== "/" && !(path14.startsWith("http://") || path14.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path13)) {
+        } else if (invalidPathRegex.test(path14)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -23572,7 +23572,7 @@ var require_request3 = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? serializePathWithQuery(path13, query) : path13;
+        this.path = query ? serializePathWithQuery(path14, query) : path14;
         this.origin = origin;
         this.protocol = getProtocolFromUrlString(origin);
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
@@ -28816,7 +28816,7 @@ var require_client_h12 = __commonJS({
       }
     }
     function writeH1(client, request3) {
-      const { method, path: path13, host, upgrade, blocking, reset } = request3;
+      const { method, path: path14, host, upgrade, blocking, reset } = request3;
       let { body, headers, contentLength } = request3;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util3.isFormDataLike(body)) {
@@ -28892,7 +28892,7 @@ var require_client_h12 = __commonJS({
         socket[kBlocking] = true;
       }
       setTypeOfService(socket, request3);
-      let header2 = `${method} ${path13} HTTP/1.1\r
+      let header2 = `${method} ${path14} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header2 += `host: ${host}\r
@@ -29569,7 +29569,7 @@ var require_client_h22 = __commonJS({
       const headersTimeout = request3.headersTimeout ?? client[kHeadersTimeout];
       const bodyTimeout = request3.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path: path13, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request3;
+      const { method, path: path14, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request3;
       let { body } = request3;
       if (upgrade != null && upgrade !== "websocket") {
         util3.errorRequest(client, request3, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
@@ -29638,7 +29638,7 @@ var require_client_h22 = __commonJS({
           }
           headers[HTTP2_HEADER_METHOD] = "CONNECT";
           headers[HTTP2_HEADER_PROTOCOL] = "websocket";
-          headers[HTTP2_HEADER_PATH] = path13;
+          headers[HTTP2_HEADER_PATH] = path14;
           if (protocol === "ws:" || protocol === "wss:") {
             headers[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https";
           } else {
@@ -29690,7 +29690,7 @@ var require_client_h22 = __commonJS({
         stream2.setTimeout(headersTimeout);
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path13;
+      headers[HTTP2_HEADER_PATH] = path14;
       headers[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -32046,10 +32046,10 @@ var require_proxy_agent2 = __commonJS({
         };
         const {
           origin,
-          path: path13 = "/",
+          path: path14 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path13;
+        opts.path = origin + path14;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL(origin);
           headers.host = host;
@@ -34209,20 +34209,20 @@ var require_mock_utils2 = __commonJS({
       }
       return normalizedQp;
     }
-    function safeUrl(path13) {
-      if (typeof path13 !== "string") {
-        return path13;
+    function safeUrl(path14) {
+      if (typeof path14 !== "string") {
+        return path14;
       }
-      const pathSegments = path13.split("?", 3);
+      const pathSegments = path14.split("?", 3);
       if (pathSegments.length !== 2) {
-        return path13;
+        return path14;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path13, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path13);
+    function matchKey(mockDispatch2, { path: path14, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path14);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -34247,8 +34247,8 @@ var require_mock_utils2 = __commonJS({
       const basePath = key.query ? serializePathWithQuery(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
       const resolvedPathWithoutTrailingSlash = removeTrailingSlash(resolvedPath);
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path13, ignoreTrailingSlash }) => {
-        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path13)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path13), resolvedPath);
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path14, ignoreTrailingSlash }) => {
+        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path14)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path14), resolvedPath);
       });
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
@@ -34287,19 +34287,19 @@ var require_mock_utils2 = __commonJS({
         mockDispatches.splice(index2, 1);
       }
     }
-    function removeTrailingSlash(path13) {
-      while (path13.endsWith("/")) {
-        path13 = path13.slice(0, -1);
+    function removeTrailingSlash(path14) {
+      while (path14.endsWith("/")) {
+        path14 = path14.slice(0, -1);
       }
-      if (path13.length === 0) {
-        path13 = "/";
+      if (path14.length === 0) {
+        path14 = "/";
       }
-      return path13;
+      return path14;
     }
     function buildKey(opts) {
-      const { path: path13, method, body, headers, query } = opts;
+      const { path: path14, method, body, headers, query } = opts;
       return {
-        path: path13,
+        path: path14,
         method,
         body,
         headers,
@@ -34989,10 +34989,10 @@ var require_pending_interceptors_formatter2 = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path13, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path14, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path13,
+            Path: path14,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -35074,9 +35074,9 @@ var require_mock_agent2 = __commonJS({
         const acceptNonStandardSearchParameters = this[kMockAgentAcceptsNonStandardSearchParameters];
         const dispatchOpts = { ...opts };
         if (acceptNonStandardSearchParameters && dispatchOpts.path) {
-          const [path13, searchParams] = dispatchOpts.path.split("?");
+          const [path14, searchParams] = dispatchOpts.path.split("?");
           const normalizedSearchParams = normalizeSearchParams(searchParams, acceptNonStandardSearchParameters);
-          dispatchOpts.path = `${path13}?${normalizedSearchParams}`;
+          dispatchOpts.path = `${path14}?${normalizedSearchParams}`;
         }
         return this[kAgent].dispatch(dispatchOpts, handler);
       }
@@ -35281,7 +35281,7 @@ var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
     var { writeFile: writeFile5, readFile: readFile4, mkdir: mkdir5 } = __require("node:fs/promises");
-    var { dirname: dirname6, resolve: resolve4 } = __require("node:path");
+    var { dirname: dirname5, resolve: resolve4 } = __require("node:path");
     var { setTimeout: setTimeout3, clearTimeout: clearTimeout2 } = __require("node:timers");
     var { InvalidArgumentError, UndiciError } = require_errors2();
     var { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
@@ -35477,12 +35477,12 @@ var require_snapshot_recorder = __commonJS({
        * @return {Promise<void>} - Resolves when snapshots are loaded
        */
       async loadSnapshots(filePath) {
-        const path13 = filePath || this.#snapshotPath;
-        if (!path13) {
+        const path14 = filePath || this.#snapshotPath;
+        if (!path14) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile4(resolve4(path13), "utf8");
+          const data = await readFile4(resolve4(path14), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -35496,7 +35496,7 @@ var require_snapshot_recorder = __commonJS({
           if (error2.code === "ENOENT") {
             this.#snapshots.clear();
           } else {
-            throw new UndiciError(`Failed to load snapshots from ${path13}`, { cause: error2 });
+            throw new UndiciError(`Failed to load snapshots from ${path14}`, { cause: error2 });
           }
         }
       }
@@ -35507,12 +35507,12 @@ var require_snapshot_recorder = __commonJS({
        * @returns {Promise<void>} - Resolves when snapshots are saved
        */
       async saveSnapshots(filePath) {
-        const path13 = filePath || this.#snapshotPath;
-        if (!path13) {
+        const path14 = filePath || this.#snapshotPath;
+        if (!path14) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
-        const resolvedPath = resolve4(path13);
-        await mkdir5(dirname6(resolvedPath), { recursive: true });
+        const resolvedPath = resolve4(path14);
+        await mkdir5(dirname5(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
           snapshot
@@ -36152,15 +36152,15 @@ var require_redirect_handler2 = __commonJS({
           receivedAt: Date.now()
         });
         const { origin, pathname, search } = util3.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path13 = search ? `${pathname}${search}` : pathname;
-        const redirectUrlString = `${origin}${path13}`;
+        const path14 = search ? `${pathname}${search}` : pathname;
+        const redirectUrlString = `${origin}${path14}`;
         for (const historyUrl of this.history) {
           if (historyUrl.toString() === redirectUrlString) {
             throw new InvalidArgumentError(`Redirect loop detected. Cannot redirect to ${origin}. This typically happens when using a Client or Pool with cross-origin redirects. Use an Agent for cross-origin redirects.`);
           }
         }
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path13;
+        this.opts.path = path14;
         this.opts.origin = origin;
         this.opts.query = null;
       }
@@ -37977,10 +37977,10 @@ var require_cache_handler = __commonJS({
       }
       return locationUrl.pathname + locationUrl.search;
     }
-    function deleteCachedUri(store, cacheKey, path13) {
+    function deleteCachedUri(store, cacheKey, path14) {
       deleteCachedValue(store, {
         ...cacheKey,
-        path: path13
+        path: path14
       });
       for (let i = 0; i < util3.safeHTTPMethods.length; i++) {
         const method = util3.safeHTTPMethods[i];
@@ -37988,7 +37988,7 @@ var require_cache_handler = __commonJS({
           deleteCachedValue(store, {
             ...cacheKey,
             method,
-            path: path13
+            path: path14
           });
         }
       }
@@ -37999,9 +37999,9 @@ var require_cache_handler = __commonJS({
       }
       const values = Array.isArray(headerValue) ? headerValue : [headerValue];
       for (let i = 0; i < values.length; i++) {
-        const path13 = getSameOriginPath(cacheKey, values[i]);
-        if (path13 !== void 0) {
-          deleteCachedUri(store, cacheKey, path13);
+        const path14 = getSameOriginPath(cacheKey, values[i]);
+        if (path14 !== void 0) {
+          deleteCachedUri(store, cacheKey, path14);
         }
       }
     }
@@ -40893,10 +40893,10 @@ var require_headers2 = __commonJS({
         const lowercaseName = isLowerCase ? name : name.toLowerCase();
         const exists2 = this.headersMap.get(lowercaseName);
         if (exists2) {
-          const delimiter3 = lowercaseName === "cookie" ? "; " : ", ";
+          const delimiter4 = lowercaseName === "cookie" ? "; " : ", ";
           this.headersMap.set(lowercaseName, {
             name: exists2.name,
-            value: `${exists2.value}${delimiter3}${value}`
+            value: `${exists2.value}${delimiter4}${value}`
           });
         } else {
           this.headersMap.set(lowercaseName, { name, value });
@@ -43489,11 +43489,11 @@ var require_fetch2 = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request3);
         const agent = fetchParams.controller.dispatcher;
-        const path13 = url.pathname + url.search;
+        const path14 = url.pathname + url.search;
         const hasTrailingQuestionMark = url.search.length === 0 && url.href[url.href.length - url.hash.length - 1] === "?";
         return new Promise((resolve4, reject) => agent.dispatch(
           {
-            path: hasTrailingQuestionMark ? `${path13}?` : path13,
+            path: hasTrailingQuestionMark ? `${path14}?` : path14,
             origin: url.origin,
             method: request3.method,
             body: agent.isMockActive ? request3.body && (request3.body.source || request3.body.stream) : body,
@@ -44440,9 +44440,9 @@ var require_util12 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path13) {
-      for (let i = 0; i < path13.length; ++i) {
-        const code = path13.charCodeAt(i);
+    function validateCookiePath(path14) {
+      for (let i = 0; i < path14.length; ++i) {
+        const code = path14.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -47878,11 +47878,11 @@ var require_undici2 = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path13 = opts.path;
+          let path14 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path13 = `/${path13}`;
+            path14 = `/${path14}`;
           }
-          url = new URL(util3.parseOrigin(url).origin + path13);
+          url = new URL(util3.parseOrigin(url).origin + path14);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -48082,15 +48082,15 @@ function issueFileCommand(command, message) {
   });
 }
 function prepareKeyValueMessage(key, value) {
-  const delimiter3 = `ghadelimiter_${crypto2.randomUUID()}`;
+  const delimiter4 = `ghadelimiter_${crypto2.randomUUID()}`;
   const convertedValue = toCommandValue(value);
-  if (key.includes(delimiter3)) {
-    throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter3}"`);
+  if (key.includes(delimiter4)) {
+    throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter4}"`);
   }
-  if (convertedValue.includes(delimiter3)) {
-    throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter3}"`);
+  if (convertedValue.includes(delimiter4)) {
+    throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter4}"`);
   }
-  return `${key}<<${delimiter3}${os2.EOL}${convertedValue}${os2.EOL}${delimiter3}`;
+  return `${key}<<${delimiter4}${os2.EOL}${convertedValue}${os2.EOL}${delimiter4}`;
 }
 
 // node_modules/@actions/core/lib/core.js
@@ -50071,8 +50071,8 @@ function getState(name) {
 }
 
 // src/inputs.ts
-import * as fs5 from "node:fs";
-import * as path7 from "node:path";
+import * as fs6 from "node:fs";
+import * as path8 from "node:path";
 
 // node_modules/js-yaml/dist/js-yaml.mjs
 function getDefaultExportFromCjs(x) {
@@ -52737,9 +52737,9 @@ function requireDumper() {
   }
   function blockHeader(string, indentPerLevel) {
     const indentIndicator = needIndentIndicator(string) ? String(indentPerLevel) : "";
-    const clip = string[string.length - 1] === "\n";
-    const keep = clip && (string[string.length - 2] === "\n" || string === "\n");
-    const chomp = keep ? "+" : clip ? "" : "-";
+    const clip2 = string[string.length - 1] === "\n";
+    const keep = clip2 && (string[string.length - 2] === "\n" || string === "\n");
+    const chomp = keep ? "+" : clip2 ? "" : "-";
     return indentIndicator + chomp + "\n";
   }
   function dropEndingNewline(string) {
@@ -53192,26 +53192,26 @@ function splitReference(input) {
   const first = slash === -1 ? "" : rest.slice(0, slash);
   const isDomain = slash !== -1 && (/[.:]/.test(first) || first === "localhost" || first !== first.toLowerCase());
   let domain = isDomain ? first : DEFAULT_DOMAIN;
-  let path13 = isDomain ? rest.slice(slash + 1) : rest;
+  let path14 = isDomain ? rest.slice(slash + 1) : rest;
   if (domain === LEGACY_DEFAULT_DOMAIN) domain = DEFAULT_DOMAIN;
-  if (domain === DEFAULT_DOMAIN && path13 !== "" && !path13.includes("/")) path13 = `library/${path13}`;
-  return { domain, domainGiven: isDomain, path: path13, tag, digest };
+  if (domain === DEFAULT_DOMAIN && path14 !== "" && !path14.includes("/")) path14 = `library/${path14}`;
+  return { domain, domainGiven: isDomain, path: path14, tag, digest };
 }
 function domainProblem(domain) {
   if (DOMAIN_RE.test(domain)) return void 0;
   return `has an invalid registry host "${domain}": a host name (letters, digits, "-" and "."), an IPv4 address or an IPv6 address in brackets, with an optional ":PORT" of digits`;
 }
-function pathProblem(path13) {
-  if (path13 === "" || path13 === "library/") return "has no repository path";
-  if (path13.length > PATH_MAX_LENGTH) {
-    return `has a repository path of ${path13.length} characters; the limit is ${PATH_MAX_LENGTH}`;
+function pathProblem(path14) {
+  if (path14 === "" || path14 === "library/") return "has no repository path";
+  if (path14.length > PATH_MAX_LENGTH) {
+    return `has a repository path of ${path14.length} characters; the limit is ${PATH_MAX_LENGTH}`;
   }
-  const bad = /[^a-z0-9._\-/A-Z]/.exec(path13);
+  const bad = /[^a-z0-9._\-/A-Z]/.exec(path14);
   if (bad) {
     return `contains "${bad[0]}", which a repository path cannot hold: lowercase letters, digits, "/", and ".", "_", "__" or "-" between them`;
   }
-  if (/[A-Z]/.test(path13)) return "must be lowercase in its repository path";
-  for (const component of path13.split("/")) {
+  if (/[A-Z]/.test(path14)) return "must be lowercase in its repository path";
+  for (const component of path14.split("/")) {
     if (component === "") return 'has an empty path component (a "//", or a "/" at the start or the end)';
     if (!PATH_COMPONENT_RE.test(component)) {
       return `has the path component "${component}", which must start and end with a letter or digit and have only ".", "_", "__" or "-" between them`;
@@ -53245,9 +53245,9 @@ function referenceProblem(input, parts) {
   }
   return pathProblem(parts.path) ?? (parts.tag !== void 0 ? tagProblem(parts.tag) : void 0) ?? (parts.digest !== void 0 ? digestProblem(parts.digest) : void 0);
 }
-function familiar(domain, path13) {
-  if (domain !== DEFAULT_DOMAIN) return `${domain}/${path13}`;
-  return path13.startsWith("library/") && path13.indexOf("/", 8) === -1 ? path13.slice(8) : path13;
+function familiar(domain, path14) {
+  if (domain !== DEFAULT_DOMAIN) return `${domain}/${path14}`;
+  return path14.startsWith("library/") && path14.indexOf("/", 8) === -1 ? path14.slice(8) : path14;
 }
 function parseImageReference(input) {
   const parts = splitReference(input);
@@ -53357,7 +53357,8 @@ var OWNED_FLAGS = {
   "--kube-config": "the kube-config-base64 input",
   "--kube-context": "the kube-context input",
   "--insecure-registry": "the insecure-registry input",
-  "--skip-tls-verify-registry": "the skip-tls-verify input"
+  "--skip-tls-verify-registry": "the skip-tls-verify input",
+  "--docker-config": "the login (username/password or registries)"
 };
 var SECRET_FLAGS = ["--kube-config-base64"];
 function checkExtraArgs(args) {
@@ -53773,9 +53774,9 @@ ArrayStream.prototype.getReader = function() {
     }
   };
 };
-ArrayStream.prototype.readToEnd = async function(join10) {
+ArrayStream.prototype.readToEnd = async function(join11) {
   await this[doneWritingPromise];
-  const result2 = join10(this.slice(this[readingIndex]));
+  const result2 = join11(this.slice(this[readingIndex]));
   this.length = 0;
   return result2;
 };
@@ -53977,14 +53978,14 @@ Reader.prototype.unshift = function(...values) {
   }
   this[externalBuffer].unshift(...values.filter((value) => value && value.length));
 };
-Reader.prototype.readToEnd = async function(join10 = concat) {
+Reader.prototype.readToEnd = async function(join11 = concat) {
   const result2 = [];
   while (true) {
     const { done, value } = await this.read();
     if (done) break;
     result2.push(value);
   }
-  return join10(result2);
+  return join11(result2);
 };
 function toStream(input) {
   if (isStream(input)) {
@@ -54407,12 +54408,12 @@ function slice(input, begin = 0, end = Infinity) {
   }
   return input.slice(begin, end);
 }
-async function readToEnd(input, join10 = concat) {
+async function readToEnd(input, join11 = concat) {
   if (isArrayStream(input)) {
-    return input.readToEnd(join10);
+    return input.readToEnd(join11);
   }
   if (isStream(input)) {
-    return getReader(input).readToEnd(join10);
+    return getReader(input).readToEnd(join11);
   }
   return input;
 }
@@ -55617,8 +55618,8 @@ var util2 = {
     if (typeof navigator !== "undefined") {
       return navigator.hardwareConcurrency || 1;
     }
-    const os9 = this.nodeRequire("os");
-    return os9.cpus().length;
+    const os10 = this.nodeRequire("os");
+    return os10.cpus().length;
   },
   /**
    * Test email format to ensure basic compliance:
@@ -79418,11 +79419,11 @@ function parseWerfVersion(value) {
   );
 }
 function werfPlatform(platform2, arch3) {
-  const os9 = { linux: "linux", darwin: "darwin", win32: "windows" }[platform2];
+  const os10 = { linux: "linux", darwin: "darwin", win32: "windows" }[platform2];
   const cpu = { x64: "amd64", arm64: "arm64" }[arch3];
-  if (!os9 || !cpu)
+  if (!os10 || !cpu)
     throw new ActionError(`werf has no release for ${platform2}/${arch3}: use werf-path with your own build.`);
-  return `${os9}-${cpu}`;
+  return `${os10}-${cpu}`;
 }
 function werfReleaseUrls(base, version, platform2) {
   const file = platform2.startsWith("windows-") ? "werf.exe" : "werf";
@@ -79482,10 +79483,11 @@ async function useGivenWerf(werfPath) {
   const absolute = path6.resolve(werfPath);
   try {
     fs4.accessSync(absolute, fs4.constants.X_OK);
+    if (!fs4.statSync(absolute).isFile()) throw new Error("not a file");
   } catch {
-    throw new ActionError(`werf-path ${werfPath} is not an executable file.`);
+    throw new ActionError(`werf-path ${werfPath} is not an executable file: give the path of the werf binary.`);
   }
-  const result2 = await getExecOutput(absolute, ["version"], { silent: true, ignoreReturnCode: true });
+  const result2 = await getExecOutput(absolute, ["version"], { silent: true, ignoreReturnCode: true }).catch((err2) => ({ exitCode: -1, stdout: "", stderr: err2.message }));
   const version = VERSION_RE.exec(result2.stdout.trim().split("\n")[0]?.trim() ?? "")?.[1];
   if (result2.exitCode !== 0 || !version) {
     throw new ActionError(`werf-path ${werfPath} did not answer "version" like werf does: is it werf?`, {
@@ -79494,14 +79496,29 @@ ${result2.stdout}
 ${result2.stderr}`
     });
   }
-  addPath(path6.dirname(absolute));
   return { path: absolute, version };
+}
+
+// src/werf/kubeconfig.ts
+import * as fs5 from "node:fs";
+import * as os7 from "node:os";
+import * as path7 from "node:path";
+function ambientKubeconfig(env = process.env) {
+  const listed = (env.KUBECONFIG ?? "").split(path7.delimiter).filter((p) => p !== "");
+  const candidates = listed.length > 0 ? listed : [path7.join(env.HOME || os7.homedir(), ".kube", "config")];
+  return candidates.find((p) => {
+    try {
+      return fs5.statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  });
 }
 
 // src/inputs.ts
 var TRUE_WORDS = ["true", "True", "TRUE"];
 var FALSE_WORDS = ["false", "False", "FALSE"];
-var KUBECONFIG_SECRET_LINE = /^\s*-?\s*(?:token|id-token|refresh-token|access-token|client-key-data|client-certificate-data|password|secret)\s*:\s*(\S.*?)\s*$/gm;
+var KUBECONFIG_SECRET_LINE = /^\s*-?\s*"?(?:token|id-token|refresh-token|access-token|client-key-data|client-certificate-data|password|[\w-]*secret)"?\s*:\s*(\S.*?)\s*,?\s*$/gm;
 var REGISTRY_KEYS = ["registry", "username", "password", "ca-cert", "skip-tls-verify", "insecure-registry"];
 function readInputs() {
   const get = (name) => getInput(name);
@@ -79574,17 +79591,19 @@ function parseInputs(get, cwd) {
     }
     registries = parseRegistries(get("registries"), { ...defaults, username: "", password: "" }, cwd, problems);
     for (const host of repoHosts) {
-      if (!registries.some((r) => r.host === host)) registries.push({ ...defaults, host, username: "", password: "" });
+      if (!registries.some((r) => r.host === host)) {
+        registries.push({ ...defaults, ...topLevelTls(host, defaults), host, username: "", password: "" });
+      }
     }
   } else {
-    registries = [...new Set(repoHosts)].map((host) => ({ ...defaults, host }));
+    registries = [...new Set(repoHosts)].map((host) => ({ ...defaults, ...topLevelTls(host, defaults), host }));
   }
   const command = oneOf("command", ["converge", "build"], "converge");
   const kubeConfigBase64 = text2("kube-config-base64");
   if (kubeConfigBase64 !== "" && !isBase64(kubeConfigBase64)) {
     problems.push('Input "kube-config-base64" is not base64: encode the kubeconfig with `base64 -w0 ~/.kube/config`.');
   }
-  const workingDirectory = path7.resolve(cwd, text2("working-directory") || ".");
+  const workingDirectory = path8.resolve(cwd, text2("working-directory") || ".");
   if (!isDirectory2(workingDirectory)) {
     problems.push(`Input "working-directory" names "${workingDirectory}", which is not a directory.`);
   }
@@ -79598,15 +79617,15 @@ function parseInputs(get, cwd) {
   if (!/^https?:\/\/[^/\s]+/.test(werfBaseUrl)) {
     problems.push(`Input "werf-base-url" must be an http(s) URL, not "${werfBaseUrl}".`);
   }
-  const werfPath = text2("werf-path") ? path7.resolve(cwd, text2("werf-path")) : "";
+  const werfPath = text2("werf-path") ? path8.resolve(cwd, text2("werf-path")) : "";
   const verifyPull = oneOf("verify-pull", ["off", "registry", "cluster", "auto"], "auto");
   if (verifyPull === "cluster" && command === "build") {
     problems.push(
       'Input "verify-pull" is cluster but "command" is build: nothing is deployed, so no probe pods can run; use verify-pull: registry.'
     );
-  } else if (verifyPull === "cluster" && kubeConfigBase64 === "") {
+  } else if (verifyPull === "cluster" && kubeConfigBase64 === "" && !ambientKubeconfig()) {
     problems.push(
-      'Input "verify-pull" is cluster but "kube-config-base64" is empty: the probe pods need the cluster; pass the kubeconfig or use verify-pull: registry.'
+      'Input "verify-pull" is cluster but "kube-config-base64" is empty and no KUBECONFIG or ~/.kube/config is set up: the probe pods need the cluster; pass the kubeconfig or use verify-pull: registry.'
     );
   }
   const nodeTrust = oneOf("node-trust", ["system", "ca-cert", "skip-verify"], "system");
@@ -79704,13 +79723,17 @@ function parseRegistries(raw, defaults, cwd, problems) {
       return fallback;
     };
     const host = registryEntryHost(str2("registry"), where, problems);
+    const inherited = topLevelTls(host, defaults);
+    const skipTlsVerify = flag("skip-tls-verify", inherited.skipTlsVerify);
+    const insecureRegistry = flag("insecure-registry", inherited.insecureRegistry);
     const settings = {
       host,
       username: str2("username"),
       password: str2("password"),
-      caCert: entry["ca-cert"] === void 0 ? defaults.caCert : readPemOrPath(`${where}.ca-cert`, str2("ca-cert").trim(), cwd, problems),
-      skipTlsVerify: flag("skip-tls-verify", defaults.skipTlsVerify),
-      insecureRegistry: flag("insecure-registry", defaults.insecureRegistry)
+      // An entry that turns verification off itself does not take the top-level CA: only its own ca-cert contradicts.
+      caCert: entry["ca-cert"] !== void 0 ? readPemOrPath(`${where}.ca-cert`, str2("ca-cert").trim(), cwd, problems) : skipTlsVerify || insecureRegistry ? "" : inherited.caCert,
+      skipTlsVerify,
+      insecureRegistry
     };
     if (settings.username === "" !== (settings.password === "")) {
       problems.push(`Input ${where} must have both "username" and "password", or neither.`);
@@ -79735,6 +79758,14 @@ function registryEntryHost(value, where, problems) {
   }
   return normalizeRegistryHost(host);
 }
+function topLevelTls(host, defaults) {
+  if (host === DOCKER_HUB) return { caCert: "", skipTlsVerify: false, insecureRegistry: false };
+  return {
+    caCert: defaults.caCert,
+    skipTlsVerify: defaults.skipTlsVerify,
+    insecureRegistry: defaults.insecureRegistry
+  };
+}
 function checkTlsContradictions(prefix, s, problems) {
   if (s.caCert !== "" && s.skipTlsVerify) {
     problems.push(
@@ -79749,9 +79780,9 @@ function checkTlsContradictions(prefix, s, problems) {
 }
 function readPemOrPath(name, value, cwd, problems, label = "CERTIFICATE") {
   if (value === "" || value.includes("-----BEGIN")) return value;
-  const file = path7.resolve(cwd, value);
+  const file = path8.resolve(cwd, value);
   try {
-    return fs5.readFileSync(file, "utf8");
+    return fs6.readFileSync(file, "utf8");
   } catch {
     problems.push(`Input "${name}" is neither PEM text (-----BEGIN ${label}-----) nor a readable file: "${value}".`);
     return "";
@@ -79762,7 +79793,7 @@ function isBase64(value) {
 }
 function isDirectory2(p) {
   try {
-    return fs5.statSync(p).isDirectory();
+    return fs6.statSync(p).isDirectory();
   } catch {
     return false;
   }
@@ -79781,6 +79812,10 @@ function markMainStarted() {
 function recordCleanup(entry) {
   journal.push(entry);
   saveState(JOURNAL, JSON.stringify(journal));
+}
+function exportForLaterSteps(name, value, opts = {}) {
+  recordCleanup({ kind: "restore-env", name, previous: process.env[name] ?? "", credentials: opts.credentials });
+  exportVariable(name, value);
 }
 function savedCleanup() {
   const raw = getState(JOURNAL);
@@ -80197,8 +80232,8 @@ function createRegistryClient(access3, opts = {}) {
   const transport = createTransport(access3, opts);
   const send = makeSend(transport.dispatcher, access3.host, opts.signal);
   const auth = new Auth(access3, base, send);
-  async function authorized(method, path13, scope, extra = {}) {
-    const url = `${base}${path13}`;
+  async function authorized(method, path14, scope, extra = {}) {
+    const url = `${base}${path14}`;
     const first = await auth.authorization(scope);
     let a = await send(method, url, withAuth(extra, first));
     if (a.status === 401) {
@@ -80225,8 +80260,8 @@ function createRegistryClient(access3, opts = {}) {
       });
     },
     async getManifest(repo, reference) {
-      const path13 = `/v2/${repo}/manifests/${reference}`;
-      const { answer: a, request: request3 } = await authorized("GET", path13, pullScope(repo), { accept: MANIFEST_ACCEPT });
+      const path14 = `/v2/${repo}/manifests/${reference}`;
+      const { answer: a, request: request3 } = await authorized("GET", path14, pullScope(repo), { accept: MANIFEST_ACCEPT });
       if (a.status !== 200) throw errorFromResponse(a.status, a.body.toString(), request3);
       return {
         digest: header(a, "docker-content-digest"),
@@ -80449,41 +80484,41 @@ function proxied(host, env = process.env) {
 }
 
 // src/trust/install.ts
-import * as fs8 from "node:fs/promises";
-import * as path10 from "node:path";
+import * as fs9 from "node:fs/promises";
+import * as path11 from "node:path";
 
 // src/jobdir.ts
-import * as fs6 from "node:fs";
-import * as os7 from "node:os";
-import * as path8 from "node:path";
+import * as fs7 from "node:fs";
+import * as os8 from "node:os";
+import * as path9 from "node:path";
 var created;
 function jobDir() {
   if (created) return created;
-  const base = process.env.RUNNER_TEMP || os7.tmpdir();
-  fs6.mkdirSync(base, { recursive: true });
-  const dir = fs6.mkdtempSync(path8.join(base, "werf-ship-"));
+  const base = process.env.RUNNER_TEMP || os8.tmpdir();
+  fs7.mkdirSync(base, { recursive: true });
+  const dir = fs7.mkdtempSync(path9.join(base, "werf-ship-"));
   recordCleanup({ kind: "remove-dir", path: dir });
   created = dir;
   return dir;
 }
 function writePrivateFile(name, content) {
-  const file = path8.join(jobDir(), name);
-  fs6.writeFileSync(file, content, { mode: 384 });
+  const file = path9.join(jobDir(), name);
+  fs7.writeFileSync(file, content, { mode: 384 });
   return file;
 }
 
 // src/trust/place.ts
-import * as fs7 from "node:fs/promises";
-import * as path9 from "node:path";
+import * as fs8 from "node:fs/promises";
+import * as path10 from "node:path";
 import { constants as constants4 } from "node:fs";
 async function existingAncestor(p) {
   let dir = p;
   for (; ; ) {
     try {
-      await fs7.stat(dir);
+      await fs8.stat(dir);
       return dir;
     } catch {
-      const parent = path9.dirname(dir);
+      const parent = path10.dirname(dir);
       if (parent === dir) return dir;
       dir = parent;
     }
@@ -80491,7 +80526,7 @@ async function existingAncestor(p) {
 }
 async function writable(p) {
   try {
-    await fs7.access(p, constants4.W_OK);
+    await fs8.access(p, constants4.W_OK);
     return true;
   } catch {
     return false;
@@ -80499,7 +80534,7 @@ async function writable(p) {
 }
 async function readIfExists(p) {
   try {
-    return await fs7.readFile(p, "utf8");
+    return await fs8.readFile(p, "utf8");
   } catch (err2) {
     if (err2.code === "ENOENT") return void 0;
     throw err2;
@@ -80525,33 +80560,33 @@ async function placeCaFile(target, pem, source, backupDir) {
     }
     const isRoot = process.getuid?.() === 0;
     const fileExists = existing !== void 0 || !readable;
-    const useSudo = !isRoot && !await writable(fileExists ? target : await existingAncestor(path9.dirname(target)));
+    const useSudo = !isRoot && !await writable(fileExists ? target : await existingAncestor(path10.dirname(target)));
     if (fileExists) {
-      await fs7.mkdir(backupDir, { recursive: true });
-      const slot = await fs7.mkdtemp(path9.join(backupDir, `${fileSafe(path9.basename(path9.dirname(target)))}-`));
-      const backup = path9.join(slot, `${path9.basename(target)}.orig`);
+      await fs8.mkdir(backupDir, { recursive: true });
+      const slot = await fs8.mkdtemp(path10.join(backupDir, `${fileSafe(path10.basename(path10.dirname(target)))}-`));
+      const backup = path10.join(slot, `${path10.basename(target)}.orig`);
       if (useSudo) await sudo(["cp", "-p", target, backup]);
-      else await fs7.copyFile(target, backup);
+      else await fs8.copyFile(target, backup);
       recordCleanup({ kind: "restore-file", path: target, backup, ...useSudo ? { sudo: true } : {} });
-      const combined = path9.join(slot, "combined.crt");
-      const current = existing ?? await fs7.readFile(backup, "utf8").catch(() => "");
-      await fs7.writeFile(combined, `${current.trimEnd()}
+      const combined = path10.join(slot, "combined.crt");
+      const current = existing ?? await fs8.readFile(backup, "utf8").catch(() => "");
+      await fs8.writeFile(combined, `${current.trimEnd()}
 ${pem}`);
       if (useSudo) await sudo(["install", "-m", "0644", combined, target]);
-      else await fs7.copyFile(combined, target);
+      else await fs8.copyFile(combined, target);
       return { placed: true, path: target, sudo: useSudo, action: "extended" };
     }
-    const ancestor = await existingAncestor(path9.dirname(target));
-    const firstNew = ancestor === path9.dirname(target) ? void 0 : topmostNew(ancestor, target);
+    const ancestor = await existingAncestor(path10.dirname(target));
+    const firstNew = ancestor === path10.dirname(target) ? void 0 : topmostNew(ancestor, target);
     const created2 = firstNew ?? target;
-    if (!(await fs7.stat(ancestor)).isDirectory()) throw new Error(`${ancestor} is not a directory`);
+    if (!(await fs8.stat(ancestor)).isDirectory()) throw new Error(`${ancestor} is not a directory`);
     if (useSudo) await sudo(["true"]);
     recordCleanup({ kind: firstNew ? "remove-dir" : "remove-file", path: created2, ...useSudo ? { sudo: true } : {} });
     if (useSudo) {
       await sudo(["install", "-D", "-m", "0644", source, target]);
     } else {
-      await fs7.mkdir(path9.dirname(target), { recursive: true, mode: 493 });
-      await fs7.writeFile(target, pem, { mode: 420 });
+      await fs8.mkdir(path10.dirname(target), { recursive: true, mode: 493 });
+      await fs8.writeFile(target, pem, { mode: 420 });
     }
     return { placed: true, path: target, sudo: useSudo, action: "created" };
   } catch (err2) {
@@ -80562,8 +80597,8 @@ function fileSafe(part) {
   return part.replace(/[^A-Za-z0-9.:-]/g, "_");
 }
 function topmostNew(ancestor, target) {
-  const rel = path9.relative(ancestor, target).split(path9.sep);
-  return path9.join(ancestor, rel[0]);
+  const rel = path10.relative(ancestor, target).split(path10.sep);
+  return path10.join(ancestor, rel[0]);
 }
 
 // src/trust/install.ts
@@ -80577,36 +80612,36 @@ function fileSafe2(host) {
   return host.replace(/[^A-Za-z0-9.:-]/g, "_");
 }
 async function installCas(cas) {
-  const dir = path10.join(jobDir(), "trust");
-  await fs8.mkdir(dir, { recursive: true });
+  const dir = path11.join(jobDir(), "trust");
+  await fs9.mkdir(dir, { recursive: true });
   const extra = cas.map((c) => `# ${c.host} (ca-cert)
 ${c.pem.trim()}
 `).join("");
   const roots = systemRoots();
-  const bundlePath = path10.join(dir, "ca-bundle.pem");
-  await fs8.writeFile(bundlePath, `${roots.pem.trimEnd()}
+  const bundlePath = path11.join(dir, "ca-bundle.pem");
+  await fs9.writeFile(bundlePath, `${roots.pem.trimEnd()}
 ${extra}`, { mode: 420 });
   info(`CA bundle for werf: ${roots.source} + ${cas.map((c) => c.host).join(", ")} -> ${bundlePath}`);
   const previousExtra = process.env.NODE_EXTRA_CA_CERTS;
-  const kept = previousExtra ? await fs8.readFile(previousExtra, "utf8").catch(() => "") : "";
-  const nodeExtraPath = path10.join(dir, "node-extra-ca.pem");
-  await fs8.writeFile(nodeExtraPath, `${kept.trimEnd()}
+  const kept = previousExtra ? await fs9.readFile(previousExtra, "utf8").catch(() => "") : "";
+  const nodeExtraPath = path11.join(dir, "node-extra-ca.pem");
+  await fs9.writeFile(nodeExtraPath, `${kept.trimEnd()}
 ${extra}`.trimStart(), { mode: 420 });
   const places = [];
   const warnings = [];
   const { docker, containers } = certsDirs();
   for (const ca of cas) {
-    const source = path10.join(dir, `${fileSafe2(ca.host)}.crt`);
-    await fs8.writeFile(source, ca.pem, { mode: 420 });
+    const source = path11.join(dir, `${fileSafe2(ca.host)}.crt`);
+    await fs9.writeFile(source, ca.pem, { mode: 420 });
     for (const [who, certsDir] of [
       ["the Docker daemon", docker],
       ["Buildah", containers]
     ]) {
       const result2 = await placeCaFile(
-        path10.join(certsDir, ca.host, "ca.crt"),
+        path11.join(certsDir, ca.host, "ca.crt"),
         ca.pem,
         source,
-        path10.join(dir, "backup")
+        path11.join(dir, "backup")
       );
       places.push(result2);
       if (result2.placed) info(`CA for ${ca.host} for ${who}: ${result2.path} (${result2.action})`);
@@ -80620,7 +80655,7 @@ ${extra}`.trimStart(), { mode: 420 });
   const env = { SSL_CERT_FILE: bundlePath, NODE_EXTRA_CA_CERTS: nodeExtraPath };
   for (const [name, value] of Object.entries(env)) {
     const given = process.env[name];
-    exportVariable(name, value);
+    exportForLaterSteps(name, value);
     if (given === void 0) delete process.env[name];
     else process.env[name] = given;
   }
@@ -80758,9 +80793,9 @@ function trustFailure(problems) {
 }
 
 // src/login.ts
-import * as fs9 from "node:fs/promises";
-import * as os8 from "node:os";
-import * as path11 from "node:path";
+import * as fs10 from "node:fs/promises";
+import * as os9 from "node:os";
+import * as path12 from "node:path";
 import { randomBytes as randomBytes2 } from "node:crypto";
 var HUB_KEYS = [DOCKER_HUB_CONFIG_KEY, "index.docker.io", "docker.io", "registry-1.docker.io"];
 function crLoginArgs(r, dockerConfig) {
@@ -80812,8 +80847,8 @@ ${out.stderr}`.trim()
     info(`Logged in to ${r.host} as "${r.username}" (werf cr login).`);
   }
   if (withCredentials.some((r) => r.host === "docker.io")) await copyHubEntry(dockerConfig);
-  exportVariable("WERF_DOCKER_CONFIG", dockerConfig);
-  exportVariable("DOCKER_CONFIG", dockerConfig);
+  exportForLaterSteps("WERF_DOCKER_CONFIG", dockerConfig, { credentials: true });
+  exportForLaterSteps("DOCKER_CONFIG", dockerConfig, { credentials: true });
   return { dockerConfig };
 }
 async function credentialProblem(r, trust) {
@@ -80830,20 +80865,20 @@ async function credentialProblem(r, trust) {
   }
 }
 async function makeDockerConfigDir(hosts) {
-  const base = process.env.RUNNER_TEMP || os8.tmpdir();
-  const dir = path11.join(base, `werf-ship-docker-config-${randomBytes2(4).toString("hex")}`);
+  const base = process.env.RUNNER_TEMP || os9.tmpdir();
+  const dir = path12.join(base, `werf-ship-docker-config-${randomBytes2(4).toString("hex")}`);
   recordCleanup({ kind: "remove-dir", path: dir, credentials: true });
-  await fs9.mkdir(dir, { recursive: true, mode: 448 });
-  const previous = path11.join(process.env.DOCKER_CONFIG || path11.join(os8.homedir(), ".docker"), "config.json");
+  await fs10.mkdir(dir, { recursive: true, mode: 448 });
+  const previous = path12.join(process.env.DOCKER_CONFIG || path12.join(os9.homedir(), ".docker"), "config.json");
   let config2 = {};
   try {
-    config2 = JSON.parse(await fs9.readFile(previous, "utf8"));
+    config2 = JSON.parse(await fs10.readFile(previous, "utf8"));
     delete config2.credsStore;
     const helpers = config2.credHelpers;
     for (const host of hosts.flatMap((h) => h === "docker.io" ? HUB_KEYS : [h])) delete helpers?.[host];
   } catch {
   }
-  await fs9.writeFile(path11.join(dir, "config.json"), JSON.stringify(config2, null, "	"), { mode: 384 });
+  await fs10.writeFile(path12.join(dir, "config.json"), JSON.stringify(config2, null, "	"), { mode: 384 });
   return dir;
 }
 function withHubKey(config2) {
@@ -80855,11 +80890,11 @@ function hubKeysIn(config2) {
   return HUB_KEYS.filter((k) => config2.auths?.[k] !== void 0);
 }
 async function readConfig(dockerConfig) {
-  return JSON.parse(await fs9.readFile(path11.join(dockerConfig, "config.json"), "utf8"));
+  return JSON.parse(await fs10.readFile(path12.join(dockerConfig, "config.json"), "utf8"));
 }
 async function copyHubEntry(dockerConfig) {
   const config2 = withHubKey(await readConfig(dockerConfig));
-  await fs9.writeFile(path11.join(dockerConfig, "config.json"), JSON.stringify(config2, null, "	"), { mode: 384 });
+  await fs10.writeFile(path12.join(dockerConfig, "config.json"), JSON.stringify(config2, null, "	"), { mode: 384 });
 }
 function lastLine(text2) {
   return text2.trim().split("\n").pop()?.trim() ?? "";
@@ -80888,8 +80923,8 @@ async function logout(entry) {
 }
 
 // src/werf/ship.ts
-import * as fs10 from "node:fs";
-import * as path12 from "node:path";
+import * as fs11 from "node:fs";
+import * as path13 from "node:path";
 
 // src/werf/diagnose.ts
 var NODE_PULL_RE = /ErrImagePull|ImagePullBackOff|Failed to pull image|failed to pull and unpack image|Back-off pulling image/;
@@ -81127,9 +81162,13 @@ function signalNumber(signal) {
 
 // src/werf/ship.ts
 async function shipWithWerf(inputs, werfPath, trust) {
-  const buildReportPath = path12.join(jobDir(), "build-report.json");
-  const kubeConfigPath = inputs.command === "converge" && inputs.kubeConfigBase64 ? writePrivateFile("kubeconfig", Buffer.from(inputs.kubeConfigBase64, "base64")) : void 0;
-  const { args, cwd } = planWerfCommand(inputs, { buildReportPath, kubeConfigPath, tls: trust.werfFlags });
+  const buildReportPath = path13.join(jobDir(), "build-report.json");
+  const writtenKubeconfig = inputs.command === "converge" && inputs.kubeConfigBase64 ? writePrivateFile("kubeconfig", Buffer.from(inputs.kubeConfigBase64, "base64")) : void 0;
+  const { args, cwd } = planWerfCommand(inputs, {
+    buildReportPath,
+    kubeConfigPath: writtenKubeconfig,
+    tls: trust.werfFlags
+  });
   info(`werf ${args.join(" ")}`);
   const run = await runWerf(werfPath, args, { cwd, env: trust.env, title: `werf ${inputs.command}` });
   if (run.exitCode !== 0) {
@@ -81140,12 +81179,13 @@ async function shipWithWerf(inputs, werfPath, trust) {
       first ? `werf ${inputs.command} failed: ${first.message} ${first.fix}` : `werf ${inputs.command} failed with exit code ${run.exitCode}; see its output above.`
     );
   }
-  if (!fs10.existsSync(buildReportPath)) {
+  if (!fs11.existsSync(buildReportPath)) {
     throw new ActionError(
       `werf ${inputs.command} succeeded but wrote no build report at ${buildReportPath}; is this werf older than 1.2?`
     );
   }
-  return { buildReportPath, report: parseBuildReport(fs10.readFileSync(buildReportPath, "utf8")), kubeConfigPath };
+  const kubeConfigPath = inputs.command === "converge" ? writtenKubeconfig ?? ambientKubeconfig() : void 0;
+  return { buildReportPath, report: parseBuildReport(fs11.readFileSync(buildReportPath, "utf8")), kubeConfigPath };
 }
 
 // src/verify.ts
@@ -81166,10 +81206,10 @@ async function verifyImages(report, access3, opts = {}) {
   };
   const blobChecks = /* @__PURE__ */ new Map();
   const configReads = /* @__PURE__ */ new Map();
-  const readConfig2 = (client, path13, key) => {
+  const readConfig2 = (client, path14, key) => {
     let read = configReads.get(key);
     if (!read) {
-      read = client.getBlob(path13, key.slice(key.lastIndexOf("@") + 1));
+      read = client.getBlob(path14, key.slice(key.lastIndexOf("@") + 1));
       configReads.set(key, read);
       blobChecks.set(
         key,
@@ -81184,10 +81224,10 @@ async function verifyImages(report, access3, opts = {}) {
   const problems = [];
   const images = {};
   async function verifyOne(img) {
-    const { domain: host, path: path13 } = parseImageReference(img.repo);
+    const { domain: host, path: path14 } = parseImageReference(img.repo);
     const client = clientFor(host);
-    const where = `${host}/${path13}`;
-    const m = await client.getManifest(path13, img.tag);
+    const where = `${host}/${path14}`;
+    const m = await client.getManifest(path14, img.tag);
     const served = m.digest || m.bodyDigest;
     if (m.digest && m.digest !== m.bodyDigest) {
       throw new Error(
@@ -81206,7 +81246,7 @@ async function verifyImages(report, access3, opts = {}) {
       platforms = parsed.children.map((c) => c.platform).filter((p) => p && p !== "unknown/unknown");
       await Promise.all(
         parsed.children.map(async (child2) => {
-          const cm = await client.getManifest(path13, child2.digest).catch((e) => {
+          const cm = await client.getManifest(path14, child2.digest).catch((e) => {
             throw new Error(
               `the ${child2.platform || "child"} manifest ${child2.digest} of the index ${absence(e)} ${where}: ${e.message}`
             );
@@ -81223,7 +81263,7 @@ async function verifyImages(report, access3, opts = {}) {
         })
       );
     } else {
-      fromConfig = readConfig2(client, path13, `${where}@${parsed.config}`).then(
+      fromConfig = readConfig2(client, path14, `${where}@${parsed.config}`).then(
         (config3) => sha256Digest(config3) === parsed.config ? { platforms: [configPlatform(config3)].filter((p) => p !== "") } : {
           problem: `${where} served the config blob ${parsed.config} with a body that hashes to ${sha256Digest(config3)}`
         },
@@ -81238,7 +81278,7 @@ async function verifyImages(report, access3, opts = {}) {
         const key = `${where}@${b.digest}`;
         let check = blobChecks.get(key);
         if (!check) {
-          check = client.headBlob(path13, b.digest).then(
+          check = client.headBlob(path14, b.digest).then(
             () => void 0,
             (e2) => e2
           );
@@ -81264,7 +81304,7 @@ async function verifyImages(report, access3, opts = {}) {
           images[img.name] ??= {
             image: `${img.repo}:${img.tag}`,
             digest: img.digest,
-            ref: `${img.repo}@${img.digest}`,
+            ref: img.digest ? `${img.repo}@${img.digest}` : "",
             platforms: img.platforms ?? []
           };
         })
@@ -81293,7 +81333,7 @@ function reportedImages(report) {
       {
         image: `${img.repo}:${img.tag}`,
         digest: img.digest,
-        ref: `${img.repo}@${img.digest}`,
+        ref: img.digest ? `${img.repo}@${img.digest}` : "",
         platforms: img.platforms ?? []
       }
     ])
@@ -81533,11 +81573,11 @@ function schedulableNodes(nodeList) {
   const items = nodeList?.items ?? [];
   return items.filter((n) => !n.spec?.unschedulable).filter((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false).map((n) => {
     const labels = n.metadata?.labels ?? {};
-    const os9 = n.status?.nodeInfo?.operatingSystem || labels["kubernetes.io/os"] || "linux";
+    const os10 = n.status?.nodeInfo?.operatingSystem || labels["kubernetes.io/os"] || "linux";
     const arch3 = n.status?.nodeInfo?.architecture || labels["kubernetes.io/arch"] || "amd64";
     return {
       name: n.metadata?.name ?? "",
-      platform: `${os9}/${arch3}`,
+      platform: `${os10}/${arch3}`,
       runtime: runtimeOf(n.status?.nodeInfo?.containerRuntimeVersion)
     };
   }).filter((n) => n.name !== "");
@@ -81662,14 +81702,83 @@ function pullTarget(image) {
   return { reference: tag, ref: `${image.host}/${image.repo}:${tag}`, byTag: true };
 }
 
+// src/nodes/unavailable.ts
+var ClusterCheckUnavailable = class extends ActionError {
+  why;
+  warning;
+  platforms;
+  constructor(o) {
+    super(`verify-pull: cluster ${o.problem}; ${o.fix}, or use verify-pull: registry.`, { details: o.details });
+    this.name = "ClusterCheckUnavailable";
+    this.why = o.why;
+    this.platforms = o.platforms;
+    this.warning = `verify-pull: auto checked the images over the registry API (registry mode) instead of with probe pods: the cluster check ${o.problem}. For the cluster check, ${o.fix}; or set verify-pull: registry to silence this warning.`;
+  }
+};
+function rbac(kube) {
+  const ns = kube.namespace ? `the namespace "${kube.namespace}"` : "the deploy namespace";
+  return `list on nodes (a ClusterRole) and create, get, list, delete on pods and list on events in ${ns} (a Role)`;
+}
+function account(stderr) {
+  const user = /User "([^"]+)"/.exec(stderr)?.[1];
+  return user ? `the account "${user}"` : "the deploy account";
+}
+var RBAC_DENIED = /cannot [a-z]+ resource "/;
+function unavailableFrom(step, res, kube, platforms) {
+  const said = firstLine(res.stderr);
+  const details = res.stderr;
+  if (res.code === 127) {
+    return new ClusterCheckUnavailable({
+      why: "no-kubectl",
+      problem: `could not start kubectl (${said})`,
+      fix: "install kubectl on the runner (for example with azure/setup-kubectl)",
+      details
+    });
+  }
+  if (/\(Forbidden\)|\bis forbidden\b/.test(res.stderr) && (RBAC_DENIED.test(res.stderr) || step !== "create pods")) {
+    const who = account(res.stderr);
+    return new ClusterCheckUnavailable({
+      why: "forbidden",
+      problem: `may not ${step} (Forbidden for ${who})`,
+      fix: `grant ${who} ${rbac(kube)}`,
+      details,
+      platforms
+    });
+  }
+  if (step === "create pods" && /Error from server/.test(res.stderr)) {
+    const ns = kube.namespace ? ` in the namespace "${kube.namespace}"` : "";
+    return new ClusterCheckUnavailable({
+      why: "refused",
+      problem: `could not create its probe pods${ns}: ${clip(said)}`,
+      fix: `let that namespace admit the pull-only probe pods (label ${PROBE_LABEL}; they meet Pod Security "restricted" and request 1m CPU and 4Mi memory each)`,
+      details,
+      platforms
+    });
+  }
+  return void 0;
+}
+function noSchedulableNode() {
+  return new ClusterCheckUnavailable({
+    why: "no-nodes",
+    problem: "found no Ready, schedulable node to put a probe pod on",
+    fix: "make sure `kubectl get nodes` lists a Ready node that is not cordoned"
+  });
+}
+function firstLine(text2) {
+  return text2.trim().split("\n")[0] ?? "";
+}
+function clip(text2) {
+  return text2.length > 400 ? `${text2.slice(0, 400)}\u2026` : text2;
+}
+
 // src/nodes/cluster-check.ts
 async function checkOnNodes(o) {
   const kubectl = o.kubectl ?? kubectlFor(o.kube);
   const timeoutMs = o.timeoutMs ?? 18e4;
-  const nodes = schedulableNodes(await kubectlJson(kubectl, ["get", "nodes", "-o", "json"], "list the nodes"));
-  if (nodes.length === 0) {
-    throw new ActionError("verify-pull: cluster found no Ready, schedulable node; use verify-pull: registry instead.");
-  }
+  const nodes = schedulableNodes(await kubectlJson(kubectl, o.kube, "list nodes", ["get", "nodes", "-o", "json"]));
+  if (nodes.length === 0) throw noSchedulableNode();
+  const platforms = [...new Set(nodes.map((n) => n.platform))];
+  const step = (s, args) => kubectlJson(kubectl, o.kube, s, args, platforms);
   const runId = randomBytes3(4).toString("hex");
   const selector = `${PROBE_LABEL}=${runId}`;
   const refs = o.images.map((i) => ({ name: i.name, ref: pullTarget(i).ref }));
@@ -81696,11 +81805,11 @@ async function checkOnNodes(o) {
       JSON.stringify({ apiVersion: "v1", kind: "List", items: pods })
     );
     if (created2.code !== 0) {
-      throw new ActionError(`Could not start the pull probe pods: ${firstLine(created2.stderr)}`, {
+      throw unavailableFrom("create pods", created2, o.kube, platforms) ?? new ActionError(`Could not start the pull probe pods: ${firstLine(created2.stderr)}`, {
         details: created2.stderr
       });
     }
-    const outcomes = await watchProbes(kubectl, selector, nodes, refs.length, timeoutMs, o.pollMs ?? 2e3, o.signal);
+    const outcomes = await watchProbes(step, selector, nodes, refs.length, timeoutMs, o.pollMs ?? 2e3, o.signal);
     return nodes.flatMap(
       (node, n) => o.images.map(
         (image, i) => result(image, node, outcomes[n]?.[i] ?? { state: "waiting" }, timeoutMs, o.imagePullSecret)
@@ -81714,22 +81823,24 @@ async function deleteProbePods(kubectl, selector) {
   const res = await kubectl(["delete", "pods", "-l", selector, "--ignore-not-found", "--wait=false"]);
   return res.code === 0;
 }
-async function watchProbes(kubectl, selector, nodes, imageCount, timeoutMs, pollMs, signal) {
+async function watchProbes(step, selector, nodes, imageCount, timeoutMs, pollMs, signal) {
   const deadline = Date.now() + timeoutMs;
   let outcomes = nodes.map(
     () => Array.from({ length: imageCount }, () => ({ state: "waiting" }))
   );
   for (; ; ) {
     signal?.throwIfAborted();
-    const list = await kubectlJson(kubectl, ["get", "pods", "-l", selector, "-o", "json"], "read the probe pods");
+    const list = await step("list pods", ["get", "pods", "-l", selector, "-o", "json"]);
     const pods = nodes.map((node) => list.items?.find((p) => p.spec?.nodeName === node.name));
     outcomes = pods.map((pod) => probeOutcomes(pod, imageCount, []));
     if (outcomes.flat().some((x) => x.state === "failed")) {
-      const events2 = await kubectlJson(
-        kubectl,
-        ["get", "events", "-o", "json", "--field-selector=involvedObject.kind=Pod"],
-        "read the events"
-      );
+      const events2 = await step("list events", [
+        "get",
+        "events",
+        "-o",
+        "json",
+        "--field-selector=involvedObject.kind=Pod"
+      ]);
       outcomes = pods.map((pod) => probeOutcomes(pod, imageCount, events2.items ?? []));
     }
     if (outcomes.flat().every((x) => x.state !== "waiting") || Date.now() >= deadline) return outcomes;
@@ -81753,31 +81864,28 @@ function result(image, node, outcome, timeoutMs, imagePullSecret) {
     }
   };
 }
-async function kubectlJson(kubectl, args, what) {
+async function kubectlJson(kubectl, kube, step, args, platforms) {
   const res = await kubectl(args);
   if (res.code !== 0) {
-    throw new ActionError(`verify-pull: cluster could not ${what} with kubectl: ${firstLine(res.stderr)}`, {
+    throw unavailableFrom(step, res, kube, platforms) ?? new ActionError(`verify-pull: cluster could not ${step} with kubectl: ${firstLine(res.stderr)}`, {
       details: res.stderr
     });
   }
   try {
     return JSON.parse(res.stdout);
   } catch {
-    throw new ActionError(`verify-pull: cluster could not ${what}: kubectl printed no JSON.`, {
+    throw new ActionError(`verify-pull: cluster could not ${step}: kubectl printed no JSON.`, {
       details: res.stdout.slice(0, 2e3)
     });
   }
 }
-function firstLine(text2) {
-  return text2.trim().split("\n")[0] ?? "";
-}
 
 // src/nodes/platform.ts
 function normalize(platform2) {
-  const [os9 = "", arch3 = "", variant = ""] = platform2.toLowerCase().split("/");
+  const [os10 = "", arch3 = "", variant = ""] = platform2.toLowerCase().split("/");
   const defaults = { arm64: "v8", arm: "v7" };
   const a = arch3 === "aarch64" ? "arm64" : arch3 === "x86_64" ? "amd64" : arch3;
-  return { os: os9, arch: a, variant: variant || defaults[a] || "" };
+  return { os: os10, arch: a, variant: variant || defaults[a] || "" };
 }
 function platformMatches(nodePlatform, entryPlatform) {
   if (!entryPlatform) return false;
@@ -81891,12 +81999,19 @@ async function checkPull(o) {
   const images = o.images.filter((i) => pullTarget(i).reference !== "");
   const unchecked = o.images.filter((i) => pullTarget(i).reference === "").map(uncheckable);
   if (images.length === 0) return summarize(mode, unchecked);
+  let known;
   if (mode === "cluster" && o.kube) {
     const kubectl = o.kubectl ?? kubectlFor(o.kube);
-    const found2 = await checkOnNodes({ ...o, images, kube: o.kube, kubectl });
-    return summarize("cluster", [...found2.map(fromNode), ...unchecked]);
+    try {
+      const found2 = await checkOnNodes({ ...o, images, kube: o.kube, kubectl });
+      return summarize("cluster", [...found2.map(fromNode), ...unchecked]);
+    } catch (err2) {
+      if (!(err2 instanceof ClusterCheckUnavailable) || o.mode !== "auto") throw err2;
+      warning(err2.warning);
+      known = err2.platforms ?? ["linux/amd64"];
+    }
   }
-  const platforms = o.platforms ?? await clusterPlatforms(o) ?? ["linux/amd64"];
+  const platforms = o.platforms ?? known ?? await clusterPlatforms(o) ?? ["linux/amd64"];
   const found = await checkFromNodeView({ ...o, images, platforms });
   return summarize("registry", [...found.map((r) => fromNodeView(r, o.nodeTrust, o.imagePullSecret)), ...unchecked]);
 }
@@ -82154,12 +82269,13 @@ async function kubeTarget(inputs, werfPath, kubeconfigPath) {
 }
 
 // src/post.ts
-import * as fs11 from "node:fs";
+import * as fs12 from "node:fs";
 async function post() {
   const keepCredentials = /^(false|False|FALSE)$/.test(getInput("logout").trim());
   const entries = savedCleanup().reverse();
   for (const entry of entries) {
-    if (keepCredentials && (entry.kind === "logout" || entry.kind === "remove-dir" && entry.credentials)) continue;
+    const credentials = entry.kind === "logout" || "credentials" in entry && entry.credentials === true;
+    if (keepCredentials && credentials) continue;
     try {
       await undo(entry);
     } catch (err2) {
@@ -82174,20 +82290,23 @@ async function undo(entry) {
       return logout(entry);
     case "delete-probes":
       return deleteProbes(entry);
+    case "restore-env":
+      exportVariable(entry.name, entry.previous);
+      return;
     case "remove-file":
     case "remove-dir":
       if (entry.sudo) {
         await exec("sudo", ["-n", "rm", "-rf", "--", entry.path], { silent: true });
       } else {
-        fs11.rmSync(entry.path, { recursive: true, force: true });
+        fs12.rmSync(entry.path, { recursive: true, force: true });
       }
       return;
     case "restore-file":
       if (entry.sudo) {
         await exec("sudo", ["-n", "mv", "-f", "--", entry.backup, entry.path], { silent: true });
       } else {
-        fs11.copyFileSync(entry.backup, entry.path);
-        fs11.rmSync(entry.backup, { force: true });
+        fs12.copyFileSync(entry.backup, entry.path);
+        fs12.rmSync(entry.backup, { force: true });
       }
       return;
   }
@@ -82200,6 +82319,8 @@ function describe2(entry) {
       return `delete probe pods ${entry.selector} in ${entry.namespace}`;
     case "restore-file":
       return `restore ${entry.path}`;
+    case "restore-env":
+      return `restore ${entry.name}`;
     default:
       return `remove ${entry.path}`;
   }

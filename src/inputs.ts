@@ -4,9 +4,10 @@ import * as core from '@actions/core';
 import yaml from 'js-yaml';
 import { combineInputErrors } from './errors.js';
 import { parseRepository } from './reference.js';
-import { normalizeRegistryHost } from './registry/docker-hub.js';
+import { DOCKER_HUB, normalizeRegistryHost } from './registry/docker-hub.js';
 import { checkExtraArgs } from './werf/argv.js';
 import { parseWerfVersion } from './werf/install.js';
+import { ambientKubeconfig } from './werf/kubeconfig.js';
 
 export type Command = 'converge' | 'build';
 export type VerifyPull = 'off' | 'registry' | 'cluster' | 'auto';
@@ -63,7 +64,7 @@ export type InputSource = (name: string) => string;
 const TRUE_WORDS = ['true', 'True', 'TRUE'];
 const FALSE_WORDS = ['false', 'False', 'FALSE'];
 const KUBECONFIG_SECRET_LINE =
-  /^\s*-?\s*(?:token|id-token|refresh-token|access-token|client-key-data|client-certificate-data|password|secret)\s*:\s*(\S.*?)\s*$/gm;
+  /^\s*-?\s*"?(?:token|id-token|refresh-token|access-token|client-key-data|client-certificate-data|password|[\w-]*secret)"?\s*:\s*(\S.*?)\s*,?\s*$/gm;
 const REGISTRY_KEYS = ['registry', 'username', 'password', 'ca-cert', 'skip-tls-verify', 'insecure-registry'];
 
 /**
@@ -155,10 +156,12 @@ export function parseInputs(get: InputSource, cwd: string): Inputs {
     registries = parseRegistries(get('registries'), { ...defaults, username: '', password: '' }, cwd, problems);
     // repo and final-repo hosts the list does not name are still talked to: anonymously, with the top-level TLS settings.
     for (const host of repoHosts) {
-      if (!registries.some((r) => r.host === host)) registries.push({ ...defaults, host, username: '', password: '' });
+      if (!registries.some((r) => r.host === host)) {
+        registries.push({ ...defaults, ...topLevelTls(host, defaults), host, username: '', password: '' });
+      }
     }
   } else {
-    registries = [...new Set(repoHosts)].map((host) => ({ ...defaults, host }));
+    registries = [...new Set(repoHosts)].map((host) => ({ ...defaults, ...topLevelTls(host, defaults), host }));
   }
 
   const command = oneOf<Command>('command', ['converge', 'build'], 'converge');
@@ -188,9 +191,9 @@ export function parseInputs(get: InputSource, cwd: string): Inputs {
     problems.push(
       'Input "verify-pull" is cluster but "command" is build: nothing is deployed, so no probe pods can run; use verify-pull: registry.',
     );
-  } else if (verifyPull === 'cluster' && kubeConfigBase64 === '') {
+  } else if (verifyPull === 'cluster' && kubeConfigBase64 === '' && !ambientKubeconfig()) {
     problems.push(
-      'Input "verify-pull" is cluster but "kube-config-base64" is empty: the probe pods need the cluster; pass the kubeconfig or use verify-pull: registry.',
+      'Input "verify-pull" is cluster but "kube-config-base64" is empty and no KUBECONFIG or ~/.kube/config is set up: the probe pods need the cluster; pass the kubeconfig or use verify-pull: registry.',
     );
   }
   const nodeTrust = oneOf<NodeTrust>('node-trust', ['system', 'ca-cert', 'skip-verify'], 'system');
@@ -302,16 +305,22 @@ function parseRegistries(raw: string, defaults: RegistrySettings, cwd: string, p
       return fallback;
     };
     const host = registryEntryHost(str('registry'), where, problems);
+    const inherited = topLevelTls(host, defaults);
+    const skipTlsVerify = flag('skip-tls-verify', inherited.skipTlsVerify);
+    const insecureRegistry = flag('insecure-registry', inherited.insecureRegistry);
     const settings: RegistrySettings = {
       host,
       username: str('username'),
       password: str('password'),
+      // An entry that turns verification off itself does not take the top-level CA: only its own ca-cert contradicts.
       caCert:
-        entry['ca-cert'] === undefined
-          ? defaults.caCert
-          : readPemOrPath(`${where}.ca-cert`, str('ca-cert').trim(), cwd, problems),
-      skipTlsVerify: flag('skip-tls-verify', defaults.skipTlsVerify),
-      insecureRegistry: flag('insecure-registry', defaults.insecureRegistry),
+        entry['ca-cert'] !== undefined
+          ? readPemOrPath(`${where}.ca-cert`, str('ca-cert').trim(), cwd, problems)
+          : skipTlsVerify || insecureRegistry
+            ? ''
+            : inherited.caCert,
+      skipTlsVerify,
+      insecureRegistry,
     };
     if ((settings.username === '') !== (settings.password === '')) {
       problems.push(`Input ${where} must have both "username" and "password", or neither.`);
@@ -337,6 +346,22 @@ function registryEntryHost(value: string, where: string, problems: string[]): st
     problems.push(`Input ${where}.registry must be host[:port] (e.g. registry.example.com:5000), not "${value}".`);
   }
   return normalizeRegistryHost(host);
+}
+
+/**
+ * What a registry takes of the top-level `ca-cert`, `skip-tls-verify` and `insecure-registry`: all of it, except
+ * Docker Hub, which is HTTPS with a public certificate whatever a private registry beside it needs.
+ */
+function topLevelTls(
+  host: string,
+  defaults: RegistrySettings,
+): Pick<RegistrySettings, 'caCert' | 'skipTlsVerify' | 'insecureRegistry'> {
+  if (host === DOCKER_HUB) return { caCert: '', skipTlsVerify: false, insecureRegistry: false };
+  return {
+    caCert: defaults.caCert,
+    skipTlsVerify: defaults.skipTlsVerify,
+    insecureRegistry: defaults.insecureRegistry,
+  };
 }
 
 /** The TLS settings that cannot hold together, explained rather than one silently winning. */

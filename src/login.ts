@@ -7,7 +7,7 @@ import * as exec from '@actions/exec';
 import type { Inputs, RegistrySettings } from './inputs.js';
 import type { TrustSetup } from './trust/index.js';
 import { ActionError } from './errors.js';
-import { recordCleanup, type CleanupEntry } from './state.js';
+import { exportForLaterSteps, recordCleanup, type CleanupEntry } from './state.js';
 import { checkCredentials, describeTlsError, RegistryError } from './registry/index.js';
 
 import { DOCKER_HUB_CONFIG_KEY as DOCKER_HUB_KEY } from './registry/docker-hub.js';
@@ -80,8 +80,8 @@ export async function login(inputs: Inputs, werfPath: string, trust: TrustSetup)
   }
   if (withCredentials.some((r) => r.host === 'docker.io')) await copyHubEntry(dockerConfig);
 
-  core.exportVariable('WERF_DOCKER_CONFIG', dockerConfig);
-  core.exportVariable('DOCKER_CONFIG', dockerConfig);
+  exportForLaterSteps('WERF_DOCKER_CONFIG', dockerConfig, { credentials: true });
+  exportForLaterSteps('DOCKER_CONFIG', dockerConfig, { credentials: true });
   return { dockerConfig };
 }
 

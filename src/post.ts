@@ -14,7 +14,8 @@ export async function post(): Promise<void> {
   const keepCredentials = /^(false|False|FALSE)$/.test(core.getInput('logout').trim());
   const entries = savedCleanup().reverse();
   for (const entry of entries) {
-    if (keepCredentials && (entry.kind === 'logout' || (entry.kind === 'remove-dir' && entry.credentials))) continue;
+    const credentials = entry.kind === 'logout' || ('credentials' in entry && entry.credentials === true);
+    if (keepCredentials && credentials) continue;
     try {
       await undo(entry);
     } catch (err) {
@@ -30,6 +31,10 @@ async function undo(entry: CleanupEntry): Promise<void> {
       return logout(entry);
     case 'delete-probes':
       return deleteProbes(entry);
+    case 'restore-env':
+      // '' stands for "unset": docker, Go and Node all read an empty value as no value.
+      core.exportVariable(entry.name, entry.previous);
+      return;
     case 'remove-file':
     case 'remove-dir':
       if (entry.sudo) {
@@ -58,6 +63,8 @@ function describe(entry: CleanupEntry): string {
       return `delete probe pods ${entry.selector} in ${entry.namespace}`;
     case 'restore-file':
       return `restore ${entry.path}`;
+    case 'restore-env':
+      return `restore ${entry.name}`;
     default:
       return `remove ${entry.path}`;
   }

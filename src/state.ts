@@ -9,6 +9,7 @@ export type CleanupEntry =
   | { kind: 'restore-file'; path: string; backup: string; sudo?: boolean }
   | { kind: 'remove-dir'; path: string; sudo?: boolean; credentials?: boolean }
   | { kind: 'logout'; registry: string; werfPath: string; dockerConfig: string }
+  | { kind: 'restore-env'; name: string; previous: string; credentials?: boolean }
   | { kind: 'delete-probes'; kubeconfigPath: string; kubeContext: string; namespace: string; selector: string };
 
 const POST_FLAG = 'isPost';
@@ -32,6 +33,15 @@ export function markMainStarted(): void {
 export function recordCleanup(entry: CleanupEntry): void {
   journal.push(entry);
   core.saveState(JOURNAL, JSON.stringify(journal));
+}
+
+/**
+ * Exports a variable for the later steps of the job (GITHUB_ENV) and records its previous value, so that the post
+ * step puts it back: the post steps of other actions, which run after ours, must not find a path we removed.
+ */
+export function exportForLaterSteps(name: string, value: string, opts: { credentials?: boolean } = {}): void {
+  recordCleanup({ kind: 'restore-env', name, previous: process.env[name] ?? '', credentials: opts.credentials });
+  core.exportVariable(name, value);
 }
 
 /** The journal the main step saved (post step), oldest first; an unreadable journal is an empty one. */

@@ -24,6 +24,7 @@ export interface VerifiableImage {
 export interface ImageOutput {
   image: string;
   digest: string;
+  /** `<repo>@<digest>`; '' when werf reported no digest (nothing to pin it by) */
   ref: string;
   platforms: string[];
 }
@@ -177,7 +178,7 @@ export async function verifyImages(
           images[img.name] ??= {
             image: `${img.repo}:${img.tag}`,
             digest: img.digest,
-            ref: `${img.repo}@${img.digest}`,
+            ref: img.digest ? `${img.repo}@${img.digest}` : '',
             platforms: img.platforms ?? [],
           };
         }),
@@ -215,7 +216,7 @@ export function reportedImages(report: { images: VerifiableImage[] }): Record<st
       {
         image: `${img.repo}:${img.tag}`,
         digest: img.digest,
-        ref: `${img.repo}@${img.digest}`,
+        ref: img.digest ? `${img.repo}@${img.digest}` : '',
         platforms: img.platforms ?? [],
       },
     ]),

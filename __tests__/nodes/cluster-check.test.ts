@@ -15,8 +15,8 @@ import { kubectlFor, type KubeTarget } from '../../src/nodes/kubectl.js';
 import { PROBE_LABEL } from '../../src/nodes/probe-pods.js';
 import { pullCheckImages } from '../../src/nodes/targets.js';
 import type { CleanupEntry } from '../../src/state.js';
+import { node, nodeList, STAND_IN } from './kube-objects.js';
 
-const STAND_IN = join(import.meta.dirname, '../support/kubectl-stand-in/kubectl');
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const image = {
   name: 'backend',
@@ -53,44 +53,6 @@ const lines = async (file: string) =>
     .filter(Boolean)
     .map((l) => JSON.parse(l));
 const podsLeft = async () => JSON.parse(await readFile(join(dir, 'pods.json'), 'utf8')) as unknown[];
-
-// Node objects as `kubectl get nodes -o json` prints them (fields trimmed to what a kind cluster has).
-function node(
-  name: string,
-  o: { arch?: string; runtime?: string; ready?: boolean; cordoned?: boolean; taints?: object[] } = {},
-) {
-  return {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: {
-      name,
-      labels: { 'kubernetes.io/arch': o.arch ?? 'amd64', 'kubernetes.io/os': 'linux', 'kubernetes.io/hostname': name },
-    },
-    spec: {
-      podCIDR: '10.244.0.0/24',
-      ...(o.cordoned ? { unschedulable: true } : {}),
-      ...(o.taints ? { taints: o.taints } : {}),
-    },
-    status: {
-      conditions: [
-        { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory' },
-        {
-          type: 'Ready',
-          status: o.ready === false ? 'Unknown' : 'True',
-          reason: o.ready === false ? 'NodeStatusUnknown' : 'KubeletReady',
-        },
-      ],
-      nodeInfo: {
-        architecture: o.arch ?? 'amd64',
-        operatingSystem: 'linux',
-        containerRuntimeVersion: o.runtime ?? 'containerd://1.7.18',
-        kubeletVersion: 'v1.30.0',
-        osImage: 'Debian GNU/Linux 12 (bookworm)',
-      },
-    },
-  };
-}
-const nodeList = (...items: object[]) => ({ apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } });
 
 // Pod statuses as the API reports them for the probe's container.
 const creating = {
@@ -402,7 +364,7 @@ describe('verify-pull: cluster with a stand-in for kubectl', () => {
     expect(await podsLeft()).toEqual([]);
   });
 
-  test('a refused create is one clear error, and the delete still runs for what was created', async () => {
+  test('a create forbidden by RBAC is one clear error naming the permission, and the delete still runs', async () => {
     await scene({
       nodes: nodeList(node('n1')),
       fail: {
@@ -414,7 +376,24 @@ describe('verify-pull: cluster with a stand-in for kubectl', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(ActionError);
-    expect((err as Error).message).toMatch(/^Could not start the pull probe pods: Error from server \(Forbidden\)/);
+    expect((err as Error).message).toMatch(
+      /^verify-pull: cluster may not create pods \(Forbidden for the account "ci"\); grant the account "ci" list on nodes/,
+    );
+    expect((await lines('argv.jsonl')).at(-1)).toContain('delete');
+  });
+
+  test("a create that fails for want of the API server stays an ordinary error with kubectl's line", async () => {
+    await scene({
+      nodes: nodeList(node('n1')),
+      fail: { create: 'Unable to connect to the server: dial tcp 10.0.0.1:6443: i/o timeout' },
+    });
+    const err = await checkOnNodes({ images: [image], kube, imagePullSecret: '', record: () => undefined }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ActionError);
+    expect((err as Error).message).toBe(
+      'Could not start the pull probe pods: Unable to connect to the server: dial tcp 10.0.0.1:6443: i/o timeout',
+    );
     expect((await lines('argv.jsonl')).at(-1)).toContain('delete');
   });
 

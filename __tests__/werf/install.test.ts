@@ -303,6 +303,14 @@ describe('installWerf from a release server (stand-in for tuf.werf.io)', () => {
     const err = await failure(installWerf(inputs({ werfPath: '/bin/false' })));
     expect(err.message).toBe('werf-path /bin/false did not answer "version" like werf does: is it werf?');
   });
+
+  it('rejects a werf-path that is a folder, and puts nothing of werf-path on PATH', async () => {
+    const err = await failure(installWerf(inputs({ werfPath: '/usr/bin' })));
+    expect(err.message).toBe('werf-path /usr/bin is not an executable file: give the path of the werf binary.');
+    const before = process.env.PATH;
+    await installWerf(inputs({ werfPath: WERF_DOUBLE }));
+    expect(process.env.PATH).toBe(before);
+  });
 });
 
 describe("without werf-signing-key: werf's release key is fetched (a local stand-in for werf.io/werf.asc)", () => {

@@ -8,6 +8,7 @@ import { PROBE_LABEL, probePod, schedulableNodes, type ClusterNode } from './pro
 import { probeOutcomes, type ProbeOutcome } from './probe-status.js';
 import type { CheckedImage } from './registry-check.js';
 import { pullTarget } from './targets.js';
+import { firstLine, noSchedulableNode, unavailableFrom, type ClusterStep } from './unavailable.js';
 
 /** The answer for one image on one node. */
 export interface NodeResult {
@@ -37,15 +38,17 @@ export interface ClusterCheckOptions {
  * by tag when werf reported no digest, with `imagePullPolicy: Always`), polls until each node pulled or failed each
  * image, reads the kubelet's message with the classifier, and deletes the probes in every case (done, failed, timed
  * out, cancelled). A `delete-probes` clean-up entry is recorded before the pods exist, so the post step removes
- * leftovers by label.
+ * leftovers by label. Throws ClusterCheckUnavailable when the check cannot run (no kubectl, a step the account may
+ * not do, probe pods refused, no node to probe), after deleting whatever it created.
  */
 export async function checkOnNodes(o: ClusterCheckOptions): Promise<NodeResult[]> {
   const kubectl = o.kubectl ?? kubectlFor(o.kube);
   const timeoutMs = o.timeoutMs ?? 180_000;
-  const nodes = schedulableNodes(await kubectlJson(kubectl, ['get', 'nodes', '-o', 'json'], 'list the nodes'));
-  if (nodes.length === 0) {
-    throw new ActionError('verify-pull: cluster found no Ready, schedulable node; use verify-pull: registry instead.');
-  }
+  const nodes = schedulableNodes(await kubectlJson(kubectl, o.kube, 'list nodes', ['get', 'nodes', '-o', 'json']));
+  if (nodes.length === 0) throw noSchedulableNode();
+  // Known from here on: a fallback to the registry mode checks for these platforms.
+  const platforms = [...new Set(nodes.map((n) => n.platform))];
+  const step = (s: ClusterStep, args: string[]) => kubectlJson(kubectl, o.kube, s, args, platforms);
   const runId = randomBytes(4).toString('hex');
   const selector = `${PROBE_LABEL}=${runId}`;
   const refs = o.images.map((i) => ({ name: i.name, ref: pullTarget(i).ref }));
@@ -72,11 +75,14 @@ export async function checkOnNodes(o: ClusterCheckOptions): Promise<NodeResult[]
       JSON.stringify({ apiVersion: 'v1', kind: 'List', items: pods }),
     );
     if (created.code !== 0) {
-      throw new ActionError(`Could not start the pull probe pods: ${firstLine(created.stderr)}`, {
-        details: created.stderr,
-      });
+      throw (
+        unavailableFrom('create pods', created, o.kube, platforms) ??
+        new ActionError(`Could not start the pull probe pods: ${firstLine(created.stderr)}`, {
+          details: created.stderr,
+        })
+      );
     }
-    const outcomes = await watchProbes(kubectl, selector, nodes, refs.length, timeoutMs, o.pollMs ?? 2000, o.signal);
+    const outcomes = await watchProbes(step, selector, nodes, refs.length, timeoutMs, o.pollMs ?? 2000, o.signal);
     return nodes.flatMap((node, n) =>
       o.images.map((image, i) =>
         result(image, node, outcomes[n]?.[i] ?? { state: 'waiting' }, timeoutMs, o.imagePullSecret),
@@ -94,7 +100,7 @@ export async function deleteProbePods(kubectl: Kubectl, selector: string): Promi
 }
 
 async function watchProbes(
-  kubectl: Kubectl,
+  step: (s: ClusterStep, args: string[]) => Promise<unknown>,
   selector: string,
   nodes: ClusterNode[],
   imageCount: number,
@@ -108,18 +114,20 @@ async function watchProbes(
   );
   for (;;) {
     signal?.throwIfAborted();
-    const list = (await kubectlJson(kubectl, ['get', 'pods', '-l', selector, '-o', 'json'], 'read the probe pods')) as {
+    const list = (await step('list pods', ['get', 'pods', '-l', selector, '-o', 'json'])) as {
       items?: Array<{ metadata?: { name?: string }; spec?: { nodeName?: string } }>;
     };
     // Events only when a pull failed: the kubelet's Failed event has the cause when the pod only says "Back-off".
     const pods = nodes.map((node) => list.items?.find((p) => p.spec?.nodeName === node.name));
     outcomes = pods.map((pod) => probeOutcomes(pod, imageCount, []));
     if (outcomes.flat().some((x) => x.state === 'failed')) {
-      const events = (await kubectlJson(
-        kubectl,
-        ['get', 'events', '-o', 'json', '--field-selector=involvedObject.kind=Pod'],
-        'read the events',
-      )) as { items?: unknown[] };
+      const events = (await step('list events', [
+        'get',
+        'events',
+        '-o',
+        'json',
+        '--field-selector=involvedObject.kind=Pod',
+      ])) as { items?: unknown[] };
       outcomes = pods.map((pod) => probeOutcomes(pod, imageCount, events.items ?? []));
     }
     if (outcomes.flat().every((x) => x.state !== 'waiting') || Date.now() >= deadline) return outcomes;
@@ -151,22 +159,28 @@ function result(
   };
 }
 
-async function kubectlJson(kubectl: Kubectl, args: string[], what: string): Promise<unknown> {
+// One read step: its JSON, or why the check cannot run (ClusterCheckUnavailable), or kubectl's own failure.
+async function kubectlJson(
+  kubectl: Kubectl,
+  kube: KubeTarget,
+  step: ClusterStep,
+  args: string[],
+  platforms?: string[],
+): Promise<unknown> {
   const res = await kubectl(args);
   if (res.code !== 0) {
-    throw new ActionError(`verify-pull: cluster could not ${what} with kubectl: ${firstLine(res.stderr)}`, {
-      details: res.stderr,
-    });
+    throw (
+      unavailableFrom(step, res, kube, platforms) ??
+      new ActionError(`verify-pull: cluster could not ${step} with kubectl: ${firstLine(res.stderr)}`, {
+        details: res.stderr,
+      })
+    );
   }
   try {
     return JSON.parse(res.stdout);
   } catch {
-    throw new ActionError(`verify-pull: cluster could not ${what}: kubectl printed no JSON.`, {
+    throw new ActionError(`verify-pull: cluster could not ${step}: kubectl printed no JSON.`, {
       details: res.stdout.slice(0, 2000),
     });
   }
-}
-
-function firstLine(text: string): string {
-  return text.trim().split('\n')[0] ?? '';
 }

@@ -1,3 +1,4 @@
+import * as core from '@actions/core';
 import type { Command, NodeTrust } from '../inputs.js';
 import type { CleanupEntry } from '../state.js';
 import { ActionError } from '../errors.js';
@@ -7,11 +8,13 @@ import { kubectlFor, type Kubectl, type KubeTarget } from './kubectl.js';
 import { schedulableNodes } from './probe-pods.js';
 import { checkFromNodeView, type CheckedImage, type NodeViewResult } from './registry-check.js';
 import { pullTarget } from './targets.js';
+import { ClusterCheckUnavailable } from './unavailable.js';
 
 export { classifyPullError, type PullClassification, type PullVerdict, type PullCause } from './classify.js';
 export { renderPullTable, markdownCell } from './table.js';
 export type { CheckedImage } from './registry-check.js';
 export type { KubeTarget } from './kubectl.js';
+export { ClusterCheckUnavailable } from './unavailable.js';
 
 /** One row of the `pull-check` output: an image on a node (cluster) or on a node platform (registry). */
 export interface PullCheckResult {
@@ -61,7 +64,10 @@ export function resolveMode(o: Pick<CheckPullOptions, 'mode' | 'command' | 'kube
 /**
  * Answers "can the cluster's nodes pull what was pushed?" in the mode the user chose: over the registry API in a
  * node's place (`registry`) or with probe pods on every node (`cluster`), and returns the `pull-check` output. An
- * image with neither a digest nor a tag is not checked but gets a failed row that says so.
+ * image with neither a digest nor a tag is not checked but gets a failed row that says so. When `auto` chose the
+ * cluster check and it cannot run (no kubectl, RBAC, probe pods refused, no node: ClusterCheckUnavailable), the
+ * registry mode answers instead, with one warning that says why and how to get the cluster check; an explicit
+ * `cluster` fails with that error. A node's failed pull is an answer, never a reason to fall back.
  */
 export async function checkPull(o: CheckPullOptions): Promise<PullCheck> {
   const mode = resolveMode(o);
@@ -72,12 +78,20 @@ export async function checkPull(o: CheckPullOptions): Promise<PullCheck> {
   const images = o.images.filter((i) => pullTarget(i).reference !== '');
   const unchecked = o.images.filter((i) => pullTarget(i).reference === '').map(uncheckable);
   if (images.length === 0) return summarize(mode, unchecked);
+  let known: string[] | undefined;
   if (mode === 'cluster' && o.kube) {
     const kubectl = o.kubectl ?? kubectlFor(o.kube);
-    const found = await checkOnNodes({ ...o, images, kube: o.kube, kubectl });
-    return summarize('cluster', [...found.map(fromNode), ...unchecked]);
+    try {
+      const found = await checkOnNodes({ ...o, images, kube: o.kube, kubectl });
+      return summarize('cluster', [...found.map(fromNode), ...unchecked]);
+    } catch (err) {
+      if (!(err instanceof ClusterCheckUnavailable) || o.mode !== 'auto') throw err;
+      core.warning(err.warning);
+      // kubectl just failed: ask it nothing more; the node list's platforms if it was read, else the default.
+      known = err.platforms ?? ['linux/amd64'];
+    }
   }
-  const platforms = o.platforms ?? (await clusterPlatforms(o)) ?? ['linux/amd64'];
+  const platforms = o.platforms ?? known ?? (await clusterPlatforms(o)) ?? ['linux/amd64'];
   const found = await checkFromNodeView({ ...o, images, platforms });
   return summarize('registry', [...found.map((r) => fromNodeView(r, o.nodeTrust, o.imagePullSecret)), ...unchecked]);
 }

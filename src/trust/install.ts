@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as core from '@actions/core';
 import { jobDir } from '../jobdir.js';
+import { exportForLaterSteps } from '../state.js';
 import { systemRoots } from '../registry/index.js';
 import { placeCaFile, type PlaceResult } from './place.js';
 
@@ -88,7 +89,7 @@ export async function installCas(cas: CaToInstall[]): Promise<InstalledCas> {
     // For the later steps only: this process keeps the trust it was given. werf gets `env` explicitly, and "system"
     // (src/registry/roots.ts) must stay the runner's own roots, for the action's checks and for the nodes' view alike.
     const given = process.env[name];
-    core.exportVariable(name, value);
+    exportForLaterSteps(name, value);
     if (given === undefined) delete process.env[name];
     else process.env[name] = given;
   }

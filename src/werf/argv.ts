@@ -23,6 +23,7 @@ const OWNED_FLAGS: Record<string, string> = {
   '--kube-context': 'the kube-context input',
   '--insecure-registry': 'the insecure-registry input',
   '--skip-tls-verify-registry': 'the skip-tls-verify input',
+  '--docker-config': 'the login (username/password or registries)',
 };
 // Flags whose value is a secret: on argv it is readable by every process on the runner (`ps`, /proc/PID/cmdline).
 const SECRET_FLAGS = ['--kube-config-base64'];

@@ -191,16 +191,19 @@ async function useGivenWerf(werfPath: string): Promise<WerfInstall> {
   const absolute = path.resolve(werfPath);
   try {
     fs.accessSync(absolute, fs.constants.X_OK);
+    if (!fs.statSync(absolute).isFile()) throw new Error('not a file');
   } catch {
-    throw new ActionError(`werf-path ${werfPath} is not an executable file.`);
+    throw new ActionError(`werf-path ${werfPath} is not an executable file: give the path of the werf binary.`);
   }
-  const result = await exec.getExecOutput(absolute, ['version'], { silent: true, ignoreReturnCode: true });
+  const result = await exec
+    .getExecOutput(absolute, ['version'], { silent: true, ignoreReturnCode: true })
+    .catch((err: Error) => ({ exitCode: -1, stdout: '', stderr: err.message }));
   const version = VERSION_RE.exec(result.stdout.trim().split('\n')[0]?.trim() ?? '')?.[1];
   if (result.exitCode !== 0 || !version) {
     throw new ActionError(`werf-path ${werfPath} did not answer "version" like werf does: is it werf?`, {
       details: `exit code ${result.exitCode}\n${result.stdout}\n${result.stderr}`,
     });
   }
-  core.addPath(path.dirname(absolute));
+  // Not added to PATH: its folder (often /usr/local/bin) would shadow the tools later steps set up.
   return { path: absolute, version };
 }

@@ -9,8 +9,9 @@ import { planWerfCommand } from './argv.js';
 import { diagnose } from './diagnose.js';
 import { parseBuildReport, type BuildReport } from './report.js';
 import { runWerf } from './run.js';
+import { ambientKubeconfig } from './kubeconfig.js';
 
-/** What `werf converge`/`werf build` produced: the report werf wrote, parsed, and where the kubeconfig is. */
+/** What `werf converge`/`werf build` produced: the report werf wrote, parsed, and the kubeconfig of the deploy. */
 export interface Shipped {
   buildReportPath: string;
   report: BuildReport;
@@ -23,11 +24,15 @@ export interface Shipped {
  */
 export async function shipWithWerf(inputs: Inputs, werfPath: string, trust: TrustSetup): Promise<Shipped> {
   const buildReportPath = path.join(jobDir(), 'build-report.json');
-  const kubeConfigPath =
+  const writtenKubeconfig =
     inputs.command === 'converge' && inputs.kubeConfigBase64
       ? writePrivateFile('kubeconfig', Buffer.from(inputs.kubeConfigBase64, 'base64'))
       : undefined;
-  const { args, cwd } = planWerfCommand(inputs, { buildReportPath, kubeConfigPath, tls: trust.werfFlags });
+  const { args, cwd } = planWerfCommand(inputs, {
+    buildReportPath,
+    kubeConfigPath: writtenKubeconfig,
+    tls: trust.werfFlags,
+  });
   core.info(`werf ${args.join(' ')}`);
   const run = await runWerf(werfPath, args, { cwd, env: trust.env, title: `werf ${inputs.command}` });
   if (run.exitCode !== 0) {
@@ -45,5 +50,7 @@ export async function shipWithWerf(inputs: Inputs, werfPath: string, trust: Trus
       `werf ${inputs.command} succeeded but wrote no build report at ${buildReportPath}; is this werf older than 1.2?`,
     );
   }
+  // The kubeconfig werf deployed with: ours, or the one an earlier step set up, which werf finds itself.
+  const kubeConfigPath = inputs.command === 'converge' ? (writtenKubeconfig ?? ambientKubeconfig()) : undefined;
   return { buildReportPath, report: parseBuildReport(fs.readFileSync(buildReportPath, 'utf8')), kubeConfigPath };
 }
