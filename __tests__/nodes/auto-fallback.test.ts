@@ -30,7 +30,15 @@ const SA = 'system:serviceaccount:app-production:deployer';
 const NODES_FORBIDDEN = `Error from server (Forbidden): nodes is forbidden: User "${SA}" cannot list resource "nodes" in API group "" at the cluster scope`;
 const PODS_FORBIDDEN = `Error from server (Forbidden): error when creating "STDIN": pods is forbidden: User "${SA}" cannot create resource "pods" in API group "" in the namespace "app-production"`;
 const LIST_PODS_FORBIDDEN = `Error from server (Forbidden): pods is forbidden: User "${SA}" cannot list resource "pods" in API group "" in the namespace "app-production"`;
-const KYVERNO = `Error from server: error when creating "STDIN": admission webhook "validate.kyverno.svc-fail" denied the request: resource Pod/app-production/werf-pull-probe-x-1 was blocked due to the following policies require-team-label: check-team: 'validation error: label team is required'`;
+// As Kyverno answers: the policy and rule that blocked the pod come below the first line.
+const KYVERNO = [
+  'Error from server: error when creating "STDIN": admission webhook "validate.kyverno.svc-fail" denied the request: ',
+  '',
+  'resource Pod/app-production/werf-pull-probe-x-1 was blocked due to the following policies ',
+  '',
+  'require-team-label:',
+  "  check-team: 'validation error: label team is required. rule check-team failed at path /metadata/labels/team/'",
+].join('\n');
 const POD_SECURITY = `Error from server (Forbidden): error when creating "STDIN": pods "werf-pull-probe-x-0" is forbidden: violates PodSecurity "restricted:latest": unrestricted capabilities`;
 // What the cluster check needs, as the warning and the error must spell it out.
 const RBAC =
@@ -156,6 +164,11 @@ describe('verify-pull: auto falls back to the registry mode (stand-in for kubect
     expect(warning).toMatch(
       /^verify-pull: auto checked the images over the registry API \(registry mode\) instead of with probe pods: the cluster check could not create its probe pods in the namespace "app-production": Error from server: error when creating "STDIN": admission webhook "validate\.kyverno\.svc-fail" denied the request: /,
     );
+    // kubectl's whole answer, on one line: the policy that refused the pod is named.
+    expect(warning).toContain(
+      "denied the request: resource Pod/app-production/werf-pull-probe-x-1 was blocked due to the following policies require-team-label: check-team: 'validation error: label team is required.",
+    );
+    expect(warning).not.toContain('\n');
     expect(warning).toContain(
       `For the cluster check, let that namespace admit the pull-only probe pods (label ${PROBE_LABEL}; they meet Pod Security "restricted" and request 1m CPU and 4Mi memory each); or set verify-pull: registry to silence this warning.`,
     );

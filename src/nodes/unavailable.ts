@@ -81,9 +81,15 @@ export function unavailableFrom(
     const ns = kube.namespace ? ` in the namespace "${kube.namespace}"` : '';
     return new ClusterCheckUnavailable({
       why: 'refused',
-      problem: `could not create its probe pods${ns}: ${clip(said)}`,
+      // All of it on one line: a policy engine names the policy below its first line.
+      problem: `could not create its probe pods${ns}: ${clip(
+        res.stderr
+          .trim()
+          .split(/\s*\n\s*/)
+          .join(' '),
+      )}`,
       fix:
-        `let that namespace admit the pull-only probe pods (label ${PROBE_LABEL}; they meet Pod Security ` +
+        `let ${kube.namespace ? 'that' : 'the deploy'} namespace admit the pull-only probe pods (label ${PROBE_LABEL}; they meet Pod Security ` +
         `"restricted" and request 1m CPU and 4Mi memory each)`,
       details,
       platforms,
