@@ -131,6 +131,36 @@ function kubeScene(scene: object, extraEnv: Record<string, string> = {}) {
 const argOf = (argv: string[] | undefined, flag: string) => argv?.[argv.indexOf(flag) + 1];
 
 describe('converge with kube-config-base64 and a stand-in for kubectl', () => {
+  test('a deploy account that may not list nodes (stand-in for kubectl): auto falls back to the registry check, one warning, a green job', async () => {
+    const s = scenario();
+    const kube = kubeconfig();
+    const scene = kubeScene({
+      nodes: { apiVersion: 'v1', kind: 'List', items: NODES.map(node) },
+      fail: {
+        'get nodes':
+          'Error from server (Forbidden): nodes is forbidden: User "system:serviceaccount:shop:deployer" cannot list resource "nodes" in API group "" at the cluster scope',
+      },
+    });
+    const job = await run(
+      s,
+      {
+        ...registryInputs('forbidden'),
+        command: 'converge',
+        'kube-config-base64': kube.base64,
+        'node-trust': 'ca-cert',
+        'image-pull-secret': 'regcred',
+      },
+      scene.env,
+    );
+    expect({ exit: job.main.exitCode, failure: failure(job) }).toEqual({ exit: 0, failure: undefined });
+    const pullCheck = JSON.parse(job.outputs['pull-check'] ?? '{}') as { mode: string; verdict: string };
+    expect(pullCheck).toMatchObject({ mode: 'registry', verdict: 'pullable' });
+    const warnings = job.main.annotations.filter((a) => a.level === 'warning');
+    expect(warnings.map((w) => w.message.split(':')[0])).toEqual(['verify-pull']);
+    expect(warnings[0]?.message).toContain('list on nodes');
+    expect(scene.created()).toEqual([]);
+  });
+
   test('the kubeconfig is a 0600 file under RUNNER_TEMP for werf and kubectl, masked everywhere, gone after post; auto -> cluster, pullable on each node', async () => {
     const s = scenario();
     const kube = kubeconfig();

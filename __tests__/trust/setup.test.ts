@@ -123,7 +123,13 @@ describe('a registry with ca-cert', () => {
     expect(node.stdout.trim()).toBe('status 200');
 
     const entries = runner.journal().slice(journalBefore);
-    expect(entries.map((e) => e.kind).sort()).toEqual(['remove-dir', 'remove-dir', 'restore-file']);
+    expect(entries.map((e) => e.kind).sort()).toEqual([
+      'remove-dir',
+      'remove-dir',
+      'restore-env',
+      'restore-env',
+      'restore-file',
+    ]);
     undoFiles(runner.journal());
     expect(snapshot(etc)).toEqual(before);
     expect(listFiles(runner.runnerTemp)).toEqual([]);
