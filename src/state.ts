@@ -55,8 +55,3 @@ export function savedCleanup(): CleanupEntry[] {
     return [];
   }
 }
-
-/** Saves a small value for the post step (the post step reads it with `core.getState`). */
-export function remember(name: string, value: string): void {
-  core.saveState(name, value);
-}
