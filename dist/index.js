@@ -57298,10 +57298,10 @@ function getPKCS1Padding(length) {
   const result2 = new Uint8Array(length);
   let count = 0;
   while (count < length) {
-    const randomBytes4 = getRandomBytes(length - count);
-    for (let i = 0; i < randomBytes4.length; i++) {
-      if (randomBytes4[i] !== 0) {
-        result2[count++] = randomBytes4[i];
+    const randomBytes5 = getRandomBytes(length - count);
+    for (let i = 0; i < randomBytes5.length; i++) {
+      if (randomBytes5[i] !== 0) {
+        result2[count++] = randomBytes5[i];
       }
     }
   }
@@ -79516,6 +79516,10 @@ function ambientKubeconfig(env = process.env) {
 }
 
 // src/inputs.ts
+var WERF_TUF_ROOT = {
+  version: 12,
+  sha512: "e1d3c7bcfdf473fe1466c5e9d9030bea0fed857d0563db1407754d2795256e4d063b099156807346cdcdc21d747326cc43f96fa2cacda5f1c67c8349fe09894d"
+};
 var TRUE_WORDS = ["true", "True", "TRUE"];
 var FALSE_WORDS = ["false", "False", "FALSE"];
 var KUBECONFIG_SECRET_LINE = /^\s*-?\s*"?(?:token|id-token|refresh-token|access-token|client-key-data|client-certificate-data|password|[\w-]*secret)"?\s*:\s*(\S.*?)\s*,?\s*$/gm;
@@ -79618,6 +79622,7 @@ function parseInputs(get, cwd) {
     problems.push(`Input "werf-base-url" must be an http(s) URL, not "${werfBaseUrl}".`);
   }
   const werfPath = text2("werf-path") ? path8.resolve(cwd, text2("werf-path")) : "";
+  const werfTufRoot = parseTufRootPin(text2("werf-tuf-root"), problems);
   const verifyPull = oneOf("verify-pull", ["off", "registry", "cluster", "auto"], "auto");
   if (verifyPull === "cluster" && command === "build") {
     problems.push(
@@ -79659,16 +79664,27 @@ function parseInputs(get, cwd) {
     werfPath,
     werfBaseUrl,
     werfVerifySignature: bool2("werf-verify-signature", true),
+    werfTufRoot,
     werfSigningKey: readPemOrPath("werf-signing-key", text2("werf-signing-key"), cwd, problems, "PGP PUBLIC KEY BLOCK"),
     verifyManifests: bool2("verify-manifests", true),
     verifyPull,
     nodeTrust,
     imagePullSecret,
+    dockerDaemon: oneOf("docker-daemon", ["auto", "configure", "check", "off"], "auto"),
     logout: bool2("logout", true),
     summary: bool2("summary", true)
   };
   if (problems.length > 0) throw combineInputErrors(problems);
   return inputs;
+}
+function parseTufRootPin(value, problems) {
+  if (value === "") return WERF_TUF_ROOT;
+  const m = /^([1-9]\d{0,8})\s+([0-9a-fA-F]{128})$/.exec(value);
+  if (m) return { version: Number(m[1]), sha512: m[2].toLowerCase() };
+  problems.push(
+    `Input "werf-tuf-root" must be "VERSION SHA512" (a root version and the 128 hex digits of that root.json's SHA-512), e.g. "${WERF_TUF_ROOT.version} ${WERF_TUF_ROOT.sha512.slice(0, 12)}\u2026".`
+  );
+  return WERF_TUF_ROOT;
 }
 function repositoryHost(value, name, problems) {
   try {
@@ -79828,10 +79844,25 @@ function savedCleanup() {
   }
 }
 
+// src/untrusted.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
+function commandStop() {
+  const token = `werf-ship-${randomBytes2(16).toString("hex")}`;
+  return { stop: `::stop-commands::${token}`, resume: `::${token}::` };
+}
+function logUntrusted(text2) {
+  if (text2 === "") return;
+  const { stop, resume } = commandStop();
+  process.stdout.write(`${stop}
+${text2.endsWith("\n") ? text2 : `${text2}
+`}${resume}
+`);
+}
+
 // src/failure.ts
 function reportFailure(err2) {
   if (err2 instanceof ActionError) {
-    if (err2.details) info(err2.details);
+    if (err2.details) logUntrusted(err2.details);
     if (err2.file) {
       error(err2.message, { file: err2.file, startLine: err2.line });
       process.exitCode = ExitCode.Failure;
@@ -80796,7 +80827,7 @@ function trustFailure(problems) {
 import * as fs10 from "node:fs/promises";
 import * as os9 from "node:os";
 import * as path12 from "node:path";
-import { randomBytes as randomBytes2 } from "node:crypto";
+import { randomBytes as randomBytes3 } from "node:crypto";
 var HUB_KEYS = [DOCKER_HUB_CONFIG_KEY, "index.docker.io", "docker.io", "registry-1.docker.io"];
 function crLoginArgs(r, dockerConfig) {
   const insecure = r.skipTlsVerify || r.insecureRegistry ? ["--insecure-registry"] : [];
@@ -80866,7 +80897,7 @@ async function credentialProblem(r, trust) {
 }
 async function makeDockerConfigDir(hosts) {
   const base = process.env.RUNNER_TEMP || os9.tmpdir();
-  const dir = path12.join(base, `werf-ship-docker-config-${randomBytes2(4).toString("hex")}`);
+  const dir = path12.join(base, `werf-ship-docker-config-${randomBytes3(4).toString("hex")}`);
   recordCleanup({ kind: "remove-dir", path: dir, credentials: true });
   await fs10.mkdir(dir, { recursive: true, mode: 448 });
   const previous = path12.join(process.env.DOCKER_CONFIG || path12.join(os9.homedir(), ".docker"), "config.json");
@@ -81341,7 +81372,7 @@ function reportedImages(report) {
 }
 
 // src/nodes/cluster-check.ts
-import { randomBytes as randomBytes3 } from "node:crypto";
+import { randomBytes as randomBytes4 } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 
 // src/nodes/remediation.ts
@@ -81782,7 +81813,7 @@ async function checkOnNodes(o) {
   if (nodes.length === 0) throw noSchedulableNode();
   const platforms = [...new Set(nodes.map((n) => n.platform))];
   const step = (s, args) => kubectlJson(kubectl, o.kube, s, args, platforms);
-  const runId = randomBytes3(4).toString("hex");
+  const runId = randomBytes4(4).toString("hex");
   const selector = `${PROBE_LABEL}=${runId}`;
   const refs = o.images.map((i) => ({ name: i.name, ref: pullTarget(i).ref }));
   const pods = nodes.map(

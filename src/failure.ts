@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { ActionError } from './errors.js';
+import { logUntrusted } from './untrusted.js';
 
 /**
  * Ends the job with one `core.setFailed` line: an ActionError's sentence (its details to the log, an annotation where
@@ -7,7 +8,8 @@ import { ActionError } from './errors.js';
  */
 export function reportFailure(err: unknown): void {
   if (err instanceof ActionError) {
-    if (err.details) core.info(err.details);
+    // Details quote werf, registries and files: shown, never run as workflow commands.
+    if (err.details) logUntrusted(err.details);
     if (err.file) {
       // The same one line, as an annotation at the place (setFailed would print it a second time).
       core.error(err.message, { file: err.file, startLine: err.line });

@@ -12,6 +12,22 @@ import { ambientKubeconfig } from './werf/kubeconfig.js';
 export type Command = 'converge' | 'build';
 export type VerifyPull = 'off' | 'registry' | 'cluster' | 'auto';
 export type NodeTrust = 'system' | 'ca-cert' | 'skip-verify';
+/** What the action may do to the Docker daemon that pushes werf's stages (see action.yml). */
+export type DockerDaemonMode = 'auto' | 'configure' | 'check' | 'off';
+
+/** The TUF root the werf download is trusted through: `{version}.root.json` must have this SHA-512. */
+export interface TufRootPin {
+  version: number;
+  /** lowercase hex */
+  sha512: string;
+}
+
+/** werf's own pin (trdl's and werf's setup-app preset for https://tuf.werf.io). */
+export const WERF_TUF_ROOT: TufRootPin = {
+  version: 12,
+  sha512:
+    'e1d3c7bcfdf473fe1466c5e9d9030bea0fed857d0563db1407754d2795256e4d063b099156807346cdcdc21d747326cc43f96fa2cacda5f1c67c8349fe09894d',
+};
 
 /** One registry the action logs into and talks to: from `registries`, or from the hosts of repo/final-repo. */
 export interface RegistrySettings {
@@ -49,11 +65,13 @@ export interface Inputs {
   werfPath: string;
   werfBaseUrl: string;
   werfVerifySignature: boolean;
+  werfTufRoot: TufRootPin;
   werfSigningKey: string;
   verifyManifests: boolean;
   verifyPull: VerifyPull;
   nodeTrust: NodeTrust;
   imagePullSecret: string;
+  dockerDaemon: DockerDaemonMode;
   logout: boolean;
   summary: boolean;
 }
@@ -185,6 +203,7 @@ export function parseInputs(get: InputSource, cwd: string): Inputs {
     problems.push(`Input "werf-base-url" must be an http(s) URL, not "${werfBaseUrl}".`);
   }
   const werfPath = text('werf-path') ? path.resolve(cwd, text('werf-path')) : '';
+  const werfTufRoot = parseTufRootPin(text('werf-tuf-root'), problems);
 
   const verifyPull = oneOf<VerifyPull>('verify-pull', ['off', 'registry', 'cluster', 'auto'], 'auto');
   if (verifyPull === 'cluster' && command === 'build') {
@@ -232,16 +251,29 @@ export function parseInputs(get: InputSource, cwd: string): Inputs {
     werfPath,
     werfBaseUrl,
     werfVerifySignature: bool('werf-verify-signature', true),
+    werfTufRoot,
     werfSigningKey: readPemOrPath('werf-signing-key', text('werf-signing-key'), cwd, problems, 'PGP PUBLIC KEY BLOCK'),
     verifyManifests: bool('verify-manifests', true),
     verifyPull,
     nodeTrust,
     imagePullSecret,
+    dockerDaemon: oneOf<DockerDaemonMode>('docker-daemon', ['auto', 'configure', 'check', 'off'], 'auto'),
     logout: bool('logout', true),
     summary: bool('summary', true),
   };
   if (problems.length > 0) throw combineInputErrors(problems);
   return inputs;
+}
+
+/** `werf-tuf-root`: `VERSION SHA512` (a root version and the SHA-512 of that root.json); empty means werf's pin. */
+function parseTufRootPin(value: string, problems: string[]): TufRootPin {
+  if (value === '') return WERF_TUF_ROOT;
+  const m = /^([1-9]\d{0,8})\s+([0-9a-fA-F]{128})$/.exec(value);
+  if (m) return { version: Number(m[1]), sha512: (m[2] as string).toLowerCase() };
+  problems.push(
+    `Input "werf-tuf-root" must be "VERSION SHA512" (a root version and the 128 hex digits of that root.json's SHA-512), e.g. "${WERF_TUF_ROOT.version} ${WERF_TUF_ROOT.sha512.slice(0, 12)}…".`,
+  );
+  return WERF_TUF_ROOT;
 }
 
 /** The registry host of a repository input, or undefined (with the problem noted) when the value is not a name. */

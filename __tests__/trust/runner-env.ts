@@ -4,7 +4,7 @@ import { jest } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Inputs, RegistrySettings } from '../../src/inputs.js';
+import { WERF_TUF_ROOT, type Inputs, type RegistrySettings } from '../../src/inputs.js';
 import type { CleanupEntry } from '../../src/state.js';
 
 export interface FakeRunner {
@@ -108,11 +108,13 @@ export function inputsFor(registries: RegistrySettings[], o: Partial<Inputs> = {
     werfPath: '',
     werfBaseUrl: 'https://tuf.werf.io',
     werfVerifySignature: true,
+    werfTufRoot: WERF_TUF_ROOT,
     werfSigningKey: '',
     verifyManifests: true,
     verifyPull: 'off',
     nodeTrust: 'system',
     imagePullSecret: '',
+    dockerDaemon: 'off',
     logout: true,
     summary: false,
     ...o,

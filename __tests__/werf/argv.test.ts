@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ActionError } from '../../src/errors.js';
-import type { Inputs } from '../../src/inputs.js';
+import { WERF_TUF_ROOT, type Inputs } from '../../src/inputs.js';
 import { checkExtraArgs, planWerfCommand } from '../../src/werf/argv.js';
 
 function inputs(overrides: Partial<Inputs> = {}): Inputs {
@@ -23,11 +23,13 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
     werfPath: '',
     werfBaseUrl: 'https://tuf.werf.io',
     werfVerifySignature: true,
+    werfTufRoot: WERF_TUF_ROOT,
     werfSigningKey: '',
     verifyManifests: true,
     verifyPull: 'auto',
     nodeTrust: 'system',
     imagePullSecret: '',
+    dockerDaemon: 'off',
     logout: true,
     summary: true,
     ...overrides,

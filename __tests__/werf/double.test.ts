@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Inputs } from '../../src/inputs.js';
+import { WERF_TUF_ROOT, type Inputs } from '../../src/inputs.js';
 import { planWerfCommand, type WerfCommandContext } from '../../src/werf/argv.js';
 import { diagnose } from '../../src/werf/diagnose.js';
 import { parseBuildReport } from '../../src/werf/report.js';
@@ -36,11 +36,13 @@ function inputs(overrides: Partial<Inputs>): Inputs {
     werfPath: WERF,
     werfBaseUrl: 'https://tuf.werf.io',
     werfVerifySignature: true,
+    werfTufRoot: WERF_TUF_ROOT,
     werfSigningKey: '',
     verifyManifests: true,
     verifyPull: 'off',
     nodeTrust: 'system',
     imagePullSecret: '',
+    dockerDaemon: 'off',
     logout: true,
     summary: true,
     ...overrides,

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { ActionError } from '../../src/errors.js';
-import type { Inputs } from '../../src/inputs.js';
+import { WERF_TUF_ROOT, type Inputs } from '../../src/inputs.js';
 import {
   installWerf,
   parseWerfVersion,
@@ -60,11 +60,13 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
     werfPath: '',
     werfBaseUrl: server.url,
     werfVerifySignature: true,
+    werfTufRoot: WERF_TUF_ROOT,
     werfSigningKey: key.publicKeyArmored,
     verifyManifests: true,
     verifyPull: 'off',
     nodeTrust: 'system',
     imagePullSecret: '',
+    dockerDaemon: 'off',
     logout: true,
     summary: true,
     ...overrides,
