@@ -53,6 +53,30 @@ describe('renderSummary', () => {
     expect(md).not.toContain('Can the nodes pull it?');
   });
 
+  test('which werf ran and how it was checked; a local `dev` build is said to be of unknown version', () => {
+    const tuf = renderSummary({
+      command: 'converge',
+      problems: [],
+      stages: [],
+      werf: {
+        path: '/opt/hostedtoolcache/werf/2.75.3/x64/werf',
+        version: '2.75.3',
+        provenance: 'verified through TUF from https://tuf.werf.io (root pinned at version 12)',
+      },
+    });
+    expect(tuf).toContain(
+      '✅ Shipped.\n\nwerf 2.75.3: verified through TUF from https://tuf.werf.io (root pinned at version 12).\n',
+    );
+    const dev = renderSummary({
+      command: 'build',
+      problems: [],
+      stages: [],
+      werf: { path: '/w/werf', version: 'dev', provenance: 'werf-path /w/werf (a local build)' },
+    });
+    expect(dev).toContain('werf of unknown version (`werf version` says `dev`): werf-path /w/werf (a local build).');
+    expect(renderSummary({ command: 'build', problems: [], stages: [] })).not.toMatch(/^werf /m);
+  });
+
   test('verification not run: "not checked"; no images, no images table', () => {
     expect(renderSummary({ command: 'build', images, problems: [], stages: [] })).toContain('| not checked |');
     expect(renderSummary({ command: 'build', problems: [], stages: [] })).not.toContain('### Images');

@@ -82,6 +82,8 @@ describe('werf version and flags', () => {
   test('version prints v2.75.3, or WERF_DOUBLE_VERSION', async () => {
     expect((await werf(['version'])).stdout).toBe('v2.75.3\n');
     expect((await werf(['version'], { WERF_DOUBLE_VERSION: '2.1.0' })).stdout).toBe('v2.1.0\n');
+    // A local build of werf prints `dev` (werf's source: the version of a build without a release tag).
+    expect((await werf(['version'], { WERF_DOUBLE_VERSION: 'dev' })).stdout).toBe('dev\n');
   });
 
   test('cr login has no --skip-tls-verify-registry: unknown flag, exit 1', async () => {

@@ -28,6 +28,7 @@ export async function main(): Promise<void> {
     const given = inputs;
 
     const werf = await stopwatch.time('install werf', () => installWerf(given));
+    shown.werf = werf;
     core.setOutput('werf-version', werf.version);
     core.setOutput('werf-path', werf.path);
 

@@ -3,10 +3,13 @@ import type { Command } from './inputs.js';
 import { markdownCell, renderPullTable, type PullCheck } from './nodes/index.js';
 import type { StageTiming } from './stopwatch.js';
 import type { ImageOutput } from './verify.js';
+import type { WerfInstall } from './werf/install.js';
 
 /** Everything the job summary shows; any part may be missing when the run stopped before it. */
 export interface SummaryData {
   command: Command;
+  /** the werf that ran (undefined when the run stopped before it was installed) */
+  werf?: WerfInstall;
   images?: Record<string, ImageOutput>;
   /** undefined: verification did not run (verify-manifests: false, or an earlier failure) */
   verified?: boolean;
@@ -19,12 +22,16 @@ export interface SummaryData {
 const shortDigest = (digest: string) => (digest.startsWith('sha256:') ? `sha256:${digest.slice(7, 19)}` : digest);
 
 /**
- * The job summary as markdown (pure): the outcome in one line, the images werf shipped with their verification, the
- * node pull check, and how long each stage took.
+ * The job summary as markdown (pure): the outcome in one line, which werf ran and how it was checked, the images werf
+ * shipped with their verification, the node pull check, and how long each stage took.
  */
 export function renderSummary(data: SummaryData): string {
   const lines: string[] = [`## werf ${data.command}`, ''];
   lines.push(data.failure ? `❌ ${markdownCell(data.failure)}` : '✅ Shipped.', '');
+  if (data.werf) {
+    const version = data.werf.version === 'dev' ? 'of unknown version (`werf version` says `dev`)' : data.werf.version;
+    lines.push(`werf ${version}: ${markdownCell(data.werf.provenance)}.`, '');
+  }
 
   const images = Object.entries(data.images ?? {});
   if (images.length > 0) {

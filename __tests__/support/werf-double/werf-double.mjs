@@ -20,7 +20,7 @@
 // makes it fail with that text). Loopback registries are treated like remote ones (real docker code trusts
 // 127.0.0.0/8 without TLS verification; the double does not, so the tests can see TLS failures).
 // Test knobs: WERF_DOUBLE_ARGV_LOG (JSON line per run, passwords redacted), WERF_DOUBLE_DOCKER_CERTS_DIR
-// (/etc/docker/certs.d), WERF_DOUBLE_DAEMON_JSON (/etc/docker/daemon.json), WERF_DOUBLE_VERSION (2.75.3).
+// (/etc/docker/certs.d), WERF_DOUBLE_DAEMON_JSON (/etc/docker/daemon.json), WERF_DOUBLE_VERSION (2.75.3; `dev` for a local build).
 import { appendFileSync } from 'node:fs';
 import { buildOrConverge } from './build.mjs';
 import { WerfError } from './cli.mjs';
@@ -63,7 +63,8 @@ async function main(argv) {
   const [cmd, sub, ...rest] = argv;
   if (cmd === 'version') {
     const v = process.env.WERF_DOUBLE_VERSION || '2.75.3';
-    return out(`${v.startsWith('v') ? v : `v${v}`}\n`);
+    // A local build (no release tag) says `dev`, as werf does.
+    return out(`${v === 'dev' || v.startsWith('v') ? v : `v${v}`}\n`);
   }
   if (cmd === 'cr' && sub === 'login') return crLogin(rest, out);
   if (cmd === 'cr' && sub === 'logout') return crLogout(rest, out);
