@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { makeCa, startRegistry, stopAll, type Registry, type TestCa } from './support/rig/index.js';
 import { TestJobs, failureLine, filesBelow, leftInRunnerTemp, type Scenario } from './support/scenario.js';
+import type { RunOptions } from './support/runner.js';
 
 let ca: TestCa;
 let tls: Registry;
@@ -27,7 +28,7 @@ afterAll(async () => {
 });
 
 const scenario = (images?: string[]) => tests.scenario(images);
-const run = (s: Scenario, inputs: Record<string, string>) => tests.run(s, inputs);
+const run = (s: Scenario, inputs: Record<string, string>, opts?: RunOptions) => tests.run(s, inputs, opts);
 const failure = failureLine;
 
 describe('TLS registry with a private CA and basic auth', () => {
@@ -57,7 +58,7 @@ describe('TLS registry with a private CA and basic auth', () => {
       expect(image.image).toMatch(new RegExp(`^${tls.host}/shop/app:[0-9a-f]{56}-\\d{13}$`));
       expect(image.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
       expect(image.ref).toBe(`${tls.host}/shop/app@${image.digest}`);
-      // werf leaves TargetPlatform empty for a single-platform build; the platform is read from the image config.
+      // A build without --platform: werf reports the runtime's platform, and the image config says the same.
       expect(image.platforms).toEqual(['linux/amd64']);
     }
     expect(job.outputs.verified).toBe('true');
@@ -273,5 +274,56 @@ describe('other registries', () => {
     expect(
       job.main.annotations.some((a) => a.level === 'warning' && a.message.startsWith('verify-pull: not-pullable')),
     ).toBe(true);
+  });
+});
+
+describe('the build report in each shape werf writes (plain HTTP registry)', () => {
+  const plainInputs = (s: Scenario, repo: string, extra: Record<string, string>) => {
+    fs.writeFileSync(s.env.WERF_DOUBLE_DAEMON_JSON as string, JSON.stringify({ 'insecure-registries': [http.host] }));
+    return {
+      repo: `${http.host}/${repo}/stages`,
+      'insecure-registry': 'true',
+      command: 'build',
+      'verify-pull': 'off',
+      ...extra,
+    };
+  };
+  const imagesOf = (job: Awaited<ReturnType<typeof run>>) =>
+    JSON.parse(job.outputs.images ?? '{}') as Record<
+      string,
+      { image: string; digest: string; ref: string; platforms: string[] }
+    >;
+  const PLATFORMS = '--platform=linux/arm64\n--platform=linux/amd64';
+
+  test('several platforms (one manifest-list record, TargetPlatform ""), verify-manifests false: the platforms from its stage names', async () => {
+    const s = scenario();
+    const job = await run(s, plainInputs(s, 'multi', { args: PLATFORMS, 'verify-manifests': 'false' }));
+    expect({ exit: job.main.exitCode, failure: failure(job) }).toEqual({ exit: 0, failure: undefined });
+    const { app } = imagesOf(job);
+    expect(app?.platforms).toEqual(['linux/amd64', 'linux/arm64']);
+    expect(app?.ref).toBe(`${http.host}/multi/stages@${app?.digest}`);
+    expect(job.outputs.verified).toBe('false');
+  });
+
+  test('several platforms with WERF_ENABLE_REPORT_BY_PLATFORM=1: verified, the platforms of the index werf pushed', async () => {
+    const s = scenario();
+    const job = await run(s, plainInputs(s, 'byplatform', { args: PLATFORMS }), {
+      env: { WERF_ENABLE_REPORT_BY_PLATFORM: '1' },
+    });
+    expect({ exit: job.main.exitCode, failure: failure(job) }).toEqual({ exit: 0, failure: undefined });
+    expect(s.werfCalls().find((c) => c.argv[0] === 'build')?.env.WERF_ENABLE_REPORT_BY_PLATFORM).toBe('1');
+    expect(job.outputs.verified).toBe('true');
+    expect(imagesOf(job).app?.platforms.sort()).toEqual(['linux/amd64', 'linux/arm64']);
+  });
+
+  test("a newer werf's report (Runtime.WerfVersion, Operations, StageCache): read and verified as before", async () => {
+    const s = scenario();
+    const job = await run(s, plainInputs(s, 'newer', {}), {
+      env: { WERF_DOUBLE_NEWER_REPORT: '1', WERF_DOUBLE_VERSION: '2.80.0' },
+    });
+    expect({ exit: job.main.exitCode, failure: failure(job) }).toEqual({ exit: 0, failure: undefined });
+    expect(job.outputs['werf-version']).toBe('2.80.0');
+    expect(job.outputs.verified).toBe('true');
+    expect(imagesOf(job).app?.platforms).toEqual(['linux/amd64']);
   });
 });

@@ -246,6 +246,41 @@ describe('converge with kube-config-base64 and a stand-in for kubectl', () => {
     for (const secret of [kube.base64, kube.text, kube.token]) expect(surface).not.toContain(secret);
   });
 
+  test("the probe pods' namespace is the one werf deployed to: get-namespace asked with converge's --dir, env and werf.yaml's deploy.namespace (stand-in for kubectl)", async () => {
+    const s = scenario();
+    fs.mkdirSync(path.join(s.workspace, 'deploy'));
+    fs.writeFileSync(
+      path.join(s.workspace, 'deploy', 'werf.yaml'),
+      'project: billing\nconfigVersion: 1\ndeploy:\n  namespace: "[[ project ]]_[[ env ]]"\n---\nimage: app\nfrom: alpine:3.20\n',
+    );
+    const scene = kubeScene({
+      nodes: { apiVersion: 'v1', kind: 'List', items: NODES.map(node) },
+      pods: Object.fromEntries(NODES.map((n) => [n, [pulled]])),
+    });
+    const job = await run(
+      s,
+      {
+        ...registryInputs('nsdir'),
+        command: 'converge',
+        env: 'review',
+        'kube-config-base64': kubeconfig().base64,
+        args: '--dir=deploy',
+        'node-trust': 'ca-cert',
+        'image-pull-secret': 'regcred',
+      },
+      scene.env,
+    );
+    expect({ exit: job.main.exitCode, failure: failure(job) }).toEqual({ exit: 0, failure: undefined });
+    // werf slugified "billing_review" for its deploy; the action asked werf the same way and got the same name.
+    const deployed = /namespace: "([^"]+)"/.exec(job.main.stdout)?.[1];
+    expect(deployed).toMatch(/^billing-review-[0-9a-f]{1,8}$/);
+    const asked = s.werfCalls().find((c) => c.argv[0] === 'helm');
+    expect(asked?.argv).toEqual(['helm', 'get-namespace', '--env', 'review', '--dir=deploy']);
+    const mainCalls = scene.calls().filter((c) => c.step === 'main');
+    expect(mainCalls.length).toBeGreaterThan(0);
+    for (const call of mainCalls) expect(call.argv).toContain(`--namespace=${deployed}`);
+  });
+
   test('the kubelet reports ErrImagePull with x509 (stand-in for kubectl): not-pullable, containerd hosts.toml `ca` fix, one failure line; post deletes the leftover probes', async () => {
     const s = scenario();
     const kube = kubeconfig();

@@ -2,7 +2,17 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/g
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { crLoginArgs, derivedSecrets, DOCKER_HUB_KEY, hubKeysIn, login, logout, withHubKey } from '../src/login.js';
+import {
+  addHubKeyForOtherTools,
+  crLoginArgs,
+  derivedSecrets,
+  DOCKER_HUB_KEY,
+  login,
+  logout,
+  WERF_HUB_KEY,
+  withHubKey,
+  withoutHubKey,
+} from '../src/login.js';
 import { setUpTrust } from '../src/trust/index.js';
 import type { CleanupEntry } from '../src/state.js';
 import { makeCa, runTool, startRegistry, stopAll, type Registry, type TestCa } from './support/rig/index.js';
@@ -279,14 +289,54 @@ describe('login against real registries with the werf double', () => {
     undoFiles(runner.journal().slice(n));
   });
 
-  test('a failed logout in the post step is a warning, not a failure', async () => {
+  test("Docker Hub (a local registry standing in for it): werf's key and the one added for other tools, both gone after the post step's logout", async () => {
+    const dockerConfig = fs.mkdtempSync(path.join(runner.dir, 'hub-config-'));
+    const base = { auth: 'YmFzZTpiYXNl' };
+    // As makeDockerConfigDir leaves it: the runner's other logins, here also an older Docker Hub login of its own.
+    fs.writeFileSync(
+      path.join(dockerConfig, 'config.json'),
+      JSON.stringify({ auths: { 'base.example.com': base, [DOCKER_HUB_KEY]: { auth: 'b2xkOm9sZA==' } } }),
+      { mode: 0o600 },
+    );
+    const caFile = path.join(runner.dir, 'hub-ca.pem');
+    fs.writeFileSync(caFile, ca.certPem);
+    const hub = registry('docker.io', { username: tlsReg.username, password: tlsReg.password });
+    const loggedIn = await runTool(WERF, crLoginArgs(hub, dockerConfig), {
+      input: tlsReg.password,
+      env: { ...process.env, SSL_CERT_FILE: caFile, WERF_DOUBLE_DOCKER_HUB: tlsReg.host },
+    });
+    expect(loggedIn.stdout).toBe('Successful login\n');
+    await addHubKeyForOtherTools(dockerConfig);
+    const ours = { auth: Buffer.from(`${tlsReg.username}:${tlsReg.password}`).toString('base64') };
+    expect(config(dockerConfig).auths).toEqual({
+      'base.example.com': base,
+      [WERF_HUB_KEY]: ours,
+      [DOCKER_HUB_KEY]: ours,
+    });
+
     const warningsBefore = runner.warnings().length;
+    await logout({ kind: 'logout', registry: 'docker.io', werfPath: WERF, dockerConfig });
+    expect(config(dockerConfig).auths).toEqual({ 'base.example.com': base });
+    expect(invocations().at(-1)?.argv).toEqual(['cr', 'logout', '--docker-config', dockerConfig]);
+    expect(runner.warnings().slice(warningsBefore)).toEqual([]);
+    expect(fs.statSync(path.join(dockerConfig, 'config.json')).mode & 0o777).toBe(0o600);
+    fs.rmSync(dockerConfig, { recursive: true });
+  });
+
+  test('a failed logout in the post step is a warning, not a failure; a registry not logged in is no failure', async () => {
+    const warningsBefore = runner.warnings().length;
+    // Nothing to erase (no config at all): werf says "Successful logout".
     await logout({
       kind: 'logout',
       registry: '127.0.0.1:1',
       werfPath: WERF,
       dockerConfig: path.join(runner.dir, 'nowhere'),
     });
+    expect(runner.warnings().slice(warningsBefore)).toEqual([]);
+    // A config.json werf cannot load: werf fails, the post step warns.
+    const broken = fs.mkdtempSync(path.join(runner.dir, 'broken-config-'));
+    fs.writeFileSync(path.join(broken, 'config.json'), '{"auths": ');
+    await logout({ kind: 'logout', registry: '127.0.0.1:1', werfPath: WERF, dockerConfig: broken });
     expect(runner.warnings().slice(warningsBefore)[0]).toMatch(/^werf cr logout from 127\.0\.0\.1:1 failed: /);
   });
 });
@@ -308,18 +358,21 @@ describe('pure parts', () => {
     expect(crLoginArgs({ ...r, host: 'r:5000' }, '/cfg').join(' ')).not.toContain('secret');
   });
 
-  test('Docker Hub: the entry is also under the key docker, werf and go-containerregistry read', () => {
+  test("Docker Hub: werf's entry (index.docker.io) also under the key docker and go-containerregistry read, and off it again", () => {
     const entry = { auth: 'bWU6c2VjcmV0' };
-    expect(withHubKey({ auths: { 'index.docker.io': entry } }).auths).toEqual({
-      'index.docker.io': entry,
+    const older = { auth: 'b2xkOm9sZA==' };
+    expect(withHubKey({ auths: { [WERF_HUB_KEY]: entry } }).auths).toEqual({
+      [WERF_HUB_KEY]: entry,
       [DOCKER_HUB_KEY]: entry,
     });
-    expect(withHubKey({ auths: { [DOCKER_HUB_KEY]: entry } }).auths).toEqual({ [DOCKER_HUB_KEY]: entry });
+    // What werf just stored wins over a Hub login the runner's config brought along.
+    expect(withHubKey({ auths: { [WERF_HUB_KEY]: entry, [DOCKER_HUB_KEY]: older } }).auths?.[DOCKER_HUB_KEY]).toBe(
+      entry,
+    );
     expect(withHubKey({ auths: { 'r:5000': entry } }).auths).toEqual({ 'r:5000': entry });
-    expect(hubKeysIn({ auths: { 'index.docker.io': entry, [DOCKER_HUB_KEY]: entry, 'r:1': entry } })).toEqual([
-      DOCKER_HUB_KEY,
-      'index.docker.io',
-    ]);
+    expect(withoutHubKey({ auths: { [DOCKER_HUB_KEY]: entry, 'r:1': entry } })).toEqual({ auths: { 'r:1': entry } });
+    const none = { auths: { 'r:1': entry } };
+    expect(withoutHubKey(none)).toBe(none);
   });
 
   test('derivedSecrets: the password and base64 user:pass', () => {

@@ -92,6 +92,17 @@ describe('against the real registry', () => {
     expect(r.requests).toBe(1 + KINDS.length + children + blobs); // ping + manifests + distinct blobs, no more
   });
 
+  it('the platforms output is what the registry names (image config, index), even where the report says otherwise', async () => {
+    const report = reportOf(tlsBasic, { docker: seeded.docker, dockerList: seeded.dockerList });
+    // A report that says otherwise than the image config and the index: the registry wins.
+    const claimed = report.images.map((img) => ({ ...img, platforms: ['linux/s390x'] }));
+    const r = await verifyImages({ images: claimed }, accessFor(tlsBasic));
+    expect(r.problems).toEqual([]);
+    expect(r.images.docker!.platforms).toEqual(seeded.docker.platforms);
+    expect(r.images.dockerList!.platforms).toEqual(seeded.dockerList.platforms);
+    expect(seeded.docker.platforms).not.toEqual(['linux/s390x']);
+  });
+
   it('token auth: one token per repository; the same blob is checked in each repository, once', async () => {
     const images = seededTwice.flatMap((s, i) =>
       reportOf(token, s, ['one', 'two'][i]).images.map((img) => ({ ...img, name: `${img.name}-${i}` })),

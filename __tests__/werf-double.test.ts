@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { startFaultProxy } from './support/faults/proxy.js';
 import {
   makeTempDir,
   removeTempDir,
@@ -234,7 +235,7 @@ describe('cr login / logout against real registries', () => {
     expect(bad.stderr).toMatch(/unauthorized|401/);
   });
 
-  test('login keeps other entries; logout erases only its entry, no network; twice -> not logged in', async () => {
+  test('login keeps other entries; logout erases only its entry, no network; a second logout is no error', async () => {
     const cfg = join(work, 'cfg-logout');
     await mkdir(cfg, { recursive: true });
     await writeFile(join(cfg, 'config.json'), JSON.stringify({ auths: { 'other.example:5000': { auth: 'eDp5' } } }));
@@ -242,14 +243,169 @@ describe('cr login / logout against real registries', () => {
       SSL_CERT_FILE: caBundle,
     });
     expect(Object.keys((await readConfig(cfg)).auths ?? {}).sort()).toEqual(['other.example:5000', tls.host].sort());
-    const out = await werf(['cr', 'logout', '--docker-config', cfg, tls.host]);
+    // REGISTRY is reduced to host[:port], as on login.
+    const out = await werf(['cr', 'logout', '--docker-config', cfg, `https://${tls.host}/v2/`]);
     expect(out.stdout).toBe('Successful logout\n');
     expect((await readConfig(cfg)).auths).toEqual({ 'other.example:5000': { auth: 'eDp5' } });
     const again = await werf(['cr', 'logout', '--docker-config', cfg, tls.host]);
-    expect(again.stderr).toBe(`Error: unable to logout from "${tls.host}": not logged in\n`);
+    expect({ code: again.code, stdout: again.stdout, stderr: again.stderr }).toEqual({
+      code: 0,
+      stdout: 'Successful logout\n',
+      stderr: '',
+    });
     expect((await werf(['cr', 'logout', '--password', 'x', tls.host])).stderr).toBe(
       'Error: unknown flag: --password\n',
     );
+    expect((await werf(['cr', 'logout', 'a', 'b'])).stderr).toBe(
+      'Error: invalid number of arguments, expected optional registry address: got 2 arguments\n',
+    );
+  });
+
+  test('Docker Hub (a local registry standing in for it): stored under index.docker.io; logout of the URL erases only that key', async () => {
+    const cfg = join(work, 'cfg-hub');
+    await mkdir(cfg, { recursive: true });
+    const urlKey = 'https://index.docker.io/v1/';
+    await writeFile(join(cfg, 'config.json'), JSON.stringify({ auths: { [urlKey]: { auth: 'b2xkOm9sZA==' } } }));
+    const hub = { SSL_CERT_FILE: caBundle, WERF_DOUBLE_DOCKER_HUB: tls.host };
+    const login = await werf(
+      ['cr', 'login', '-u', tls.username, '--password-stdin', '--docker-config', cfg],
+      hub,
+      tls.password,
+    );
+    expect(login.stdout).toBe('Successful login\n');
+    expect((await readConfig(cfg)).auths).toEqual({
+      [urlKey]: { auth: 'b2xkOm9sZA==' },
+      'index.docker.io': { auth: b64(`${tls.username}:${tls.password}`) },
+    });
+    // `werf cr logout https://index.docker.io/v1/` erases the URL's host, never the URL key.
+    expect((await werf(['cr', 'logout', '--docker-config', cfg, urlKey])).stdout).toBe('Successful logout\n');
+    expect(Object.keys((await readConfig(cfg)).auths ?? {})).toEqual([urlKey]);
+    // Without REGISTRY: Docker Hub, the same key; gone already, which is no error.
+    expect((await werf(['cr', 'logout', '--docker-config', cfg])).code).toBe(0);
+    expect(Object.keys((await readConfig(cfg)).auths ?? {})).toEqual([urlKey]);
+  });
+
+  test('the credential check ignores no error: 429 is retried (briefly here, 5 minutes in werf), a 500 fails at once', async () => {
+    const proxy = await startFaultProxy(plain.url);
+    try {
+      const login = (env: Record<string, string> = {}) =>
+        werf(['cr', 'login', '--insecure-registry', '-u', 'u', '-p', 'p', proxy.host], {
+          DOCKER_CONFIG: join(work, 'cfg-429'),
+          ...env,
+        });
+      const tooMany = { kind: 'status' as const, status: 429, body: '{"errors":[{"code":"TOOMANYREQUESTS"}]}' };
+      proxy.setRules([{ match: /^GET \/v2\/$/, fault: tooMany, times: 2 }]);
+      const retried = await login();
+      expect(retried.stdout).toBe('Successful login\n');
+      expect(proxy.seen.filter((l) => l === 'GET /v2/')).toHaveLength(3);
+
+      proxy.seen.length = 0;
+      proxy.setRules([{ match: /^GET \/v2\/$/, fault: tooMany, times: 1000 }]);
+      const gaveUp = await login({ WERF_DOUBLE_429_RETRY_MS: '1500' });
+      expect(gaveUp.code).toBe(1);
+      expect(gaveUp.stderr).toBe(
+        `Error: unable to authenticate into "${proxy.host}": login attempt to http://${proxy.host}/v2/ failed with status: 429 Too Many Requests\n`,
+      );
+      expect(proxy.seen.length).toBeGreaterThan(1);
+
+      proxy.seen.length = 0;
+      proxy.setRules([{ match: /^GET \/v2\/$/, fault: { kind: 'status', status: 500 }, times: 1000 }]);
+      const broken = await login();
+      expect(broken.stderr).toBe(
+        `Error: unable to authenticate into "${proxy.host}": login attempt to http://${proxy.host}/v2/ failed with status: 500 Internal Server Error\n`,
+      );
+      expect(proxy.seen).toEqual(['GET /v2/']);
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
+
+describe('helm get-namespace', () => {
+  const getNamespace = (dir: string, args: string[] = [], env: Record<string, string> = {}) =>
+    runTool(WERF, ['helm', 'get-namespace', ...args], {
+      env: { PATH: process.env.PATH, HOME: join(work, 'home'), ...env },
+      cwd: dir,
+      timeoutMs: 30_000,
+    });
+  const projectWith = async (name: string, werfYaml: string) => {
+    const dir = join(work, name);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'werf.yaml'), werfYaml);
+    return dir;
+  };
+
+  test("[[ project ]] or [[ project ]]-[[ env ]], slugified with werf's algorithm (werf's own test vectors)", async () => {
+    const dir = await projectWith('ns-default', 'project: shop\nconfigVersion: 1\n');
+    expect((await getNamespace(dir)).stdout).toBe('shop\n');
+    expect((await getNamespace(dir, ['--env', 'production'])).stdout).toBe('shop-production\n');
+    // Not a valid name as it is: slugified, with the hash of the original.
+    expect((await getNamespace(dir, [], { WERF_ENV: 'Prod' })).stdout).toMatch(/^shop-prod-[0-9a-f]{1,8}\n$/);
+    const vectors: Array<[string, string]> = [
+      ['da_ta', 'da-ta-3b339d14'],
+      ['kubernetes.namespace', 'kubernetes-namespace-1507f75c'],
+      ['x'.repeat(64), `${'x'.repeat(54)}-afd4efcd`],
+      ['data', 'data'],
+    ];
+    for (const [template, slug] of vectors) {
+      const d = await projectWith(
+        `ns-${slug.slice(-8)}`,
+        `project: shop\nconfigVersion: 1\ndeploy:\n  namespace: "${template}"\n`,
+      );
+      expect((await getNamespace(d)).stdout).toBe(`${slug}\n`);
+    }
+  });
+
+  test('deploy.namespace is a template; namespaceSlug: false makes an invalid name an error', async () => {
+    const dir = await projectWith(
+      'ns-template',
+      'project: shop\nconfigVersion: 1\ndeploy:\n  namespace: "team-[[ env ]]-[[ project ]]"\n',
+    );
+    expect((await getNamespace(dir, ['--env', 'stage'])).stdout).toBe('team-stage-shop\n');
+    const strict = await projectWith(
+      'ns-strict',
+      'project: shop\nconfigVersion: 1\ndeploy:\n  namespace: "Shop"\n  namespaceSlug: false\n',
+    );
+    const r = await getNamespace(strict);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^Error: bad Kubernetes namespace "Shop" rendered by template "Shop": kubernetes namespace should be a valid DNS-1123 label/,
+    );
+  });
+
+  test('no --namespace flag, and WERF_NAMESPACE is not read', async () => {
+    const dir = await projectWith('ns-noflag', 'project: shop\nconfigVersion: 1\n');
+    expect((await getNamespace(dir, ['--namespace', 'x'])).stderr).toBe('Error: unknown flag: --namespace\n');
+    expect((await getNamespace(dir, [], { WERF_NAMESPACE: 'elsewhere' })).stdout).toBe('shop\n');
+  });
+
+  test('werf.yaml through giterminism: --dir and --config (or WERF_DIR, WERF_CONFIG); committed, or the work tree with --dev', async () => {
+    const root = await projectWith('ns-git', 'project: root\nconfigVersion: 1\n');
+    await mkdir(join(root, 'app'));
+    await writeFile(join(root, 'app', 'werf.yaml'), 'project: app\nconfigVersion: 1\n');
+    await writeFile(join(root, 'app', 'werf-prod.yaml'), 'project: app-prod\nconfigVersion: 1\n');
+    const git = (...args: string[]) =>
+      runToolOk('git', ['-C', root, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args]);
+    await git('init', '-q');
+    // Untracked: must be committed (or staged, with --dev).
+    const untracked = await getNamespace(root);
+    expect(untracked.stderr).toMatch(
+      /^Error: unable to read werf config: the untracked file "werf.yaml" must be committed\n\nYou may be interested in the development mode/,
+    );
+    expect((await getNamespace(root, ['--dev'])).stderr).toContain('the untracked file "werf.yaml" must be staged');
+    await git('add', '.');
+    await git('commit', '-qm', 'werf.yaml');
+    expect((await getNamespace(root)).stdout).toBe('root\n');
+    expect((await getNamespace(root, ['--dir', 'app'])).stdout).toBe('app\n');
+    expect((await getNamespace(root, [], { WERF_DIR: 'app', WERF_CONFIG: 'werf-prod.yaml' })).stdout).toBe(
+      'app-prod\n',
+    );
+    expect((await getNamespace(root, ['--dir=app', '--config=werf-prod.yaml'])).stdout).toBe('app-prod\n');
+    // An uncommitted change: an error without --dev, the work tree's file with it (or WERF_DEV).
+    await writeFile(join(root, 'werf.yaml'), 'project: changed\nconfigVersion: 1\n');
+    expect((await getNamespace(root)).stderr).toContain('the file "werf.yaml" must be committed');
+    expect((await getNamespace(root, ['--dev'])).stdout).toBe('changed\n');
+    expect((await getNamespace(root, [], { WERF_DEV: 'true' })).stdout).toBe('changed\n');
   });
 });
 
@@ -334,13 +490,14 @@ describe('build / converge against the TLS registry', () => {
     expect(line.split(':').pop()!.slice(0, 56)).toBe(prior);
   });
 
-  test('several platforms -> a Docker manifest list; the report digest is the list', async () => {
+  test('several platforms -> a Docker manifest list; the report digest is the list, TargetPlatform "", stages per platform', async () => {
     const report = join(work, 'multi.json');
+    const repo = `${tls.host}/multi`;
     const r = await werf(
       [
         'build',
         '--repo',
-        `${tls.host}/multi`,
+        repo,
         '--platform',
         'linux/amd64',
         '--platform=linux/arm64',
@@ -352,7 +509,8 @@ describe('build / converge against the TLS registry', () => {
       bothTrusts(),
     );
     expect(r.stderr).toBe('');
-    const app = JSON.parse(await readFile(report, 'utf8')).Images.app;
+    const parsed = JSON.parse(await readFile(report, 'utf8'));
+    const app = parsed.Images.app;
     const raw = await inspectRaw(app.DockerImageName);
     expect(raw.mediaType).toBe('application/vnd.docker.distribution.manifest.list.v2+json');
     expect(raw.manifests).toHaveLength(2);
@@ -363,7 +521,68 @@ describe('build / converge against the TLS registry', () => {
       `docker://${app.DockerImageName}`,
     ]);
     expect(app.DockerImageDigest).toBe(`sha256:${createHash('sha256').update(rawText).digest('hex')}`);
-    expect(app.TargetPlatform).toBe('');
+    expect({ TargetPlatform: app.TargetPlatform, ConfigType: app.ConfigType }).toEqual({
+      TargetPlatform: '',
+      ConfigType: '',
+    });
+    expect(app.Stages.map((s: { Name: string }) => s.Name)).toEqual([
+      'dockerfile (linux/amd64)',
+      'dockerfile (linux/arm64)',
+    ]);
+    expect(parsed.ImagesByPlatform).toEqual({});
+    // Each platform's image is in --repo under a tag of its own: the list's child.
+    const children = (raw.manifests as Array<{ digest: string }>).map((m) => m.digest);
+    for (const stage of app.Stages) {
+      expect(stage.DockerImageName).toBe(`${repo}:${stage.DockerTag}`);
+      expect(children).toContain(stage.DockerImageDigest);
+      const inspected = JSON.parse(
+        await runToolOk('skopeo', [
+          'inspect',
+          ...skopeoArgsFor(tls, 'inspect', 'multi'),
+          `docker://${stage.DockerImageName}`,
+        ]),
+      );
+      expect(inspected.Digest).toBe(stage.DockerImageDigest);
+    }
+  });
+
+  test('WERF_ENABLE_REPORT_BY_PLATFORM=1 fills ImagesByPlatform; WERF_DOUBLE_NEWER_REPORT=1 adds what newer werf writes', async () => {
+    const report = join(work, 'by-platform.json');
+    const args = ['build', '--repo', `${tls.host}/byplat`, '--save-build-report', '--build-report-path', report];
+    const multi = await werf([...args, '--platform=linux/amd64,linux/arm64', 'worker'], {
+      ...bothTrusts(),
+      WERF_ENABLE_REPORT_BY_PLATFORM: '1',
+    });
+    expect(multi.stderr).toBe('');
+    const parsed = JSON.parse(await readFile(report, 'utf8'));
+    const byPlatform = parsed.ImagesByPlatform.worker;
+    expect(Object.keys(byPlatform)).toEqual(['linux/amd64', 'linux/arm64']);
+    for (const [platform, record] of Object.entries(byPlatform) as Array<[string, Record<string, unknown>]>) {
+      expect(record).toMatchObject({ WerfImageName: 'worker', ConfigType: 'stapel', TargetPlatform: platform });
+      expect((record.Stages as Array<{ Name: string }>).map((s) => s.Name)).toEqual(['from']);
+      expect(parsed.Images.worker.Stages.map((s: { DockerImageDigest: string }) => s.DockerImageDigest)).toContain(
+        record.DockerImageDigest,
+      );
+    }
+    expect(parsed.Operations).toBeUndefined();
+
+    const single = await werf([...args, 'app'], {
+      ...bothTrusts(),
+      WERF_ENABLE_REPORT_BY_PLATFORM: '1',
+      WERF_DOUBLE_NEWER_REPORT: '1',
+      WERF_DOUBLE_VERSION: '2.80.0',
+    });
+    expect(single.stderr).toBe('');
+    const text = await readFile(report, 'utf8');
+    expect(text.endsWith('}\n')).toBe(true);
+    const newer = JSON.parse(text);
+    // Without --platform: the runtime's platform, in the record and as the ImagesByPlatform key.
+    expect(newer.Images.app.TargetPlatform).toBe('linux/amd64');
+    expect(newer.ImagesByPlatform).toEqual({ app: { 'linux/amd64': newer.Images.app } });
+    expect(newer.Runtime).toEqual({ WerfVersion: 'v2.80.0', Backend: 'docker', InContainer: false });
+    expect(newer.Operations['image push'].Count).toBe(1);
+    expect(newer.StageCache).toEqual({ built: 1 });
+    expect(Object.keys(newer)).toEqual(['Runtime', 'Images', 'ImagesByPlatform', 'Operations', 'StageCache']);
   });
 
   test('a self-signed --repo needs both trusts: daemon (certs dir) and werf (Go roots)', async () => {

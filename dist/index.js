@@ -86854,7 +86854,8 @@ import * as fs11 from "node:fs/promises";
 import * as os10 from "node:os";
 import * as path13 from "node:path";
 import { randomBytes as randomBytes4 } from "node:crypto";
-var HUB_KEYS = [DOCKER_HUB_CONFIG_KEY, "index.docker.io", "docker.io", "registry-1.docker.io"];
+var WERF_HUB_KEY = "index.docker.io";
+var HUB_KEYS = [DOCKER_HUB_CONFIG_KEY, WERF_HUB_KEY, "docker.io", "registry-1.docker.io"];
 function crLoginArgs(r, dockerConfig) {
   const insecure = r.skipTlsVerify || r.insecureRegistry ? ["--insecure-registry"] : [];
   const registry = r.host === "docker.io" ? [] : [r.host];
@@ -86903,7 +86904,7 @@ ${out.stderr}`.trim()
     }
     info(`Logged in to ${r.host} as "${r.username}" (werf cr login).`);
   }
-  if (withCredentials.some((r) => r.host === "docker.io")) await copyHubEntry(dockerConfig);
+  if (withCredentials.some((r) => r.host === "docker.io")) await addHubKeyForOtherTools(dockerConfig);
   exportForLaterSteps("WERF_DOCKER_CONFIG", dockerConfig, { credentials: true });
   exportForLaterSteps("DOCKER_CONFIG", dockerConfig, { credentials: true });
   return { dockerConfig };
@@ -86939,41 +86940,60 @@ async function makeDockerConfigDir(hosts) {
   return dir;
 }
 function withHubKey(config2) {
-  const auths = config2.auths ?? {};
-  const entry = HUB_KEYS.map((k) => auths[k]).find((e) => e !== void 0);
-  return entry === void 0 ? config2 : { ...config2, auths: { ...auths, [DOCKER_HUB_CONFIG_KEY]: entry } };
+  const entry = config2.auths?.[WERF_HUB_KEY];
+  return entry === void 0 ? config2 : { ...config2, auths: { ...config2.auths, [DOCKER_HUB_CONFIG_KEY]: entry } };
 }
-function hubKeysIn(config2) {
-  return HUB_KEYS.filter((k) => config2.auths?.[k] !== void 0);
+function withoutHubKey(config2) {
+  if (config2.auths?.[DOCKER_HUB_CONFIG_KEY] === void 0) return config2;
+  const auths = { ...config2.auths };
+  delete auths[DOCKER_HUB_CONFIG_KEY];
+  return { ...config2, auths };
 }
 async function readConfig(dockerConfig) {
   return JSON.parse(await fs11.readFile(path13.join(dockerConfig, "config.json"), "utf8"));
 }
-async function copyHubEntry(dockerConfig) {
-  const config2 = withHubKey(await readConfig(dockerConfig));
-  await fs11.writeFile(path13.join(dockerConfig, "config.json"), JSON.stringify(config2, null, "	"), { mode: 384 });
+async function writeConfig(dockerConfig, config2) {
+  const file = path13.join(dockerConfig, "config.json");
+  const temporary = `${file}.${randomBytes4(4).toString("hex")}.tmp`;
+  await fs11.writeFile(temporary, JSON.stringify(config2, null, "	"), { mode: 384 });
+  await fs11.rename(temporary, file);
+}
+async function addHubKeyForOtherTools(dockerConfig) {
+  await writeConfig(dockerConfig, withHubKey(await readConfig(dockerConfig)));
+}
+async function removeHubKeyForOtherTools(dockerConfig) {
+  let config2;
+  try {
+    config2 = await readConfig(dockerConfig);
+  } catch (err2) {
+    if (err2.code === "ENOENT") return;
+    throw err2;
+  }
+  const without = withoutHubKey(config2);
+  if (without !== config2) await writeConfig(dockerConfig, without);
 }
 function lastLine(text2) {
   return text2.trim().split("\n").pop()?.trim() ?? "";
 }
 async function logout(entry) {
+  const hub = entry.registry === "docker.io";
   try {
-    const keys = entry.registry === "docker.io" ? hubKeysIn(await readConfig(entry.dockerConfig)) : [entry.registry];
-    for (const key of keys) {
-      const out = await getExecOutput(
-        entry.werfPath,
-        ["cr", "logout", "--docker-config", entry.dockerConfig, key],
-        {
-          silent: true,
-          ignoreReturnCode: true,
-          env: { ...process.env }
-          // this process's env as it is now, stated explicitly
-        }
-      );
-      if (out.exitCode !== 0) {
-        warning(`werf cr logout from ${key} failed: ${lastLine(out.stderr) || `exit code ${out.exitCode}`}`);
+    const out = await getExecOutput(
+      entry.werfPath,
+      ["cr", "logout", "--docker-config", entry.dockerConfig, ...hub ? [] : [entry.registry]],
+      {
+        silent: true,
+        ignoreReturnCode: true,
+        env: { ...process.env }
+        // this process's env as it is now, stated explicitly
       }
+    );
+    if (out.exitCode !== 0) {
+      warning(
+        `werf cr logout from ${entry.registry} failed: ${lastLine(out.stderr) || `exit code ${out.exitCode}`}`
+      );
     }
+    if (hub) await removeHubKeyForOtherTools(entry.dockerConfig);
   } catch (err2) {
     warning(`werf cr logout from ${entry.registry} failed: ${err2.message}`);
   }
@@ -87125,7 +87145,9 @@ function hostOfImage(image) {
 init_errors();
 var isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 var text = (v) => typeof v === "string" ? v : "";
-var PLATFORM_RE = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
+var PLATFORM = "[a-z0-9]+/[a-z0-9_]+(?:/[a-z0-9]+)?";
+var PLATFORM_RE = new RegExp(`^${PLATFORM}$`);
+var STAGE_OF_PLATFORM_RE = new RegExp(`^.+ \\((${PLATFORM})\\)$`);
 function parseBuildReport(json2) {
   let raw;
   try {
@@ -87167,9 +87189,9 @@ function reportImage(key, r, platformRecords) {
 function platformsOf(r, platformRecords) {
   const target = text(r.TargetPlatform);
   if (target) return [target];
-  if (isObject(platformRecords))
-    return Object.keys(platformRecords).filter((p) => PLATFORM_RE.test(p)).sort();
-  return [];
+  const named = isObject(platformRecords) ? Object.keys(platformRecords).filter((p) => PLATFORM_RE.test(p)) : [];
+  const fromStages = Array.isArray(r.Stages) ? r.Stages.filter(isObject).map((s) => STAGE_OF_PLATFORM_RE.exec(text(s.Name))?.[1] ?? "") : [];
+  return [...new Set(named.length > 0 ? named : fromStages.filter((p) => p !== ""))].sort();
 }
 function reportStage(s) {
   return {
@@ -87304,7 +87326,8 @@ async function verifyImages(report, access3, opts = {}) {
     const blobs = [];
     let fromConfig = Promise.resolve({ platforms: [] });
     if (parsed.kind === "index") {
-      platforms = parsed.children.map((c) => c.platform).filter((p) => p && p !== "unknown/unknown");
+      const listed = parsed.children.map((c) => c.platform).filter((p) => p && p !== "unknown/unknown");
+      if (listed.length > 0) platforms = listed;
       await Promise.all(
         parsed.children.map(async (child2) => {
           const cm = await client.getManifest(path15, child2.digest).catch((e) => {
@@ -87353,7 +87376,7 @@ async function verifyImages(report, access3, opts = {}) {
     const found = missing.filter((s) => !!s);
     if ("problem" in config2) found.unshift(config2.problem);
     if (found.length) throw new Error(found.join("; "));
-    if (platforms.length === 0 && "platforms" in config2) platforms = config2.platforms;
+    if ("platforms" in config2 && config2.platforms.length > 0) platforms = config2.platforms;
     images[img.name] = { image: `${img.repo}:${img.tag}`, digest, ref: `${img.repo}@${digest}`, platforms };
   }
   try {
@@ -88170,20 +88193,46 @@ async function deleteProbes(entry, kubectlPath) {
 init_core();
 init_exec();
 function namespaceFromArgs(args) {
+  let namespace;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    const joined = /^--namespace=(.+)$/.exec(arg);
-    if (joined) return joined[1];
-    if ((arg === "--namespace" || arg === "-n") && args[i + 1]) return args[i + 1];
+    if (arg === "--") break;
+    if (arg.startsWith("--namespace=")) namespace = arg.slice("--namespace=".length);
+    else if (arg === "--namespace" && i + 1 < args.length) namespace = args[++i];
   }
-  return "";
+  return namespace;
+}
+var WERF_YAML_FLAGS = {
+  "--dir": true,
+  "--config": true,
+  "--config-templates-dir": true,
+  "--git-work-tree": true,
+  "--giterminism-config": true,
+  "--dev": false,
+  "--dev-branch": true,
+  "--dev-ignore": true,
+  "--loose-giterminism": false
+};
+function werfYamlArgs(args) {
+  const chosen = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") break;
+    const takesValue = WERF_YAML_FLAGS[arg.split("=")[0]];
+    if (takesValue === void 0) continue;
+    if (arg.includes("=") || !takesValue) chosen.push(arg);
+    else if (i + 1 < args.length) chosen.push(arg, args[++i]);
+  }
+  return chosen;
 }
 async function releaseNamespace(inputs, werfPath) {
-  const given = namespaceFromArgs(inputs.args) || process.env.WERF_NAMESPACE || "";
+  const given = namespaceFromArgs(inputs.args) ?? process.env.WERF_NAMESPACE ?? "";
   if (given !== "") return given;
-  const args = ["helm", "get-namespace", ...inputs.env ? ["--env", inputs.env] : []];
+  const args = ["helm", "get-namespace", ...inputs.env ? ["--env", inputs.env] : [], ...werfYamlArgs(inputs.args)];
   const out = await getExecOutput(werfPath, args, {
     cwd: inputs.workingDirectory,
+    // WERF_DIR, WERF_CONFIG, WERF_DEV, WERF_ENV... as converge got them: this process's env as it is now
+    env: { ...process.env },
     silent: true,
     ignoreReturnCode: true
   });

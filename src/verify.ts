@@ -107,13 +107,16 @@ export async function verifyImages(
     }
     const digest = img.digest || served;
     const parsed = parseManifest(m.body, m.mediaType);
+    // The platforms the registry names (an index's children, an image's config) win; werf's report fills in when it
+    // names none.
     let platforms = img.platforms ?? [];
     const blobs: Array<{ role: string; digest: string; of: string }> = [];
     // A single image's config is read rather than HEADed (one request either way): it names the image's platform.
     // The read runs beside the layer HEADs, not before them.
     let fromConfig: Promise<{ platforms: string[] } | { problem: string }> = Promise.resolve({ platforms: [] });
     if (parsed.kind === 'index') {
-      platforms = parsed.children.map((c) => c.platform).filter((p) => p && p !== 'unknown/unknown');
+      const listed = parsed.children.map((c) => c.platform).filter((p) => p && p !== 'unknown/unknown');
+      if (listed.length > 0) platforms = listed;
       await Promise.all(
         parsed.children.map(async (child) => {
           const cm = await client.getManifest(path, child.digest).catch((e: RegistryError) => {
@@ -165,7 +168,7 @@ export async function verifyImages(
     const found = missing.filter((s): s is string => !!s);
     if ('problem' in config) found.unshift(config.problem);
     if (found.length) throw new Error(found.join('; '));
-    if (platforms.length === 0 && 'platforms' in config) platforms = config.platforms;
+    if ('platforms' in config && config.platforms.length > 0) platforms = config.platforms;
     images[img.name] = { image: `${img.repo}:${img.tag}`, digest, ref: `${img.repo}@${digest}`, platforms };
   }
 

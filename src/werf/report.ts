@@ -23,12 +23,16 @@ export interface ReportImage {
   imageName: string;
   /** false for `final: false` images (intermediate, only in `--repo`) */
   final: boolean;
-  /** e.g. ['linux/amd64']; [] when the report does not say (the registry's manifest does) */
+  /**
+   * e.g. ['linux/amd64']: a single-platform image's TargetPlatform; for a manifest list (TargetPlatform "") its
+   * ImagesByPlatform keys or the platforms its stage names end with; [] when the report does not say (the registry
+   * does)
+   */
   platforms: string[];
   stages: ReportStage[];
 }
 
-/** werf's build report, parsed: the images in werf.yaml order, and the build backend when the report names it. */
+/** werf's build report, parsed: the images (werf writes them sorted by name), and the build backend when named. */
 export interface BuildReport {
   images: ReportImage[];
   /** `docker` (the daemon pushes stages) or `buildah`; undefined from werf versions without `Runtime` */
@@ -39,12 +43,16 @@ type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
-const PLATFORM_RE = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
+const PLATFORM = '[a-z0-9]+/[a-z0-9_]+(?:/[a-z0-9]+)?';
+const PLATFORM_RE = new RegExp(`^${PLATFORM}$`);
+// A stage of a manifest list's platform image: `from (linux/arm64)`.
+const STAGE_OF_PLATFORM_RE = new RegExp(`^.+ \\((${PLATFORM})\\)$`);
 
 /**
- * Parses werf's build report (`--save-build-report`, JSON with Go field names) tolerantly: unknown keys are ignored
- * and fields that older werf versions did not write (`DockerImageDigest`, `Final`, `Stages`, `Runtime`,
- * `ImagesByPlatform`) get safe defaults. Throws an ActionError when the text is not a JSON object.
+ * Parses werf's build report (`--save-build-report`, JSON with Go field names) tolerantly: unknown keys (newer
+ * versions add `Operations`, `StageCache`, ...) are ignored and fields that older werf versions did not write
+ * (`DockerImageDigest`, `Final`, `Stages`, `Runtime`, `ImagesByPlatform`) get safe defaults. Throws an ActionError
+ * when the text is not a JSON object.
  */
 export function parseBuildReport(json: string): BuildReport {
   let raw: unknown;
@@ -89,14 +97,17 @@ function reportImage(key: string, r: Json, platformRecords: unknown): ReportImag
   };
 }
 
+// A single-platform record names its platform (the runtime's when no --platform was given). A manifest list's record
+// has TargetPlatform "": its platforms are the keys of its ImagesByPlatform entry (only with
+// WERF_ENABLE_REPORT_BY_PLATFORM=1), else the suffixes of its stage names.
 function platformsOf(r: Json, platformRecords: unknown): string[] {
   const target = text(r.TargetPlatform);
   if (target) return [target];
-  if (isObject(platformRecords))
-    return Object.keys(platformRecords)
-      .filter((p) => PLATFORM_RE.test(p))
-      .sort();
-  return [];
+  const named = isObject(platformRecords) ? Object.keys(platformRecords).filter((p) => PLATFORM_RE.test(p)) : [];
+  const fromStages = Array.isArray(r.Stages)
+    ? r.Stages.filter(isObject).map((s) => STAGE_OF_PLATFORM_RE.exec(text(s.Name))?.[1] ?? '')
+    : [];
+  return [...new Set(named.length > 0 ? named : fromStages.filter((p) => p !== ''))].sort();
 }
 
 function reportStage(s: Json): ReportStage {

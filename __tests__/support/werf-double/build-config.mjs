@@ -1,8 +1,21 @@
-// What `werf build` / `werf converge` of the double read before pushing: flags, repository addresses,
-// werf.yaml's images, and the Docker daemon's insecure-registries.
-import { readFileSync } from 'node:fs';
+// What `werf build` / `werf converge` of the double read before pushing: flags, werf.yaml (through giterminism),
+// repository addresses, werf.yaml's images, and the Docker daemon's insecure-registries.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { DOCKER_CONFIG_FLAG, LOG_FLAGS, WerfError } from './cli.mjs';
+
+/** Flags on build, converge and helm get-namespace that choose which werf.yaml is read and how (giterminism). */
+export const GITERMINISM_FLAGS = {
+  'git-work-tree': { type: 'string', env: 'WERF_GIT_WORK_TREE' },
+  'config-templates-dir': { type: 'string', env: 'WERF_CONFIG_TEMPLATES_DIR' },
+  'giterminism-config': { type: 'string', env: 'WERF_GITERMINISM_CONFIG' },
+  'loose-giterminism': { type: 'bool', env: 'WERF_LOOSE_GITERMINISM' },
+  dev: { type: 'bool', env: 'WERF_DEV' },
+  'dev-branch': { type: 'string', env: 'WERF_DEV_BRANCH' },
+  'dev-ignore': { type: 'array' },
+};
 
 /** Flags of `werf build` with their env twins (converge adds CONVERGE_FLAGS). */
 export const COMMON_FLAGS = {
@@ -21,10 +34,9 @@ export const COMMON_FLAGS = {
   'kube-context': { type: 'string', env: 'WERF_KUBE_CONTEXT' },
   'kube-config': { type: 'string', env: 'WERF_KUBE_CONFIG' },
   'kube-config-base64': { type: 'string', env: 'WERF_KUBE_CONFIG_BASE64' },
-  dev: { type: 'bool', env: 'WERF_DEV' },
   dir: { type: 'string', env: 'WERF_DIR' },
   config: { type: 'string', env: 'WERF_CONFIG' },
-  'loose-giterminism': { type: 'bool', env: 'WERF_LOOSE_GITERMINISM' },
+  ...GITERMINISM_FLAGS,
   ...LOG_FLAGS,
 };
 /** `werf converge` flags: build's plus the deploy ones (unknown to build). */
@@ -89,4 +101,48 @@ export function daemonInsecure(host) {
     const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
     return (toInt(ip) & mask) >>> 0 === (toInt(m[1]) & mask) >>> 0;
   });
+}
+
+const git = (cwd, args) => spawnSync('git', ['-C', cwd, ...args], { encoding: 'utf8' });
+
+// giterminism's errors (pkg/giterminism_manager/file_reader/errors.go) for a werf.yaml git does not have as it is.
+function notCommitted(relPath, untracked, dev) {
+  const action = dev ? 'must be staged' : 'must be committed';
+  const what = untracked ? `the untracked file "${relPath}" ${action}` : `the file "${relPath}" ${action}`;
+  const hint = dev
+    ? `To stage the changes use the following command: "git add ${relPath}".`
+    : 'You may be interested in the development mode (activated by the --dev option), which allows working with project files without doing redundant commits during debugging and development.';
+  return new WerfError(`unable to read werf config: ${what}\n\n${hint}`);
+}
+
+/**
+ * werf.yaml (or --config) of the project dir (--dir, else the working directory), read through giterminism: in a git
+ * work tree, the file as committed in HEAD (an uncommitted change or an untracked file is werf's error), or with
+ * --dev the file in the work tree (an untracked one must be staged). Outside a git work tree the double reads the
+ * file as it is (real werf refuses to run there), so that test projects need no repository.
+ */
+export function readWerfConfig(flags) {
+  const projectDir = flags.dir ? resolve(flags.dir) : process.cwd();
+  const configPath = flags.config
+    ? isAbsolute(flags.config)
+      ? flags.config
+      : join(projectDir, flags.config)
+    : ['werf.yaml', 'werf.yml'].map((n) => join(projectDir, n)).find((p) => existsSync(p));
+  if (!configPath || !existsSync(configPath))
+    throw new WerfError(
+      `unable to read werf config: the werf config "${flags.config || 'werf.yaml'}" not found in the project directory "${projectDir}"`,
+    );
+  const top = git(projectDir, ['rev-parse', '--show-toplevel']);
+  if (top.status !== 0) return readFileSync(configPath, 'utf8');
+  const workTree = top.stdout.trim();
+  const relPath = relative(projectDir, configPath);
+  const fromTop = relative(workTree, configPath);
+  const status = git(workTree, ['status', '--porcelain', '--', fromTop]).stdout;
+  if (status.startsWith('??')) throw notCommitted(relPath, true, flags.dev);
+  if (flags.dev) return readFileSync(configPath, 'utf8');
+  if (status.trim() !== '') throw notCommitted(relPath, false, false);
+  const committed = git(workTree, ['show', `HEAD:${fromTop}`]);
+  if (committed.status !== 0)
+    throw new WerfError(`unable to read werf config: the file "${relPath}" not found in the project git repository`);
+  return committed.stdout;
 }

@@ -5,13 +5,21 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { dockerConfigDir } from './docker-config.mjs';
 import { dockerCertsDir, goGet, goSystemRoots } from './go-tls.mjs';
 import { contentDigest, writeOciLayout } from './oci-image.mjs';
 import { renderReport } from './report.mjs';
-import { WerfError, parseFlags } from './cli.mjs';
-import { COMMON_FLAGS, CONVERGE_FLAGS, checkRepo, daemonInsecure, imagesOf, repoHost } from './build-config.mjs';
+import { WerfError, parseFlags, werfVersion } from './cli.mjs';
+import {
+  COMMON_FLAGS,
+  CONVERGE_FLAGS,
+  checkRepo,
+  daemonInsecure,
+  imagesOf,
+  readWerfConfig,
+  repoHost,
+} from './build-config.mjs';
 import { emulateDeploy } from './deploy.mjs';
 
 // skopeo logs `level=fatal msg="..."`; werf (Go) would show the same cause, from `Get "` on when there is one.
@@ -33,6 +41,9 @@ function skopeo(args, env, what) {
   return r.stdout;
 }
 
+/** `os/architecture[/variant]` of a manifest list entry's platform. */
+const platformOf = (p) => (p ? [p.os, p.architecture, p.variant].filter(Boolean).join('/') : '');
+
 // werf's own registry client touches --repo/--final-repo first (Go trust; --insecure-registry also allows HTTP).
 async function werfClientPing(repo, o) {
   const host = repoHost(repo);
@@ -50,21 +61,6 @@ async function werfClientPing(repo, o) {
 }
 
 /** `werf build` and `werf converge`. */
-/** werf.yaml (or --config) of the project dir (--dir or the working directory), with werf's error when it is missing. */
-export function readWerfConfig(flags) {
-  const projectDir = flags.dir ? resolve(flags.dir) : process.cwd();
-  const configPath = flags.config
-    ? isAbsolute(flags.config)
-      ? flags.config
-      : join(projectDir, flags.config)
-    : ['werf.yaml', 'werf.yml'].map((n) => join(projectDir, n)).find((p) => existsSync(p));
-  if (!configPath || !existsSync(configPath))
-    throw new WerfError(
-      `unable to read werf config: the werf config "${flags.config || 'werf.yaml'}" not found in the project directory "${projectDir}"`,
-    );
-  return readFileSync(configPath, 'utf8');
-}
-
 export async function buildOrConverge(command, argv, out) {
   const { flags, args } = parseFlags(argv, command === 'converge' ? CONVERGE_FLAGS : COMMON_FLAGS);
   if (command === 'converge' && args.length) throw new WerfError(`unknown command "${args[0]}" for "werf converge"`);
@@ -102,6 +98,7 @@ export async function buildOrConverge(command, argv, out) {
 
   const platforms = flags.platform.length ? flags.platform : ['linux/amd64'];
   const multi = platforms.length > 1;
+  const reportByPlatform = process.env.WERF_ENABLE_REPORT_BY_PLATFORM === '1';
   const configDir = dockerConfigDir(flags['docker-config']);
   const work = mkdtempSync(join(tmpdir(), 'werf-double-'));
   try {
@@ -116,6 +113,17 @@ export async function buildOrConverge(command, argv, out) {
     const werfTlsVerify = !(insecure || skipVerify);
 
     const records = {};
+    const byPlatform = {};
+    const pushSeconds = [];
+    const daemonTls = (host) => [
+      '--authfile',
+      auth,
+      '--src-cert-dir',
+      join(dockerCertsDir(), host),
+      '--dest-cert-dir',
+      join(dockerCertsDir(), host),
+      ...(daemonInsecure(host) ? ['--src-tls-verify=false', '--dest-tls-verify=false'] : []),
+    ];
     for (const img of images) {
       const started = Date.now();
       const digest56 = contentDigest(werfYaml, img.name, platforms);
@@ -166,6 +174,29 @@ export async function buildOrConverge(command, argv, out) {
         `unable to get manifest of image ${stageRef}`,
       );
       const stageDigest = `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+      // Several platforms: werf builds an image per platform (tagged in --repo with a content digest of its own) and
+      // joins them in a manifest list; here the list's children get those tags.
+      const platformImages = {};
+      if (multi) {
+        const children = JSON.parse(raw).manifests ?? [];
+        for (const p of platforms) {
+          const child = children.find((c) => platformOf(c.platform) === p);
+          const platformTag = `${contentDigest(werfYaml, img.name, [p])}-${started}`;
+          skopeo(
+            [
+              'copy',
+              '-q',
+              '--preserve-digests',
+              ...daemonTls(host),
+              `docker://${repo}@${child.digest}`,
+              `docker://${repo}:${platformTag}`,
+            ],
+            daemonEnv,
+            `unable to push image ${repo}:${platformTag}`,
+          );
+          platformImages[p] = { tag: platformTag, digest: child.digest, ...layout.byPlatform[p] };
+        }
+      }
       let final = { repo, digest: stageDigest };
       if (finalRepo) {
         const finalRef = `${finalRepo}:${tag}`;
@@ -195,44 +226,87 @@ export async function buildOrConverge(command, argv, out) {
         out(`│ Copied to final repo ${finalRef}\n`);
       }
       const seconds = ((Date.now() - started) / 1000).toFixed(2);
+      pushSeconds.push(Number(seconds));
       out(
         `│      name: ${final.repo}:${tag}\n│    digest: ${final.digest}\n└ ⛵ image ${img.name} (${seconds} seconds)\n`,
       );
       const createdAtNs = BigInt(started) * 1000000n;
-      records[img.name] = {
-        WerfImageName: img.name,
-        ConfigType: img.configType,
-        DockerRepo: final.repo,
-        DockerTag: tag,
-        DockerImageID: layout.imageId,
-        DockerImageDigest: final.digest,
-        DockerImageName: `${final.repo}:${tag}`,
-        TargetPlatform: multi || !flags.platform.length ? '' : platforms[0],
+      const stageName = img.configType === 'dockerfile' ? 'dockerfile' : 'from';
+      const stage = (name, stageTag, digest, imageId, size) => ({
+        Name: name,
+        DockerImageName: `${repo}:${stageTag}`,
+        DockerTag: stageTag,
+        DockerImageID: imageId,
+        DockerImageDigest: digest,
+        CreatedAt: createdAtNs,
+        Size: size,
+        SourceType: '',
+        BaseImagePulled: false,
         Rebuilt: true,
-        Final: true,
-        Size: layout.size,
         BuildTime: seconds,
         Commit: '',
-        Stages: [
-          {
-            Name: img.configType === 'dockerfile' ? 'dockerfile' : 'from',
-            DockerImageName: stageRef,
-            DockerTag: tag,
-            DockerImageID: layout.imageId,
-            DockerImageDigest: stageDigest,
-            CreatedAt: createdAtNs,
-            Size: layout.size,
-            SourceType: '',
-            BaseImagePulled: false,
-            Rebuilt: true,
-            BuildTime: seconds,
-            Commit: '',
-          },
-        ],
-      };
+      });
+      const record = (fields) => ({
+        WerfImageName: img.name,
+        ConfigType: fields.configType,
+        DockerRepo: fields.repo,
+        DockerTag: fields.tag,
+        DockerImageID: fields.imageId,
+        DockerImageDigest: fields.digest,
+        DockerImageName: `${fields.repo}:${fields.tag}`,
+        TargetPlatform: fields.platform,
+        Rebuilt: true,
+        Final: true,
+        Size: fields.size,
+        BuildTime: seconds,
+        Commit: '',
+        Stages: fields.stages,
+      });
+      if (!multi) {
+        // One platform: the one asked for, else the runtime's (the double builds linux/amd64).
+        records[img.name] = record({
+          configType: img.configType,
+          repo: final.repo,
+          tag,
+          imageId: layout.imageId,
+          digest: final.digest,
+          platform: platforms[0],
+          size: layout.size,
+          stages: [stage(stageName, tag, stageDigest, layout.imageId, layout.size)],
+        });
+        if (reportByPlatform) byPlatform[img.name] = { [platforms[0]]: records[img.name] };
+      } else {
+        // The manifest list: TargetPlatform "" and no ConfigType (werf leaves it unset), each platform's stages
+        // named with the platform.
+        records[img.name] = record({
+          configType: '',
+          repo: final.repo,
+          tag,
+          imageId: layout.imageId,
+          digest: final.digest,
+          platform: '',
+          size: layout.size,
+          stages: platforms.map((p) => {
+            const pi = platformImages[p];
+            return stage(`${stageName} (${p})`, pi.tag, pi.digest, pi.imageId, pi.size);
+          }),
+        });
+        if (reportByPlatform)
+          byPlatform[img.name] = Object.fromEntries(
+            platforms.map((p) => {
+              const pi = platformImages[p];
+              const stages = [stage(stageName, pi.tag, pi.digest, pi.imageId, pi.size)];
+              const fields = { configType: img.configType, repo, tag: pi.tag, imageId: pi.imageId, digest: pi.digest };
+              return [p, record({ ...fields, platform: p, size: pi.size, stages })];
+            }),
+          );
+      }
     }
-    if (flags['save-build-report'])
-      writeFileSync(resolve(reportPath), renderReport(records, reportFormat), { mode: 0o644 });
+    if (flags['save-build-report']) {
+      const newer = process.env.WERF_DOUBLE_NEWER_REPORT === '1' ? { werfVersion: werfVersion(), pushSeconds } : null;
+      const report = renderReport({ images: records, byPlatform, newer }, reportFormat);
+      writeFileSync(resolve(reportPath), report, { mode: 0o644 });
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -4,6 +4,12 @@
 /** A user-facing failure: main prints `Error: <message>` on stderr and exits 1, like cobra. */
 export class WerfError extends Error {}
 
+/** What `werf version` prints (without the newline): WERF_DOUBLE_VERSION, else v2.75.3. */
+export function werfVersion() {
+  const v = process.env.WERF_DOUBLE_VERSION || '2.75.3';
+  return v.startsWith('v') ? v : `v${v}`;
+}
+
 /** werf's util.GetBoolEnvironmentDefaultFalse: only "1", "true", "yes" are true (case-sensitive). */
 export function envBool(name) {
   return ['1', 'true', 'yes'].includes(process.env[name] ?? '');

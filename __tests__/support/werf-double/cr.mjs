@@ -1,11 +1,17 @@
 // `werf cr login` / `werf cr logout` of the double: werf's flags and errors, a real credential check against the
 // registry the way docker's registry library logs in (ping /v2/, answer the Basic or Bearer challenge), Go trust.
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DOCKER_CONFIG_FLAG, LOG_FLAGS, WerfError, parseFlags } from './cli.mjs';
 import { dockerConfigDir, eraseCredentials, storeCredentials } from './docker-config.mjs';
 import { dockerHostRoots, goGet, goSystemRoots } from './go-tls.mjs';
 
+// What `werf cr login` / `cr logout` take without REGISTRY. The entry is stored and erased under its host,
+// `index.docker.io` (cmd/werf/cr/login, cmd/werf/cr/logout: urlx.Parse(registry).Host).
 const DOCKER_HUB = 'https://index.docker.io/v1/';
+// docker's registry service answers Docker Hub's logins at registry-1.docker.io; WERF_DOUBLE_DOCKER_HUB (host:port)
+// stands in for it in tests (no test reaches the real Docker Hub).
+const dockerHubApi = () => process.env.WERF_DOUBLE_DOCKER_HUB || 'registry-1.docker.io';
 
 const LOGIN_FLAGS = {
   username: { type: 'string', short: 'u', env: 'WERF_USERNAME' },
@@ -79,7 +85,7 @@ const statusText = (s) =>
 
 /** docker registry.Service.Auth: https (verified, or not with --insecure-registry), then plain http if insecure. */
 async function checkCredentials(host, username, password, insecure) {
-  const base = host === 'index.docker.io' ? 'registry-1.docker.io' : host;
+  const base = host === 'index.docker.io' ? dockerHubApi() : host;
   const roots = [...goSystemRoots(), ...dockerHostRoots(host)];
   const endpoints = [{ url: `https://${base}`, trust: { roots, skipVerify: insecure } }];
   if (insecure) endpoints.push({ url: `http://${base}`, trust: {} });
@@ -95,7 +101,23 @@ async function checkCredentials(host, username, password, insecure) {
   throw last;
 }
 
-/** `werf cr login [REGISTRY]`. */
+// werf's auth.Auth retries a check whose error says `failed with status: 429` with an exponential backoff for up to
+// 5 minutes and gives up on any other error at once. The double keeps the rule with a short budget
+// (WERF_DOUBLE_429_RETRY_MS, default 3000) so that a test waits seconds, not minutes.
+async function checkWithRetryOn429(host, username, password, insecure) {
+  const budgetMs = Number(process.env.WERF_DOUBLE_429_RETRY_MS ?? 3000);
+  const started = Date.now();
+  for (let waitMs = 100; ; waitMs = Math.min(waitMs * 2, 1000)) {
+    try {
+      return await checkCredentials(host, username, password, insecure);
+    } catch (err) {
+      if (!/failed with status: 429/.test(err.message) || Date.now() - started + waitMs > budgetMs) throw err;
+      await sleep(waitMs);
+    }
+  }
+}
+
+/** `werf cr login [REGISTRY]`: REGISTRY defaults to Docker Hub; the entry is stored under REGISTRY's host[:port]. */
 export async function crLogin(argv, out) {
   const { flags, args } = parseFlags(argv, LOGIN_FLAGS);
   if (args.length > 1)
@@ -112,19 +134,30 @@ export async function crLogin(argv, out) {
   } else if (flags.password) password = flags.password;
   else throw new WerfError('provide --password or --password-stdin');
   try {
-    await checkCredentials(host, flags.username, password, flags['insecure-registry']);
+    await checkWithRetryOn429(host, flags.username, password, flags['insecure-registry']);
   } catch (err) {
     throw new WerfError(`unable to authenticate into "${registry}": ${err.message}`);
   }
-  storeCredentials(dockerConfigDir(flags['docker-config']), args[0] ? host : DOCKER_HUB, flags.username, password);
+  storeCredentials(dockerConfigDir(flags['docker-config']), host, flags.username, password);
   out('Successful login\n');
 }
 
-/** `werf cr logout REGISTRY`: erases the entry named exactly REGISTRY (oras' docker client); no network. */
+/**
+ * `werf cr logout [REGISTRY]`: erases the entry of REGISTRY's host[:port] (Docker Hub's `index.docker.io` without
+ * REGISTRY), as docker's config library erases: a key that is not there is no error. No network.
+ */
 export async function crLogout(argv, out) {
   const { flags, args } = parseFlags(argv, { 'docker-config': DOCKER_CONFIG_FLAG, ...LOG_FLAGS });
-  if (args.length !== 1) throw new WerfError('registry address argument required');
-  if (!eraseCredentials(dockerConfigDir(flags['docker-config']), args[0]))
-    throw new WerfError(`unable to logout from "${args[0]}": not logged in`);
+  if (args.length > 1)
+    throw new WerfError(
+      `invalid number of arguments, expected optional registry address: got ${args.length} arguments`,
+    );
+  const registry = args[0] ?? DOCKER_HUB;
+  const host = registryHost(registry);
+  try {
+    eraseCredentials(dockerConfigDir(flags['docker-config']), host);
+  } catch (err) {
+    throw new WerfError(`unable to logout from "${registry}": ${err.message}`);
+  }
   out('Successful logout\n');
 }

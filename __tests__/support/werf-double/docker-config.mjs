@@ -52,7 +52,7 @@ function runHelper(helper, action, input) {
     );
 }
 
-/** Stores user:password for `key` (host[:port], or https://index.docker.io/v1/), keeping every other entry. */
+/** Stores user:password for `key` (host[:port]), keeping every other entry. */
 export function storeCredentials(dir, key, username, password) {
   const config = load(dir);
   const helper = helperFor(config, key);
@@ -70,13 +70,12 @@ export function storeCredentials(dir, key, username, password) {
   }
 }
 
-/** Erases `key`; false when there was no such entry (oras' ErrNotLoggedIn). */
+/** Erases `key` (from its credential helper too); a key that is not there is no error and leaves the file as it is. */
 export function eraseCredentials(dir, key) {
   const config = load(dir);
-  if (!config.auths || !(key in config.auths)) return false;
+  if (!config.auths || !(key in config.auths)) return;
   const helper = helperFor(config, key);
   if (helper) runHelper(helper, 'erase', key);
   delete config.auths[key];
   save(dir, config);
-  return true;
 }

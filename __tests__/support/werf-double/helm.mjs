@@ -1,25 +1,26 @@
-// `werf helm get-namespace` of the double: the Kubernetes namespace werf deploys into with these flags.
+// `werf helm get-namespace` of the double: the Kubernetes namespace werf computes from werf.yaml and the env.
 import { LOG_FLAGS, parseFlags, WerfError } from './cli.mjs';
-import { readWerfConfig } from './build.mjs';
-import { defaultNamespace } from './deploy.mjs';
+import { GITERMINISM_FLAGS, readWerfConfig } from './build-config.mjs';
+import { kubernetesNamespaceOf } from './deploy.mjs';
 
+// cmd/werf/helm/get_namespace.go: the project dir, werf.yaml and giterminism, the env, and the common dirs. No
+// --namespace (and so no WERF_NAMESPACE): it prints what werf would choose without one.
 const GET_NAMESPACE_FLAGS = {
-  env: { type: 'string', env: 'WERF_ENV' },
   dir: { type: 'string', env: 'WERF_DIR' },
   config: { type: 'string', env: 'WERF_CONFIG' },
-  dev: { type: 'bool', env: 'WERF_DEV' },
-  'loose-giterminism': { type: 'bool', env: 'WERF_LOOSE_GITERMINISM' },
+  env: { type: 'string', env: 'WERF_ENV' },
+  ...GITERMINISM_FLAGS,
   'docker-config': { type: 'string', env: 'WERF_DOCKER_CONFIG' },
   'home-dir': { type: 'string', env: 'WERF_HOME' },
   'tmp-dir': { type: 'string', env: 'WERF_TMP_DIR' },
   ...LOG_FLAGS,
 };
 
-/** Prints the namespace (werf's default `[[ project ]]-[[ env ]]`); unknown subcommands are werf's errors. */
+/** Prints the namespace (werf.yaml's deploy.namespace, else `[[ project ]]` or `[[ project ]]-[[ env ]]`, slugified). */
 export function helm(argv, out) {
   const [sub, ...rest] = argv;
   if (sub !== 'get-namespace') throw new WerfError(`unknown command "${sub ?? ''}" for "werf helm"`);
   const { flags, args } = parseFlags(rest, GET_NAMESPACE_FLAGS);
   if (args.length) throw new WerfError(`unknown command "${args[0]}" for "werf helm get-namespace"`);
-  out(`${defaultNamespace(flags, readWerfConfig(flags))}\n`);
+  out(`${kubernetesNamespaceOf('', flags.env, readWerfConfig(flags))}\n`);
 }

@@ -44,7 +44,8 @@ function tarOneFile(name, content) {
 
 /**
  * Writes an OCI layout at `dir` with ref `tag`: one image manifest per platform, under an index when several.
- * Returns {ref, imageId (config digest of the first platform), size (sum of layers)}.
+ * Returns {ref, imageId (config digest of the first platform), size (sum of layers), byPlatform: {platform:
+ * {imageId, size}}}.
  */
 export function writeOciLayout(dir, { tag, imageName, digest, platforms }) {
   mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
@@ -54,6 +55,7 @@ export function writeOciLayout(dir, { tag, imageName, digest, platforms }) {
     return { digest: d, size: buf.length };
   };
   const manifests = [];
+  const byPlatform = {};
   let size = 0;
   let imageId = '';
   for (const p of platforms) {
@@ -73,6 +75,7 @@ export function writeOciLayout(dir, { tag, imageName, digest, platforms }) {
       ),
     );
     if (!imageId) imageId = config.digest;
+    byPlatform[p] = { imageId: config.digest, size: layer.size };
     const manifest = put(
       Buffer.from(
         JSON.stringify({
@@ -103,5 +106,5 @@ export function writeOciLayout(dir, { tag, imageName, digest, platforms }) {
       manifests: [{ ...ref, annotations: { 'org.opencontainers.image.ref.name': tag } }],
     }),
   );
-  return { ref: `oci:${dir}:${tag}`, imageId, size };
+  return { ref: `oci:${dir}:${tag}`, imageId, size, byPlatform };
 }

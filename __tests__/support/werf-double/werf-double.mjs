@@ -7,23 +7,39 @@
 //   - `cr login [REGISTRY]`: werf's flags and errors (no --skip-tls-verify-registry), a REAL credential check
 //     against the registry (GET /v2/, Basic or Bearer challenge) with Go's trust (SSL_CERT_FILE replaces the
 //     bundle, SSL_CERT_DIR, <docker certs dir>/<host>/*.crt; --insecure-registry skips verification and allows
-//     HTTP), Go-worded TLS errors, credentials stored in the docker config dir (0700 dir, 0600 config.json);
-//   - `cr logout REGISTRY`: erases the entry, no network;
-//   - `helm get-namespace`: werf's default namespace `[[ project ]]-[[ env ]]` for --env/--dir/--config;
+//     HTTP), every error fatal but a 429 (retried), Go-worded TLS errors, credentials stored under REGISTRY's
+//     host[:port] (Docker Hub: `index.docker.io`) in the docker config dir (0700 dir, 0600 config.json);
+//   - `cr logout [REGISTRY]`: erases REGISTRY's host[:port] (Docker Hub without REGISTRY), a missing key is no
+//     error, no network;
+//   - `helm get-namespace`: werf.yaml's deploy.namespace, else `[[ project ]]` or `[[ project ]]-[[ env ]]`,
+//     slugified as werf does; no --namespace, WERF_NAMESPACE not read;
+//   - werf.yaml through giterminism (--dir, --config, --dev): in a git work tree the committed file, or the work
+//     tree's with --dev; outside one the file as it is (real werf refuses to run there);
 //   - `build` / `converge`: werf's flags, werf.yaml required, --repo required, tag/digest in --repo/--final-repo
 //     rejected late with werf's text; REAL images pushed with skopeo: stages to --repo with the Docker daemon's
-//     trust (certs dir + daemon.json insecure-registries, Docker schema2), then werf's own client (Go trust,
+//     trust (certs dir + daemon.json insecure-registries, Docker schema2; several platforms: an image per platform
+//     under a tag of its own, joined in a manifest list), then werf's own client (Go trust,
 //     --skip-tls-verify-registry / --insecure-registry) reads them and copies them to --final-repo; tags
-//     <sha3-224 hex>-<ms>; the build report in werf's JSON (tabs, Go field names) or .env form.
+//     <sha3-224 hex>-<ms>; the build report in werf's JSON (tabs, Go field names, map keys sorted; one platform:
+//     TargetPlatform is it, or the runtime's linux/amd64; several: one manifest-list record, TargetPlatform "",
+//     ConfigType "", stage names with the platform; ImagesByPlatform only with WERF_ENABLE_REPORT_BY_PLATFORM=1)
+//     or .env form.
 // What it EMULATES (no real part can run here): the image build itself (a tiny deterministic image per werf image
 // and platform) and the deploy of `converge` (no Kubernetes API: it prints werf-like lines; WERF_DOUBLE_DEPLOY_ERROR
 // makes it fail with that text). Loopback registries are treated like remote ones (real docker code trusts
 // 127.0.0.0/8 without TLS verification; the double does not, so the tests can see TLS failures).
 // Test knobs: WERF_DOUBLE_ARGV_LOG (JSON line per run, passwords redacted), WERF_DOUBLE_DOCKER_CERTS_DIR
+<<<<<<< HEAD
 // (/etc/docker/certs.d), WERF_DOUBLE_DAEMON_JSON (/etc/docker/daemon.json), WERF_DOUBLE_VERSION (2.75.3; `dev` for a local build).
+=======
+// (/etc/docker/certs.d), WERF_DOUBLE_DAEMON_JSON (/etc/docker/daemon.json), WERF_DOUBLE_VERSION (2.75.3),
+// WERF_DOUBLE_DOCKER_HUB (host:port standing in for registry-1.docker.io), WERF_DOUBLE_429_RETRY_MS (how long
+// `cr login` retries a 429: 3000 here, 5 minutes in werf), WERF_DOUBLE_NEWER_REPORT=1 (the report of a newer werf:
+// Runtime.WerfVersion, Operations, StageCache).
+>>>>>>> werf16
 import { appendFileSync } from 'node:fs';
 import { buildOrConverge } from './build.mjs';
-import { WerfError } from './cli.mjs';
+import { WerfError, werfVersion } from './cli.mjs';
 import { crLogin, crLogout } from './cr.mjs';
 import { helm } from './helm.mjs';
 
@@ -61,11 +77,15 @@ const out = (s) => process.stdout.write(s);
 async function main(argv) {
   logInvocation(argv);
   const [cmd, sub, ...rest] = argv;
+<<<<<<< HEAD
   if (cmd === 'version') {
     const v = process.env.WERF_DOUBLE_VERSION || '2.75.3';
     // A local build (no release tag) says `dev`, as werf does.
     return out(`${v === 'dev' || v.startsWith('v') ? v : `v${v}`}\n`);
   }
+=======
+  if (cmd === 'version') return out(`${werfVersion()}\n`);
+>>>>>>> werf16
   if (cmd === 'cr' && sub === 'login') return crLogin(rest, out);
   if (cmd === 'cr' && sub === 'logout') return crLogout(rest, out);
   if (cmd === 'cr')
