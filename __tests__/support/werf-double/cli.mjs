@@ -7,7 +7,8 @@ export class WerfError extends Error {}
 /** What `werf version` prints (without the newline): WERF_DOUBLE_VERSION, else v2.75.3. */
 export function werfVersion() {
   const v = process.env.WERF_DOUBLE_VERSION || '2.75.3';
-  return v.startsWith('v') ? v : `v${v}`;
+  // A local build (no release tag) says `dev`, as werf does.
+  return v === 'dev' || v.startsWith('v') ? v : `v${v}`;
 }
 
 /** werf's util.GetBoolEnvironmentDefaultFalse: only "1", "true", "yes" are true (case-sensitive). */

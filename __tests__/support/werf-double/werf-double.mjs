@@ -29,14 +29,10 @@
 // makes it fail with that text). Loopback registries are treated like remote ones (real docker code trusts
 // 127.0.0.0/8 without TLS verification; the double does not, so the tests can see TLS failures).
 // Test knobs: WERF_DOUBLE_ARGV_LOG (JSON line per run, passwords redacted), WERF_DOUBLE_DOCKER_CERTS_DIR
-<<<<<<< HEAD
-// (/etc/docker/certs.d), WERF_DOUBLE_DAEMON_JSON (/etc/docker/daemon.json), WERF_DOUBLE_VERSION (2.75.3; `dev` for a local build).
-=======
-// (/etc/docker/certs.d), WERF_DOUBLE_DAEMON_JSON (/etc/docker/daemon.json), WERF_DOUBLE_VERSION (2.75.3),
+// (/etc/docker/certs.d), WERF_DOUBLE_DAEMON_JSON (/etc/docker/daemon.json), WERF_DOUBLE_VERSION (2.75.3; `dev` for a local build),
 // WERF_DOUBLE_DOCKER_HUB (host:port standing in for registry-1.docker.io), WERF_DOUBLE_429_RETRY_MS (how long
 // `cr login` retries a 429: 3000 here, 5 minutes in werf), WERF_DOUBLE_NEWER_REPORT=1 (the report of a newer werf:
 // Runtime.WerfVersion, Operations, StageCache).
->>>>>>> werf16
 import { appendFileSync } from 'node:fs';
 import { buildOrConverge } from './build.mjs';
 import { WerfError, werfVersion } from './cli.mjs';
@@ -77,15 +73,7 @@ const out = (s) => process.stdout.write(s);
 async function main(argv) {
   logInvocation(argv);
   const [cmd, sub, ...rest] = argv;
-<<<<<<< HEAD
-  if (cmd === 'version') {
-    const v = process.env.WERF_DOUBLE_VERSION || '2.75.3';
-    // A local build (no release tag) says `dev`, as werf does.
-    return out(`${v === 'dev' || v.startsWith('v') ? v : `v${v}`}\n`);
-  }
-=======
   if (cmd === 'version') return out(`${werfVersion()}\n`);
->>>>>>> werf16
   if (cmd === 'cr' && sub === 'login') return crLogin(rest, out);
   if (cmd === 'cr' && sub === 'logout') return crLogout(rest, out);
   if (cmd === 'cr')
