@@ -142,7 +142,7 @@ describe('login against real registries with the werf double', () => {
     expect(config(dockerConfig).auths[tlsReg.host]).toBeUndefined();
     expect(invocations().at(-1)?.argv).toEqual(['cr', 'logout', '--docker-config', dockerConfig, tlsReg.host]);
     expect(runner.warnings()).toEqual([]);
-    undoFiles(entries);
+    await undoFiles(entries);
     expect(fs.existsSync(dockerConfig)).toBe(false);
 
     const secrets = derivedSecrets(tlsReg.username, tlsReg.password);
@@ -176,7 +176,7 @@ describe('login against real registries with the werf double', () => {
     const without = await build(envWithout);
     expect(without.code).not.toBe(0);
     expect(without.output).toMatch(/x509: certificate signed by unknown authority/);
-    undoFiles(runner.journal().slice(n));
+    await undoFiles(runner.journal().slice(n));
   });
 
   test('wrong password: fails in seconds naming the registry, the user and its answer, before werf cr login runs', async () => {
@@ -200,7 +200,7 @@ describe('login against real registries with the werf double', () => {
         .some((e) => e.kind === 'logout' || ('credentials' in e && e.credentials)),
     ).toBe(false);
     expect(leakSurface()).not.toContain('not-the-password');
-    undoFiles(runner.journal().slice(n));
+    await undoFiles(runner.journal().slice(n));
   });
 
   test('token auth: the right password works, a wrong one fails with the issuer answer', async () => {
@@ -286,7 +286,7 @@ describe('login against real registries with the werf double', () => {
     expect(await login(inputs, WERF, trust)).toEqual({ dockerConfig: process.env.DOCKER_CONFIG });
     expect(runner.journal().length).toBe(before);
     expect(invocations()).toEqual([]);
-    undoFiles(runner.journal().slice(n));
+    await undoFiles(runner.journal().slice(n));
   });
 
   test("Docker Hub (a local registry standing in for it): werf's key and the one added for other tools, both gone after the post step's logout", async () => {

@@ -785,10 +785,10 @@ var require_errors = __commonJS({
     };
     var kHTTPParserError = Symbol.for("undici.error.UND_ERR_HTTP_PARSER");
     var HTTPParserError = class extends Error {
-      constructor(message, code, data) {
+      constructor(message, code2, data) {
         super(message);
         this.name = "HTTPParserError";
-        this.code = code ? `HPE_${code}` : void 0;
+        this.code = code2 ? `HPE_${code2}` : void 0;
         this.data = data ? data.toString() : void 0;
       }
       static [Symbol.hasInstance](instance) {
@@ -811,12 +811,12 @@ var require_errors = __commonJS({
     };
     var kRequestRetryError = Symbol.for("undici.error.UND_ERR_REQ_RETRY");
     var RequestRetryError = class extends UndiciError {
-      constructor(message, code, { headers, data }) {
+      constructor(message, code2, { headers, data }) {
         super(message);
         this.name = "RequestRetryError";
         this.message = message || "Request retry error";
         this.code = "UND_ERR_REQ_RETRY";
-        this.statusCode = code;
+        this.statusCode = code2;
         this.data = data;
         this.headers = headers;
       }
@@ -827,12 +827,12 @@ var require_errors = __commonJS({
     };
     var kResponseError = Symbol.for("undici.error.UND_ERR_RESPONSE");
     var ResponseError = class extends UndiciError {
-      constructor(message, code, { headers, data }) {
+      constructor(message, code2, { headers, data }) {
         super(message);
         this.name = "ResponseError";
         this.message = message || "Response error";
         this.code = "UND_ERR_RESPONSE";
-        this.statusCode = code;
+        this.statusCode = code2;
         this.data = data;
         this.headers = headers;
       }
@@ -1042,8 +1042,8 @@ var require_tree = __commonJS({
         if (index2 === void 0 || index2 >= key.length) {
           throw new TypeError("Unreachable");
         }
-        const code = this.code = key.charCodeAt(index2);
-        if (code > 127) {
+        const code2 = this.code = key.charCodeAt(index2);
+        if (code2 > 127) {
           throw new TypeError("key must be ascii string");
         }
         if (key.length !== ++index2) {
@@ -1064,11 +1064,11 @@ var require_tree = __commonJS({
         let index2 = 0;
         let node = this;
         while (true) {
-          const code = key.charCodeAt(index2);
-          if (code > 127) {
+          const code2 = key.charCodeAt(index2);
+          if (code2 > 127) {
             throw new TypeError("key must be ascii string");
           }
-          if (node.code === code) {
+          if (node.code === code2) {
             if (length === ++index2) {
               node.value = value;
               break;
@@ -1078,7 +1078,7 @@ var require_tree = __commonJS({
               node.middle = new _TstNode(key, value, index2);
               break;
             }
-          } else if (node.code < code) {
+          } else if (node.code < code2) {
             if (node.left !== null) {
               node = node.left;
             } else {
@@ -1102,19 +1102,19 @@ var require_tree = __commonJS({
         let index2 = 0;
         let node = this;
         while (node !== null && index2 < keylength) {
-          let code = key[index2];
-          if (code <= 90 && code >= 65) {
-            code |= 32;
+          let code2 = key[index2];
+          if (code2 <= 90 && code2 >= 65) {
+            code2 |= 32;
           }
           while (node !== null) {
-            if (code === node.code) {
+            if (code2 === node.code) {
               if (keylength === ++index2) {
                 return node;
               }
               node = node.middle;
               break;
             }
-            node = node.code < code ? node.left : node.right;
+            node = node.code < code2 ? node.left : node.right;
           }
         }
         return null;
@@ -1270,14 +1270,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path15 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path17 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path15 && path15[0] !== "/") {
-          path15 = `/${path15}`;
+        if (path17 && path17[0] !== "/") {
+          path17 = `/${path17}`;
         }
-        return new URL(`${origin}${path15}`);
+        return new URL(`${origin}${path17}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1728,39 +1728,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path15, origin }
+          request: { method, path: path17, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path15);
+        debuglog("sending request to %s %s/%s", method, origin, path17);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path15, origin },
+          request: { method, path: path17, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path15,
+          path17,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path15, origin }
+          request: { method, path: path17, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path15);
+        debuglog("trailers received from %s %s/%s", method, origin, path17);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path15, origin },
+          request: { method, path: path17, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path15,
+          path17,
           error2.message
         );
       });
@@ -1809,9 +1809,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path15, origin }
+            request: { method, path: path17, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path15);
+          debuglog("sending request to %s %s/%s", method, origin, path17);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1821,11 +1821,11 @@ var require_diagnostics = __commonJS({
         websocketDebuglog("connection opened %s%s", address, port ? `:${port}` : "");
       });
       diagnosticsChannel.channel("undici:websocket:close").subscribe((evt) => {
-        const { websocket, code, reason } = evt;
+        const { websocket, code: code2, reason } = evt;
         websocketDebuglog(
           "closed connection to %s - %s %s",
           websocket.url,
-          code,
+          code2,
           reason
         );
       });
@@ -1874,7 +1874,7 @@ var require_request = __commonJS({
     var kHandler = Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path15,
+        path: path17,
         method,
         body,
         headers,
@@ -1889,11 +1889,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path15 !== "string") {
+        if (typeof path17 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path15[0] !== "/" && !(path15.startsWith("http://") || path15.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path17[0] !== "/" && !(path17.startsWith("http://") || path17.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path15)) {
+        } else if (invalidPathRegex.test(path17)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1959,7 +1959,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path15, query) : path15;
+        this.path = query ? buildURL(path17, query) : path17;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -4313,9 +4313,9 @@ var require_util2 = __commonJS({
     }
     function isValidEncodedURL(url) {
       for (let i = 0; i < url.length; ++i) {
-        const code = url.charCodeAt(i);
-        if (code > 126 || // Non-US-ASCII + DEL
-        code < 32) {
+        const code2 = url.charCodeAt(i);
+        if (code2 > 126 || // Non-US-ASCII + DEL
+        code2 < 32) {
           return false;
         }
       }
@@ -4906,8 +4906,8 @@ var require_util2 = __commonJS({
       }
       const rangeStart = collectASequenceOfCodePoints(
         (char) => {
-          const code = char.charCodeAt(0);
-          return code >= 48 && code <= 57;
+          const code2 = char.charCodeAt(0);
+          return code2 >= 48 && code2 <= 57;
         },
         data,
         position
@@ -4933,8 +4933,8 @@ var require_util2 = __commonJS({
       }
       const rangeEnd = collectASequenceOfCodePoints(
         (char) => {
-          const code = char.charCodeAt(0);
-          return code >= 48 && code <= 57;
+          const code2 = char.charCodeAt(0);
+          return code2 >= 48 && code2 <= 57;
         },
         data,
         position
@@ -6652,7 +6652,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request4) {
-      const { method, path: path15, host, upgrade, blocking, reset } = request4;
+      const { method, path: path17, host, upgrade, blocking, reset } = request4;
       let { body, headers, contentLength } = request4;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util3.isFormDataLike(body)) {
@@ -6733,7 +6733,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header2 = `${method} ${path15} HTTP/1.1\r
+      let header2 = `${method} ${path17} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header2 += `host: ${host}\r
@@ -7225,9 +7225,9 @@ var require_client_h2 = __commonJS({
       this[kSocket][kError] = err2;
       this[kClient][kOnError](err2);
     }
-    function onHttp2FrameError(type2, code, id) {
+    function onHttp2FrameError(type2, code2, id) {
       if (id === 0) {
-        const err2 = new InformationalError(`HTTP/2: "frameError" received - type ${type2}, code ${code}`);
+        const err2 = new InformationalError(`HTTP/2: "frameError" received - type ${type2}, code ${code2}`);
         this[kSocket][kError] = err2;
         this[kClient][kOnError](err2);
       }
@@ -7237,8 +7237,8 @@ var require_client_h2 = __commonJS({
       this.destroy(err2);
       util3.destroy(this[kSocket], err2);
     }
-    function onHTTP2GoAway(code) {
-      const err2 = this[kError] || new SocketError(`HTTP/2: "GOAWAY" frame received with code ${code}`, util3.getSocketInfo(this));
+    function onHTTP2GoAway(code2) {
+      const err2 = this[kError] || new SocketError(`HTTP/2: "GOAWAY" frame received with code ${code2}`, util3.getSocketInfo(this));
       const client = this[kClient];
       client[kSocket] = null;
       client[kHTTPContext] = null;
@@ -7262,7 +7262,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request4) {
       const session = client[kHTTP2Session];
-      const { method, path: path15, host, upgrade, expectContinue, signal, headers: reqHeaders } = request4;
+      const { method, path: path17, host, upgrade, expectContinue, signal, headers: reqHeaders } = request4;
       let { body } = request4;
       if (upgrade) {
         util3.errorRequest(client, request4, new Error("Upgrade not supported for H2"));
@@ -7359,7 +7359,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path15;
+      headers[HTTP2_HEADER_PATH] = path17;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7443,8 +7443,8 @@ var require_client_h2 = __commonJS({
       stream2.once("error", function(err2) {
         abort(err2);
       });
-      stream2.once("frameError", (type2, code) => {
-        abort(new InformationalError(`HTTP/2: "frameError" received - type ${type2}, code ${code}`));
+      stream2.once("frameError", (type2, code2) => {
+        abort(new InformationalError(`HTTP/2: "frameError" received - type ${type2}, code ${code2}`));
       });
       return true;
       function writeBodyH2() {
@@ -7712,9 +7712,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util3.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path15 = search ? `${pathname}${search}` : pathname;
+        const path17 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path15;
+        this.opts.path = path17;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8953,10 +8953,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path15 = "/",
+          path: path17 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path15;
+        opts.path = origin + path17;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -9382,7 +9382,7 @@ var require_retry_handler = __commonJS({
         if (this.handler.onBodySent) return this.handler.onBodySent(chunk);
       }
       static [kRetryHandlerDefaultRetry](err2, { state, opts }, cb) {
-        const { statusCode, code, headers } = err2;
+        const { statusCode, code: code2, headers } = err2;
         const { method, retryOptions } = opts;
         const {
           maxRetries,
@@ -9394,7 +9394,7 @@ var require_retry_handler = __commonJS({
           methods
         } = retryOptions;
         const { counter } = state;
-        if (code && code !== "UND_ERR_REQ_RETRY" && !errorCodes.includes(code)) {
+        if (code2 && code2 !== "UND_ERR_REQ_RETRY" && !errorCodes.includes(code2)) {
           cb(err2);
           return;
         }
@@ -10928,20 +10928,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path15) {
-      if (typeof path15 !== "string") {
-        return path15;
+    function safeUrl(path17) {
+      if (typeof path17 !== "string") {
+        return path17;
       }
-      const pathSegments = path15.split("?");
+      const pathSegments = path17.split("?");
       if (pathSegments.length !== 2) {
-        return path15;
+        return path17;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path15, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path15);
+    function matchKey(mockDispatch2, { path: path17, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path17);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10963,7 +10963,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path15 }) => matchValue(safeUrl(path15), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path17 }) => matchValue(safeUrl(path17), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -11001,9 +11001,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path15, method, body, headers, query } = opts;
+      const { path: path17, method, body, headers, query } = opts;
       return {
-        path: path15,
+        path: path17,
         method,
         body,
         headers,
@@ -11466,10 +11466,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path15, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path17, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path15,
+            Path: path17,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -12137,8 +12137,8 @@ var require_headers = __commonJS({
     var util3 = __require("node:util");
     var kHeadersMap = Symbol("headers map");
     var kHeadersSortedMap = Symbol("headers map sorted");
-    function isHTTPWhiteSpaceCharCode(code) {
-      return code === 10 || code === 13 || code === 9 || code === 32;
+    function isHTTPWhiteSpaceCharCode(code2) {
+      return code2 === 10 || code2 === 13 || code2 === 9 || code2 === 32;
     }
     function headerValueNormalize(potentialValue) {
       let i = 0;
@@ -16293,8 +16293,8 @@ var require_util6 = __commonJS({
     "use strict";
     function isCTLExcludingHtab(value) {
       for (let i = 0; i < value.length; ++i) {
-        const code = value.charCodeAt(i);
-        if (code >= 0 && code <= 8 || code >= 10 && code <= 31 || code === 127) {
+        const code2 = value.charCodeAt(i);
+        if (code2 >= 0 && code2 <= 8 || code2 >= 10 && code2 <= 31 || code2 === 127) {
           return true;
         }
       }
@@ -16302,26 +16302,26 @@ var require_util6 = __commonJS({
     }
     function validateCookieName(name) {
       for (let i = 0; i < name.length; ++i) {
-        const code = name.charCodeAt(i);
-        if (code < 33 || // exclude CTLs (0-31), SP and HT
-        code > 126 || // exclude non-ascii and DEL
-        code === 34 || // "
-        code === 40 || // (
-        code === 41 || // )
-        code === 60 || // <
-        code === 62 || // >
-        code === 64 || // @
-        code === 44 || // ,
-        code === 59 || // ;
-        code === 58 || // :
-        code === 92 || // \
-        code === 47 || // /
-        code === 91 || // [
-        code === 93 || // ]
-        code === 63 || // ?
-        code === 61 || // =
-        code === 123 || // {
-        code === 125) {
+        const code2 = name.charCodeAt(i);
+        if (code2 < 33 || // exclude CTLs (0-31), SP and HT
+        code2 > 126 || // exclude non-ascii and DEL
+        code2 === 34 || // "
+        code2 === 40 || // (
+        code2 === 41 || // )
+        code2 === 60 || // <
+        code2 === 62 || // >
+        code2 === 64 || // @
+        code2 === 44 || // ,
+        code2 === 59 || // ;
+        code2 === 58 || // :
+        code2 === 92 || // \
+        code2 === 47 || // /
+        code2 === 91 || // [
+        code2 === 93 || // ]
+        code2 === 63 || // ?
+        code2 === 61 || // =
+        code2 === 123 || // {
+        code2 === 125) {
           throw new Error("Invalid cookie name");
         }
       }
@@ -16337,31 +16337,31 @@ var require_util6 = __commonJS({
         ++i;
       }
       while (i < len) {
-        const code = value.charCodeAt(i++);
-        if (code < 33 || // exclude CTLs (0-31)
-        code > 126 || // non-ascii and DEL (127)
-        code === 34 || // "
-        code === 44 || // ,
-        code === 59 || // ;
-        code === 92) {
+        const code2 = value.charCodeAt(i++);
+        if (code2 < 33 || // exclude CTLs (0-31)
+        code2 > 126 || // non-ascii and DEL (127)
+        code2 === 34 || // "
+        code2 === 44 || // ,
+        code2 === 59 || // ;
+        code2 === 92) {
           throw new Error("Invalid cookie value");
         }
       }
     }
-    function validateCookiePath(path15) {
-      for (let i = 0; i < path15.length; ++i) {
-        const code = path15.charCodeAt(i);
-        if (code < 32 || // exclude CTLs (0-31)
-        code > 126 || // exclude DEL and non-ascii
-        code === 59) {
+    function validateCookiePath(path17) {
+      for (let i = 0; i < path17.length; ++i) {
+        const code2 = path17.charCodeAt(i);
+        if (code2 < 32 || // exclude CTLs (0-31)
+        code2 > 126 || // exclude DEL and non-ascii
+        code2 === 59) {
           throw new Error("Invalid cookie path");
         }
       }
     }
-    function isLetterOrDigit(code) {
-      return code >= 48 && code <= 57 || // 0-9
-      code >= 65 && code <= 90 || // A-Z
-      code >= 97 && code <= 122;
+    function isLetterOrDigit(code2) {
+      return code2 >= 48 && code2 <= 57 || // 0-9
+      code2 >= 65 && code2 <= 90 || // A-Z
+      code2 >= 97 && code2 <= 122;
     }
     function validateCookieDomain(domain) {
       if (domain === " ") {
@@ -16372,8 +16372,8 @@ var require_util6 = __commonJS({
       }
       let labelLength = 0;
       for (let i = 0; i < domain.length; ++i) {
-        const code = domain.charCodeAt(i);
-        if (code === 46) {
+        const code2 = domain.charCodeAt(i);
+        if (code2 === 46) {
           if (labelLength === 0) {
             throw new Error("Invalid cookie domain");
           }
@@ -16383,10 +16383,10 @@ var require_util6 = __commonJS({
           labelLength = 0;
           continue;
         }
-        if (labelLength === 0 && !isLetterOrDigit(code)) {
+        if (labelLength === 0 && !isLetterOrDigit(code2)) {
           throw new Error("Invalid cookie domain");
         }
-        if (!isLetterOrDigit(code) && code !== 45) {
+        if (!isLetterOrDigit(code2) && code2 !== 45) {
           throw new Error("Invalid cookie domain");
         }
         if (++labelLength > 63) {
@@ -17160,37 +17160,37 @@ var require_util7 = __commonJS({
         return false;
       }
       for (let i = 0; i < protocol.length; ++i) {
-        const code = protocol.charCodeAt(i);
-        if (code < 33 || // CTL, contains SP (0x20) and HT (0x09)
-        code > 126 || code === 34 || // "
-        code === 40 || // (
-        code === 41 || // )
-        code === 44 || // ,
-        code === 47 || // /
-        code === 58 || // :
-        code === 59 || // ;
-        code === 60 || // <
-        code === 61 || // =
-        code === 62 || // >
-        code === 63 || // ?
-        code === 64 || // @
-        code === 91 || // [
-        code === 92 || // \
-        code === 93 || // ]
-        code === 123 || // {
-        code === 125) {
+        const code2 = protocol.charCodeAt(i);
+        if (code2 < 33 || // CTL, contains SP (0x20) and HT (0x09)
+        code2 > 126 || code2 === 34 || // "
+        code2 === 40 || // (
+        code2 === 41 || // )
+        code2 === 44 || // ,
+        code2 === 47 || // /
+        code2 === 58 || // :
+        code2 === 59 || // ;
+        code2 === 60 || // <
+        code2 === 61 || // =
+        code2 === 62 || // >
+        code2 === 63 || // ?
+        code2 === 64 || // @
+        code2 === 91 || // [
+        code2 === 92 || // \
+        code2 === 93 || // ]
+        code2 === 123 || // {
+        code2 === 125) {
           return false;
         }
       }
       return true;
     }
-    function isValidStatusCode(code) {
-      if (code >= 1e3 && code < 1015) {
-        return code !== 1004 && // reserved
-        code !== 1005 && // "MUST NOT be set as a status code"
-        code !== 1006;
+    function isValidStatusCode(code2) {
+      if (code2 >= 1e3 && code2 < 1015) {
+        return code2 !== 1004 && // reserved
+        code2 !== 1005 && // "MUST NOT be set as a status code"
+        code2 !== 1006;
       }
-      return code >= 3e3 && code <= 4999;
+      return code2 >= 3e3 && code2 <= 4999;
     }
     function failWebsocketConnection(ws, reason) {
       const { [kController]: controller, [kResponse]: response } = ws;
@@ -17459,7 +17459,7 @@ var require_connection = __commonJS({
       });
       return controller;
     }
-    function closeWebSocketConnection(ws, code, reason, reasonByteLength) {
+    function closeWebSocketConnection(ws, code2, reason, reasonByteLength) {
       if (isClosing(ws) || isClosed(ws)) {
       } else if (!isEstablished(ws)) {
         failWebsocketConnection(ws, "Connection was closed before it was established.");
@@ -17467,12 +17467,12 @@ var require_connection = __commonJS({
       } else if (ws[kSentClose] === sentCloseFrameState.NOT_SENT) {
         ws[kSentClose] = sentCloseFrameState.PROCESSING;
         const frame = new WebsocketFrameSend();
-        if (code !== void 0 && reason === void 0) {
+        if (code2 !== void 0 && reason === void 0) {
           frame.frameData = Buffer.allocUnsafe(2);
-          frame.frameData.writeUInt16BE(code, 0);
-        } else if (code !== void 0 && reason !== void 0) {
+          frame.frameData.writeUInt16BE(code2, 0);
+        } else if (code2 !== void 0 && reason !== void 0) {
           frame.frameData = Buffer.allocUnsafe(2 + reasonByteLength);
-          frame.frameData.writeUInt16BE(code, 0);
+          frame.frameData.writeUInt16BE(code2, 0);
           frame.frameData.write(reason, 2, "utf-8");
         } else {
           frame.frameData = emptyBuffer;
@@ -17497,25 +17497,25 @@ var require_connection = __commonJS({
       response.socket.off("close", onSocketClose);
       response.socket.off("error", onSocketError);
       const wasClean = ws[kSentClose] === sentCloseFrameState.SENT && ws[kReceivedClose];
-      let code = 1005;
+      let code2 = 1005;
       let reason = "";
       const result2 = ws[kByteParser].closingInfo;
       if (result2 && !result2.error) {
-        code = result2.code ?? 1005;
+        code2 = result2.code ?? 1005;
         reason = result2.reason;
       } else if (!ws[kReceivedClose]) {
-        code = 1006;
+        code2 = 1006;
       }
       ws[kReadyState] = states.CLOSED;
       fireEvent("close", ws, (type2, init) => new CloseEvent(type2, init), {
         wasClean,
-        code,
+        code: code2,
         reason
       });
       if (channels.close.hasSubscribers) {
         channels.close.publish({
           websocket: ws,
-          code,
+          code: code2,
           reason
         });
       }
@@ -17640,8 +17640,8 @@ var require_receiver = __commonJS({
     var { closeWebSocketConnection } = require_connection();
     var { PerMessageDeflate } = require_permessage_deflate();
     var { MessageSizeExceededError } = require_errors();
-    function failWebsocketConnectionWithCode(ws, code, reason) {
-      closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason));
+    function failWebsocketConnectionWithCode(ws, code2, reason) {
+      closeWebSocketConnection(ws, code2, reason, Buffer.byteLength(reason));
       failWebsocketConnection(ws, reason);
     }
     var ByteParser = class extends Writable2 {
@@ -17828,8 +17828,8 @@ var require_receiver = __commonJS({
                   this.#info.fin,
                   (error2, data) => {
                     if (error2) {
-                      const code = error2 instanceof MessageSizeExceededError ? 1009 : 1007;
-                      failWebsocketConnectionWithCode(this.ws, code, error2.message);
+                      const code2 = error2 instanceof MessageSizeExceededError ? 1009 : 1007;
+                      failWebsocketConnectionWithCode(this.ws, code2, error2.message);
                       return;
                     }
                     if (!this.writeFragments(data)) {
@@ -17915,11 +17915,11 @@ var require_receiver = __commonJS({
       }
       parseCloseBody(data) {
         assert(data.length !== 1);
-        let code;
+        let code2;
         if (data.length >= 2) {
-          code = data.readUInt16BE(0);
+          code2 = data.readUInt16BE(0);
         }
-        if (code !== void 0 && !isValidStatusCode(code)) {
+        if (code2 !== void 0 && !isValidStatusCode(code2)) {
           return { code: 1002, reason: "Invalid status code", error: true };
         }
         let reason = data.subarray(2);
@@ -17931,7 +17931,7 @@ var require_receiver = __commonJS({
         } catch {
           return { code: 1007, reason: "Invalid UTF-8", error: true };
         }
-        return { code, reason, error: false };
+        return { code: code2, reason, error: false };
       }
       /**
        * Parses control frames.
@@ -17946,8 +17946,8 @@ var require_receiver = __commonJS({
           }
           this.#info.closeInfo = this.parseCloseBody(body);
           if (this.#info.closeInfo.error) {
-            const { code, reason } = this.#info.closeInfo;
-            closeWebSocketConnection(this.ws, code, reason, reason.length);
+            const { code: code2, reason } = this.#info.closeInfo;
+            closeWebSocketConnection(this.ws, code2, reason, reason.length);
             failWebsocketConnection(this.ws, reason);
             return false;
           }
@@ -18185,17 +18185,17 @@ var require_websocket = __commonJS({
        * @param {number|undefined} code
        * @param {string|undefined} reason
        */
-      close(code = void 0, reason = void 0) {
+      close(code2 = void 0, reason = void 0) {
         webidl.brandCheck(this, _WebSocket);
         const prefix = "WebSocket.close";
-        if (code !== void 0) {
-          code = webidl.converters["unsigned short"](code, prefix, "code", { clamp: true });
+        if (code2 !== void 0) {
+          code2 = webidl.converters["unsigned short"](code2, prefix, "code", { clamp: true });
         }
         if (reason !== void 0) {
           reason = webidl.converters.USVString(reason, prefix, "reason");
         }
-        if (code !== void 0) {
-          if (code !== 1e3 && (code < 3e3 || code > 4999)) {
+        if (code2 !== void 0) {
+          if (code2 !== 1e3 && (code2 < 3e3 || code2 > 4999)) {
             throw new DOMException("invalid code", "InvalidAccessError");
           }
         }
@@ -18209,7 +18209,7 @@ var require_websocket = __commonJS({
             );
           }
         }
-        closeWebSocketConnection(this, code, reason, reasonByteLength);
+        closeWebSocketConnection(this, code2, reason, reasonByteLength);
       }
       /**
        * @see https://websockets.spec.whatwg.org/#dom-websocket-send
@@ -18455,15 +18455,15 @@ var require_websocket = __commonJS({
     }
     function onParserError(err2) {
       let message;
-      let code;
+      let code2;
       if (err2 instanceof CloseEvent) {
         message = err2.reason;
-        code = err2.code;
+        code2 = err2.code;
       } else {
         message = err2.message;
       }
       fireEvent("error", this, () => new ErrorEvent("error", { error: err2, message }));
-      closeWebSocketConnection(this, code);
+      closeWebSocketConnection(this, code2);
     }
     module.exports = {
       WebSocket
@@ -19270,11 +19270,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path15 = opts.path;
+          let path17 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path15 = `/${path15}`;
+            path17 = `/${path17}`;
           }
-          url = new URL(util3.parseOrigin(url).origin + path15);
+          url = new URL(util3.parseOrigin(url).origin + path17);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19598,12 +19598,12 @@ var init_lib = __esm({
             throw new Error("Client has already been disposed.");
           }
           const parsedUrl = new URL(requestUrl);
-          let info2 = this._prepareRequest(verb, parsedUrl, headers);
+          let info3 = this._prepareRequest(verb, parsedUrl, headers);
           const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb) ? this._maxRetries + 1 : 1;
           let numTries = 0;
           let response;
           do {
-            response = yield this.requestRaw(info2, data);
+            response = yield this.requestRaw(info3, data);
             if (response && response.message && response.message.statusCode === HttpCodes.Unauthorized) {
               let authenticationHandler;
               for (const handler of this.handlers) {
@@ -19613,7 +19613,7 @@ var init_lib = __esm({
                 }
               }
               if (authenticationHandler) {
-                return authenticationHandler.handleAuthentication(this, info2, data);
+                return authenticationHandler.handleAuthentication(this, info3, data);
               } else {
                 return response;
               }
@@ -19636,8 +19636,8 @@ var init_lib = __esm({
                   }
                 }
               }
-              info2 = this._prepareRequest(verb, parsedRedirectUrl, headers);
-              response = yield this.requestRaw(info2, data);
+              info3 = this._prepareRequest(verb, parsedRedirectUrl, headers);
+              response = yield this.requestRaw(info3, data);
               redirectsRemaining--;
             }
             if (!response.message.statusCode || !HttpResponseRetryCodes.includes(response.message.statusCode)) {
@@ -19666,7 +19666,7 @@ var init_lib = __esm({
        * @param info
        * @param data
        */
-      requestRaw(info2, data) {
+      requestRaw(info3, data) {
         return __awaiter(this, void 0, void 0, function* () {
           return new Promise((resolve4, reject) => {
             function callbackForResult(err2, res) {
@@ -19678,7 +19678,7 @@ var init_lib = __esm({
                 resolve4(res);
               }
             }
-            this.requestRawWithCallback(info2, data, callbackForResult);
+            this.requestRawWithCallback(info3, data, callbackForResult);
           });
         });
       }
@@ -19688,12 +19688,12 @@ var init_lib = __esm({
        * @param data
        * @param onResult
        */
-      requestRawWithCallback(info2, data, onResult) {
+      requestRawWithCallback(info3, data, onResult) {
         if (typeof data === "string") {
-          if (!info2.options.headers) {
-            info2.options.headers = {};
+          if (!info3.options.headers) {
+            info3.options.headers = {};
           }
-          info2.options.headers["Content-Length"] = Buffer.byteLength(data, "utf8");
+          info3.options.headers["Content-Length"] = Buffer.byteLength(data, "utf8");
         }
         let callbackCalled = false;
         function handleResult(err2, res) {
@@ -19702,7 +19702,7 @@ var init_lib = __esm({
             onResult(err2, res);
           }
         }
-        const req = info2.httpModule.request(info2.options, (msg) => {
+        const req = info3.httpModule.request(info3.options, (msg) => {
           const res = new HttpClientResponse(msg);
           handleResult(void 0, res);
         });
@@ -19714,7 +19714,7 @@ var init_lib = __esm({
           if (socket) {
             socket.end();
           }
-          handleResult(new Error(`Request timeout: ${info2.options.path}`));
+          handleResult(new Error(`Request timeout: ${info3.options.path}`));
         });
         req.on("error", function(err2) {
           handleResult(err2);
@@ -19750,27 +19750,27 @@ var init_lib = __esm({
         return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
       }
       _prepareRequest(method, requestUrl, headers) {
-        const info2 = {};
-        info2.parsedUrl = requestUrl;
-        const usingSsl = info2.parsedUrl.protocol === "https:";
-        info2.httpModule = usingSsl ? https : http;
+        const info3 = {};
+        info3.parsedUrl = requestUrl;
+        const usingSsl = info3.parsedUrl.protocol === "https:";
+        info3.httpModule = usingSsl ? https : http;
         const defaultPort = usingSsl ? 443 : 80;
-        info2.options = {};
-        info2.options.host = info2.parsedUrl.hostname;
-        info2.options.port = info2.parsedUrl.port ? parseInt(info2.parsedUrl.port) : defaultPort;
-        info2.options.path = (info2.parsedUrl.pathname || "") + (info2.parsedUrl.search || "");
-        info2.options.method = method;
-        info2.options.headers = this._mergeHeaders(headers);
+        info3.options = {};
+        info3.options.host = info3.parsedUrl.hostname;
+        info3.options.port = info3.parsedUrl.port ? parseInt(info3.parsedUrl.port) : defaultPort;
+        info3.options.path = (info3.parsedUrl.pathname || "") + (info3.parsedUrl.search || "");
+        info3.options.method = method;
+        info3.options.headers = this._mergeHeaders(headers);
         if (this.userAgent != null) {
-          info2.options.headers["user-agent"] = this.userAgent;
+          info3.options.headers["user-agent"] = this.userAgent;
         }
-        info2.options.agent = this._getAgent(info2.parsedUrl);
+        info3.options.agent = this._getAgent(info3.parsedUrl);
         if (this.handlers) {
           for (const handler of this.handlers) {
-            handler.prepareRequest(info2.options);
+            handler.prepareRequest(info3.options);
           }
         }
-        return info2;
+        return info3;
       }
       _mergeHeaders(headers) {
         if (this.requestOptions && this.requestOptions.headers) {
@@ -20154,9 +20154,9 @@ var init_summary = __esm({
        *
        * @returns {Summary} summary instance
        */
-      addCodeBlock(code, lang) {
+      addCodeBlock(code2, lang) {
         const attrs = Object.assign({}, lang && { lang });
-        const element = this.wrap("pre", this.wrap("code", code), attrs);
+        const element = this.wrap("pre", this.wrap("code", code2), attrs);
         return this.addRaw(element).addEOL();
       }
       /**
@@ -20984,14 +20984,14 @@ var init_toolrunner = __esm({
               state.processClosed = true;
               state.CheckComplete();
             });
-            cp2.on("exit", (code) => {
-              state.processExitCode = code;
+            cp2.on("exit", (code2) => {
+              state.processExitCode = code2;
               state.processExited = true;
-              this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
+              this._debug(`Exit code ${code2} received from tool '${this.toolPath}'`);
               state.CheckComplete();
             });
-            cp2.on("close", (code) => {
-              state.processExitCode = code;
+            cp2.on("close", (code2) => {
+              state.processExitCode = code2;
               state.processExited = true;
               state.processClosed = true;
               this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
@@ -24144,10 +24144,10 @@ var require_errors2 = __commonJS({
     };
     var kHTTPParserError = Symbol.for("undici.error.UND_ERR_HTTP_PARSER");
     var HTTPParserError = class extends Error {
-      constructor(message, code, data) {
+      constructor(message, code2, data) {
         super(message);
         this.name = "HTTPParserError";
-        this.code = code ? `HPE_${code}` : void 0;
+        this.code = code2 ? `HPE_${code2}` : void 0;
         this.data = data ? data.toString() : void 0;
       }
       static [Symbol.hasInstance](instance) {
@@ -24174,12 +24174,12 @@ var require_errors2 = __commonJS({
     };
     var kRequestRetryError = Symbol.for("undici.error.UND_ERR_REQ_RETRY");
     var RequestRetryError = class extends UndiciError {
-      constructor(message, code, { headers, data }) {
+      constructor(message, code2, { headers, data }) {
         super(message);
         this.name = "RequestRetryError";
         this.message = message || "Request retry error";
         this.code = "UND_ERR_REQ_RETRY";
-        this.statusCode = code;
+        this.statusCode = code2;
         this.data = data;
         this.headers = headers;
       }
@@ -24192,12 +24192,12 @@ var require_errors2 = __commonJS({
     };
     var kResponseError = Symbol.for("undici.error.UND_ERR_RESPONSE");
     var ResponseError = class extends UndiciError {
-      constructor(message, code, { headers, body }) {
+      constructor(message, code2, { headers, body }) {
         super(message);
         this.name = "ResponseError";
         this.message = message || "Response error";
         this.code = "UND_ERR_RESPONSE";
-        this.statusCode = code;
+        this.statusCode = code2;
         this.body = body;
         this.headers = headers;
       }
@@ -24240,11 +24240,11 @@ var require_errors2 = __commonJS({
       }
     };
     var Socks5ProxyError = class extends UndiciError {
-      constructor(message, code) {
+      constructor(message, code2) {
         super(message);
         this.name = "Socks5ProxyError";
         this.message = message || "SOCKS5 proxy error";
-        this.code = code || "UND_ERR_SOCKS5";
+        this.code = code2 || "UND_ERR_SOCKS5";
       }
     };
     var kMessageSizeExceededError = Symbol.for("undici.error.UND_ERR_WS_MESSAGE_SIZE_EXCEEDED");
@@ -24448,8 +24448,8 @@ var require_tree2 = __commonJS({
         if (index2 === void 0 || index2 >= key.length) {
           throw new TypeError("Unreachable");
         }
-        const code = this.code = key.charCodeAt(index2);
-        if (code > 127) {
+        const code2 = this.code = key.charCodeAt(index2);
+        if (code2 > 127) {
           throw new TypeError("key must be ascii string");
         }
         if (key.length !== ++index2) {
@@ -24471,11 +24471,11 @@ var require_tree2 = __commonJS({
         let index2 = 0;
         let node = this;
         while (true) {
-          const code = key.charCodeAt(index2);
-          if (code > 127) {
+          const code2 = key.charCodeAt(index2);
+          if (code2 > 127) {
             throw new TypeError("key must be ascii string");
           }
-          if (node.code === code) {
+          if (node.code === code2) {
             if (length === ++index2) {
               node.value = value;
               break;
@@ -24485,7 +24485,7 @@ var require_tree2 = __commonJS({
               node.middle = new _TstNode(key, value, index2);
               break;
             }
-          } else if (node.code < code) {
+          } else if (node.code < code2) {
             if (node.left !== null) {
               node = node.left;
             } else {
@@ -24509,19 +24509,19 @@ var require_tree2 = __commonJS({
         let index2 = 0;
         let node = this;
         while (node !== null && index2 < keylength) {
-          let code = key[index2];
-          if (code <= 90 && code >= 65) {
-            code |= 32;
+          let code2 = key[index2];
+          if (code2 <= 90 && code2 >= 65) {
+            code2 |= 32;
           }
           while (node !== null) {
-            if (code === node.code) {
+            if (code2 === node.code) {
               if (keylength === ++index2) {
                 return node;
               }
               node = node.middle;
               break;
             }
-            node = node.code < code ? node.left : node.right;
+            node = node.code < code2 ? node.left : node.right;
           }
         }
         return null;
@@ -24682,14 +24682,14 @@ var require_util9 = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path15 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path17 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path15 && path15[0] !== "/") {
-          path15 = `/${path15}`;
+        if (path17 && path17[0] !== "/") {
+          path17 = `/${path17}`;
         }
-        return new URL(`${origin}${path15}`);
+        return new URL(`${origin}${path17}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -25524,9 +25524,9 @@ var require_diagnostics2 = __commonJS({
         "undici:client:sendHeaders",
         (evt) => {
           const {
-            request: { method, path: path15, origin }
+            request: { method, path: path17, origin }
           } = evt;
-          debugLog("sending request to %s %s%s", method, origin, path15);
+          debugLog("sending request to %s %s%s", method, origin, path17);
         }
       );
     }
@@ -25544,14 +25544,14 @@ var require_diagnostics2 = __commonJS({
         "undici:request:headers",
         (evt) => {
           const {
-            request: { method, path: path15, origin },
+            request: { method, path: path17, origin },
             response: { statusCode }
           } = evt;
           debugLog(
             "received response to %s %s%s - HTTP %d",
             method,
             origin,
-            path15,
+            path17,
             statusCode
           );
         }
@@ -25560,23 +25560,23 @@ var require_diagnostics2 = __commonJS({
         "undici:request:trailers",
         (evt) => {
           const {
-            request: { method, path: path15, origin }
+            request: { method, path: path17, origin }
           } = evt;
-          debugLog("trailers received from %s %s%s", method, origin, path15);
+          debugLog("trailers received from %s %s%s", method, origin, path17);
         }
       );
       diagnosticsChannel.subscribe(
         "undici:request:error",
         (evt) => {
           const {
-            request: { method, path: path15, origin },
+            request: { method, path: path17, origin },
             error: error2
           } = evt;
           debugLog(
             "request to %s %s%s errored - %s",
             method,
             origin,
-            path15,
+            path17,
             error2.message
           );
         }
@@ -25606,11 +25606,11 @@ var require_diagnostics2 = __commonJS({
       diagnosticsChannel.subscribe(
         "undici:websocket:close",
         (evt) => {
-          const { websocket, code, reason } = evt;
+          const { websocket, code: code2, reason } = evt;
           debugLog(
             "closed connection to %s - %s %s",
             websocket.url,
-            code,
+            code2,
             reason
           );
         }
@@ -25691,7 +25691,7 @@ var require_request3 = __commonJS({
     var kHandler = Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path15,
+        path: path17,
         method,
         body,
         headers,
@@ -25708,11 +25708,11 @@ var require_request3 = __commonJS({
         maxRedirections,
         typeOfService
       }, handler) {
-        if (typeof path15 !== "string") {
+        if (typeof path17 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path15[0] !== "/" && !(path15.startsWith("http://") || path15.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path17[0] !== "/" && !(path17.startsWith("http://") || path17.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path15)) {
+        } else if (invalidPathRegex.test(path17)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -25787,7 +25787,7 @@ var require_request3 = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? serializePathWithQuery(path15, query) : path15;
+        this.path = query ? serializePathWithQuery(path17, query) : path17;
         this.origin = origin;
         this.protocol = getProtocolFromUrlString(origin);
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
@@ -28639,9 +28639,9 @@ var require_util10 = __commonJS({
     }
     function isValidEncodedURL(url) {
       for (let i = 0; i < url.length; ++i) {
-        const code = url.charCodeAt(i);
-        if (code > 126 || // Non-US-ASCII + DEL
-        code < 32) {
+        const code2 = url.charCodeAt(i);
+        if (code2 > 126 || // Non-US-ASCII + DEL
+        code2 < 32) {
           return false;
         }
       }
@@ -29142,8 +29142,8 @@ var require_util10 = __commonJS({
       }
       const rangeStart = collectASequenceOfCodePoints(
         (char) => {
-          const code = char.charCodeAt(0);
-          return code >= 48 && code <= 57;
+          const code2 = char.charCodeAt(0);
+          return code2 >= 48 && code2 <= 57;
         },
         data,
         position
@@ -29169,8 +29169,8 @@ var require_util10 = __commonJS({
       }
       const rangeEnd = collectASequenceOfCodePoints(
         (char) => {
-          const code = char.charCodeAt(0);
-          return code >= 48 && code <= 57;
+          const code2 = char.charCodeAt(0);
+          return code2 >= 48 && code2 <= 57;
         },
         data,
         position
@@ -31031,7 +31031,7 @@ var require_client_h12 = __commonJS({
       }
     }
     function writeH1(client, request4) {
-      const { method, path: path15, host, upgrade, blocking, reset } = request4;
+      const { method, path: path17, host, upgrade, blocking, reset } = request4;
       let { body, headers, contentLength } = request4;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util3.isFormDataLike(body)) {
@@ -31107,7 +31107,7 @@ var require_client_h12 = __commonJS({
         socket[kBlocking] = true;
       }
       setTypeOfService(socket, request4);
-      let header2 = `${method} ${path15} HTTP/1.1\r
+      let header2 = `${method} ${path17} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header2 += `host: ${host}\r
@@ -31682,9 +31682,9 @@ var require_client_h22 = __commonJS({
       this[kSocket][kError] = err2;
       this[kClient][kOnError](err2);
     }
-    function onHttp2FrameError(type2, code, id) {
+    function onHttp2FrameError(type2, code2, id) {
       if (id === 0) {
-        const err2 = new InformationalError(`HTTP/2: "frameError" received - type ${type2}, code ${code}`);
+        const err2 = new InformationalError(`HTTP/2: "frameError" received - type ${type2}, code ${code2}`);
         this[kSocket][kError] = err2;
         this[kClient][kOnError](err2);
       }
@@ -31784,7 +31784,7 @@ var require_client_h22 = __commonJS({
       const headersTimeout = request4.headersTimeout ?? client[kHeadersTimeout];
       const bodyTimeout = request4.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path: path15, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request4;
+      const { method, path: path17, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request4;
       let { body } = request4;
       if (upgrade != null && upgrade !== "websocket") {
         util3.errorRequest(client, request4, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
@@ -31853,7 +31853,7 @@ var require_client_h22 = __commonJS({
           }
           headers[HTTP2_HEADER_METHOD] = "CONNECT";
           headers[HTTP2_HEADER_PROTOCOL] = "websocket";
-          headers[HTTP2_HEADER_PATH] = path15;
+          headers[HTTP2_HEADER_PATH] = path17;
           if (protocol === "ws:" || protocol === "wss:") {
             headers[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https";
           } else {
@@ -31905,7 +31905,7 @@ var require_client_h22 = __commonJS({
         stream2.setTimeout(headersTimeout);
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path15;
+      headers[HTTP2_HEADER_PATH] = path17;
       headers[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -32011,9 +32011,9 @@ var require_client_h22 = __commonJS({
         stream2.removeAllListeners("data");
         abort(err2);
       });
-      stream2.once("frameError", (type2, code) => {
+      stream2.once("frameError", (type2, code2) => {
         stream2.removeAllListeners("data");
-        abort(new InformationalError(`HTTP/2: "frameError" received - type ${type2}, code ${code}`));
+        abort(new InformationalError(`HTTP/2: "frameError" received - type ${type2}, code ${code2}`));
       });
       stream2.on("aborted", () => {
         stream2.removeAllListeners("data");
@@ -34104,8 +34104,8 @@ var require_socks5_proxy_agent = __commonJS({
           const timeout = setTimeout(() => {
             reject(new Error("SOCKS5 connection timeout"));
           }, 5e3);
-          const onConnected = (info2) => {
-            debug2("SOCKS5 tunnel established to", targetHost, targetPort, "via", info2);
+          const onConnected = (info3) => {
+            debug2("SOCKS5 tunnel established to", targetHost, targetPort, "via", info3);
             clearTimeout(timeout);
             socks5Client.removeListener("error", onError);
             resolve4();
@@ -34261,10 +34261,10 @@ var require_proxy_agent2 = __commonJS({
         };
         const {
           origin,
-          path: path15 = "/",
+          path: path17 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path15;
+        opts.path = origin + path17;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL(origin);
           headers.host = host;
@@ -34786,7 +34786,7 @@ var require_retry_handler2 = __commonJS({
         this.handler.onRequestUpgrade?.(this.controllerProxy, statusCode, headers, socket);
       }
       static [kRetryHandlerDefaultRetry](err2, { state, opts }, cb) {
-        const { statusCode, code, headers } = err2;
+        const { statusCode, code: code2, headers } = err2;
         const { method, retryOptions } = opts;
         const {
           maxRetries,
@@ -34798,7 +34798,7 @@ var require_retry_handler2 = __commonJS({
           methods
         } = retryOptions;
         const { counter } = state;
-        if (code && code !== "UND_ERR_REQ_RETRY" && !errorCodes.includes(code)) {
+        if (code2 && code2 !== "UND_ERR_REQ_RETRY" && !errorCodes.includes(code2)) {
           cb(err2);
           return;
         }
@@ -36424,20 +36424,20 @@ var require_mock_utils2 = __commonJS({
       }
       return normalizedQp;
     }
-    function safeUrl(path15) {
-      if (typeof path15 !== "string") {
-        return path15;
+    function safeUrl(path17) {
+      if (typeof path17 !== "string") {
+        return path17;
       }
-      const pathSegments = path15.split("?", 3);
+      const pathSegments = path17.split("?", 3);
       if (pathSegments.length !== 2) {
-        return path15;
+        return path17;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path15, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path15);
+    function matchKey(mockDispatch2, { path: path17, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path17);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -36462,8 +36462,8 @@ var require_mock_utils2 = __commonJS({
       const basePath = key.query ? serializePathWithQuery(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
       const resolvedPathWithoutTrailingSlash = removeTrailingSlash(resolvedPath);
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path15, ignoreTrailingSlash }) => {
-        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path15)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path15), resolvedPath);
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path17, ignoreTrailingSlash }) => {
+        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path17)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path17), resolvedPath);
       });
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
@@ -36502,19 +36502,19 @@ var require_mock_utils2 = __commonJS({
         mockDispatches.splice(index2, 1);
       }
     }
-    function removeTrailingSlash(path15) {
-      while (path15.endsWith("/")) {
-        path15 = path15.slice(0, -1);
+    function removeTrailingSlash(path17) {
+      while (path17.endsWith("/")) {
+        path17 = path17.slice(0, -1);
       }
-      if (path15.length === 0) {
-        path15 = "/";
+      if (path17.length === 0) {
+        path17 = "/";
       }
-      return path15;
+      return path17;
     }
     function buildKey(opts) {
-      const { path: path15, method, body, headers, query } = opts;
+      const { path: path17, method, body, headers, query } = opts;
       return {
-        path: path15,
+        path: path17,
         method,
         body,
         headers,
@@ -37204,10 +37204,10 @@ var require_pending_interceptors_formatter2 = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path15, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path17, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path15,
+            Path: path17,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -37289,9 +37289,9 @@ var require_mock_agent2 = __commonJS({
         const acceptNonStandardSearchParameters = this[kMockAgentAcceptsNonStandardSearchParameters];
         const dispatchOpts = { ...opts };
         if (acceptNonStandardSearchParameters && dispatchOpts.path) {
-          const [path15, searchParams] = dispatchOpts.path.split("?");
+          const [path17, searchParams] = dispatchOpts.path.split("?");
           const normalizedSearchParams = normalizeSearchParams(searchParams, acceptNonStandardSearchParameters);
-          dispatchOpts.path = `${path15}?${normalizedSearchParams}`;
+          dispatchOpts.path = `${path17}?${normalizedSearchParams}`;
         }
         return this[kAgent].dispatch(dispatchOpts, handler);
       }
@@ -37496,7 +37496,7 @@ var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
     var { writeFile: writeFile5, readFile: readFile4, mkdir: mkdir5 } = __require("node:fs/promises");
-    var { dirname: dirname6, resolve: resolve4 } = __require("node:path");
+    var { dirname: dirname8, resolve: resolve4 } = __require("node:path");
     var { setTimeout: setTimeout3, clearTimeout: clearTimeout2 } = __require("node:timers");
     var { InvalidArgumentError, UndiciError } = require_errors2();
     var { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
@@ -37692,12 +37692,12 @@ var require_snapshot_recorder = __commonJS({
        * @return {Promise<void>} - Resolves when snapshots are loaded
        */
       async loadSnapshots(filePath) {
-        const path15 = filePath || this.#snapshotPath;
-        if (!path15) {
+        const path17 = filePath || this.#snapshotPath;
+        if (!path17) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile4(resolve4(path15), "utf8");
+          const data = await readFile4(resolve4(path17), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -37711,7 +37711,7 @@ var require_snapshot_recorder = __commonJS({
           if (error2.code === "ENOENT") {
             this.#snapshots.clear();
           } else {
-            throw new UndiciError(`Failed to load snapshots from ${path15}`, { cause: error2 });
+            throw new UndiciError(`Failed to load snapshots from ${path17}`, { cause: error2 });
           }
         }
       }
@@ -37722,12 +37722,12 @@ var require_snapshot_recorder = __commonJS({
        * @returns {Promise<void>} - Resolves when snapshots are saved
        */
       async saveSnapshots(filePath) {
-        const path15 = filePath || this.#snapshotPath;
-        if (!path15) {
+        const path17 = filePath || this.#snapshotPath;
+        if (!path17) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
-        const resolvedPath = resolve4(path15);
-        await mkdir5(dirname6(resolvedPath), { recursive: true });
+        const resolvedPath = resolve4(path17);
+        await mkdir5(dirname8(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
           snapshot
@@ -38367,15 +38367,15 @@ var require_redirect_handler2 = __commonJS({
           receivedAt: Date.now()
         });
         const { origin, pathname, search } = util3.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path15 = search ? `${pathname}${search}` : pathname;
-        const redirectUrlString = `${origin}${path15}`;
+        const path17 = search ? `${pathname}${search}` : pathname;
+        const redirectUrlString = `${origin}${path17}`;
         for (const historyUrl of this.history) {
           if (historyUrl.toString() === redirectUrlString) {
             throw new InvalidArgumentError(`Redirect loop detected. Cannot redirect to ${origin}. This typically happens when using a Client or Pool with cross-origin redirects. Use an Agent for cross-origin redirects.`);
           }
         }
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path15;
+        this.opts.path = path17;
         this.opts.origin = origin;
         this.opts.query = null;
       }
@@ -39646,11 +39646,11 @@ var require_date = __commonJS({
       }
       let day2 = 0;
       if (date[5] === "0") {
-        const code = date.charCodeAt(6);
-        if (code < 49 || code > 57) {
+        const code2 = date.charCodeAt(6);
+        if (code2 < 49 || code2 > 57) {
           return void 0;
         }
-        day2 = code - 48;
+        day2 = code2 - 48;
       } else {
         const code1 = date.charCodeAt(5);
         if (code1 < 49 || code1 > 51) {
@@ -39727,11 +39727,11 @@ var require_date = __commonJS({
       const year = (yearDigit1 - 48) * 1e3 + (yearDigit2 - 48) * 100 + (yearDigit3 - 48) * 10 + (yearDigit4 - 48);
       let hour = 0;
       if (date[17] === "0") {
-        const code = date.charCodeAt(18);
-        if (code < 48 || code > 57) {
+        const code2 = date.charCodeAt(18);
+        if (code2 < 48 || code2 > 57) {
           return void 0;
         }
-        hour = code - 48;
+        hour = code2 - 48;
       } else {
         const code1 = date.charCodeAt(17);
         if (code1 < 48 || code1 > 50) {
@@ -39748,11 +39748,11 @@ var require_date = __commonJS({
       }
       let minute = 0;
       if (date[20] === "0") {
-        const code = date.charCodeAt(21);
-        if (code < 48 || code > 57) {
+        const code2 = date.charCodeAt(21);
+        if (code2 < 48 || code2 > 57) {
           return void 0;
         }
-        minute = code - 48;
+        minute = code2 - 48;
       } else {
         const code1 = date.charCodeAt(20);
         if (code1 < 48 || code1 > 53) {
@@ -39766,11 +39766,11 @@ var require_date = __commonJS({
       }
       let second = 0;
       if (date[23] === "0") {
-        const code = date.charCodeAt(24);
-        if (code < 48 || code > 57) {
+        const code2 = date.charCodeAt(24);
+        if (code2 < 48 || code2 > 57) {
           return void 0;
         }
-        second = code - 48;
+        second = code2 - 48;
       } else {
         const code1 = date.charCodeAt(23);
         if (code1 < 48 || code1 > 53) {
@@ -39854,11 +39854,11 @@ var require_date = __commonJS({
       }
       let day2 = 0;
       if (date[8] === " ") {
-        const code = date.charCodeAt(9);
-        if (code < 49 || code > 57) {
+        const code2 = date.charCodeAt(9);
+        if (code2 < 49 || code2 > 57) {
           return void 0;
         }
-        day2 = code - 48;
+        day2 = code2 - 48;
       } else {
         const code1 = date.charCodeAt(8);
         if (code1 < 49 || code1 > 51) {
@@ -39872,11 +39872,11 @@ var require_date = __commonJS({
       }
       let hour = 0;
       if (date[11] === "0") {
-        const code = date.charCodeAt(12);
-        if (code < 48 || code > 57) {
+        const code2 = date.charCodeAt(12);
+        if (code2 < 48 || code2 > 57) {
           return void 0;
         }
-        hour = code - 48;
+        hour = code2 - 48;
       } else {
         const code1 = date.charCodeAt(11);
         if (code1 < 48 || code1 > 50) {
@@ -39893,11 +39893,11 @@ var require_date = __commonJS({
       }
       let minute = 0;
       if (date[14] === "0") {
-        const code = date.charCodeAt(15);
-        if (code < 48 || code > 57) {
+        const code2 = date.charCodeAt(15);
+        if (code2 < 48 || code2 > 57) {
           return void 0;
         }
-        minute = code - 48;
+        minute = code2 - 48;
       } else {
         const code1 = date.charCodeAt(14);
         if (code1 < 48 || code1 > 53) {
@@ -39911,11 +39911,11 @@ var require_date = __commonJS({
       }
       let second = 0;
       if (date[17] === "0") {
-        const code = date.charCodeAt(18);
-        if (code < 48 || code > 57) {
+        const code2 = date.charCodeAt(18);
+        if (code2 < 48 || code2 > 57) {
           return void 0;
         }
-        second = code - 48;
+        second = code2 - 48;
       } else {
         const code1 = date.charCodeAt(17);
         if (code1 < 48 || code1 > 53) {
@@ -39982,11 +39982,11 @@ var require_date = __commonJS({
       }
       let day2 = 0;
       if (date[commaIndex + 2] === "0") {
-        const code = date.charCodeAt(commaIndex + 3);
-        if (code < 49 || code > 57) {
+        const code2 = date.charCodeAt(commaIndex + 3);
+        if (code2 < 49 || code2 > 57) {
           return void 0;
         }
-        day2 = code - 48;
+        day2 = code2 - 48;
       } else {
         const code1 = date.charCodeAt(commaIndex + 2);
         if (code1 < 49 || code1 > 51) {
@@ -40038,11 +40038,11 @@ var require_date = __commonJS({
       year += year < 70 ? 2e3 : 1900;
       let hour = 0;
       if (date[commaIndex + 12] === "0") {
-        const code = date.charCodeAt(commaIndex + 13);
-        if (code < 48 || code > 57) {
+        const code2 = date.charCodeAt(commaIndex + 13);
+        if (code2 < 48 || code2 > 57) {
           return void 0;
         }
-        hour = code - 48;
+        hour = code2 - 48;
       } else {
         const code1 = date.charCodeAt(commaIndex + 12);
         if (code1 < 48 || code1 > 50) {
@@ -40059,11 +40059,11 @@ var require_date = __commonJS({
       }
       let minute = 0;
       if (date[commaIndex + 15] === "0") {
-        const code = date.charCodeAt(commaIndex + 16);
-        if (code < 48 || code > 57) {
+        const code2 = date.charCodeAt(commaIndex + 16);
+        if (code2 < 48 || code2 > 57) {
           return void 0;
         }
-        minute = code - 48;
+        minute = code2 - 48;
       } else {
         const code1 = date.charCodeAt(commaIndex + 15);
         if (code1 < 48 || code1 > 53) {
@@ -40077,11 +40077,11 @@ var require_date = __commonJS({
       }
       let second = 0;
       if (date[commaIndex + 18] === "0") {
-        const code = date.charCodeAt(commaIndex + 19);
-        if (code < 48 || code > 57) {
+        const code2 = date.charCodeAt(commaIndex + 19);
+        if (code2 < 48 || code2 > 57) {
           return void 0;
         }
-        second = code - 48;
+        second = code2 - 48;
       } else {
         const code1 = date.charCodeAt(commaIndex + 18);
         if (code1 < 48 || code1 > 53) {
@@ -40192,10 +40192,10 @@ var require_cache_handler = __commonJS({
       }
       return locationUrl.pathname + locationUrl.search;
     }
-    function deleteCachedUri(store, cacheKey, path15) {
+    function deleteCachedUri(store, cacheKey, path17) {
       deleteCachedValue(store, {
         ...cacheKey,
-        path: path15
+        path: path17
       });
       for (let i = 0; i < util3.safeHTTPMethods.length; i++) {
         const method = util3.safeHTTPMethods[i];
@@ -40203,7 +40203,7 @@ var require_cache_handler = __commonJS({
           deleteCachedValue(store, {
             ...cacheKey,
             method,
-            path: path15
+            path: path17
           });
         }
       }
@@ -40214,9 +40214,9 @@ var require_cache_handler = __commonJS({
       }
       const values = Array.isArray(headerValue) ? headerValue : [headerValue];
       for (let i = 0; i < values.length; i++) {
-        const path15 = getSameOriginPath(cacheKey, values[i]);
-        if (path15 !== void 0) {
-          deleteCachedUri(store, cacheKey, path15);
+        const path17 = getSameOriginPath(cacheKey, values[i]);
+        if (path17 !== void 0) {
+          deleteCachedUri(store, cacheKey, path17);
         }
       }
     }
@@ -42985,8 +42985,8 @@ var require_headers2 = __commonJS({
     var { webidl } = require_webidl2();
     var assert = __require("node:assert");
     var util3 = __require("node:util");
-    function isHTTPWhiteSpaceCharCode(code) {
-      return code === 10 || code === 13 || code === 9 || code === 32;
+    function isHTTPWhiteSpaceCharCode(code2) {
+      return code2 === 10 || code2 === 13 || code2 === 9 || code2 === 32;
     }
     function headerValueNormalize(potentialValue) {
       let i = 0;
@@ -45704,11 +45704,11 @@ var require_fetch2 = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request4);
         const agent = fetchParams.controller.dispatcher;
-        const path15 = url.pathname + url.search;
+        const path17 = url.pathname + url.search;
         const hasTrailingQuestionMark = url.search.length === 0 && url.href[url.href.length - url.hash.length - 1] === "?";
         return new Promise((resolve4, reject) => agent.dispatch(
           {
-            path: hasTrailingQuestionMark ? `${path15}?` : path15,
+            path: hasTrailingQuestionMark ? `${path17}?` : path17,
             origin: url.origin,
             method: request4.method,
             body: agent.isMockActive ? request4.body && (request4.body.source || request4.body.stream) : body,
@@ -46600,8 +46600,8 @@ var require_util12 = __commonJS({
     "use strict";
     function isCTLExcludingHtab(value) {
       for (let i = 0; i < value.length; ++i) {
-        const code = value.charCodeAt(i);
-        if (code >= 0 && code <= 8 || code >= 10 && code <= 31 || code === 127) {
+        const code2 = value.charCodeAt(i);
+        if (code2 >= 0 && code2 <= 8 || code2 >= 10 && code2 <= 31 || code2 === 127) {
           return true;
         }
       }
@@ -46609,26 +46609,26 @@ var require_util12 = __commonJS({
     }
     function validateCookieName(name) {
       for (let i = 0; i < name.length; ++i) {
-        const code = name.charCodeAt(i);
-        if (code < 33 || // exclude CTLs (0-31), SP and HT
-        code > 126 || // exclude non-ascii and DEL
-        code === 34 || // "
-        code === 40 || // (
-        code === 41 || // )
-        code === 60 || // <
-        code === 62 || // >
-        code === 64 || // @
-        code === 44 || // ,
-        code === 59 || // ;
-        code === 58 || // :
-        code === 92 || // \
-        code === 47 || // /
-        code === 91 || // [
-        code === 93 || // ]
-        code === 63 || // ?
-        code === 61 || // =
-        code === 123 || // {
-        code === 125) {
+        const code2 = name.charCodeAt(i);
+        if (code2 < 33 || // exclude CTLs (0-31), SP and HT
+        code2 > 126 || // exclude non-ascii and DEL
+        code2 === 34 || // "
+        code2 === 40 || // (
+        code2 === 41 || // )
+        code2 === 60 || // <
+        code2 === 62 || // >
+        code2 === 64 || // @
+        code2 === 44 || // ,
+        code2 === 59 || // ;
+        code2 === 58 || // :
+        code2 === 92 || // \
+        code2 === 47 || // /
+        code2 === 91 || // [
+        code2 === 93 || // ]
+        code2 === 63 || // ?
+        code2 === 61 || // =
+        code2 === 123 || // {
+        code2 === 125) {
           throw new Error("Invalid cookie name");
         }
       }
@@ -46644,31 +46644,31 @@ var require_util12 = __commonJS({
         ++i;
       }
       while (i < len) {
-        const code = value.charCodeAt(i++);
-        if (code < 33 || // exclude CTLs (0-31)
-        code > 126 || // non-ascii and DEL (127)
-        code === 34 || // "
-        code === 44 || // ,
-        code === 59 || // ;
-        code === 92) {
+        const code2 = value.charCodeAt(i++);
+        if (code2 < 33 || // exclude CTLs (0-31)
+        code2 > 126 || // non-ascii and DEL (127)
+        code2 === 34 || // "
+        code2 === 44 || // ,
+        code2 === 59 || // ;
+        code2 === 92) {
           throw new Error("Invalid cookie value");
         }
       }
     }
-    function validateCookiePath(path15) {
-      for (let i = 0; i < path15.length; ++i) {
-        const code = path15.charCodeAt(i);
-        if (code < 32 || // exclude CTLs (0-31)
-        code > 126 || // exclude DEL and non-ascii
-        code === 59) {
+    function validateCookiePath(path17) {
+      for (let i = 0; i < path17.length; ++i) {
+        const code2 = path17.charCodeAt(i);
+        if (code2 < 32 || // exclude CTLs (0-31)
+        code2 > 126 || // exclude DEL and non-ascii
+        code2 === 59) {
           throw new Error("Invalid cookie path");
         }
       }
     }
-    function isLetterOrDigit(code) {
-      return code >= 48 && code <= 57 || // 0-9
-      code >= 65 && code <= 90 || // A-Z
-      code >= 97 && code <= 122;
+    function isLetterOrDigit(code2) {
+      return code2 >= 48 && code2 <= 57 || // 0-9
+      code2 >= 65 && code2 <= 90 || // A-Z
+      code2 >= 97 && code2 <= 122;
     }
     function validateCookieDomain(domain) {
       if (domain === " ") {
@@ -46679,8 +46679,8 @@ var require_util12 = __commonJS({
       }
       let labelLength = 0;
       for (let i = 0; i < domain.length; ++i) {
-        const code = domain.charCodeAt(i);
-        if (code === 46) {
+        const code2 = domain.charCodeAt(i);
+        if (code2 === 46) {
           if (labelLength === 0) {
             throw new Error("Invalid cookie domain");
           }
@@ -46690,10 +46690,10 @@ var require_util12 = __commonJS({
           labelLength = 0;
           continue;
         }
-        if (labelLength === 0 && !isLetterOrDigit(code)) {
+        if (labelLength === 0 && !isLetterOrDigit(code2)) {
           throw new Error("Invalid cookie domain");
         }
-        if (!isLetterOrDigit(code) && code !== 45) {
+        if (!isLetterOrDigit(code2) && code2 !== 45) {
           throw new Error("Invalid cookie domain");
         }
         if (++labelLength > 63) {
@@ -47440,37 +47440,37 @@ var require_util13 = __commonJS({
         return false;
       }
       for (let i = 0; i < protocol.length; ++i) {
-        const code = protocol.charCodeAt(i);
-        if (code < 33 || // CTL, contains SP (0x20) and HT (0x09)
-        code > 126 || code === 34 || // "
-        code === 40 || // (
-        code === 41 || // )
-        code === 44 || // ,
-        code === 47 || // /
-        code === 58 || // :
-        code === 59 || // ;
-        code === 60 || // <
-        code === 61 || // =
-        code === 62 || // >
-        code === 63 || // ?
-        code === 64 || // @
-        code === 91 || // [
-        code === 92 || // \
-        code === 93 || // ]
-        code === 123 || // {
-        code === 125) {
+        const code2 = protocol.charCodeAt(i);
+        if (code2 < 33 || // CTL, contains SP (0x20) and HT (0x09)
+        code2 > 126 || code2 === 34 || // "
+        code2 === 40 || // (
+        code2 === 41 || // )
+        code2 === 44 || // ,
+        code2 === 47 || // /
+        code2 === 58 || // :
+        code2 === 59 || // ;
+        code2 === 60 || // <
+        code2 === 61 || // =
+        code2 === 62 || // >
+        code2 === 63 || // ?
+        code2 === 64 || // @
+        code2 === 91 || // [
+        code2 === 92 || // \
+        code2 === 93 || // ]
+        code2 === 123 || // {
+        code2 === 125) {
           return false;
         }
       }
       return true;
     }
-    function isValidStatusCode(code) {
-      if (code >= 1e3 && code < 1015) {
-        return code !== 1004 && // reserved
-        code !== 1005 && // "MUST NOT be set as a status code"
-        code !== 1006;
+    function isValidStatusCode(code2) {
+      if (code2 >= 1e3 && code2 < 1015) {
+        return code2 !== 1004 && // reserved
+        code2 !== 1005 && // "MUST NOT be set as a status code"
+        code2 !== 1006;
       }
-      return code >= 3e3 && code <= 4999;
+      return code2 >= 3e3 && code2 <= 4999;
     }
     function isControlFrame(opcode) {
       return opcode === opcodes.CLOSE || opcode === opcodes.PING || opcode === opcodes.PONG;
@@ -47531,9 +47531,9 @@ var require_util13 = __commonJS({
       }
       return urlRecord;
     }
-    function validateCloseCodeAndReason(code, reason) {
-      if (code !== null) {
-        if (code !== 1e3 && (code < 3e3 || code > 4999)) {
+    function validateCloseCodeAndReason(code2, reason) {
+      if (code2 !== null) {
+        if (code2 !== 1e3 && (code2 < 3e3 || code2 > 4999)) {
           throw new DOMException("invalid code", "InvalidAccessError");
         }
       }
@@ -47788,28 +47788,28 @@ var require_connection2 = __commonJS({
       });
       return controller;
     }
-    function closeWebSocketConnection(object, code, reason, validate = false) {
-      code ??= null;
+    function closeWebSocketConnection(object, code2, reason, validate = false) {
+      code2 ??= null;
       reason ??= "";
-      if (validate) validateCloseCodeAndReason(code, reason);
+      if (validate) validateCloseCodeAndReason(code2, reason);
       if (isClosed(object.readyState) || isClosing(object.readyState)) {
       } else if (!isEstablished(object.readyState)) {
         failWebsocketConnection(object);
         object.readyState = states.CLOSING;
       } else if (!object.closeState.has(sentCloseFrameState.SENT) && !object.closeState.has(sentCloseFrameState.RECEIVED)) {
         const frame = new WebsocketFrameSend();
-        if (reason.length !== 0 && code === null) {
-          code = 1e3;
+        if (reason.length !== 0 && code2 === null) {
+          code2 = 1e3;
         }
-        assert(code === null || Number.isInteger(code));
-        if (code === null && reason.length === 0) {
+        assert(code2 === null || Number.isInteger(code2));
+        if (code2 === null && reason.length === 0) {
           frame.frameData = emptyBuffer;
-        } else if (code !== null && reason === null) {
+        } else if (code2 !== null && reason === null) {
           frame.frameData = Buffer.allocUnsafe(2);
-          frame.frameData.writeUInt16BE(code, 0);
-        } else if (code !== null && reason !== null) {
+          frame.frameData.writeUInt16BE(code2, 0);
+        } else if (code2 !== null && reason !== null) {
           frame.frameData = Buffer.allocUnsafe(2 + Buffer.byteLength(reason));
-          frame.frameData.writeUInt16BE(code, 0);
+          frame.frameData.writeUInt16BE(code2, 0);
           frame.frameData.write(reason, 2, "utf-8");
         } else {
           frame.frameData = emptyBuffer;
@@ -47821,15 +47821,15 @@ var require_connection2 = __commonJS({
         object.readyState = states.CLOSING;
       }
     }
-    function failHandshake(handler, response, code, reason, cause) {
+    function failHandshake(handler, response, code2, reason, cause) {
       if (response.socket?.session != null && !response.socket.destroyed) {
         response.socket.destroy();
       }
-      failWebsocketConnection(handler, code, reason, cause);
+      failWebsocketConnection(handler, code2, reason, cause);
     }
-    function failWebsocketConnection(handler, code, reason, cause) {
+    function failWebsocketConnection(handler, code2, reason, cause) {
       if (isEstablished(handler.readyState)) {
-        closeWebSocketConnection(handler, code, reason, false);
+        closeWebSocketConnection(handler, code2, reason, false);
       }
       handler.controller.abort();
       if (isConnecting(handler.readyState)) {
@@ -48129,8 +48129,8 @@ var require_receiver2 = __commonJS({
                   this.#info.fin,
                   (error2, data) => {
                     if (error2) {
-                      const code = error2 instanceof MessageSizeExceededError ? 1009 : 1007;
-                      failWebsocketConnection(this.#handler, code, error2.message);
+                      const code2 = error2 instanceof MessageSizeExceededError ? 1009 : 1007;
+                      failWebsocketConnection(this.#handler, code2, error2.message);
                       return;
                     }
                     if (!this.writeFragments(data)) {
@@ -48227,11 +48227,11 @@ var require_receiver2 = __commonJS({
       }
       parseCloseBody(data) {
         assert(data.length !== 1);
-        let code;
+        let code2;
         if (data.length >= 2) {
-          code = data.readUInt16BE(0);
+          code2 = data.readUInt16BE(0);
         }
-        if (code !== void 0 && !isValidStatusCode(code)) {
+        if (code2 !== void 0 && !isValidStatusCode(code2)) {
           return { code: 1002, reason: "Invalid status code", error: true };
         }
         let reason = data.subarray(2);
@@ -48243,7 +48243,7 @@ var require_receiver2 = __commonJS({
         } catch {
           return { code: 1007, reason: "Invalid UTF-8", error: true };
         }
-        return { code, reason, error: false };
+        return { code: code2, reason, error: false };
       }
       /**
        * Parses control frames.
@@ -48258,8 +48258,8 @@ var require_receiver2 = __commonJS({
           }
           this.#info.closeInfo = this.parseCloseBody(body);
           if (this.#info.closeInfo.error) {
-            const { code, reason } = this.#info.closeInfo;
-            failWebsocketConnection(this.#handler, code, reason);
+            const { code: code2, reason } = this.#info.closeInfo;
+            failWebsocketConnection(this.#handler, code2, reason);
             return false;
           }
           if (!this.#handler.closeState.has(sentCloseFrameState.SENT) && !this.#handler.closeState.has(sentCloseFrameState.RECEIVED)) {
@@ -48517,18 +48517,18 @@ var require_websocket2 = __commonJS({
        * @param {number|undefined} code
        * @param {string|undefined} reason
        */
-      close(code = void 0, reason = void 0) {
+      close(code2 = void 0, reason = void 0) {
         webidl.brandCheck(this, _WebSocket);
         const prefix = "WebSocket.close";
-        if (code !== void 0) {
-          code = webidl.converters["unsigned short"](code, prefix, "code", webidl.attributes.Clamp);
+        if (code2 !== void 0) {
+          code2 = webidl.converters["unsigned short"](code2, prefix, "code", webidl.attributes.Clamp);
         }
         if (reason !== void 0) {
           reason = webidl.converters.USVString(reason);
         }
-        code ??= null;
+        code2 ??= null;
         reason ??= "";
-        closeWebSocketConnection(this.#handler, code, reason, true);
+        closeWebSocketConnection(this.#handler, code2, reason, true);
       }
       /**
        * @see https://websockets.spec.whatwg.org/#dom-websocket-send
@@ -48742,29 +48742,29 @@ var require_websocket2 = __commonJS({
        */
       #onSocketClose() {
         const wasClean = this.#handler.closeState.has(sentCloseFrameState.SENT) && this.#handler.closeState.has(sentCloseFrameState.RECEIVED);
-        let code = 1005;
+        let code2 = 1005;
         let reason = "";
         const result2 = this.#parser?.closingInfo;
         if (result2 && !result2.error) {
-          code = result2.code ?? 1005;
+          code2 = result2.code ?? 1005;
           reason = result2.reason;
         }
         this.#handler.readyState = states.CLOSED;
         if (!this.#handler.closeState.has(sentCloseFrameState.RECEIVED)) {
-          code = 1006;
+          code2 = 1006;
           fireEvent("error", this, (type2, init) => new ErrorEvent(type2, init), {
             error: new TypeError(reason)
           });
         }
         fireEvent("close", this, (type2, init) => new CloseEvent(type2, init), {
           wasClean,
-          code,
+          code: code2,
           reason
         });
         if (channels.close.hasSubscribers) {
           channels.close.publish({
             websocket: this,
-            code,
+            code: code2,
             reason
           });
         }
@@ -48909,13 +48909,13 @@ var require_websocketerror = __commonJS({
         } else if (init !== null) {
           init = webidl.converters.WebSocketCloseInfo(init);
         }
-        let code = init.closeCode ?? null;
+        let code2 = init.closeCode ?? null;
         const reason = init.reason ?? "";
-        validateCloseCodeAndReason(code, reason);
-        if (reason.length !== 0 && code === null) {
-          code = 1e3;
+        validateCloseCodeAndReason(code2, reason);
+        if (reason.length !== 0 && code2 === null) {
+          code2 = 1e3;
         }
-        this.#closeCode = code;
+        this.#closeCode = code2;
         this.#reason = reason;
       }
       get closeCode() {
@@ -48929,9 +48929,9 @@ var require_websocketerror = __commonJS({
        * @param {number|null} code
        * @param {string} reason
        */
-      static createUnvalidatedWebSocketError(message, code, reason) {
+      static createUnvalidatedWebSocketError(message, code2, reason) {
         const error2 = new _WebSocketError(message, kConstruct);
-        error2.#closeCode = code;
+        error2.#closeCode = code2;
         error2.#reason = reason;
         return error2;
       }
@@ -49089,9 +49089,9 @@ var require_websocketstream = __commonJS({
         if (closeInfo !== null) {
           closeInfo = webidl.converters.WebSocketCloseInfo(closeInfo);
         }
-        const code = closeInfo.closeCode ?? null;
+        const code2 = closeInfo.closeCode ?? null;
         const reason = closeInfo.reason;
-        closeWebSocketConnection(this.#handler, code, reason, true);
+        closeWebSocketConnection(this.#handler, code2, reason, true);
       }
       #write(chunk) {
         chunk = webidl.converters.WebSocketStreamWrite(chunk);
@@ -49141,7 +49141,7 @@ var require_websocketstream = __commonJS({
           },
           cancel: (reason) => this.#cancel(reason)
         });
-        const writable2 = new WritableStream({
+        const writable = new WritableStream({
           start: (controller) => {
             this.#writableStreamController = controller;
           },
@@ -49154,7 +49154,7 @@ var require_websocketstream = __commonJS({
           extensions,
           protocol,
           readable,
-          writable: writable2
+          writable
         });
       }
       /** @type {import('../websocket').Handler['onMessage']} */
@@ -49186,33 +49186,33 @@ var require_websocketstream = __commonJS({
           this.#openedPromise.reject(new WebSocketError("Socket never opened"));
         }
         const result2 = this.#parser?.closingInfo;
-        let code = result2?.code ?? 1005;
+        let code2 = result2?.code ?? 1005;
         if (!this.#handler.closeState.has(sentCloseFrameState.SENT) && !this.#handler.closeState.has(sentCloseFrameState.RECEIVED)) {
-          code = 1006;
+          code2 = 1006;
         }
         const reason = result2?.reason == null ? "" : utf8DecodeBytes(Buffer.from(result2.reason));
         if (wasClean) {
           this.#readableStreamController.close();
           this.#writableStreamController.error(new DOMException("A closed WebSocketStream cannot be written to", "InvalidStateError"));
           this.#closedPromise.resolve({
-            closeCode: code,
+            closeCode: code2,
             reason
           });
         } else {
-          const error2 = createUnvalidatedWebSocketError("unclean close", code, reason);
+          const error2 = createUnvalidatedWebSocketError("unclean close", code2, reason);
           this.#readableStreamController?.error(error2);
           this.#writableStreamController?.error(error2);
           this.#closedPromise.reject(error2);
         }
       }
       #closeUsingReason(reason) {
-        let code = null;
+        let code2 = null;
         let reasonString = "";
         if (webidl.is.WebSocketError(reason)) {
-          code = reason.closeCode;
+          code2 = reason.closeCode;
           reasonString = reason.reason;
         }
-        closeWebSocketConnection(this.#handler, code, reasonString);
+        closeWebSocketConnection(this.#handler, code2, reasonString);
       }
       //  To cancel a WebSocketStream stream given reason , close using reason giving stream and reason .
       #cancel(reason) {
@@ -50093,11 +50093,11 @@ var require_undici2 = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path15 = opts.path;
+          let path17 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path15 = `/${path15}`;
+            path17 = `/${path17}`;
           }
-          url = new URL(util3.parseOrigin(url).origin + path15);
+          url = new URL(util3.parseOrigin(url).origin + path17);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -50606,11 +50606,11 @@ function transformPair(input, fn) {
 }
 function parse(input, fn) {
   let returnValue;
-  const transformed = transformPair(input, (readable, writable2) => {
+  const transformed = transformPair(input, (readable, writable) => {
     const reader = getReader(readable);
     reader.remainder = () => {
       reader.releaseLock();
-      pipe(readable, writable2);
+      pipe(readable, writable);
       return transformed;
     };
     returnValue = fn(reader);
@@ -50646,9 +50646,9 @@ function passiveClone(input) {
   if (isStream(input)) {
     return new ReadableStream({
       start(controller) {
-        const transformed = transformPair(input, async (readable, writable2) => {
+        const transformed = transformPair(input, async (readable, writable) => {
           const reader = getReader(readable);
-          const writer = getWriter(writable2);
+          const writer = getWriter(writable);
           try {
             while (true) {
               await writer.ready;
@@ -50766,12 +50766,12 @@ function slice(input, begin = 0, end = Infinity) {
   }
   return input.slice(begin, end);
 }
-async function readToEnd(input, join12 = concat) {
+async function readToEnd(input, join11 = concat) {
   if (isArrayStream(input)) {
-    return input.readToEnd(join12);
+    return input.readToEnd(join11);
   }
   if (isStream(input)) {
-    return getReader(input).readToEnd(join12);
+    return getReader(input).readToEnd(join11);
   }
   return input;
 }
@@ -50946,7 +50946,7 @@ function unarmor(input) {
       let headersDone;
       let text2 = [];
       let textDone;
-      const data = decode$1(transformPair(input, async (readable, writable2) => {
+      const data = decode$1(transformPair(input, async (readable, writable) => {
         const reader = getReader(readable);
         try {
           while (true) {
@@ -50989,7 +50989,7 @@ function unarmor(input) {
           reject(e);
           return;
         }
-        const writer = getWriter(writable2);
+        const writer = getWriter(writable);
         try {
           while (true) {
             await writer.ready;
@@ -51410,10 +51410,10 @@ function getPKCS1Padding(length) {
   const result2 = new Uint8Array(length);
   let count = 0;
   while (count < length) {
-    const randomBytes6 = getRandomBytes(length - count);
-    for (let i = 0; i < randomBytes6.length; i++) {
-      if (randomBytes6[i] !== 0) {
-        result2[count++] = randomBytes6[i];
+    const randomBytes9 = getRandomBytes(length - count);
+    for (let i = 0; i < randomBytes9.length; i++) {
+      if (randomBytes9[i] !== 0) {
+        result2[count++] = randomBytes9[i];
       }
     }
   }
@@ -52613,13 +52613,13 @@ async function unwrap(algo, key, wrappedData) {
     throw err2;
   }
 }
-async function computeHKDF(hashAlgo, inputKey, salt, info2, outLen) {
+async function computeHKDF(hashAlgo, inputKey, salt, info3, outLen) {
   const webCrypto2 = util2.getWebCrypto();
   const hash = enums.read(enums.webHash, hashAlgo);
   if (!hash)
     throw new Error("Hash algo not supported with HKDF");
   const importedKey = await webCrypto2.importKey("raw", inputKey, "HKDF", false, ["deriveBits"]);
-  const bits2 = await webCrypto2.deriveBits({ name: "HKDF", hash, salt, info: info2 }, importedKey, outLen * 8);
+  const bits2 = await webCrypto2.deriveBits({ name: "HKDF", hash, salt, info: info3 }, importedKey, outLen * 8);
   return new Uint8Array(bits2);
 }
 async function generate$2(algo) {
@@ -54601,8 +54601,8 @@ async function runAEAD(packet, fn, key, data) {
   if (isSEIPDv2) {
     const { keySize } = getCipherParams(packet.cipherAlgorithm);
     const { ivLength: ivLength2 } = mode;
-    const info2 = new Uint8Array(adataBuffer, 0, 5);
-    const derived = await computeHKDF(enums.hash.sha256, key, packet.salt, info2, keySize + ivLength2);
+    const info3 = new Uint8Array(adataBuffer, 0, 5);
+    const derived = await computeHKDF(enums.hash.sha256, key, packet.salt, info3, keySize + ivLength2);
     key = derived.subarray(0, keySize);
     iv = derived.subarray(keySize);
     iv.fill(0, iv.length - 8);
@@ -54611,17 +54611,17 @@ async function runAEAD(packet, fn, key, data) {
     iv = packet.iv;
   }
   const modeInstance = await mode(packet.cipherAlgorithm, key);
-  return transformPair(data, async (readable, writable2) => {
+  return transformPair(data, async (readable, writable) => {
     if (util2.isStream(readable) !== "array") {
       const buffer = new TransformStream({}, {
         highWaterMark: util2.getHardwareConcurrency() * 2 ** (packet.chunkSizeByte + 6),
         size: (array) => array.length
       });
-      pipe(buffer.readable, writable2);
-      writable2 = buffer.writable;
+      pipe(buffer.readable, writable);
+      writable = buffer.writable;
     }
     const reader = getReader(readable);
-    const writer = getWriter(writable2);
+    const writer = getWriter(writable);
     try {
       while (true) {
         let chunk = await reader.readBytes(chunkSize + tagLengthIfDecrypting) || new Uint8Array();
@@ -54745,11 +54745,11 @@ async function produceEncryptionKey(keyVersion, s2k, passphrase, cipherAlgo, aea
   if (!aeadMode || keyVersion === 5 || isLegacyAEAD) {
     return derivedKey;
   }
-  const info2 = util2.concatUint8Array([
+  const info3 = util2.concatUint8Array([
     serializedPacketTag,
     new Uint8Array([keyVersion, cipherAlgo, aeadMode])
   ]);
-  return computeHKDF(enums.hash.sha256, derivedKey, new Uint8Array(), info2, keySize);
+  return computeHKDF(enums.hash.sha256, derivedKey, new Uint8Array(), info3, keySize);
 }
 async function readSignature({ armoredSignature, binarySignature, config: config$1, ...rest }) {
   config$1 = { ...config, ...config$1 };
@@ -55323,11 +55323,11 @@ async function convertStream(data) {
   return data;
 }
 function linkStreams(result2, inputMessage, ...intermediateMessages) {
-  result2.data = transformPair(inputMessage.packets.stream, async (readable, writable2) => {
-    await pipe(result2.data, writable2, {
+  result2.data = transformPair(inputMessage.packets.stream, async (readable, writable) => {
+    await pipe(result2.data, writable, {
       preventClose: true
     });
-    const writer = getWriter(writable2);
+    const writer = getWriter(writable);
     try {
       await readToEnd(readable, (_) => _);
       await Promise.all(intermediateMessages.map((intermediate) => readToEnd(intermediate.packets.stream, (_) => _)));
@@ -63434,9 +63434,9 @@ var init_openpgp = __esm({
         }
       };
     };
-    ArrayStream.prototype.readToEnd = async function(join12) {
+    ArrayStream.prototype.readToEnd = async function(join11) {
       await this[doneWritingPromise];
-      const result2 = join12(this.slice(this[readingIndex]));
+      const result2 = join11(this.slice(this[readingIndex]));
       this.length = 0;
       return result2;
     };
@@ -63544,14 +63544,14 @@ var init_openpgp = __esm({
       }
       this[externalBuffer].unshift(...values.filter((value) => value && value.length));
     };
-    Reader.prototype.readToEnd = async function(join12 = concat) {
+    Reader.prototype.readToEnd = async function(join11 = concat) {
       const result2 = [];
       while (true) {
         const { done, value } = await this.read();
         if (done) break;
         result2.push(value);
       }
-      return join12(result2);
+      return join11(result2);
     };
     byValue = Symbol("byValue");
     enums = {
@@ -69051,9 +69051,9 @@ var init_openpgp = __esm({
           additionalAllowedPackets = util2.constructAllowedPackets(config$1.additionalAllowedPackets);
           allowedPackets = { ...allowedPackets, ...additionalAllowedPackets };
         }
-        this.stream = transformPair(bytes, async (readable, writable2) => {
+        this.stream = transformPair(bytes, async (readable, writable) => {
           const reader2 = getReader(readable);
-          const writer = getWriter(writable2);
+          const writer = getWriter(writable);
           try {
             let useStreamType = util2.isStream(readable);
             while (true) {
@@ -72319,9 +72319,9 @@ var init_openpgp = __esm({
             onePassSig.hashed.catch(() => {
             });
           }));
-          packets.stream = transformPair(packets.stream, async (readable, writable2) => {
+          packets.stream = transformPair(packets.stream, async (readable, writable) => {
             const reader = getReader(readable);
-            const writer = getWriter(writable2);
+            const writer = getWriter(writable);
             try {
               for (let i = 0; i < onePassSigList.length; i++) {
                 const { value: signature } = await reader.read();
@@ -76221,7 +76221,7 @@ var require_file2 = __commonJS({
           ...this.unrecognizedFields
         };
       }
-      static fromJSON(path15, data) {
+      static fromJSON(path17, data) {
         const { length, hashes, ...rest } = data;
         if (typeof length !== "number") {
           throw new TypeError("length must be a number");
@@ -76231,7 +76231,7 @@ var require_file2 = __commonJS({
         }
         return new _TargetFile({
           length,
-          path: path15,
+          path: path17,
           hashes,
           unrecognizedFields: rest
         });
@@ -77621,10 +77621,10 @@ var require_ast = __commonJS({
         let body = this.#partsToRegExp(dot);
         if (this.isStart() && this.isEnd() && !body && this.type !== "!") {
           const s = this.toString();
-          const me = this;
-          me.#parts = [s];
-          me.type = null;
-          me.#hasMagic = void 0;
+          const me2 = this;
+          me2.#parts = [s];
+          me2.type = null;
+          me2.#hasMagic = void 0;
           return [s, (0, unescape_js_1.unescape)(this.toString()), false, false];
         }
         let bodyDotAllowed = !repeated || allowDot || dot || !startNoDot ? "" : this.#partsToRegExp(true);
@@ -77834,11 +77834,11 @@ var require_commonjs3 = __commonJS({
       return (f) => f.length === len && f !== "." && f !== "..";
     };
     var defaultPlatform = typeof process === "object" && process ? typeof process.env === "object" && process.env && process.env.__MINIMATCH_TESTING_PLATFORM__ || process.platform : "posix";
-    var path15 = {
+    var path17 = {
       win32: { sep: "\\" },
       posix: { sep: "/" }
     };
-    exports.sep = defaultPlatform === "win32" ? path15.win32.sep : path15.posix.sep;
+    exports.sep = defaultPlatform === "win32" ? path17.win32.sep : path17.posix.sep;
     exports.minimatch.sep = exports.sep;
     exports.GLOBSTAR = Symbol("globstar **");
     exports.minimatch.GLOBSTAR = exports.GLOBSTAR;
@@ -79066,9 +79066,9 @@ var require_snapshot = __commonJS({
     };
     exports.Snapshot = Snapshot;
     function metaToJSON(meta) {
-      return Object.entries(meta).reduce((acc, [path15, metadata]) => ({
+      return Object.entries(meta).reduce((acc, [path17, metadata]) => ({
         ...acc,
-        [path15]: metadata.toJSON()
+        [path17]: metadata.toJSON()
       }), {});
     }
     function metaFromJSON(data) {
@@ -79077,9 +79077,9 @@ var require_snapshot = __commonJS({
         if (!utils_1.guard.isObjectRecord(data)) {
           throw new TypeError("meta field is malformed");
         } else {
-          meta = Object.entries(data).reduce((acc, [path15, metadata]) => ({
+          meta = Object.entries(data).reduce((acc, [path17, metadata]) => ({
             ...acc,
-            [path15]: file_1.MetaFile.fromJSON(metadata)
+            [path17]: file_1.MetaFile.fromJSON(metadata)
           }), {});
         }
       }
@@ -79264,9 +79264,9 @@ var require_targets = __commonJS({
     };
     exports.Targets = Targets;
     function targetsToJSON(targets) {
-      return Object.entries(targets).reduce((acc, [path15, target]) => ({
+      return Object.entries(targets).reduce((acc, [path17, target]) => ({
         ...acc,
-        [path15]: target.toJSON()
+        [path17]: target.toJSON()
       }), {});
     }
     function targetsFromJSON(data) {
@@ -79275,9 +79275,9 @@ var require_targets = __commonJS({
         if (!utils_1.guard.isObjectRecord(data)) {
           throw new TypeError("targets must be an object");
         } else {
-          targets = Object.entries(data).reduce((acc, [path15, target]) => ({
+          targets = Object.entries(data).reduce((acc, [path17, target]) => ({
             ...acc,
-            [path15]: file_1.TargetFile.fromJSON(path15, target)
+            [path17]: file_1.TargetFile.fromJSON(path17, target)
           }), {});
         }
       }
@@ -80924,16 +80924,16 @@ var require_url = __commonJS({
   "node_modules/tuf-js/dist/utils/url.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
-    exports.join = join12;
+    exports.join = join11;
     var url_1 = __require("url");
-    function join12(base, path15) {
-      return new url_1.URL(ensureTrailingSlash(base) + removeLeadingSlash(path15)).toString();
+    function join11(base, path17) {
+      return new url_1.URL(ensureTrailingSlash(base) + removeLeadingSlash(path17)).toString();
     }
-    function ensureTrailingSlash(path15) {
-      return path15.endsWith("/") ? path15 : path15 + "/";
+    function ensureTrailingSlash(path17) {
+      return path17.endsWith("/") ? path17 : path17 + "/";
     }
-    function removeLeadingSlash(path15) {
-      return path15.startsWith("/") ? path15.slice(1) : path15;
+    function removeLeadingSlash(path17) {
+      return path17.startsWith("/") ? path17.slice(1) : path17;
     }
   }
 });
@@ -80986,8 +80986,8 @@ var require_updater = __commonJS({
     exports.Updater = void 0;
     var models_1 = require_dist();
     var debug_1 = __importDefault(require_src());
-    var fs14 = __importStar(__require("fs"));
-    var path15 = __importStar(__require("path"));
+    var fs15 = __importStar(__require("fs"));
+    var path17 = __importStar(__require("path"));
     var package_json_1 = require_package();
     var config_1 = require_config();
     var error_1 = require_error2();
@@ -81059,15 +81059,15 @@ var require_updater = __commonJS({
         const consistentSnapshot = this.trustedSet.root.signed.consistentSnapshot;
         if (consistentSnapshot && this.config.prefixTargetsWithHash) {
           const hashes = Object.values(targetInfo.hashes);
-          const { dir, base } = path15.parse(targetFilePath);
+          const { dir, base } = path17.parse(targetFilePath);
           const filename = `${hashes[0]}.${base}`;
           targetFilePath = dir ? `${dir}/${filename}` : filename;
         }
         const targetUrl = url.join(targetBaseUrl, targetFilePath);
         await this.fetcher.downloadFile(targetUrl, targetInfo.length, async (fileName) => {
-          await targetInfo.verify(fs14.createReadStream(fileName));
+          await targetInfo.verify(fs15.createReadStream(fileName));
           log("WRITE %s", targetPath);
-          fs14.copyFileSync(fileName, targetPath);
+          fs15.copyFileSync(fileName, targetPath);
         });
         return targetPath;
       }
@@ -81076,8 +81076,8 @@ var require_updater = __commonJS({
           filePath = this.generateTargetPath(targetInfo);
         }
         try {
-          if (fs14.existsSync(filePath)) {
-            await targetInfo.verify(fs14.createReadStream(filePath));
+          if (fs15.existsSync(filePath)) {
+            await targetInfo.verify(fs15.createReadStream(filePath));
             return filePath;
           }
         } catch (error2) {
@@ -81086,9 +81086,9 @@ var require_updater = __commonJS({
         return;
       }
       loadLocalMetadata(fileName) {
-        const filePath = path15.join(this.dir, `${fileName}.json`);
+        const filePath = path17.join(this.dir, `${fileName}.json`);
         log("READ %s", filePath);
-        return fs14.readFileSync(filePath);
+        return fs15.readFileSync(filePath);
       }
       // Sequentially load and persist on local disk every newer root metadata
       // version available on the remote.
@@ -81239,14 +81239,14 @@ var require_updater = __commonJS({
           throw new error_1.ValueError("Target directory not set");
         }
         const filePath = encodeURIComponent(targetInfo.path);
-        return path15.join(this.targetDir, filePath);
+        return path17.join(this.targetDir, filePath);
       }
       persistMetadata(metaDataName, bytesData) {
         const encodedName = encodeURIComponent(metaDataName);
         try {
-          const filePath = path15.join(this.dir, `${encodedName}.json`);
+          const filePath = path17.join(this.dir, `${encodedName}.json`);
           log("WRITE %s", filePath);
-          fs14.writeFileSync(filePath, bytesData.toString("utf8"));
+          fs15.writeFileSync(filePath, bytesData.toString("utf8"));
         } catch (error2) {
           throw new error_1.PersistError(`Failed to persist metadata ${encodedName} error: ${error2}`);
         }
@@ -81492,9 +81492,9 @@ var init_tuf = __esm({
         return this.fetcher.count;
       }
       async target(targetPath) {
-        let info2;
+        let info3;
         try {
-          info2 = await this.updater.getTargetInfo(targetPath);
+          info3 = await this.updater.getTargetInfo(targetPath);
         } catch (err2) {
           throw explainRefreshFailure(err2, {
             ...this.opts,
@@ -81502,12 +81502,12 @@ var init_tuf = __esm({
             fetcher: this.fetcher
           });
         }
-        if (info2 && Object.keys(info2.hashes).length === 0) {
+        if (info3 && Object.keys(info3.hashes).length === 0) {
           throw new ActionError(
             `The signed TUF metadata of ${this.opts.baseUrl} lists ${targetPath} without a hash: it cannot be verified; nothing was installed.`
           );
         }
-        return info2;
+        return info3;
       }
       async matches(target, file) {
         try {
@@ -82416,9 +82416,9 @@ function requireBinary() {
     const max2 = data.length;
     const map2 = BASE64_MAP;
     for (let idx = 0; idx < max2; idx++) {
-      const code = map2.indexOf(data.charAt(idx));
-      if (code > 64) continue;
-      if (code < 0) return false;
+      const code2 = map2.indexOf(data.charAt(idx));
+      if (code2 > 64) continue;
+      if (code2 < 0) return false;
       bitlen += 6;
     }
     return bitlen % 8 === 0;
@@ -84746,26 +84746,26 @@ function splitReference(input) {
   const first = slash === -1 ? "" : rest.slice(0, slash);
   const isDomain = slash !== -1 && (/[.:]/.test(first) || first === "localhost" || first !== first.toLowerCase());
   let domain = isDomain ? first : DEFAULT_DOMAIN;
-  let path15 = isDomain ? rest.slice(slash + 1) : rest;
+  let path17 = isDomain ? rest.slice(slash + 1) : rest;
   if (domain === LEGACY_DEFAULT_DOMAIN) domain = DEFAULT_DOMAIN;
-  if (domain === DEFAULT_DOMAIN && path15 !== "" && !path15.includes("/")) path15 = `library/${path15}`;
-  return { domain, domainGiven: isDomain, path: path15, tag, digest };
+  if (domain === DEFAULT_DOMAIN && path17 !== "" && !path17.includes("/")) path17 = `library/${path17}`;
+  return { domain, domainGiven: isDomain, path: path17, tag, digest };
 }
 function domainProblem(domain) {
   if (DOMAIN_RE.test(domain)) return void 0;
   return `has an invalid registry host "${domain}": a host name (letters, digits, "-" and "."), an IPv4 address or an IPv6 address in brackets, with an optional ":PORT" of digits`;
 }
-function pathProblem(path15) {
-  if (path15 === "" || path15 === "library/") return "has no repository path";
-  if (path15.length > PATH_MAX_LENGTH) {
-    return `has a repository path of ${path15.length} characters; the limit is ${PATH_MAX_LENGTH}`;
+function pathProblem(path17) {
+  if (path17 === "" || path17 === "library/") return "has no repository path";
+  if (path17.length > PATH_MAX_LENGTH) {
+    return `has a repository path of ${path17.length} characters; the limit is ${PATH_MAX_LENGTH}`;
   }
-  const bad = /[^a-z0-9._\-/A-Z]/.exec(path15);
+  const bad = /[^a-z0-9._\-/A-Z]/.exec(path17);
   if (bad) {
     return `contains "${bad[0]}", which a repository path cannot hold: lowercase letters, digits, "/", and ".", "_", "__" or "-" between them`;
   }
-  if (/[A-Z]/.test(path15)) return "must be lowercase in its repository path";
-  for (const component of path15.split("/")) {
+  if (/[A-Z]/.test(path17)) return "must be lowercase in its repository path";
+  for (const component of path17.split("/")) {
     if (component === "") return 'has an empty path component (a "//", or a "/" at the start or the end)';
     if (!PATH_COMPONENT_RE.test(component)) {
       return `has the path component "${component}", which must start and end with a letter or digit and have only ".", "_", "__" or "-" between them`;
@@ -84799,9 +84799,9 @@ function referenceProblem(input, parts) {
   }
   return pathProblem(parts.path) ?? (parts.tag !== void 0 ? tagProblem(parts.tag) : void 0) ?? (parts.digest !== void 0 ? digestProblem(parts.digest) : void 0);
 }
-function familiar(domain, path15) {
-  if (domain !== DEFAULT_DOMAIN) return `${domain}/${path15}`;
-  return path15.startsWith("library/") && path15.indexOf("/", 8) === -1 ? path15.slice(8) : path15;
+function familiar(domain, path17) {
+  if (domain !== DEFAULT_DOMAIN) return `${domain}/${path17}`;
+  return path17.startsWith("library/") && path17.indexOf("/", 8) === -1 ? path17.slice(8) : path17;
 }
 function parseImageReference(input) {
   const parts = splitReference(input);
@@ -85370,14 +85370,14 @@ async function installThroughTuf(inputs, spec, platform2) {
     const fileName = binaryName(platform2);
     const checkSignature = async (file) => {
       if (!pgp) return;
-      const info2 = await repo.target(targets.signature);
-      if (!info2) {
+      const info3 = await repo.target(targets.signature);
+      if (!info3) {
         throw new ActionError(
           `${what} has no PGP signature in the signed TUF metadata of ${base} (no target ${targets.signature}): nothing was installed; leave werf-signing-key empty to rely on TUF alone.`
         );
       }
       const signature = path7.join(workDir, `${fileName}.sig`);
-      await repo.download(info2, signature, `the PGP signature of ${what}`);
+      await repo.download(info3, signature, `the PGP signature of ${what}`);
       const good = await pgp.verify(fs5.readFileSync(file), fs5.readFileSync(signature), `${what} (${base})`);
       info(`The PGP signature of werf ${version} is good (key ${good.keyId}).`);
     };
@@ -85413,13 +85413,13 @@ async function installThroughTuf(inputs, spec, platform2) {
 }
 async function readChannel(repo, base, spec) {
   const name = `"${spec.group} ${spec.channel}"`;
-  const info2 = await repo.target(`channels/${spec.group}/${spec.channel}`);
-  if (!info2) {
+  const info3 = await repo.target(`channels/${spec.group}/${spec.channel}`);
+  if (!info3) {
     throw new ActionError(
       `werf's ${name} channel is not in the signed TUF metadata of ${base}: that group and channel are not published there; pick another channel or an exact version, or check werf-base-url.`
     );
   }
-  const release = (await repo.read(info2, `the ${name} channel file`)).toString("utf8").trim();
+  const release = (await repo.read(info3, `the ${name} channel file`)).toString("utf8").trim();
   const version = VERSION_RE.exec(release)?.[1];
   if (!version) {
     throw new ActionError(`werf's ${name} channel file at ${base} names no version: ${quote(release.slice(0, 100))}.`);
@@ -85940,9 +85940,9 @@ function parseErrorBody(body) {
 function errorFromResponse(status, body, request4) {
   const parsed = parseErrorBody(body);
   const fallback = { 401: "UNAUTHORIZED", 403: "DENIED", 429: "TOOMANYREQUESTS" };
-  const code = parsed?.code ?? fallback[status];
+  const code2 = parsed?.code ?? fallback[status];
   const said = parsed ? `${parsed.code}${parsed.message ? ` (${parsed.message})` : ""}` : body.trim().slice(0, 200) || "no error body";
-  return new RegistryError(`${request4} answered ${status}: ${said}`, { request: request4, status, code });
+  return new RegistryError(`${request4} answered ${status}: ${said}`, { request: request4, status, code: code2 });
 }
 var TLS_UNTRUSTED = /* @__PURE__ */ new Set([
   "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
@@ -85952,11 +85952,11 @@ var TLS_UNTRUSTED = /* @__PURE__ */ new Set([
 ]);
 function errorCode(err2) {
   for (let e = err2, depth = 0; e && typeof e === "object" && depth < 5; e = e.cause, depth++) {
-    const { code, message, reason } = e;
+    const { code: code2, message, reason } = e;
     const msg = typeof message === "string" ? message : "";
     if (/wrong version number|packet length too long/i.test(msg)) return { code: "EPROTO", message: msg };
-    if (typeof code === "string" && !code.startsWith("UND_ERR_REQ_RETRY")) {
-      return { code, message: msg, reason: typeof reason === "string" ? reason : void 0 };
+    if (typeof code2 === "string" && !code2.startsWith("UND_ERR_REQ_RETRY")) {
+      return { code: code2, message: msg, reason: typeof reason === "string" ? reason : void 0 };
     }
   }
   return void 0;
@@ -86280,8 +86280,8 @@ function createRegistryClient(access3, opts = {}) {
   const transport = createTransport(access3, opts);
   const send = makeSend(transport.dispatcher, access3.host, opts.signal);
   const auth = new Auth(access3, base, send);
-  async function authorized(method, path15, scope, extra = {}) {
-    const url = `${base}${path15}`;
+  async function authorized(method, path17, scope, extra = {}) {
+    const url = `${base}${path17}`;
     const first = await auth.authorization(scope);
     let a = await send(method, url, withAuth(extra, first));
     if (a.status === 401) {
@@ -86308,8 +86308,8 @@ function createRegistryClient(access3, opts = {}) {
       });
     },
     async getManifest(repo, reference) {
-      const path15 = `/v2/${repo}/manifests/${reference}`;
-      const { answer: a, request: request4 } = await authorized("GET", path15, pullScope(repo), { accept: MANIFEST_ACCEPT });
+      const path17 = `/v2/${repo}/manifests/${reference}`;
+      const { answer: a, request: request4 } = await authorized("GET", path17, pullScope(repo), { accept: MANIFEST_ACCEPT });
       if (a.status !== 200) throw errorFromResponse(a.status, a.body.toString(), request4);
       return {
         digest: header(a, "docker-content-digest"),
@@ -86403,33 +86403,33 @@ function checkCaCert(text2, opts) {
         { details: err2.message }
       );
     }
-    const info2 = describe(cert, opts.host);
-    const subject = `"${info2.subject}"`;
-    const validity = `valid from ${day(info2.validFrom)} to ${day(info2.validTo)}`;
-    if (info2.validTo.getTime() < now.getTime()) {
+    const info3 = describe(cert, opts.host);
+    const subject = `"${info3.subject}"`;
+    const validity = `valid from ${day(info3.validFrom)} to ${day(info3.validTo)}`;
+    if (info3.validTo.getTime() < now.getTime()) {
       throw new ActionError(
-        `${what} (subject ${subject}) expired on ${day(info2.validTo)} (${validity}): get the renewed CA certificate from the registry's administrator.`
+        `${what} (subject ${subject}) expired on ${day(info3.validTo)} (${validity}): get the renewed CA certificate from the registry's administrator.`
       );
     }
-    if (info2.validFrom.getTime() > now.getTime()) {
+    if (info3.validFrom.getTime() > now.getTime()) {
       throw new ActionError(
-        `${what} (subject ${subject}) is not valid until ${day(info2.validFrom)} (${validity}; now is ${day(now)}): check the runner's clock, or give the CA that is in use today.`
+        `${what} (subject ${subject}) is not valid until ${day(info3.validFrom)} (${validity}; now is ${day(now)}): check the runner's clock, or give the CA that is in use today.`
       );
     }
-    if (!info2.isCa && !info2.registryOwn) {
-      const selfSigned = info2.subject === info2.issuer;
+    if (!info3.isCa && !info3.registryOwn) {
+      const selfSigned = info3.subject === info3.issuer;
       throw new ActionError(
-        selfSigned ? `${what} (subject ${subject}) is a self-signed certificate that is neither a CA nor issued for ${hostName(opts.host)}: give the registry's own certificate or the CA that signed it.` : `${what} (subject ${subject}) is not a CA but a server (leaf) certificate issued by "${info2.issuer}": give that issuing CA's certificate instead.`
+        selfSigned ? `${what} (subject ${subject}) is a self-signed certificate that is neither a CA nor issued for ${hostName(opts.host)}: give the registry's own certificate or the CA that signed it.` : `${what} (subject ${subject}) is not a CA but a server (leaf) certificate issued by "${info3.issuer}": give that issuing CA's certificate instead.`
       );
     }
-    const msLeft = info2.validTo.getTime() - now.getTime();
+    const msLeft = info3.validTo.getTime() - now.getTime();
     if (msLeft <= EXPIRY_WARNING_DAYS * DAY_MS) {
       const daysLeft = Math.floor(msLeft / DAY_MS);
       warnings.push(
-        `${what} (subject ${subject}) expires in ${daysLeft} day(s), on ${day(info2.validTo)}: renew it before then, or the registry's TLS stops working.`
+        `${what} (subject ${subject}) expires in ${daysLeft} day(s), on ${day(info3.validTo)}: renew it before then, or the registry's TLS stops working.`
       );
     }
-    certs.push(info2);
+    certs.push(info3);
   }
   return { certs, pem: certBlocks.map((b) => b.pem.trim()).join("\n") + "\n", warnings };
 }
@@ -86537,8 +86537,8 @@ function proxied(host, env = process.env) {
 
 // src/trust/install.ts
 init_core();
-import * as fs10 from "node:fs/promises";
-import * as path12 from "node:path";
+import * as fs11 from "node:fs/promises";
+import * as path14 from "node:path";
 
 // src/jobdir.ts
 import * as fs8 from "node:fs";
@@ -86560,145 +86560,741 @@ function writePrivateFile(name, content) {
   return file;
 }
 
-// src/trust/place.ts
+// src/system/owned-file.ts
+init_core();
+import * as path13 from "node:path";
+
+// src/system/files.ts
 init_exec();
 import * as fs9 from "node:fs/promises";
 import * as path11 from "node:path";
 import { constants as constants4 } from "node:fs";
-async function existingAncestor(p) {
-  let dir = p;
-  for (; ; ) {
-    try {
-      await fs9.stat(dir);
-      return dir;
-    } catch {
-      const parent = path11.dirname(dir);
-      if (parent === dir) return dir;
-      dir = parent;
-    }
+import { randomBytes as randomBytes4 } from "node:crypto";
+var runCommand = async (command, args, input) => getExecOutput(command, args, {
+  silent: true,
+  ignoreReturnCode: true,
+  ...input !== void 0 ? { input: Buffer.from(input) } : {}
+});
+var code = (err2) => err2.code;
+async function readDirect(file) {
+  try {
+    return await fs9.readFile(file, "utf8");
+  } catch (err2) {
+    if (code(err2) === "ENOENT" || code(err2) === "ENOTDIR") return void 0;
+    throw err2;
   }
 }
-async function writable(p) {
+async function info2(file) {
   try {
-    await fs9.access(p, constants4.W_OK);
+    const st = await fs9.lstat(file);
+    return { mode: st.mode & 4095, mtimeMs: st.mtimeMs, isDirectory: st.isDirectory() };
+  } catch (err2) {
+    if (code(err2) === "ENOENT" || code(err2) === "ENOTDIR") return void 0;
+    throw err2;
+  }
+}
+async function keepOwner(from, to) {
+  if (process.getuid?.() !== 0) return;
+  const st = await fs9.stat(from).catch(() => void 0);
+  if (st) await fs9.chown(to, st.uid, st.gid);
+}
+function besideTemp(file) {
+  return `${file}.werf-ship.tmp-${randomBytes4(6).toString("hex")}`;
+}
+var directFiles = {
+  sudo: false,
+  ready: async () => void 0,
+  read: readDirect,
+  info: info2,
+  createNew: async (file, content, mode) => {
+    const temp = besideTemp(file);
+    await fs9.writeFile(temp, content, { mode, flag: "wx" });
+    try {
+      await fs9.link(temp, file);
+      return true;
+    } catch (err2) {
+      if (code(err2) === "EEXIST") return false;
+      throw err2;
+    } finally {
+      await fs9.rm(temp, { force: true });
+    }
+  },
+  link: async (existing, name) => {
+    try {
+      await fs9.link(existing, name);
+      return true;
+    } catch (err2) {
+      if (code(err2) === "EEXIST" || code(err2) === "ENOENT") return false;
+      throw err2;
+    }
+  },
+  replace: async (file, content, mode) => {
+    const temp = besideTemp(file);
+    try {
+      await fs9.writeFile(temp, content, { mode, flag: "wx" });
+      await fs9.chmod(temp, mode);
+      await keepOwner(file, temp);
+      await fs9.rename(temp, file);
+    } catch (err2) {
+      await fs9.rm(temp, { force: true });
+      throw err2;
+    }
+  },
+  copyKeepingTimes: async (from, to) => {
+    const st = await fs9.stat(from);
+    await fs9.copyFile(from, to);
+    await fs9.chmod(to, st.mode & 4095);
+    await keepOwner(from, to);
+    await fs9.utimes(to, st.atime, st.mtime);
+  },
+  rename: (from, to) => fs9.rename(from, to),
+  remove: (file) => fs9.rm(file, { force: true }),
+  mkdir: async (dir) => {
+    try {
+      await fs9.mkdir(dir, { mode: 493 });
+      return true;
+    } catch (err2) {
+      if (code(err2) === "EEXIST") return false;
+      throw err2;
+    }
+  },
+  rmdir: async (dir) => {
+    try {
+      await fs9.rmdir(dir);
+      return "removed";
+    } catch (err2) {
+      if (code(err2) === "ENOTEMPTY" || code(err2) === "EEXIST") return "not-empty";
+      if (code(err2) === "ENOENT") return "missing";
+      throw err2;
+    }
+  }
+};
+function sudoFiles(run = runCommand) {
+  const sudo = async (args, input) => run("sudo", ["-n", ...args], input);
+  const must = async (args, input) => {
+    const out = await sudo(args, input);
+    if (out.exitCode !== 0)
+      throw new Error(`sudo ${args.join(" ")}: ${out.stderr.trim() || `exit code ${out.exitCode}`}`);
+  };
+  const writeBeside = async (file, content, mode) => {
+    const temp = besideTemp(file);
+    try {
+      await must(["tee", "--", temp], content);
+    } catch (err2) {
+      throw await withMissingFolder(err2, file);
+    }
+    await must(["chmod", mode.toString(8).padStart(4, "0"), "--", temp]);
+    return temp;
+  };
+  return {
+    sudo: true,
+    ready: () => must(["true"]),
+    read: async (file) => {
+      try {
+        return await readDirect(file);
+      } catch (err2) {
+        if (code(err2) !== "EACCES") throw err2;
+        const out = await sudo(["cat", "--", file]);
+        if (out.exitCode === 0) return out.stdout;
+        if (await info2(file) === void 0) return void 0;
+        throw new Error(`sudo cat ${file}: ${out.stderr.trim()}`);
+      }
+    },
+    info: info2,
+    createNew: async (file, content, mode) => {
+      const temp = await writeBeside(file, content, mode);
+      try {
+        const out = await sudo(["ln", "-T", "--", temp, file]);
+        if (out.exitCode === 0) return true;
+        if (await info2(file) !== void 0) return false;
+        throw new Error(`sudo ln ${temp} ${file}: ${out.stderr.trim()}`);
+      } finally {
+        await sudo(["rm", "-f", "--", temp]);
+      }
+    },
+    link: async (existing, name) => {
+      const out = await sudo(["ln", "-T", "--", existing, name]);
+      if (out.exitCode === 0) return true;
+      if (await info2(name) !== void 0 || await info2(existing) === void 0) return false;
+      throw new Error(`sudo ln ${existing} ${name}: ${out.stderr.trim()}`);
+    },
+    replace: async (file, content, mode) => {
+      const temp = await writeBeside(file, content, mode);
+      try {
+        if (await info2(file)) await must(["chown", `--reference=${file}`, "--", temp]);
+        await must(["mv", "-f", "-T", "--", temp, file]);
+      } catch (err2) {
+        await sudo(["rm", "-f", "--", temp]);
+        throw err2;
+      }
+    },
+    copyKeepingTimes: (from, to) => must(["cp", "-p", "-T", "--", from, to]),
+    rename: (from, to) => must(["mv", "-f", "-T", "--", from, to]),
+    remove: (file) => must(["rm", "-f", "--", file]),
+    mkdir: async (dir) => {
+      const out = await sudo(["mkdir", "-m", "0755", "--", dir]);
+      if (out.exitCode === 0) return true;
+      if ((await info2(dir))?.isDirectory) return false;
+      throw await withMissingFolder(new Error(`sudo mkdir ${dir}: ${out.stderr.trim()}`), dir);
+    },
+    rmdir: async (dir) => {
+      const out = await sudo(["rmdir", "--", dir]);
+      if (out.exitCode === 0) return "removed";
+      if (await info2(dir) === void 0) return "missing";
+      if ((await fs9.readdir(dir).catch(() => [])).length > 0) return "not-empty";
+      throw new Error(`sudo rmdir ${dir}: ${out.stderr.trim()}`);
+    }
+  };
+}
+async function withMissingFolder(err2, file) {
+  if (await info2(path11.dirname(file)) === void 0) Object.assign(err2, { code: "ENOENT" });
+  return err2;
+}
+async function existingAncestor(p) {
+  let dir = p;
+  while (await info2(dir) === void 0) {
+    const parent = path11.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return dir;
+}
+async function filesFor(dir, run = runCommand) {
+  if (process.getuid?.() === 0) return directFiles;
+  try {
+    await fs9.access(await existingAncestor(dir), constants4.W_OK);
+    return directFiles;
+  } catch {
+    return sudoFiles(run);
+  }
+}
+
+// src/system/folders.ts
+import * as path12 from "node:path";
+
+// src/system/lock.ts
+import { randomBytes as randomBytes6 } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+
+// src/system/owner.ts
+import { randomBytes as randomBytes5 } from "node:crypto";
+import * as fs10 from "node:fs";
+function readText(file) {
+  try {
+    return fs10.readFileSync(file, "utf8").trim();
+  } catch {
+    return void 0;
+  }
+}
+function here() {
+  const boot = readText("/proc/sys/kernel/random/boot_id");
+  let pidNamespace;
+  try {
+    pidNamespace = fs10.readlinkSync("/proc/self/ns/pid");
+  } catch {
+    return void 0;
+  }
+  return boot ? { boot, pidNamespace } : void 0;
+}
+function startTime(pid) {
+  const stat3 = readText(`/proc/${pid}/stat`);
+  if (!stat3) return void 0;
+  return stat3.slice(stat3.lastIndexOf(")") + 2).split(" ")[19];
+}
+function stampOf(pid = process.pid) {
+  const system = here();
+  const started = startTime(pid);
+  if (!system || started === void 0) return void 0;
+  return { pid, started, ...system };
+}
+function isRunning(stamp) {
+  if (!stamp) return true;
+  const system = here();
+  if (!system) return true;
+  if (stamp.boot !== system.boot) return false;
+  if (stamp.pidNamespace !== system.pidNamespace) return true;
+  return startTime(stamp.pid) === stamp.started;
+}
+var me;
+function thisJob(env = process.env) {
+  if (me) return me;
+  const run = env.GITHUB_RUN_ID || "local";
+  const attempt = env.GITHUB_RUN_ATTEMPT || "1";
+  const job = env.GITHUB_JOB || "job";
+  const repository = env.GITHUB_REPOSITORY ? `${env.GITHUB_REPOSITORY} ` : "";
+  me = {
+    job: `${run}-${attempt}-${job}-${randomBytes5(4).toString("hex")}`,
+    description: `${repository}run ${run} attempt ${attempt}, job ${job}`,
+    worker: stampOf(process.ppid)
+  };
+  return me;
+}
+
+// src/system/lock.ts
+var LOCK_WAIT_MS = 6e4;
+function lockFileOf(target) {
+  return `${target}.werf-ship.lock`;
+}
+function parseHolder(text2) {
+  if (text2 === void 0) return void 0;
+  try {
+    const held = JSON.parse(text2);
+    return typeof held.nonce === "string" && /^[0-9a-f]+$/.test(held.nonce) ? held : void 0;
+  } catch {
+    return void 0;
+  }
+}
+async function withLock(target, fn, o) {
+  const lock = lockFileOf(target);
+  const mine = {
+    nonce: randomBytes6(12).toString("hex"),
+    job: o.job,
+    pid: process.pid,
+    process: stampOf(process.pid),
+    since: (/* @__PURE__ */ new Date()).toISOString()
+  };
+  const waitMs = o.waitMs ?? LOCK_WAIT_MS;
+  const deadline = Date.now() + waitMs;
+  for (let attempt = 0; ; attempt++) {
+    if (await o.files.createNew(lock, `${JSON.stringify(mine)}
+`, 420)) break;
+    const text2 = await o.files.read(lock);
+    const held = parseHolder(text2);
+    if (held && !isRunning(held.process) && await breakDeadLock(o.files, lock, held)) continue;
+    if (text2 === void 0) continue;
+    if (Date.now() >= deadline) {
+      const by = held ? `job ${held.job} (pid ${held.pid}) since ${held.since}` : "an unknown holder";
+      throw new Error(
+        `Timed out after ${Math.round(waitMs / 1e3)} s waiting for the lock ${lock}, held by ${by}. If no job is using it, remove it: sudo rm -f ${lock}`
+      );
+    }
+    await sleep(Math.min(20 * 2 ** Math.min(attempt, 3), 160) * (0.5 + Math.random()));
+  }
+  try {
+    return await fn();
+  } finally {
+    if (parseHolder(await o.files.read(lock))?.nonce === mine.nonce) await o.files.remove(lock);
+  }
+}
+async function breakDeadLock(files, lock, dead) {
+  const claim = `${lock}.break-${dead.nonce}`;
+  if (!await files.link(lock, claim)) return false;
+  try {
+    if (parseHolder(await files.read(claim))?.nonce !== dead.nonce) return false;
+    await files.remove(lock);
     return true;
+  } finally {
+    await files.remove(claim);
+  }
+}
+
+// src/system/folders.ts
+function recordFileOf(target) {
+  return `${target}.werf-ship.json`;
+}
+function isFolderRecord(text2) {
+  if (text2 === void 0) return false;
+  try {
+    return typeof JSON.parse(text2).folderMadeBy === "string";
   } catch {
     return false;
   }
 }
-async function readIfExists(p) {
-  try {
-    return await fs9.readFile(p, "utf8");
-  } catch (err2) {
-    if (err2.code === "ENOENT") return void 0;
-    throw err2;
+async function makeFolders(files, dir, o) {
+  const found = await files.info(dir);
+  if (found) {
+    if (!found.isDirectory) throw new Error(`${dir} is not a folder`);
+    return [];
+  }
+  const parent = path12.dirname(dir);
+  if (parent === dir) throw new Error(`${dir} does not exist`);
+  const made = await makeFolders(files, parent, o);
+  await withLock(
+    dir,
+    async () => {
+      if (await files.info(dir)) return;
+      const record = { version: 1, folderMadeBy: o.job, at: (/* @__PURE__ */ new Date()).toISOString() };
+      await files.replace(recordFileOf(dir), `${JSON.stringify(record)}
+`, 420);
+      if (await files.mkdir(dir)) made.push(dir);
+    },
+    o
+  );
+  return made;
+}
+async function removeEmptyMadeFolders(files, dir, o) {
+  const removed = [];
+  for (let d = dir; path12.dirname(d) !== d; d = path12.dirname(d)) {
+    if (!isFolderRecord(await files.read(recordFileOf(d)))) break;
+    let gone = false;
+    try {
+      gone = await withLock(
+        d,
+        async () => {
+          if (!isFolderRecord(await files.read(recordFileOf(d)))) return false;
+          if (await files.rmdir(d) === "not-empty") return false;
+          await files.remove(recordFileOf(d));
+          return true;
+        },
+        o
+      );
+    } catch (err2) {
+      if (err2.code !== "ENOENT") throw err2;
+    }
+    if (!gone) break;
+    removed.push(d);
+  }
+  return removed;
+}
+
+// src/system/ledger.ts
+import { createHash as createHash6 } from "node:crypto";
+
+// src/system/formats.ts
+function lastBlockAt(content, block, from = content.length) {
+  for (let at = content.lastIndexOf(block, from); at >= 0; at = at === 0 ? -1 : content.lastIndexOf(block, at - 1)) {
+    const end = at + block.length;
+    const startsLine = at === 0 || content[at - 1] === "\n";
+    const endsLine = end === content.length || content[end] === "\n" || content[end] === "\r";
+    if (startsLine && endsLine) return at;
+  }
+  return -1;
+}
+function cutBlock(content, at, block) {
+  let end = at + block.length;
+  if (content[end] === "\r") end++;
+  if (content[end] === "\n") end++;
+  return content.slice(0, at) + content.slice(end);
+}
+var holdsBlock = (content, item) => lastBlockAt(content, item.trimEnd()) >= 0;
+var textBlocks = {
+  holds: holdsBlock,
+  add: (content, item) => {
+    const block = `${item.trimEnd()}
+`;
+    if (content === void 0 || content === "") return block;
+    return `${content}${content.endsWith("\n") ? "" : "\n"}${block}`;
+  },
+  remove: (content, item, keep = []) => {
+    const block = item.trimEnd();
+    const held = keep.filter((k) => holdsBlock(content, k));
+    for (let at = lastBlockAt(content, block); at >= 0; at = at === 0 ? -1 : lastBlockAt(content, block, at - 1)) {
+      const cut = cutBlock(content, at, block);
+      if (held.every((k) => holdsBlock(cut, k))) return cut;
+    }
+    return void 0;
+  },
+  // add() may have given a file without a final newline one: that is no change of the original.
+  isOriginal: (content, original) => content.trimEnd() === original.trimEnd(),
+  isEmpty: (content) => content.trim() === ""
+};
+function sharedContent(format) {
+  switch (format.kind) {
+    case "text-blocks":
+      return textBlocks;
   }
 }
-async function sudo(args) {
-  const out = await getExecOutput("sudo", ["-n", ...args], { silent: true, ignoreReturnCode: true });
-  if (out.exitCode !== 0)
-    throw new Error(`sudo ${args.join(" ")}: ${out.stderr.trim() || `exit code ${out.exitCode}`}`);
+
+// src/system/ledger.ts
+function sha2562(text2) {
+  return createHash6("sha256").update(text2).digest("hex");
 }
-async function placeCaFile(target, pem, source, backupDir) {
-  const fix = `sudo install -D -m 0644 ca.crt ${target} (ca.crt: the CA certificate you give in ca-cert)`;
+function parseLedger(text2) {
+  if (text2 === void 0) return void 0;
+  let parsed;
   try {
-    let existing;
-    let readable = true;
-    try {
-      existing = await readIfExists(target);
-    } catch {
-      readable = false;
-    }
-    if (existing !== void 0 && existing.includes(pem.trim())) {
-      return { placed: true, path: target, sudo: false, action: "unchanged" };
-    }
-    const isRoot = process.getuid?.() === 0;
-    const fileExists = existing !== void 0 || !readable;
-    const useSudo = !isRoot && !await writable(fileExists ? target : await existingAncestor(path11.dirname(target)));
-    if (fileExists) {
-      await fs9.mkdir(backupDir, { recursive: true });
-      const slot = await fs9.mkdtemp(path11.join(backupDir, `${fileSafe(path11.basename(path11.dirname(target)))}-`));
-      const backup = path11.join(slot, `${path11.basename(target)}.orig`);
-      if (useSudo) await sudo(["cp", "-p", target, backup]);
-      else await fs9.copyFile(target, backup);
-      recordCleanup({ kind: "restore-file", path: target, backup, ...useSudo ? { sudo: true } : {} });
-      const combined = path11.join(slot, "combined.crt");
-      const current = existing ?? await fs9.readFile(backup, "utf8").catch(() => "");
-      await fs9.writeFile(combined, `${current.trimEnd()}
-${pem}`);
-      if (useSudo) await sudo(["install", "-m", "0644", combined, target]);
-      else await fs9.copyFile(combined, target);
-      return { placed: true, path: target, sudo: useSudo, action: "extended" };
-    }
-    const ancestor = await existingAncestor(path11.dirname(target));
-    const firstNew = ancestor === path11.dirname(target) ? void 0 : topmostNew(ancestor, target);
-    const created2 = firstNew ?? target;
-    if (!(await fs9.stat(ancestor)).isDirectory()) throw new Error(`${ancestor} is not a directory`);
-    if (useSudo) await sudo(["true"]);
-    recordCleanup({ kind: firstNew ? "remove-dir" : "remove-file", path: created2, ...useSudo ? { sudo: true } : {} });
-    if (useSudo) {
-      await sudo(["install", "-D", "-m", "0644", source, target]);
-    } else {
-      await fs9.mkdir(path11.dirname(target), { recursive: true, mode: 493 });
-      await fs9.writeFile(target, pem, { mode: 420 });
-    }
-    return { placed: true, path: target, sudo: useSudo, action: "created" };
+    parsed = JSON.parse(text2);
   } catch (err2) {
+    throw new Error(`it is not JSON (${err2.message})`);
+  }
+  if (parsed.version !== 1 || !parsed.format || !parsed.before || !Array.isArray(parsed.items))
+    throw new Error("it is not an ownership record of version 1");
+  return parsed;
+}
+function planClaim(i) {
+  if (i.ledger && JSON.stringify(i.ledger.format) !== JSON.stringify(i.format))
+    throw new Error(
+      `its ownership record keeps it as ${JSON.stringify(i.ledger.format)}, not ${JSON.stringify(i.format)}`
+    );
+  const content = sharedContent(i.format);
+  const ledger = i.ledger ? structuredClone(i.ledger) : { version: 1, format: i.format, before: { existed: i.current !== void 0 }, items: [] };
+  const hash = sha2562(i.item);
+  const others = ledger.items.filter((it) => it.placed && it.sha256 !== hash).map((it) => it.text);
+  let apart = i.current;
+  for (const [k, other] of others.entries())
+    if (apart !== void 0) apart = content.remove(apart, other, others.slice(k + 1)) ?? apart;
+  const present = apart !== void 0 && content.holds(apart, i.item);
+  const write = present ? void 0 : content.add(i.current, i.item);
+  let entry = ledger.items.find((it) => it.sha256 === hash);
+  if (!entry) {
+    entry = { label: i.label, text: i.item, sha256: hash, placed: !present, holders: [] };
+    ledger.items.push(entry);
+  } else if (!present) {
+    entry.placed = true;
+  }
+  if (!entry.holders.some((h) => h.job === i.holder.job)) entry.holders.push(i.holder);
+  if (write === void 0) return { ledger, backup: void 0, write, outcome: entry.placed ? "shared" : "unchanged" };
+  let backup;
+  if (i.current !== void 0 && ledger.before.existed && !ledger.before.backup) {
+    ledger.before = { existed: true, backup: i.backup };
+    backup = i.backup;
+  }
+  return { ledger, backup, write, outcome: i.current === void 0 ? "created" : "extended" };
+}
+function planRelease(i) {
+  const content = sharedContent(i.ledger.format);
+  const stopped = [];
+  const kept = [];
+  const released = [];
+  const notes = [];
+  const warnings = [];
+  let changed = false;
+  for (const item of i.ledger.items) {
+    const holders = item.holders.filter((h) => {
+      if (h.job === i.job) return false;
+      if (i.isRunning(h)) return true;
+      if (!stopped.some((s) => s.job === h.job)) stopped.push(h);
+      return false;
+    });
+    if (holders.length !== item.holders.length) changed = true;
+    if (holders.length > 0) {
+      kept.push({ ...item, holders });
+      if (holders.length !== item.holders.length && item.placed)
+        notes.push(`${i.file}: ${item.label} stays, still used by ${holders.map((h) => h.description).join("; ")}.`);
+    } else released.push(item);
+  }
+  if (stopped.length > 0)
+    notes.push(
+      `${i.file}: dropped the claims of jobs that ended without their post step: ${stopped.map((h) => h.description).join("; ")}.`
+    );
+  if (!changed)
+    return { changed, ledger: i.ledger, write: void 0, then: void 0, released: [], stopped, notes, warnings };
+  let next = i.current;
+  const leaving = released.filter((it) => it.placed);
+  const staying = kept.filter((it) => it.placed).map((it) => it.text);
+  for (const [k, item] of leaving.entries()) {
+    const keep = [...staying, ...leaving.slice(k + 1).map((it) => it.text)];
+    const without = next === void 0 ? void 0 : content.remove(next, item.text, keep);
+    if (without !== void 0) next = without;
+    else notes.push(`${i.file}: ${item.label} was no longer in it.`);
+  }
+  const write = next !== void 0 && next !== i.current ? next : void 0;
+  const plan = { changed, ledger: void 0, write, then: void 0, released, stopped, notes, warnings };
+  if (kept.length > 0) return { ...plan, ledger: { ...i.ledger, items: kept } };
+  const labels = released.filter((it) => it.placed).map((it) => it.label);
+  const rest = labels.length === 0 ? "The rest is left as it is" : `${capital(labels.join(", "))} ${labels.length > 1 ? "were" : "was"} taken out; the rest is left as it is`;
+  const before = i.ledger.before;
+  if (before.existed && before.backup) {
+    const backup = before.backup;
+    const keep = { kind: "keep-backup", backup, keepAs: i.keepBackupAs };
+    if (i.original === void 0)
+      warnings.push(`${i.file} could not be put back: its backup ${backup} is gone. ${rest}.`);
+    else if (next === void 0) {
+      warnings.push(
+        `${i.file} was not put back from its backup: someone else removed the file after a job had changed it. The original is kept in ${keep.keepAs}.`
+      );
+      return { ...plan, then: keep };
+    } else if (content.isOriginal(next, i.original)) return { ...plan, then: { kind: "restore", backup } };
+    else {
+      warnings.push(
+        `${i.file} was not put back from its backup: someone else changed it after a job had (it holds more than the original and the jobs' items). ${rest}; the original is kept in ${keep.keepAs}.`
+      );
+      return { ...plan, then: keep };
+    }
+  } else if (!before.existed && next !== void 0) {
+    if (content.isEmpty(next)) return { ...plan, then: { kind: "remove" } };
+    warnings.push(
+      `${i.file} was left in place: a job made it, but it now holds what no job placed (someone else added it). ${rest}.`
+    );
+  }
+  return plan;
+}
+function capital(s) {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+// src/system/owned-file.ts
+init_untrusted();
+function backupFileOf(target) {
+  return `${target}.werf-ship.orig`;
+}
+var holderOf = (owner) => ({
+  job: owner.job,
+  description: owner.description,
+  ...owner.worker ? { worker: owner.worker } : {},
+  since: (/* @__PURE__ */ new Date()).toISOString()
+});
+async function claimOwnedFile(change, o = {}) {
+  const owner = o.owner ?? thisJob();
+  const dir = path13.dirname(change.path);
+  const ancestor = await existingAncestor(dir);
+  const files = o.files ?? await filesFor(dir, o.run);
+  const found = await files.info(ancestor);
+  if (!found?.isDirectory) throw new Error(`${ancestor} is not a folder`);
+  await files.ready();
+  (o.record ?? recordCleanup)({
+    kind: "owned-file",
+    path: change.path,
+    job: owner.job,
+    what: `${change.label} (sha256 ${sha2562(change.item).slice(0, 12)})`
+  });
+  const lockOptions = { files, job: owner.job, waitMs: o.waitMs };
+  const deadline = Date.now() + (o.waitMs ?? LOCK_WAIT_MS);
+  for (; ; ) {
+    try {
+      await makeFolders(files, dir, lockOptions);
+      return await withLock(change.path, () => claimLocked(change, owner, files, o), lockOptions);
+    } catch (err2) {
+      if (err2.code !== "ENOENT" || Date.now() >= deadline) throw err2;
+    }
+  }
+}
+async function claimLocked(change, owner, files, o) {
+  await dropStoppedJobs(change.path, files, o);
+  const ledger = await readLedger(files, change.path);
+  const current = await files.read(change.path);
+  const plan = planClaim({
+    ledger,
+    current,
+    format: change.format,
+    item: change.item,
+    label: change.label,
+    holder: holderOf(owner),
+    backup: backupFileOf(change.path)
+  });
+  await writeLedger(files, change.path, plan.ledger);
+  if (plan.backup) await files.copyKeepingTimes(change.path, plan.backup);
+  if (plan.write !== void 0) {
+    const mode = (await files.info(change.path))?.mode ?? 420;
+    await files.replace(change.path, plan.write, mode);
+    await o.afterChange?.(plan.write);
+  }
+  return { outcome: plan.outcome, sudo: files.sudo };
+}
+async function releaseOwnedFile(file, job, o = {}) {
+  const dir = path13.dirname(file);
+  const files = o.files ?? await filesFor(dir, o.run);
+  const lockOptions = { files, job, waitMs: o.waitMs };
+  const result2 = { notes: [], warnings: [] };
+  if (await files.info(dir)) {
+    const done = await withLock(file, () => releaseLocked(file, job, files, o), lockOptions);
+    result2.notes.push(...done.notes);
+    result2.warnings.push(...done.warnings);
+  }
+  for (const removed of await removeEmptyMadeFolders(files, dir, lockOptions))
+    result2.notes.push(`Removed the folder ${removed} (made by a job, now empty).`);
+  return {
+    notes: result2.notes.map(oneLine),
+    warnings: result2.warnings.map(oneLine)
+  };
+}
+async function dropStoppedJobs(file, files, o) {
+  const done = await releaseLocked(file, void 0, files, o);
+  for (const note of done.notes) info(oneLine(note));
+  for (const warning2 of done.warnings) warning(warning2);
+}
+async function releaseLocked(file, job, files, o) {
+  const ledger = await readLedger(files, file);
+  if (!ledger) return { notes: [], warnings: [] };
+  const current = await files.read(file);
+  const backup = ledger.before.existed ? ledger.before.backup : void 0;
+  const plan = planRelease({
+    file,
+    ledger,
+    current,
+    original: backup ? await files.read(backup) : void 0,
+    job,
+    isRunning: (h) => isRunning(h.worker),
+    keepBackupAs: `${backupFileOf(file)}-${(/* @__PURE__ */ new Date()).toISOString().replace(/[-:]|\.\d+/g, "")}`
+  });
+  if (!plan.changed) return plan;
+  if (plan.write !== void 0) {
+    await files.replace(file, plan.write, (await files.info(file))?.mode ?? 420);
+    await o.afterChange?.(plan.write);
+  }
+  if (plan.then?.kind === "restore") {
+    await files.rename(plan.then.backup, file);
+    await o.afterChange?.(await files.read(file));
+  } else if (plan.then?.kind === "remove") {
+    await files.remove(file);
+    await o.afterChange?.(void 0);
+  } else if (plan.then?.kind === "keep-backup") {
+    await files.rename(plan.then.backup, plan.then.keepAs);
+  }
+  if (plan.ledger) await writeLedger(files, file, plan.ledger);
+  else await files.remove(recordFileOf(file));
+  return plan;
+}
+async function readLedger(files, file) {
+  const record = recordFileOf(file);
+  try {
+    return parseLedger(await files.read(record));
+  } catch (err2) {
+    throw new Error(
+      `the ownership record ${record} cannot be read: ${err2.message}. If no job is using ${file}, remove the record.`
+    );
+  }
+}
+async function writeLedger(files, file, ledger) {
+  await files.replace(recordFileOf(file), `${JSON.stringify(ledger, null, 2)}
+`, 420);
+}
+
+// src/trust/place.ts
+async function placeCaFile(target, pem, host, o = {}) {
+  try {
+    const claimed = await claimOwnedFile(
+      { path: target, format: { kind: "text-blocks" }, item: `${pem.trim()}
+`, label: `the CA for ${host}` },
+      o
+    );
+    return { placed: true, path: target, sudo: claimed.sudo, action: claimed.outcome };
+  } catch (err2) {
+    const fix = `sudo install -D -m 0644 ca.crt ${target} (ca.crt: the CA certificate you give in ca-cert)`;
     return { placed: false, path: target, reason: err2.message, fix };
   }
 }
-function fileSafe(part) {
-  return part.replace(/[^A-Za-z0-9.:-]/g, "_");
-}
-function topmostNew(ancestor, target) {
-  const rel = path11.relative(ancestor, target).split(path11.sep);
-  return path11.join(ancestor, rel[0]);
-}
 
 // src/trust/install.ts
+var PLACED = {
+  created: "created",
+  extended: "added to the CAs already there",
+  shared: "already placed by another job on this runner: shared until the last one is done",
+  unchanged: "already there"
+};
 function certsDirs(env = process.env) {
   return {
     docker: env.WERF_SHIP_DOCKER_CERTS_DIR || "/etc/docker/certs.d",
     containers: env.WERF_SHIP_CONTAINERS_CERTS_DIR || "/etc/containers/certs.d"
   };
 }
-function fileSafe2(host) {
-  return host.replace(/[^A-Za-z0-9.:-]/g, "_");
-}
 async function installCas(cas) {
-  const dir = path12.join(jobDir(), "trust");
-  await fs10.mkdir(dir, { recursive: true });
+  const dir = path14.join(jobDir(), "trust");
+  await fs11.mkdir(dir, { recursive: true });
   const extra = cas.map((c) => `# ${c.host} (ca-cert)
 ${c.pem.trim()}
 `).join("");
   const roots = systemRoots();
-  const bundlePath = path12.join(dir, "ca-bundle.pem");
-  await fs10.writeFile(bundlePath, `${roots.pem.trimEnd()}
+  const bundlePath = path14.join(dir, "ca-bundle.pem");
+  await fs11.writeFile(bundlePath, `${roots.pem.trimEnd()}
 ${extra}`, { mode: 420 });
   info(`CA bundle for werf: ${roots.source} + ${cas.map((c) => c.host).join(", ")} -> ${bundlePath}`);
   const previousExtra = process.env.NODE_EXTRA_CA_CERTS;
-  const kept = previousExtra ? await fs10.readFile(previousExtra, "utf8").catch(() => "") : "";
-  const nodeExtraPath = path12.join(dir, "node-extra-ca.pem");
-  await fs10.writeFile(nodeExtraPath, `${kept.trimEnd()}
+  const kept = previousExtra ? await fs11.readFile(previousExtra, "utf8").catch(() => "") : "";
+  const nodeExtraPath = path14.join(dir, "node-extra-ca.pem");
+  await fs11.writeFile(nodeExtraPath, `${kept.trimEnd()}
 ${extra}`.trimStart(), { mode: 420 });
   const places = [];
   const warnings = [];
   const { docker, containers } = certsDirs();
   for (const ca of cas) {
-    const source = path12.join(dir, `${fileSafe2(ca.host)}.crt`);
-    await fs10.writeFile(source, ca.pem, { mode: 420 });
     for (const [who, certsDir] of [
       ["the Docker daemon", docker],
       ["Buildah", containers]
     ]) {
-      const result2 = await placeCaFile(
-        path12.join(certsDir, ca.host, "ca.crt"),
-        ca.pem,
-        source,
-        path12.join(dir, "backup")
-      );
+      const result2 = await placeCaFile(path14.join(certsDir, ca.host, "ca.crt"), ca.pem, ca.host);
       places.push(result2);
-      if (result2.placed) info(`CA for ${ca.host} for ${who}: ${result2.path} (${result2.action})`);
+      if (result2.placed) info(`CA for ${ca.host} for ${who}: ${result2.path} (${PLACED[result2.action]})`);
       else {
         warnings.push(
           `Could not install the CA for ${ca.host} where ${who} looks (${result2.path}): ${result2.reason}. Pushes through ${who} will fail with "x509: certificate signed by unknown authority" until it is there; run on the runner: ${result2.fix}`
@@ -86850,10 +87446,10 @@ function trustFailure(problems) {
 init_core();
 init_exec();
 init_errors();
-import * as fs11 from "node:fs/promises";
+import * as fs12 from "node:fs/promises";
 import * as os10 from "node:os";
-import * as path13 from "node:path";
-import { randomBytes as randomBytes4 } from "node:crypto";
+import * as path15 from "node:path";
+import { randomBytes as randomBytes7 } from "node:crypto";
 var WERF_HUB_KEY = "index.docker.io";
 var HUB_KEYS = [DOCKER_HUB_CONFIG_KEY, WERF_HUB_KEY, "docker.io", "registry-1.docker.io"];
 function crLoginArgs(r, dockerConfig) {
@@ -86924,19 +87520,19 @@ async function credentialProblem(r, trust) {
 }
 async function makeDockerConfigDir(hosts) {
   const base = process.env.RUNNER_TEMP || os10.tmpdir();
-  const dir = path13.join(base, `werf-ship-docker-config-${randomBytes4(4).toString("hex")}`);
+  const dir = path15.join(base, `werf-ship-docker-config-${randomBytes7(4).toString("hex")}`);
   recordCleanup({ kind: "remove-dir", path: dir, credentials: true });
-  await fs11.mkdir(dir, { recursive: true, mode: 448 });
-  const previous = path13.join(process.env.DOCKER_CONFIG || path13.join(os10.homedir(), ".docker"), "config.json");
+  await fs12.mkdir(dir, { recursive: true, mode: 448 });
+  const previous = path15.join(process.env.DOCKER_CONFIG || path15.join(os10.homedir(), ".docker"), "config.json");
   let config2 = {};
   try {
-    config2 = JSON.parse(await fs11.readFile(previous, "utf8"));
+    config2 = JSON.parse(await fs12.readFile(previous, "utf8"));
     delete config2.credsStore;
     const helpers = config2.credHelpers;
     for (const host of hosts.flatMap((h) => h === "docker.io" ? HUB_KEYS : [h])) delete helpers?.[host];
   } catch {
   }
-  await fs11.writeFile(path13.join(dir, "config.json"), JSON.stringify(config2, null, "	"), { mode: 384 });
+  await fs12.writeFile(path15.join(dir, "config.json"), JSON.stringify(config2, null, "	"), { mode: 384 });
   return dir;
 }
 function withHubKey(config2) {
@@ -86950,13 +87546,13 @@ function withoutHubKey(config2) {
   return { ...config2, auths };
 }
 async function readConfig(dockerConfig) {
-  return JSON.parse(await fs11.readFile(path13.join(dockerConfig, "config.json"), "utf8"));
+  return JSON.parse(await fs12.readFile(path15.join(dockerConfig, "config.json"), "utf8"));
 }
 async function writeConfig(dockerConfig, config2) {
-  const file = path13.join(dockerConfig, "config.json");
-  const temporary = `${file}.${randomBytes4(4).toString("hex")}.tmp`;
-  await fs11.writeFile(temporary, JSON.stringify(config2, null, "	"), { mode: 384 });
-  await fs11.rename(temporary, file);
+  const file = path15.join(dockerConfig, "config.json");
+  const temporary = `${file}.${randomBytes7(4).toString("hex")}.tmp`;
+  await fs12.writeFile(temporary, JSON.stringify(config2, null, "	"), { mode: 384 });
+  await fs12.rename(temporary, file);
 }
 async function addHubKeyForOtherTools(dockerConfig) {
   await writeConfig(dockerConfig, withHubKey(await readConfig(dockerConfig)));
@@ -87002,8 +87598,8 @@ async function logout(entry) {
 // src/werf/ship.ts
 init_core();
 init_errors();
-import * as fs12 from "node:fs";
-import * as path14 from "node:path";
+import * as fs13 from "node:fs";
+import * as path16 from "node:path";
 
 // src/werf/diagnose.ts
 var NODE_PULL_RE = /ErrImagePull|ImagePullBackOff|Failed to pull image|failed to pull and unpack image|Back-off pulling image/;
@@ -87230,7 +87826,7 @@ async function runWerf(werfPath, args, opts) {
     try {
       const exitCode = await new Promise((resolve4, reject) => {
         child2.on("error", reject);
-        child2.on("close", (code, signal) => resolve4(code ?? (signal ? 128 + signalNumber(signal) : 1)));
+        child2.on("close", (code2, signal) => resolve4(code2 ?? (signal ? 128 + signalNumber(signal) : 1)));
       });
       return { exitCode, output: tail };
     } finally {
@@ -87245,7 +87841,7 @@ function signalNumber(signal) {
 
 // src/werf/ship.ts
 async function shipWithWerf(inputs, werfPath, trust) {
-  const buildReportPath = path14.join(jobDir(), "build-report.json");
+  const buildReportPath = path16.join(jobDir(), "build-report.json");
   const writtenKubeconfig = inputs.command === "converge" && inputs.kubeConfigBase64 ? writePrivateFile("kubeconfig", Buffer.from(inputs.kubeConfigBase64, "base64")) : void 0;
   const { args, cwd } = planWerfCommand(inputs, {
     buildReportPath,
@@ -87262,13 +87858,13 @@ async function shipWithWerf(inputs, werfPath, trust) {
       first ? `werf ${inputs.command} failed: ${first.message} ${first.fix}` : `werf ${inputs.command} failed with exit code ${run.exitCode}; see its output above.`
     );
   }
-  if (!fs12.existsSync(buildReportPath)) {
+  if (!fs13.existsSync(buildReportPath)) {
     throw new ActionError(
       `werf ${inputs.command} succeeded but wrote no build report at ${buildReportPath}; is this werf older than 1.2?`
     );
   }
   const kubeConfigPath = inputs.command === "converge" ? writtenKubeconfig ?? ambientKubeconfig() : void 0;
-  return { buildReportPath, report: parseBuildReport(fs12.readFileSync(buildReportPath, "utf8")), kubeConfigPath };
+  return { buildReportPath, report: parseBuildReport(fs13.readFileSync(buildReportPath, "utf8")), kubeConfigPath };
 }
 
 // src/verify.ts
@@ -87289,10 +87885,10 @@ async function verifyImages(report, access3, opts = {}) {
   };
   const blobChecks = /* @__PURE__ */ new Map();
   const configReads = /* @__PURE__ */ new Map();
-  const readConfig2 = (client, path15, key) => {
+  const readConfig2 = (client, path17, key) => {
     let read = configReads.get(key);
     if (!read) {
-      read = client.getBlob(path15, key.slice(key.lastIndexOf("@") + 1));
+      read = client.getBlob(path17, key.slice(key.lastIndexOf("@") + 1));
       configReads.set(key, read);
       blobChecks.set(
         key,
@@ -87307,10 +87903,10 @@ async function verifyImages(report, access3, opts = {}) {
   const problems = [];
   const images = {};
   async function verifyOne(img) {
-    const { domain: host, path: path15 } = parseImageReference(img.repo);
+    const { domain: host, path: path17 } = parseImageReference(img.repo);
     const client = clientFor(host);
-    const where = `${host}/${path15}`;
-    const m = await client.getManifest(path15, img.tag);
+    const where = `${host}/${path17}`;
+    const m = await client.getManifest(path17, img.tag);
     const served = m.digest || m.bodyDigest;
     if (m.digest && m.digest !== m.bodyDigest) {
       throw new Error(
@@ -87330,7 +87926,7 @@ async function verifyImages(report, access3, opts = {}) {
       if (listed.length > 0) platforms = listed;
       await Promise.all(
         parsed.children.map(async (child2) => {
-          const cm = await client.getManifest(path15, child2.digest).catch((e) => {
+          const cm = await client.getManifest(path17, child2.digest).catch((e) => {
             throw new Error(
               `the ${child2.platform || "child"} manifest ${child2.digest} of the index ${absence(e)} ${where}: ${e.message}`
             );
@@ -87347,7 +87943,7 @@ async function verifyImages(report, access3, opts = {}) {
         })
       );
     } else {
-      fromConfig = readConfig2(client, path15, `${where}@${parsed.config}`).then(
+      fromConfig = readConfig2(client, path17, `${where}@${parsed.config}`).then(
         (config3) => sha256Digest(config3) === parsed.config ? { platforms: [configPlatform(config3)].filter((p) => p !== "") } : {
           problem: `${where} served the config blob ${parsed.config} with a body that hashes to ${sha256Digest(config3)}`
         },
@@ -87362,7 +87958,7 @@ async function verifyImages(report, access3, opts = {}) {
         const key = `${where}@${b.digest}`;
         let check = blobChecks.get(key);
         if (!check) {
-          check = client.headBlob(path15, b.digest).then(
+          check = client.headBlob(path17, b.digest).then(
             () => void 0,
             (e2) => e2
           );
@@ -87430,8 +88026,8 @@ init_errors();
 
 // src/nodes/cluster-check.ts
 init_errors();
-import { randomBytes as randomBytes5 } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
+import { randomBytes as randomBytes8 } from "node:crypto";
+import { setTimeout as sleep2 } from "node:timers/promises";
 
 // src/nodes/remediation.ts
 function runtimeOf(containerRuntimeVersion) {
@@ -87603,9 +88199,9 @@ function errorText(error2) {
       parts.push(String(current));
       break;
     }
-    const { message, code } = current;
+    const { message, code: code2 } = current;
     if (typeof message === "string" && message) parts.push(message);
-    if (typeof code === "string" && code && !parts.some((p) => p.includes(code))) parts.push(code);
+    if (typeof code2 === "string" && code2 && !parts.some((p) => p.includes(code2))) parts.push(code2);
     current = current.cause;
   }
   return parts.join(": ");
@@ -87642,7 +88238,7 @@ function kubectlFor(kube) {
     child2.on("error", (e) => resolve4({ code: 127, stdout: "", stderr: e.message }));
     child2.on(
       "close",
-      (code) => resolve4({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err2).toString() })
+      (code2) => resolve4({ code: code2 ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err2).toString() })
     );
     child2.stdin.on("error", () => void 0);
     child2.stdin.end(stdin ?? "");
@@ -87872,7 +88468,7 @@ async function checkOnNodes(o) {
   if (nodes.length === 0) throw noSchedulableNode();
   const platforms = [...new Set(nodes.map((n) => n.platform))];
   const step = (s, args) => kubectlJson(kubectl, o.kube, s, args, platforms);
-  const runId = randomBytes5(4).toString("hex");
+  const runId = randomBytes8(4).toString("hex");
   const selector = `${PROBE_LABEL}=${runId}`;
   const refs = o.images.map((i) => ({ name: i.name, ref: pullTarget(i).ref }));
   const pods = nodes.map(
@@ -87937,7 +88533,7 @@ async function watchProbes(step, selector, nodes, imageCount, timeoutMs, pollMs,
       outcomes = pods.map((pod) => probeOutcomes(pod, imageCount, events2.items ?? []));
     }
     if (outcomes.flat().every((x) => x.state !== "waiting") || Date.now() >= deadline) return outcomes;
-    await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())), void 0, { signal });
+    await sleep2(Math.min(pollMs, Math.max(0, deadline - Date.now())), void 0, { signal });
   }
 }
 function result(image, node, outcome, timeoutMs, imagePullSecret) {
@@ -88399,8 +88995,7 @@ async function kubeTarget(inputs, werfPath, kubeconfigPath) {
 
 // src/post.ts
 init_core();
-init_exec();
-import * as fs13 from "node:fs";
+import * as fs14 from "node:fs";
 async function post() {
   const keepCredentials = /^(false|False|FALSE)$/.test(getInput("logout").trim());
   const entries = savedCleanup().reverse();
@@ -88424,22 +89019,15 @@ async function undo(entry) {
     case "restore-env":
       exportVariable(entry.name, entry.previous);
       return;
-    case "remove-file":
     case "remove-dir":
-      if (entry.sudo) {
-        await exec("sudo", ["-n", "rm", "-rf", "--", entry.path], { silent: true });
-      } else {
-        fs13.rmSync(entry.path, { recursive: true, force: true });
-      }
+      fs14.rmSync(entry.path, { recursive: true, force: true });
       return;
-    case "restore-file":
-      if (entry.sudo) {
-        await exec("sudo", ["-n", "mv", "-f", "--", entry.backup, entry.path], { silent: true });
-      } else {
-        fs13.copyFileSync(entry.backup, entry.path);
-        fs13.rmSync(entry.backup, { force: true });
-      }
+    case "owned-file": {
+      const released = await releaseOwnedFile(entry.path, entry.job);
+      for (const note of released.notes) info(note);
+      for (const warning2 of released.warnings) warning(warning2, { title: "Clean-up" });
       return;
+    }
   }
 }
 function describe2(entry) {
@@ -88448,8 +89036,8 @@ function describe2(entry) {
       return `werf cr logout ${entry.registry}`;
     case "delete-probes":
       return `delete probe pods ${entry.selector} in ${entry.namespace}`;
-    case "restore-file":
-      return `restore ${entry.path}`;
+    case "owned-file":
+      return `take ${entry.what} out of ${entry.path}`;
     case "restore-env":
       return `restore ${entry.name}`;
     default:

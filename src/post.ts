@@ -1,13 +1,14 @@
 import * as fs from 'node:fs';
 import * as core from '@actions/core';
-import * as exec from '@actions/exec';
 import { savedCleanup, type CleanupEntry } from './state.js';
 import { logout } from './login.js';
 import { deleteProbes } from './nodes/index.js';
+import { releaseOwnedFile } from './system/owned-file.js';
 
 /**
  * The post step: undoes what the main step recorded, newest first: logs out, deletes leftover probe pods, removes the
- * files and folders it made and puts back what it replaced. A failure here is a warning, never a failed job.
+ * job's own folders, and takes out what it placed in system files (src/system/owned-file.ts: only what this job placed,
+ * only where no other job still needs it). A failure here is a warning, never a failed job.
  */
 export async function post(): Promise<void> {
   // The same rule as core.getBooleanInput; a value main rejected never got this far with anything to undo.
@@ -35,23 +36,16 @@ async function undo(entry: CleanupEntry): Promise<void> {
       // '' stands for "unset": docker, Go and Node all read an empty value as no value.
       core.exportVariable(entry.name, entry.previous);
       return;
-    case 'remove-file':
     case 'remove-dir':
-      if (entry.sudo) {
-        await exec.exec('sudo', ['-n', 'rm', '-rf', '--', entry.path], { silent: true });
-      } else {
-        fs.rmSync(entry.path, { recursive: true, force: true });
-      }
+      // Only this job's own folders under RUNNER_TEMP: nobody else puts anything there.
+      fs.rmSync(entry.path, { recursive: true, force: true });
       return;
-    case 'restore-file':
-      if (entry.sudo) {
-        await exec.exec('sudo', ['-n', 'mv', '-f', '--', entry.backup, entry.path], { silent: true });
-      } else {
-        // The backup lives under RUNNER_TEMP, often another filesystem than /etc: copy, then drop the backup.
-        fs.copyFileSync(entry.backup, entry.path);
-        fs.rmSync(entry.backup, { force: true });
-      }
+    case 'owned-file': {
+      const released = await releaseOwnedFile(entry.path, entry.job);
+      for (const note of released.notes) core.info(note);
+      for (const warning of released.warnings) core.warning(warning, { title: 'Clean-up' });
       return;
+    }
   }
 }
 
@@ -61,8 +55,8 @@ function describe(entry: CleanupEntry): string {
       return `werf cr logout ${entry.registry}`;
     case 'delete-probes':
       return `delete probe pods ${entry.selector} in ${entry.namespace}`;
-    case 'restore-file':
-      return `restore ${entry.path}`;
+    case 'owned-file':
+      return `take ${entry.what} out of ${entry.path}`;
     case 'restore-env':
       return `restore ${entry.name}`;
     default:

@@ -1,16 +1,28 @@
 import * as core from '@actions/core';
 
 /**
- * What the post step must undo, written down by the main step as it goes. `credentials: true` marks what holds
- * credentials: kept for later steps when the `logout` input is false.
+ * What the post step must undo, written down by the main step as it goes. `remove-dir` is a folder of this job's own
+ * under RUNNER_TEMP (removed whole); a system file is an `owned-file` (shared with other jobs on the runner).
+ * `credentials: true` marks what holds credentials: kept for later steps when the `logout` input is false.
  */
 export type CleanupEntry =
-  | { kind: 'remove-file'; path: string; sudo?: boolean }
-  | { kind: 'restore-file'; path: string; backup: string; sudo?: boolean }
-  | { kind: 'remove-dir'; path: string; sudo?: boolean; credentials?: boolean }
+  | OwnedFileEntry
+  | { kind: 'remove-dir'; path: string; credentials?: boolean }
   | { kind: 'logout'; registry: string; werfPath: string; dockerConfig: string }
   | { kind: 'restore-env'; name: string; previous: string; credentials?: boolean }
   | { kind: 'delete-probes'; kubeconfigPath: string; kubeContext: string; namespace: string; selector: string };
+
+/**
+ * A system file (outside the job's temp folder) this job claimed an item in (src/system/owned-file.ts): the post step
+ * takes out what `job` placed there, as the file's ownership record beside it says, and the folders jobs made for it
+ * once they are empty. `what` says what the job added, for people reading the journal.
+ */
+export interface OwnedFileEntry {
+  kind: 'owned-file';
+  path: string;
+  job: string;
+  what: string;
+}
 
 const POST_FLAG = 'isPost';
 const JOURNAL = 'cleanup';

@@ -74,8 +74,24 @@ export function actionDefaults(): Record<string, string> {
   return Object.fromEntries(Object.entries(action.inputs).map(([name, spec]) => [name, spec.default ?? '']));
 }
 
+/** A job whose main step ran and whose post step is still to come: several jobs on one runner interleave so. */
+export interface JobAfterMain {
+  main: StepResult;
+  runnerTemp: string;
+  /** runs the post step with the state main saved, as the runner does at the job's end */
+  post(): Promise<JobResult>;
+  /** the job as it is, without a post step */
+  withoutPost(): JobResult;
+}
+
 /** Runs main (and post) of the bundled action with the given inputs, like a workflow step `uses: ./`. */
 export async function runAction(inputs: Record<string, string>, opts: RunOptions = {}): Promise<JobResult> {
+  const job = await runMain(inputs, opts);
+  return opts.post === false ? job.withoutPost() : job.post();
+}
+
+/** Runs only the main step of the bundled action; the post step runs when the returned job's post() is called. */
+export async function runMain(inputs: Record<string, string>, opts: RunOptions = {}): Promise<JobAfterMain> {
   const runnerTemp = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-temp-'));
   const toolCache = opts.toolCache ?? fs.mkdtempSync(path.join(os.tmpdir(), 'runner-tool-cache-'));
   const workspace = opts.workspace ?? fs.mkdtempSync(path.join(os.tmpdir(), 'runner-workspace-'));
@@ -96,40 +112,46 @@ export async function runAction(inputs: Record<string, string>, opts: RunOptions
   };
 
   const main = await runStep('main', bundle, { ...base, ...inputEnv }, workspace, runnerTemp, opts);
-  let post: StepResult | undefined;
-  if (opts.post !== false) {
-    const stateEnv = Object.fromEntries(Object.entries(main.state).map(([k, v]) => [`STATE_${k}`, v]));
-    const pathEnv = [...main.addedPath, base.PATH ?? ''].join(path.delimiter);
-    const env = { ...base, ...main.exportedEnv, ...inputEnv, ...stateEnv, PATH: pathEnv };
-    post = await runStep('post', bundle, env, workspace, runnerTemp, opts);
-  }
-  const steps = post ? [main, post] : [main];
+  const result = (post: StepResult | undefined): JobResult => {
+    const steps = post ? [main, post] : [main];
+    return {
+      main,
+      post,
+      outputs: main.outputs,
+      summary: steps.map((s) => s.summary).join(''),
+      masks: steps.flatMap((s) => s.masks),
+      annotations: steps.flatMap((s) => s.annotations),
+      runnerTemp,
+      toolCache,
+      everything: () =>
+        steps
+          .map((s) =>
+            [
+              s.stdout,
+              s.stderr,
+              JSON.stringify(s.outputs),
+              JSON.stringify(s.state),
+              JSON.stringify(s.exportedEnv),
+              s.summary,
+            ].join('\n'),
+          )
+          .join('\n'),
+      cleanup: () => {
+        for (const dir of [runnerTemp, opts.toolCache ? '' : toolCache, opts.workspace ? '' : workspace]) {
+          if (dir) fs.rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    };
+  };
   return {
     main,
-    post,
-    outputs: main.outputs,
-    summary: steps.map((s) => s.summary).join(''),
-    masks: steps.flatMap((s) => s.masks),
-    annotations: steps.flatMap((s) => s.annotations),
     runnerTemp,
-    toolCache,
-    everything: () =>
-      steps
-        .map((s) =>
-          [
-            s.stdout,
-            s.stderr,
-            JSON.stringify(s.outputs),
-            JSON.stringify(s.state),
-            JSON.stringify(s.exportedEnv),
-            s.summary,
-          ].join('\n'),
-        )
-        .join('\n'),
-    cleanup: () => {
-      for (const dir of [runnerTemp, opts.toolCache ? '' : toolCache, opts.workspace ? '' : workspace]) {
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
-      }
+    withoutPost: () => result(undefined),
+    post: async () => {
+      const stateEnv = Object.fromEntries(Object.entries(main.state).map(([k, v]) => [`STATE_${k}`, v]));
+      const pathEnv = [...main.addedPath, base.PATH ?? ''].join(path.delimiter);
+      const env = { ...base, ...main.exportedEnv, ...inputEnv, ...stateEnv, PATH: pathEnv };
+      return result(await runStep('post', bundle, env, workspace, runnerTemp, opts));
     },
   };
 }

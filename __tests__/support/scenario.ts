@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { repoRoot, runAction, type JobResult, type RunOptions } from './runner.js';
+import { repoRoot, runAction, runMain, type JobAfterMain, type JobResult, type RunOptions } from './runner.js';
 
 export const WERF_DOUBLE = path.join(repoRoot, '__tests__/support/werf-double/werf');
 
@@ -20,11 +20,22 @@ export interface Scenario {
   /** every werf invocation the double saw, oldest first */
   werfCalls(): Array<{ argv: string[]; env: Record<string, string> }>;
   run(inputs: Record<string, string>, opts?: RunOptions): Promise<JobResult>;
+  /** only the main step; the job's post() runs later (jobs on one runner interleave) */
+  runMain(inputs: Record<string, string>, opts?: RunOptions): Promise<JobAfterMain>;
   remove(): void;
 }
 
-/** Makes a fresh scenario: a workspace whose werf.yaml names `images`, and redirected system directories. */
-export function makeScenario(images: string[] = ['app']): Scenario {
+/** The machine-wide places a job changes, as several jobs on one runner share them. */
+export interface SystemDirs {
+  dockerCertsDir: string;
+  containersCertsDir: string;
+}
+
+/**
+ * Makes a fresh scenario: a workspace whose werf.yaml names `images`, and redirected system directories: its own, or
+ * `system` to share them with other scenarios (several jobs on one runner; the caller removes them).
+ */
+export function makeScenario(images: string[] = ['app'], system?: SystemDirs): Scenario {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scenario-'));
   const workspace = path.join(dir, 'workspace');
   fs.mkdirSync(workspace);
@@ -36,8 +47,8 @@ export function makeScenario(images: string[] = ['app']): Scenario {
       ...images.flatMap((name) => ['---', `image: ${name}`, 'from: alpine:3.20']),
     ].join('\n') + '\n',
   );
-  const dockerCertsDir = path.join(dir, 'etc-docker-certs.d');
-  const containersCertsDir = path.join(dir, 'etc-containers-certs.d');
+  const dockerCertsDir = system?.dockerCertsDir ?? path.join(dir, 'etc-docker-certs.d');
+  const containersCertsDir = system?.containersCertsDir ?? path.join(dir, 'etc-containers-certs.d');
   const argvLog = path.join(dir, 'werf-argv.jsonl');
   const env = {
     WERF_SHIP_DOCKER_CERTS_DIR: dockerCertsDir,
@@ -66,6 +77,8 @@ export function makeScenario(images: string[] = ['app']): Scenario {
         : [],
     run: (inputs, opts = {}) =>
       runAction({ 'werf-path': WERF_DOUBLE, ...inputs }, { ...opts, workspace, env: { ...env, ...opts.env } }),
+    runMain: (inputs, opts = {}) =>
+      runMain({ 'werf-path': WERF_DOUBLE, ...inputs }, { ...opts, workspace, env: { ...env, ...opts.env } }),
     remove: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -86,8 +99,8 @@ export class TestJobs {
   private readonly jobs: JobResult[] = [];
 
   /** A fresh scenario (see makeScenario), removed by cleanup(). */
-  scenario(images?: string[]): Scenario {
-    const s = makeScenario(images);
+  scenario(images?: string[], system?: SystemDirs): Scenario {
+    const s = makeScenario(images, system);
     this.scenarios.push(s);
     return s;
   }
@@ -101,6 +114,13 @@ export class TestJobs {
   /** Runs the bundled action in a scenario and tracks the job. */
   async run(s: Scenario, inputs: Record<string, string>, opts?: RunOptions): Promise<JobResult> {
     return this.track(await s.run(inputs, opts));
+  }
+
+  /** Runs the main step only; the post step runs (and the job is tracked) when the returned post() is called. */
+  async runMain(s: Scenario, inputs: Record<string, string>, opts?: RunOptions): Promise<JobAfterMain> {
+    const job = await s.runMain(inputs, opts);
+    const after = this.track(job.withoutPost());
+    return { ...job, withoutPost: () => after, post: async () => this.track(await job.post()) };
   }
 
   cleanup(): void {

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { WERF_TUF_ROOT, type Inputs, type RegistrySettings } from '../../src/inputs.js';
 import type { CleanupEntry } from '../../src/state.js';
+import { releaseOwnedFile } from '../../src/system/owned-file.js';
 
 export interface FakeRunner {
   dir: string;
@@ -71,15 +72,17 @@ function unescape(s: string): string {
 }
 
 /**
- * Undoes journal entries the way the post step does (src/post.ts: newest first; remove = rm -rf, restore = move the
- * backup back). File entries only: logout entries go through login.logout in the login tests.
+ * Undoes journal entries the way the post step does (src/post.ts: newest first; the job's own folders rm -rf, system
+ * files released with the real releaseOwnedFile). File entries only: logout entries go through login.logout in the login
+ * tests. Returns the release warnings (none expected unless a test changes a file behind the jobs' back).
  */
-export function undoFiles(entries: CleanupEntry[]): void {
+export async function undoFiles(entries: CleanupEntry[]): Promise<string[]> {
+  const warnings: string[] = [];
   for (const entry of [...entries].reverse()) {
-    if (entry.kind === 'remove-file' || entry.kind === 'remove-dir')
-      fs.rmSync(entry.path, { recursive: true, force: true });
-    if (entry.kind === 'restore-file') fs.renameSync(entry.backup, entry.path);
+    if (entry.kind === 'remove-dir') fs.rmSync(entry.path, { recursive: true, force: true });
+    if (entry.kind === 'owned-file') warnings.push(...(await releaseOwnedFile(entry.path, entry.job)).warnings);
   }
+  return warnings;
 }
 
 /** A registry's settings with defaults (anonymous, system trust, HTTPS). */

@@ -124,13 +124,13 @@ describe('a registry with ca-cert', () => {
 
     const entries = runner.journal().slice(journalBefore);
     expect(entries.map((e) => e.kind).sort()).toEqual([
-      'remove-dir',
+      'owned-file',
+      'owned-file',
       'remove-dir',
       'restore-env',
       'restore-env',
-      'restore-file',
     ]);
-    undoFiles(runner.journal());
+    expect(await undoFiles(runner.journal())).toEqual([]);
     expect(snapshot(etc)).toEqual(before);
     expect(listFiles(runner.runnerTemp)).toEqual([]);
   });
@@ -145,7 +145,7 @@ describe('a registry with ca-cert', () => {
     const asNode = await checkCredentials({ ...trust.access(tlsReg.host), trust: 'system' }).catch((e: unknown) => e);
     expect(describeTlsError(asNode, tlsReg.host)).toMatch(/signed by a CA this runner does not trust/);
     await expect(checkCredentials(trust.access(tlsReg.host))).resolves.toBeUndefined();
-    undoFiles(runner.journal().slice(n));
+    await undoFiles(runner.journal().slice(n));
   });
 
   test('a system place that cannot be written: a warning with the exact command, and nothing recorded for it', async () => {
@@ -165,7 +165,7 @@ describe('a registry with ca-cert', () => {
         .slice(journalBefore)
         .map((e) => ('path' in e ? e.path : ''));
       expect(paths.some((p) => p.startsWith('/dev/null'))).toBe(false);
-      undoFiles(runner.journal().slice(journalBefore));
+      await undoFiles(runner.journal().slice(journalBefore));
     } finally {
       process.env.WERF_SHIP_DOCKER_CERTS_DIR = dockerCerts;
     }
@@ -194,15 +194,21 @@ describe('places that already hold a CA', () => {
         expect(now).toContain(ca.certPem.trim());
       }
       const entries = runner.journal().slice(n);
-      const restores = entries.filter((e) => e.kind === 'restore-file');
-      expect(restores.map((e) => e.path).sort()).toEqual([buildahFile, dockerFile].sort());
-      expect(new Set(restores.map((e) => (e.kind === 'restore-file' ? e.backup : ''))).size).toBe(2);
+      const owned = entries.filter((e) => e.kind === 'owned-file');
+      expect(owned.map((e) => e.path).sort()).toEqual([buildahFile, dockerFile].sort());
+      // A backup beside each file, with that file's own bytes.
+      expect(fs.readFileSync(`${dockerFile}.werf-ship.orig`).equals(dockerBefore)).toBe(true);
+      expect(fs.readFileSync(`${buildahFile}.werf-ship.orig`).equals(buildahBefore)).toBe(true);
 
       // The post step as the runner runs it: it reads the journal from the state the main step saved.
       process.env.STATE_cleanup = JSON.stringify(entries);
+      const warningsBefore = runner.warnings().length;
       await post();
       expect(fs.readFileSync(dockerFile).equals(dockerBefore)).toBe(true);
       expect(fs.readFileSync(buildahFile).equals(buildahBefore)).toBe(true);
+      expect(listFiles(path.dirname(dockerFile))).toEqual(['ca.crt']);
+      expect(listFiles(path.dirname(buildahFile))).toEqual(['ca.crt']);
+      expect(runner.warnings().slice(warningsBefore)).toEqual([]);
     } finally {
       if (savedJournal === undefined) delete process.env.STATE_cleanup;
       else process.env.STATE_cleanup = savedJournal;
@@ -323,7 +329,7 @@ describe('deliberately unverified or unencrypted', () => {
     const extra = fs.readFileSync(trust.env.NODE_EXTRA_CA_CERTS as string, 'utf8');
     expect(extra).toContain(ca.certPem.trim());
     expect(extra).not.toContain(wrongCa.certPem.trim());
-    undoFiles(runner.journal().slice(n));
+    expect(await undoFiles(runner.journal().slice(n))).toEqual([]);
     expect(listFiles(dockerCerts)).toEqual([]);
   });
 });

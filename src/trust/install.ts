@@ -20,6 +20,13 @@ export interface InstalledCas {
   warnings: string[];
 }
 
+const PLACED = {
+  created: 'created',
+  extended: 'added to the CAs already there',
+  shared: 'already placed by another job on this runner: shared until the last one is done',
+  unchanged: 'already there',
+} as const;
+
 /** Where the Docker daemon and Buildah look for a registry's CA; tests point them at temp dirs. */
 export function certsDirs(env: NodeJS.ProcessEnv = process.env): { docker: string; containers: string } {
   return {
@@ -28,17 +35,12 @@ export function certsDirs(env: NodeJS.ProcessEnv = process.env): { docker: strin
   };
 }
 
-/** A registry host as a file name part (":" is fine on Linux, but "[" of IPv6 is not worth the trouble). */
-function fileSafe(host: string): string {
-  return host.replace(/[^A-Za-z0-9.:-]/g, '_');
-}
-
 /**
  * Installs each registry's CA where every client looks: a bundle of the system roots plus the CAs under RUNNER_TEMP,
  * returned in `env` (for werf) and exported for later steps (this process's own env is left as given) as
  * SSL_CERT_FILE (Go) and NODE_EXTRA_CA_CERTS (Node steps); and `<certs dir>/<host[:port]>/ca.crt` for the Docker daemon
- * and for Buildah. A system place that cannot be written gives a warning with the command that fixes it. Every change
- * is recorded for the post step.
+ * and for Buildah (owned changes: locked, recorded as this job's, shared with other jobs on the runner). A system place
+ * that cannot be written gives a warning with the command that fixes it. Every change is recorded for the post step.
  */
 export async function installCas(cas: CaToInstall[]): Promise<InstalledCas> {
   // The job's private folder under RUNNER_TEMP (removed by the post step): werf and later steps run as this user.
@@ -61,20 +63,13 @@ export async function installCas(cas: CaToInstall[]): Promise<InstalledCas> {
   const warnings: string[] = [];
   const { docker, containers } = certsDirs();
   for (const ca of cas) {
-    const source = path.join(dir, `${fileSafe(ca.host)}.crt`);
-    await fs.writeFile(source, ca.pem, { mode: 0o644 });
     for (const [who, certsDir] of [
       ['the Docker daemon', docker],
       ['Buildah', containers],
     ] as const) {
-      const result = await placeCaFile(
-        path.join(certsDir, ca.host, 'ca.crt'),
-        ca.pem,
-        source,
-        path.join(dir, 'backup'),
-      );
+      const result = await placeCaFile(path.join(certsDir, ca.host, 'ca.crt'), ca.pem, ca.host);
       places.push(result);
-      if (result.placed) core.info(`CA for ${ca.host} for ${who}: ${result.path} (${result.action})`);
+      if (result.placed) core.info(`CA for ${ca.host} for ${who}: ${result.path} (${PLACED[result.action]})`);
       else {
         warnings.push(
           `Could not install the CA for ${ca.host} where ${who} looks (${result.path}): ${result.reason}. ` +
