@@ -15,7 +15,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { makeTempDir, removeTempDir, startRegistry, stopAll } from '../__tests__/support/rig/index.js';
 import { repoRoot, type JobResult } from '../__tests__/support/runner.js';
-import { makeScenario } from '../__tests__/support/scenario.js';
+import { makeScenario, type Scenario } from '../__tests__/support/scenario.js';
 import {
   AccessLogCounter,
   TimedLog,
@@ -27,7 +27,7 @@ import {
   watchPeakMemory,
   type MeasuredRun,
 } from './measure.js';
-import { curlConfig, floorRequests, recordBuild } from './recorded-build.js';
+import { benchInputs, curlConfig, floorRequests, recordBuild } from './recorded-build.js';
 
 const option = (name: string, fallback: number) => {
   const at = process.argv.indexOf(`--${name}`);
@@ -79,6 +79,7 @@ async function main() {
   const reg = await startRegistry({ tls: true, auth: 'basic', onLog: (text) => log.add(text) });
   const work = await makeTempDir('bench-action');
   const loadBefore = machineLoad();
+  let scenario: Scenario | undefined;
   try {
     const build = await recordBuild(reg, work, { images: IMAGES });
     const floor = floorRequests(build);
@@ -88,25 +89,16 @@ async function main() {
       curlConfig(floor, { url: reg.url, caFile: reg.ca!.certPath, user: reg.username, password: reg.password }),
       { mode: 0o600 },
     );
-    const scenario = makeScenario(build.images.map((i) => i.name));
-    const inputs = {
-      repo: build.stagesRepo,
-      'final-repo': build.finalRepo,
-      username: reg.username,
-      password: reg.password,
-      'ca-cert': reg.ca!.certPem,
-      command: 'build',
-      'verify-pull': 'off',
-      'verify-manifests': 'true',
-      'werf-path': build.werf,
-    };
+    const jobScenario = makeScenario(build.images.map((i) => i.name));
+    scenario = jobScenario;
+    const inputs = benchInputs(build, reg);
 
     const runAction = async (): Promise<ActionRound> => {
       let mainLog: TimedLog | undefined;
       const memory: Partial<Record<'main' | 'post', { stop(): number }>> = {};
       let mainPeakMiB = 0;
       const [requestsBefore, pingsBefore, cpuBefore] = [log.count, log.pings, cpuMs(reg.pid)];
-      const job = await scenario.run(inputs, {
+      const job = await jobScenario.run(inputs, {
         onStepStarted: (step, pid) => {
           if (step === 'main') mainLog = new TimedLog(performance.now());
           else mainPeakMiB = memory.main!.stop();
@@ -301,8 +293,8 @@ async function main() {
     ratio(`peak memory, main (target <= ${TARGETS.mainPeakMiB} MiB)`, mib(mainPeak), mainPeak <= TARGETS.mainPeakMiB);
     ratio(`post (target <= ${TARGETS.postMs} ms)`, ms(postMs), postMs <= TARGETS.postMs);
     if (ROUNDS < 5) console.log(`(only ${ROUNDS} round(s): medians of fewer than 5 are not a measurement)`);
-    scenario.remove();
   } finally {
+    scenario?.remove();
     await removeTempDir(work);
     await stopAll();
   }

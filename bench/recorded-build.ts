@@ -2,7 +2,7 @@
  * A recorded werf build for the whole-action benchmark: images pushed into a rig registry once, the build report werf
  * would write for them, and a REPLAYING werf (a POSIX shell script, NOT werf) that answers the calls the action makes
  * (`version`, `cr login`, `cr logout`, `build`/`converge`) by replaying that build. It pushes nothing and forks at
- * most once per call (`base64` in `cr login`), so werf's own time in the benchmark is close to zero.
+ * only in `cr login` (`base64`), so werf's own time in the benchmark is close to zero.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, writeFile } from 'node:fs/promises';
@@ -243,6 +243,24 @@ build | converge)
 *) printf 'Error: unknown command "%s" for "werf"\\n' "$1" >&2; exit 1 ;;
 esac
 `;
+}
+
+/**
+ * The action's inputs the benchmark runs with: the recorded build's repositories, the registry's credentials and CA,
+ * `command: build`, `verify-manifests: true`, `verify-pull: off`, the replaying werf as `werf-path`.
+ */
+export function benchInputs(build: RecordedBuild, reg: Registry): Record<string, string> {
+  return {
+    repo: build.stagesRepo,
+    'final-repo': build.finalRepo,
+    username: reg.username,
+    password: reg.password,
+    'ca-cert': reg.ca!.certPem,
+    command: 'build',
+    'verify-pull': 'off',
+    'verify-manifests': 'true',
+    'werf-path': build.werf,
+  };
 }
 
 /** One HTTP request of the floor: what the action must ask the registry at the least. */

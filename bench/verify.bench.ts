@@ -18,6 +18,7 @@ import {
 } from '../__tests__/support/rig/index.js';
 import { MANIFEST_ACCEPT } from '../src/registry/index.js';
 import { verifyImages, type VerifiableImage } from '../src/verify.js';
+import { median } from './measure.js';
 import { CONFIG_TYPE, pushBlob, pushManifest } from './push.js';
 
 const REPOS = 5;
@@ -54,8 +55,6 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   await fn();
   return performance.now() - t0;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main() {
   const reg = await startRegistry({ tls: true, auth: 'token' });

@@ -17,6 +17,7 @@ import {
 } from '../../bench/measure.js';
 import {
   REPLAYED_WERF_VERSION,
+  benchInputs,
   curlConfig,
   floorRequests,
   recordBuild,
@@ -92,28 +93,15 @@ describe('the recorded build and its replaying werf', () => {
     let memory: { stop(): number } | undefined;
     let peakMiB = 0;
     const before = registryLog.count;
-    const job = await jobs.run(
-      s,
-      {
-        repo: build.stagesRepo,
-        'final-repo': build.finalRepo,
-        username: reg.username,
-        password: reg.password,
-        'ca-cert': reg.ca!.certPem,
-        command: 'build',
-        'verify-pull': 'off',
-        'werf-path': build.werf,
+    const job = await jobs.run(s, benchInputs(build, reg), {
+      onStepStarted: (step, pid) => {
+        if (step === 'main') {
+          log = new TimedLog(performance.now());
+          memory = watchPeakMemory(pid);
+        } else peakMiB = memory!.stop();
       },
-      {
-        onStepStarted: (step, pid) => {
-          if (step === 'main') {
-            log = new TimedLog(performance.now());
-            memory = watchPeakMemory(pid);
-          } else peakMiB = memory!.stop();
-        },
-        onStdout: (step, text) => (step === 'main' ? log!.add(text) : undefined),
-      },
-    );
+      onStdout: (step, text) => (step === 'main' ? log!.add(text) : undefined),
+    });
     expect({ main: job.main.exitCode, post: job.post?.exitCode, verified: job.outputs.verified }).toEqual({
       main: 0,
       post: 0,
