@@ -7,7 +7,6 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { request } from 'undici';
 import {
   authorizationFor,
   makeTempDir,
@@ -17,8 +16,10 @@ import {
   stopAll,
   type Registry,
 } from '../__tests__/support/rig/index.js';
-import { MANIFEST_ACCEPT, MEDIA_TYPES, sha256Digest } from '../src/registry/index.js';
+import { MANIFEST_ACCEPT } from '../src/registry/index.js';
 import { verifyImages, type VerifiableImage } from '../src/verify.js';
+import { median } from './measure.js';
+import { CONFIG_TYPE, pushBlob, pushManifest } from './push.js';
 
 const REPOS = 5;
 const IMAGES = 50;
@@ -27,43 +28,22 @@ const CONCURRENCY = 8;
 // Rounds of (verify, curl) measured in turns; the medians are compared.
 const ROUNDS = 9;
 
-async function push(reg: Registry, repo: string, path: string, method: 'POST' | 'PUT', body?: Buffer, type?: string) {
-  const headers: Record<string, string> = { authorization: authorizationFor(reg, [`repository:${repo}:pull,push`])! };
-  if (type) headers['content-type'] = type;
-  const res = await request(new URL(path, reg.url), { method, headers, body, dispatcher: reg.dispatcher });
-  await res.body.dump();
-  if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode}`);
-  return String(res.headers.location ?? '');
-}
-
-async function pushBlob(reg: Registry, repo: string, data: Buffer): Promise<{ digest: string; size: number }> {
-  const digest = sha256Digest(data);
-  const location = await push(reg, repo, `/v2/${repo}/blobs/uploads/`, 'POST');
-  const url = new URL(location, reg.url);
-  url.searchParams.set('digest', digest);
-  await push(reg, repo, url.pathname + url.search, 'PUT', data, 'application/octet-stream');
-  return { digest, size: data.length };
-}
-
 /** Pushes one image of a config and LAYERS random layers; returns its build-report entry. */
 async function pushImage(reg: Registry, repo: string, tag: string): Promise<VerifiableImage & { blobs: string[] }> {
   const layers = await Promise.all(Array.from({ length: LAYERS }, () => pushBlob(reg, repo, randomBytes(4096))));
-  const config = await pushBlob(reg, repo, Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', tag })));
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MEDIA_TYPES.dockerManifest,
-      config: { mediaType: 'application/vnd.docker.container.image.v1+json', ...config },
-      layers: layers.map((l) => ({ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', ...l })),
-    }),
+  const config = await pushBlob(
+    reg,
+    repo,
+    Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', tag })),
+    CONFIG_TYPE,
   );
-  await push(reg, repo, `/v2/${repo}/manifests/${tag}`, 'PUT', manifest, MEDIA_TYPES.dockerManifest);
+  const digest = await pushManifest(reg, repo, tag, config, layers);
   const blobs = [config.digest, ...layers.map((l) => l.digest)];
   return {
     name: `${repo}-${tag}`,
     repo: `${reg.host}/${repo}`,
     tag,
-    digest: sha256Digest(manifest),
+    digest,
     final: true,
     platforms: ['linux/amd64'],
     blobs,
@@ -75,8 +55,6 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   await fn();
   return performance.now() - t0;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main() {
   const reg = await startRegistry({ tls: true, auth: 'token' });

@@ -29,6 +29,8 @@ export interface StepResult {
   summary: string;
   masks: string[];
   annotations: Annotation[];
+  /** wall time from spawning the step's process to its exit, in ms (for the benchmark) */
+  wallMs: number;
 }
 
 export interface JobResult {
@@ -60,6 +62,10 @@ export interface RunOptions {
   timeoutMs?: number;
   /** called with the main step's process once it started (e.g. to send it a signal) */
   onMainStarted?: (pid: number) => void;
+  /** called with each step's process once it started (e.g. to watch its memory) */
+  onStepStarted?: (step: 'main' | 'post', pid: number) => void;
+  /** called with each piece of a step's stdout as it arrives (e.g. to time the log's lines) */
+  onStdout?: (step: 'main' | 'post', text: string) => void;
 }
 
 interface ActionInput {
@@ -157,7 +163,7 @@ export async function runMain(inputs: Record<string, string>, opts: RunOptions =
 }
 
 async function runStep(
-  name: string,
+  name: 'main' | 'post',
   bundle: string,
   env: Record<string, string>,
   cwd: string,
@@ -177,15 +183,23 @@ async function runStep(
     GITHUB_STATE: file('state'),
     GITHUB_STEP_SUMMARY: file('summary'),
   };
+  const started = performance.now();
   const child = spawn(process.execPath, [bundle], {
     cwd,
     env: { ...env, ...commandFiles },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (name === 'main' && child.pid) opts.onMainStarted?.(child.pid);
+  if (child.pid) opts.onStepStarted?.(name, child.pid);
+  let wallMs = 0;
+  child.on('exit', () => (wallMs = performance.now() - started));
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+  child.stdout.on('data', (c: Buffer) => {
+    const text = c.toString('utf8');
+    stdout += text;
+    opts.onStdout?.(name, text);
+  });
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
   const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
@@ -207,6 +221,7 @@ async function runStep(
     annotations: (['error', 'warning', 'notice'] as const).flatMap((level) =>
       parseCommands(stdout, level).map((c) => ({ level, ...c })),
     ),
+    wallMs,
   };
 }
 

@@ -85,12 +85,20 @@ export async function runToolOk(
   return result.stdout;
 }
 
-/** Starts a long-running process (no shell), keeps the tail of its output, and returns a handle to stop and reap it. */
-export function startServer(cmd: string, args: string[], opts: { cwd?: string } = {}): ServerProcess {
+/**
+ * Starts a long-running process (no shell), keeps the tail of its output, and returns a handle to stop and reap it.
+ * `onOutput` sees all of its output as it arrives (stdout and stderr).
+ */
+export function startServer(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; onOutput?: (text: string) => void } = {},
+): ServerProcess {
   const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   let done = false;
   const keep = (d: Buffer) => {
+    opts.onOutput?.(d.toString());
     tail = (tail + d.toString()).slice(-LOG_LIMIT);
   };
   child.stdout?.on('data', keep);

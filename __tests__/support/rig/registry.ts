@@ -35,6 +35,8 @@ export interface RegistryOptions {
   tls?: boolean;
   auth?: 'basic' | 'token' | 'none';
   ca?: TestCa;
+  /** sees the registry's log as it arrives (its access log has one line per request) */
+  onLog?: (text: string) => void;
 }
 
 function configYaml(o: {
@@ -133,7 +135,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
       const config = join(dir, 'config.yml');
       const secret = randomBytes(8).toString('hex');
       await writeFile(config, configYaml({ port, dataDir, secret, tls: tlsFiles, auth }));
-      const server = startServer('docker-registry', ['serve', config]);
+      const server = startServer('docker-registry', ['serve', config], { onOutput: opts.onLog });
       const url = `${scheme}://127.0.0.1:${port}`;
       try {
         await waitReady(url, dispatcher, server);
