@@ -6,7 +6,7 @@ import { combineInputErrors } from './errors.js';
 import { parseRepository } from './reference.js';
 import { DOCKER_HUB, normalizeRegistryHost } from './registry/docker-hub.js';
 import { checkExtraArgs } from './werf/argv.js';
-import { parseWerfVersion } from './werf/install.js';
+import { parseWerfVersion } from './werf/version.js';
 import { ambientKubeconfig } from './werf/kubeconfig.js';
 
 export type Command = 'converge' | 'build';

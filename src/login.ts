@@ -7,14 +7,10 @@ import * as exec from '@actions/exec';
 import type { Inputs, RegistrySettings } from './inputs.js';
 import type { TrustSetup } from './trust/index.js';
 import { ActionError } from './errors.js';
-import { exportForLaterSteps, recordCleanup, type CleanupEntry } from './state.js';
+import { exportForLaterSteps, recordCleanup } from './state.js';
 import { checkCredentials, describeTlsError, RegistryError } from './registry/index.js';
+import { addHubKeyForOtherTools, DOCKER_HUB_KEY, WERF_HUB_KEY } from './docker-config.js';
 
-import { DOCKER_HUB_CONFIG_KEY as DOCKER_HUB_KEY } from './registry/docker-hub.js';
-
-export { DOCKER_HUB_KEY };
-/** Where `werf cr login` stores Docker Hub's entry: the host of the address it logs in to, `https://index.docker.io/v1/`. */
-export const WERF_HUB_KEY = 'index.docker.io';
 // Every name a Docker Hub entry can have in a config.json: a credential helper of the runner's for any of them would
 // keep our password out of our config dir.
 const HUB_KEYS = [DOCKER_HUB_KEY, WERF_HUB_KEY, 'docker.io', 'registry-1.docker.io'];
@@ -128,84 +124,6 @@ async function makeDockerConfigDir(hosts: string[]): Promise<string> {
   return dir;
 }
 
-type DockerConfig = { auths?: Record<string, unknown>; [key: string]: unknown };
-
-/**
- * Pure: the config with werf's Docker Hub entry (`index.docker.io`) also under DOCKER_HUB_KEY, the key docker and
- * go-containerregistry (and so werf's own registry client) look Docker Hub up under. The entry werf just stored wins
- * over one the runner's config brought along.
- */
-export function withHubKey(config: DockerConfig): DockerConfig {
-  const entry = config.auths?.[WERF_HUB_KEY];
-  return entry === undefined ? config : { ...config, auths: { ...config.auths, [DOCKER_HUB_KEY]: entry } };
-}
-
-/** Pure: the config without the Docker Hub key the action added (werf's own key is werf's to erase). */
-export function withoutHubKey(config: DockerConfig): DockerConfig {
-  if (config.auths?.[DOCKER_HUB_KEY] === undefined) return config;
-  const auths = { ...config.auths };
-  delete auths[DOCKER_HUB_KEY];
-  return { ...config, auths };
-}
-
-async function readConfig(dockerConfig: string): Promise<DockerConfig> {
-  return JSON.parse(await fs.readFile(path.join(dockerConfig, 'config.json'), 'utf8')) as DockerConfig;
-}
-
-// Written whole to a temporary file, then renamed over config.json, so that no reader sees half a file.
-async function writeConfig(dockerConfig: string, config: DockerConfig): Promise<void> {
-  const file = path.join(dockerConfig, 'config.json');
-  const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await fs.writeFile(temporary, JSON.stringify(config, null, '\t'), { mode: 0o600 });
-  await fs.rename(temporary, file);
-}
-
-/** Copies werf's Docker Hub entry to DOCKER_HUB_KEY in the job's docker config (see withHubKey). */
-export async function addHubKeyForOtherTools(dockerConfig: string): Promise<void> {
-  await writeConfig(dockerConfig, withHubKey(await readConfig(dockerConfig)));
-}
-
-async function removeHubKeyForOtherTools(dockerConfig: string): Promise<void> {
-  let config: DockerConfig;
-  try {
-    config = await readConfig(dockerConfig);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // no config, no key
-    throw err;
-  }
-  const without = withoutHubKey(config);
-  if (without !== config) await writeConfig(dockerConfig, without);
-}
-
 function lastLine(text: string): string {
   return text.trim().split('\n').pop()?.trim() ?? '';
-}
-
-/**
- * The post step's logout of one registry: `werf cr logout --docker-config DIR REGISTRY` (no network), for Docker Hub
- * without REGISTRY, which erases werf's `index.docker.io`. werf reduces any address to its host, so no werf command
- * erases the `https://index.docker.io/v1/` key the action added: the action removes that one itself. A failure is a
- * warning, never a failed job.
- */
-export async function logout(entry: Extract<CleanupEntry, { kind: 'logout' }>): Promise<void> {
-  const hub = entry.registry === 'docker.io';
-  try {
-    const out = await exec.getExecOutput(
-      entry.werfPath,
-      ['cr', 'logout', '--docker-config', entry.dockerConfig, ...(hub ? [] : [entry.registry])],
-      {
-        silent: true,
-        ignoreReturnCode: true,
-        env: { ...process.env } as Record<string, string>, // this process's env as it is now, stated explicitly
-      },
-    );
-    if (out.exitCode !== 0) {
-      core.warning(
-        `werf cr logout from ${entry.registry} failed: ${lastLine(out.stderr) || `exit code ${out.exitCode}`}`,
-      );
-    }
-    if (hub) await removeHubKeyForOtherTools(entry.dockerConfig);
-  } catch (err) {
-    core.warning(`werf cr logout from ${entry.registry} failed: ${(err as Error).message}`);
-  }
 }

@@ -2,23 +2,18 @@ import * as core from '@actions/core';
 import { readInputs, type Inputs } from './inputs.js';
 import { markMainStarted } from './state.js';
 import { reportFailure } from './failure.js';
-import { installWerf } from './werf/install.js';
-import { setUpTrust } from './trust/index.js';
-import { login } from './login.js';
-import { shipWithWerf } from './werf/ship.js';
-import { reportedImages, verifyImages, type ImageOutput } from './verify.js';
-import { checkPull, pullCheckProblem, resolveMode, type KubeTarget, type PullCheck } from './nodes/index.js';
-import { pullCheckImages } from './nodes/targets.js';
-import { releaseNamespace } from './werf/namespace.js';
+import type { ImageOutput } from './verify.js';
+import type { KubeTarget, PullCheck } from './nodes/index.js';
 import { writeSummary, type SummaryData } from './summary.js';
 import { Stopwatch } from './stopwatch.js';
 import { ActionError } from './errors.js';
 
 /**
  * The main step, top to bottom: inputs -> install werf -> trust -> login -> werf converge/build -> verify the push ->
- * will the nodes pull it -> job summary. Every stage records what the post step must undo as it goes.
+ * will the nodes pull it -> job summary. Every stage records what the post step must undo as it goes. Each stage's
+ * code is loaded (import()) when the run gets there: a run that stops at its inputs compiles none of it.
  */
-export async function main(): Promise<void> {
+export async function run(): Promise<void> {
   markMainStarted();
   const stopwatch = new Stopwatch();
   let inputs: Inputs | undefined;
@@ -27,19 +22,34 @@ export async function main(): Promise<void> {
     inputs = readInputs();
     const given = inputs;
 
-    const werf = await stopwatch.time('install werf', () => installWerf(given));
+    const werf = await stopwatch.time('install werf', async () => {
+      const { installWerf } = await import('./werf/install.js');
+      return installWerf(given);
+    });
     shown.werf = werf;
     core.setOutput('werf-version', werf.version);
     core.setOutput('werf-path', werf.path);
 
-    const trust = await stopwatch.time('registry trust', () => setUpTrust(given));
-    await stopwatch.time('login', () => login(given, werf.path, trust));
-
-    const shipped = await stopwatch.time(`werf ${given.command}`, () => shipWithWerf(given, werf.path, trust), {
-      group: false,
+    const trust = await stopwatch.time('registry trust', async () => {
+      const { setUpTrust } = await import('./trust/index.js');
+      return setUpTrust(given);
     });
+    await stopwatch.time('login', async () => {
+      const { login } = await import('./login.js');
+      return login(given, werf.path, trust);
+    });
+
+    const shipped = await stopwatch.time(
+      `werf ${given.command}`,
+      async () => {
+        const { shipWithWerf } = await import('./werf/ship.js');
+        return shipWithWerf(given, werf.path, trust);
+      },
+      { group: false },
+    );
     core.setOutput('build-report', shipped.buildReportPath);
 
+    const { reportedImages, verifyImages } = await import('./verify.js');
     let images: Record<string, ImageOutput>;
     if (given.verifyManifests) {
       const verification = await stopwatch.time('verify manifests', () => verifyImages(shipped.report, trust.access), {
@@ -56,6 +66,8 @@ export async function main(): Promise<void> {
     core.setOutput('images', JSON.stringify(images));
     core.setOutput('verified', String(shown.verified === true));
 
+    const { checkPull, pullCheckProblem } = await import('./nodes/index.js');
+    const { pullCheckImages } = await import('./nodes/targets.js');
     const pullCheck: PullCheck = await stopwatch.time(
       'node pull check',
       async () =>
@@ -106,7 +118,9 @@ export async function main(): Promise<void> {
 async function kubeTarget(inputs: Inputs, werfPath: string, kubeconfigPath?: string): Promise<KubeTarget | undefined> {
   if (!kubeconfigPath) return undefined;
   const kube = { kubeconfigPath, context: inputs.kubeContext, namespace: '' };
+  const { resolveMode } = await import('./nodes/index.js');
   if (resolveMode({ mode: inputs.verifyPull, command: inputs.command, kube }) === 'cluster') {
+    const { releaseNamespace } = await import('./werf/namespace.js');
     kube.namespace = await releaseNamespace(inputs, werfPath);
   }
   return kube;

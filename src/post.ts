@@ -1,16 +1,14 @@
 import * as fs from 'node:fs';
 import * as core from '@actions/core';
 import { savedCleanup, type CleanupEntry } from './state.js';
-import { logout } from './login.js';
-import { deleteProbes } from './nodes/index.js';
-import { releaseOwnedFile } from './system/owned-file.js';
 
 /**
  * The post step: undoes what the main step recorded, newest first: logs out, deletes leftover probe pods, removes the
  * job's own folders, and takes out what it placed in system files (src/system/owned-file.ts: only what this job placed,
- * only where no other job still needs it). A failure here is a warning, never a failed job.
+ * only where no other job still needs it). A failure here is a warning, never a failed job. The code for each kind of
+ * entry is loaded only when the journal holds one: the post step never loads the main step's code.
  */
-export async function post(): Promise<void> {
+export async function run(): Promise<void> {
   // The same rule as core.getBooleanInput; a value main rejected never got this far with anything to undo.
   const keepCredentials = /^(false|False|FALSE)$/.test(core.getInput('logout').trim());
   const entries = savedCleanup().reverse();
@@ -29,9 +27,9 @@ export async function post(): Promise<void> {
 async function undo(entry: CleanupEntry): Promise<void> {
   switch (entry.kind) {
     case 'logout':
-      return logout(entry);
+      return (await import('./logout.js')).logout(entry);
     case 'delete-probes':
-      return deleteProbes(entry);
+      return (await import('./nodes/index.js')).deleteProbes(entry);
     case 'restore-env':
       // '' stands for "unset": docker, Go and Node all read an empty value as no value.
       core.exportVariable(entry.name, entry.previous);
@@ -41,6 +39,7 @@ async function undo(entry: CleanupEntry): Promise<void> {
       fs.rmSync(entry.path, { recursive: true, force: true });
       return;
     case 'owned-file': {
+      const { releaseOwnedFile } = await import('./system/owned-file.js');
       const released = await releaseOwnedFile(entry.path, entry.job);
       for (const note of released.notes) core.info(note);
       for (const warning of released.warnings) core.warning(warning, { title: 'Clean-up' });

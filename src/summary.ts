@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import type { Command } from './inputs.js';
-import { markdownCell, renderPullTable, type PullCheck } from './nodes/index.js';
+import type { PullCheck } from './nodes/index.js';
+import { markdownCell, renderPullTable } from './nodes/table.js';
 import type { StageTiming } from './stopwatch.js';
 import type { ImageOutput } from './verify.js';
 import type { WerfInstall } from './werf/install.js';
