@@ -5844,12 +5844,12 @@ Content-Type: ${value.type || "application/octet-stream"}\r
             if (mimeType !== null) {
               switch (mimeType.essence) {
                 case "multipart/form-data": {
-                  const parsed = multipartFormDataParser(value, mimeType);
-                  if (parsed === "failure") {
+                  const parsed2 = multipartFormDataParser(value, mimeType);
+                  if (parsed2 === "failure") {
                     throw new TypeError("Failed to parse body as FormData.");
                   }
                   const fd2 = new FormData();
-                  fd2[kState] = parsed;
+                  fd2[kState] = parsed2;
                   return fd2;
                 }
                 case "application/x-www-form-urlencoded": {
@@ -6364,7 +6364,7 @@ var require_client_h1 = __commonJS({
         } else {
           socket[kReset] = true;
         }
-        const pause = request4.onHeaders(statusCode, headers, this.resume, statusText) === false;
+        const pause2 = request4.onHeaders(statusCode, headers, this.resume, statusText) === false;
         if (request4.aborted) {
           return -1;
         }
@@ -6378,7 +6378,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants5.ERROR.PAUSED : 0;
+        return pause2 ? constants5.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -9229,10 +9229,10 @@ var require_env_http_proxy_agent = __commonJS({
           if (!entry) {
             continue;
           }
-          const parsed = entry.match(/^(.+):(\d+)$/);
+          const parsed2 = entry.match(/^(.+):(\d+)$/);
           noProxyEntries.push({
-            hostname: (parsed ? parsed[1] : entry).toLowerCase(),
-            port: parsed ? Number.parseInt(parsed[2], 10) : 0
+            hostname: (parsed2 ? parsed2[1] : entry).toLowerCase(),
+            port: parsed2 ? Number.parseInt(parsed2[2], 10) : 0
           });
         }
         this.#noProxyValue = noProxyValue;
@@ -15236,9 +15236,9 @@ var require_util4 = __commonJS({
       switch (type2) {
         case "DataURL": {
           let dataURL = "data:";
-          const parsed = parseMIMEType(mimeType || "application/octet-stream");
-          if (parsed !== "failure") {
-            dataURL += serializeAMimeType(parsed);
+          const parsed2 = parseMIMEType(mimeType || "application/octet-stream");
+          if (parsed2 !== "failure") {
+            dataURL += serializeAMimeType(parsed2);
           }
           dataURL += ";base64,";
           const decoder = new StringDecoder2("latin1");
@@ -21980,8 +21980,8 @@ var require_prerelease = __commonJS({
     "use strict";
     var parse2 = require_parse2();
     var prerelease = (version, options) => {
-      const parsed = parse2(version, options);
-      return parsed && parsed.prerelease.length ? parsed.prerelease : null;
+      const parsed2 = parse2(version, options);
+      return parsed2 && parsed2.prerelease.length ? parsed2.prerelease : null;
     };
     module.exports = prerelease;
   }
@@ -30082,9 +30082,9 @@ Content-Type: ${value.type || "application/octet-stream"}\r
             if (mimeType !== null) {
               switch (mimeType.essence) {
                 case "multipart/form-data": {
-                  const parsed = multipartFormDataParser(value, mimeType);
+                  const parsed2 = multipartFormDataParser(value, mimeType);
                   const fd2 = new FormData();
-                  setFormDataState(fd2, parsed);
+                  setFormDataState(fd2, parsed2);
                   return fd2;
                 }
                 case "application/x-www-form-urlencoded": {
@@ -30693,7 +30693,7 @@ var require_client_h12 = __commonJS({
         } else {
           socket[kReset] = true;
         }
-        const pause = request4.onHeaders(statusCode, headers, this.resume, statusText) === false;
+        const pause2 = request4.onHeaders(statusCode, headers, this.resume, statusText) === false;
         if (request4.aborted) {
           return -1;
         }
@@ -30707,7 +30707,7 @@ var require_client_h12 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants5.ERROR.PAUSED : 0;
+        return pause2 ? constants5.ERROR.PAUSED : 0;
       }
       /**
        * @param {Buffer} buf
@@ -34556,11 +34556,11 @@ var require_env_http_proxy_agent2 = __commonJS({
           if (!entry) {
             continue;
           }
-          const parsed = entry.match(/^(.+):(\d+)$/);
+          const parsed2 = entry.match(/^(.+):(\d+)$/);
           noProxyEntries.push({
             // strip leading dot or asterisk with dot
-            hostname: (parsed ? parsed[1] : entry).replace(/^\*?\./, "").toLowerCase(),
-            port: parsed ? Number.parseInt(parsed[2], 10) : 0
+            hostname: (parsed2 ? parsed2[1] : entry).replace(/^\*?\./, "").toLowerCase(),
+            port: parsed2 ? Number.parseInt(parsed2[2], 10) : 0
           });
         }
         this.#noProxyValue = noProxyValue;
@@ -37698,14 +37698,14 @@ var require_snapshot_recorder = __commonJS({
         }
         try {
           const data = await readFile4(resolve4(path17), "utf8");
-          const parsed = JSON.parse(data);
-          if (Array.isArray(parsed)) {
+          const parsed2 = JSON.parse(data);
+          if (Array.isArray(parsed2)) {
             this.#snapshots.clear();
-            for (const { hash, snapshot } of parsed) {
+            for (const { hash, snapshot } of parsed2) {
               this.#snapshots.set(hash, snapshot);
             }
           } else {
-            this.#snapshots = new Map(Object.entries(parsed));
+            this.#snapshots = new Map(Object.entries(parsed2));
           }
         } catch (error2) {
           if (error2.code === "ENOENT") {
@@ -69060,14 +69060,14 @@ var init_openpgp = __esm({
               await writer.ready;
               let unauthenticatedError;
               let wasStream;
-              await readPacket(reader2, useStreamType, async (parsed) => {
+              await readPacket(reader2, useStreamType, async (parsed2) => {
                 try {
-                  if (parsed.tag === enums.packet.marker || parsed.tag === enums.packet.trust || parsed.tag === enums.packet.padding) {
+                  if (parsed2.tag === enums.packet.marker || parsed2.tag === enums.packet.trust || parsed2.tag === enums.packet.padding) {
                     return;
                   }
-                  const packet = newPacketFromTag(parsed.tag, allowedPackets);
+                  const packet = newPacketFromTag(parsed2.tag, allowedPackets);
                   try {
-                    grammarValidator?.recordPacket(parsed.tag, additionalAllowedPackets);
+                    grammarValidator?.recordPacket(parsed2.tag, additionalAllowedPackets);
                   } catch (e) {
                     if (config$1.enforceGrammar) {
                       throw e;
@@ -69076,10 +69076,10 @@ var init_openpgp = __esm({
                     }
                   }
                   packet.packets = new _PacketList();
-                  packet.fromStream = util2.isStream(parsed.packet);
+                  packet.fromStream = util2.isStream(parsed2.packet);
                   wasStream = packet.fromStream;
                   try {
-                    await packet.read(parsed.packet, config$1);
+                    await packet.read(parsed2.packet, config$1);
                   } catch (e) {
                     if (!(e instanceof UnsupportedError)) {
                       throw util2.wrapError(new MalformedPacketError(`Parsing ${packet.constructor.name} failed`), e);
@@ -69088,10 +69088,10 @@ var init_openpgp = __esm({
                   }
                   await writer.write(packet);
                 } catch (e) {
-                  const throwUnknownPacketError = e instanceof UnknownPacketError && parsed.tag <= 39;
+                  const throwUnknownPacketError = e instanceof UnknownPacketError && parsed2.tag <= 39;
                   const throwUnsupportedError = e instanceof UnsupportedError && !(e instanceof UnknownPacketError) && !config$1.ignoreUnsupportedPackets;
                   const throwMalformedPacketError = e instanceof MalformedPacketError && !config$1.ignoreMalformedPackets;
-                  const throwDataPacketError = supportsStreaming(parsed.tag);
+                  const throwDataPacketError = supportsStreaming(parsed2.tag);
                   const throwOtherError = !(e instanceof UnknownPacketError || e instanceof UnsupportedError || e instanceof MalformedPacketError);
                   if (throwUnknownPacketError || throwUnsupportedError || throwMalformedPacketError || throwDataPacketError || throwOtherError) {
                     if (delayErrors) {
@@ -69100,7 +69100,7 @@ var init_openpgp = __esm({
                       await writer.abort(e);
                     }
                   } else {
-                    const unparsedPacket = new UnparseablePacket(parsed.tag, parsed.packet);
+                    const unparsedPacket = new UnparseablePacket(parsed2.tag, parsed2.packet);
                     await writer.write(unparsedPacket);
                   }
                   util2.printDebugError(e);
@@ -85863,8 +85863,8 @@ function savedCleanup() {
   const raw = getState(JOURNAL);
   if (!raw) return [];
   try {
-    const parsed = JSON.parse(raw);
-    return Array.isArray(parsed) ? parsed : [];
+    const parsed2 = JSON.parse(raw);
+    return Array.isArray(parsed2) ? parsed2 : [];
   } catch {
     return [];
   }
@@ -85913,17 +85913,137 @@ function pullScope(repo) {
   return `repository:${repo}:pull`;
 }
 
+// src/registry/retry.ts
+var BODY_INTERRUPTED = "BODY_INTERRUPTED";
+var DEFAULT_RETRY = {
+  maxRetries: 4,
+  minDelayMs: 250,
+  maxDelayMs: 1e4,
+  maxRetryAfterMs: 1e4
+};
+function retryAfterMs(header2, now = Date.now()) {
+  const value = (Array.isArray(header2) ? header2[0] : header2)?.trim();
+  if (!value) return void 0;
+  if (/^\d+$/.test(value)) return Number(value) * 1e3;
+  const at = /[a-z]{3}/i.test(value) ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(at) ? void 0 : Math.max(0, at - now);
+}
+function backoffMs(counter, s) {
+  return Math.min(s.minDelayMs * 2 ** Math.max(0, counter - 1), s.maxDelayMs);
+}
+function pause(ms, signal) {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve4) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve4(false);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve4(true);
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+function retryDecision(settings, signal) {
+  return (err2, { state, opts }, done) => {
+    const { code: code2, statusCode, headers } = err2;
+    const o = opts.retryOptions ?? {};
+    const give = () => done(err2);
+    if (signal?.aborted) return give();
+    if (code2 && code2 !== "UND_ERR_REQ_RETRY" && !o.errorCodes?.includes(code2)) return give();
+    if (!o.methods?.includes(opts.method)) return give();
+    if (statusCode !== void 0 && !o.statusCodes?.includes(statusCode)) return give();
+    if (state.counter > settings.maxRetries) return give();
+    const asked = retryAfterMs(headers?.["retry-after"]);
+    if (asked !== void 0 && asked > settings.maxRetryAfterMs) return give();
+    const wait = asked !== void 0 && asked > 0 ? asked : backoffMs(state.counter, settings);
+    void pause(wait, signal).then((waited) => waited ? done(null) : give());
+  };
+}
+var GuardedAttempt = class {
+  constructor(handler) {
+    this.handler = handler;
+  }
+  #inner;
+  #paused = false;
+  #started = false;
+  #heldEnd;
+  // The controller the layers above see: this attempt, over the connection's own controller.
+  get aborted() {
+    return this.#inner?.aborted ?? false;
+  }
+  get paused() {
+    return this.#paused || (this.#inner?.paused ?? false);
+  }
+  get reason() {
+    return this.#inner?.reason ?? null;
+  }
+  get rawHeaders() {
+    return this.#inner?.rawHeaders;
+  }
+  get rawTrailers() {
+    return this.#inner?.rawTrailers;
+  }
+  abort(reason) {
+    this.#inner?.abort(reason);
+  }
+  pause() {
+    this.#paused = true;
+    this.#inner?.pause();
+  }
+  resume() {
+    this.#paused = false;
+    this.#inner?.resume();
+    const trailers = this.#heldEnd;
+    this.#heldEnd = void 0;
+    if (trailers) this.handler.onResponseEnd?.(this, trailers);
+  }
+  onRequestStart(controller, context) {
+    this.#inner = controller;
+    this.handler.onRequestStart?.(this, context);
+  }
+  onRequestUpgrade(_c, status, headers, socket) {
+    this.handler.onRequestUpgrade?.(this, status, headers, socket);
+  }
+  onResponseStart(_c, status, headers, message) {
+    this.#started = true;
+    this.handler.onResponseStart?.(this, status, headers, message);
+  }
+  onResponseData(_c, chunk) {
+    this.handler.onResponseData?.(this, chunk);
+  }
+  onResponseEnd(_c, trailers) {
+    if (this.#paused) this.#heldEnd = trailers;
+    else this.handler.onResponseEnd?.(this, trailers);
+  }
+  onResponseError(controller, error2) {
+    const code2 = error2.code;
+    const broke = this.#started && !controller.aborted && code2 !== "UND_ERR_BODY_TIMEOUT";
+    this.handler.onResponseError?.(this, broke ? bodyInterrupted(error2) : error2);
+  }
+};
+var guardAttempts = (dispatch) => (opts, handler) => dispatch(opts, new GuardedAttempt(handler));
+function bodyInterrupted(cause) {
+  return Object.assign(new Error(`the answer broke off in its body: ${cause.message}`, { cause }), {
+    code: BODY_INTERRUPTED
+  });
+}
+
 // src/registry/errors.ts
 var RegistryError = class extends Error {
   code;
   status;
   request;
+  /** The wait the registry asked for (`Retry-After`) on its last answer, in milliseconds. */
+  retryAfterMs;
   constructor(message, opts) {
     super(message, { cause: opts.cause });
     this.name = "RegistryError";
     this.request = opts.request;
     this.code = opts.code;
     this.status = opts.status;
+    this.retryAfterMs = opts.retryAfterMs;
   }
 };
 function parseErrorBody(body) {
@@ -85937,12 +86057,32 @@ function parseErrorBody(body) {
   }
   return void 0;
 }
-function errorFromResponse(status, body, request4) {
-  const parsed = parseErrorBody(body);
+function errorFromResponse(status, body, request4, retryAfter = "") {
+  const parsed2 = parseErrorBody(body);
   const fallback = { 401: "UNAUTHORIZED", 403: "DENIED", 429: "TOOMANYREQUESTS" };
-  const code2 = parsed?.code ?? fallback[status];
-  const said = parsed ? `${parsed.code}${parsed.message ? ` (${parsed.message})` : ""}` : body.trim().slice(0, 200) || "no error body";
-  return new RegistryError(`${request4} answered ${status}: ${said}`, { request: request4, status, code: code2 });
+  const code2 = parsed2?.code ?? fallback[status];
+  const said = parsed2 ? `${parsed2.code}${parsed2.message ? ` (${parsed2.message})` : ""}` : body.trim().slice(0, 200) || "no error body";
+  const wait = retryAfterMs(retryAfter);
+  const asked = wait === void 0 ? "" : `; it asked to retry after ${Math.ceil(wait / 1e3)} s`;
+  return new RegistryError(`${request4} answered ${status}: ${said}${asked}`, {
+    request: request4,
+    status,
+    code: code2,
+    retryAfterMs: wait
+  });
+}
+var NO_ANSWER = /* @__PURE__ */ new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"]);
+var OUT_OF_TIME = /* @__PURE__ */ new Set(["UND_ERR_ABORTED", "ABORT_ERR", "AbortError", "TimeoutError"]);
+function faultReason(err2) {
+  const { status, code: code2 = "" } = err2;
+  if (status === 404) return void 0;
+  if (status === 429 || status === 503 || code2 === "TOOMANYREQUESTS") return "registry busy";
+  if (status === 401 || status === 403) return "access denied";
+  if (status !== void 0) return status >= 500 ? "registry error" : "unexpected answer";
+  if (NO_ANSWER.has(code2)) return "no answer";
+  if (OUT_OF_TIME.has(code2)) return "time bound ran out";
+  if (describeTlsError(err2, "")) return "TLS problem";
+  return "connection failed";
 }
 var TLS_UNTRUSTED = /* @__PURE__ */ new Set([
   "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
@@ -85992,9 +86132,10 @@ var NETWORK_WORDS = {
   UND_ERR_CONNECT_TIMEOUT: "connecting timed out",
   UND_ERR_HEADERS_TIMEOUT: "no answer came within the request timeout",
   UND_ERR_BODY_TIMEOUT: "the answer stalled within the request timeout",
-  UND_ERR_ABORTED: "the verification time bound ran out",
-  ABORT_ERR: "the verification time bound ran out",
-  TimeoutError: "the verification time bound ran out"
+  BODY_INTERRUPTED: "the connection broke while the answer was read, every time it was asked again",
+  UND_ERR_ABORTED: "the stage's time bound ran out",
+  ABORT_ERR: "the stage's time bound ran out",
+  TimeoutError: "the stage's time bound ran out"
 };
 function describeRequestError(err2, request4, host) {
   if (err2 instanceof RegistryError) return err2;
@@ -86003,6 +86144,44 @@ function describeRequestError(err2, request4, host) {
   const name = err2?.name;
   const words = tls2 ?? `${request4} failed: ${NETWORK_WORDS[e?.code ?? ""] ?? NETWORK_WORDS[name ?? ""] ?? (err2 instanceof Error ? err2.message : String(err2))}${e?.code ? ` (${e.code})` : ""}.`;
   return new RegistryError(words, { request: request4, code: e?.code ?? name, cause: err2 });
+}
+
+// src/registry/http.ts
+var import_undici4 = __toESM(require_undici2(), 1);
+function makeSend(dispatcher, host, signal, retry = DEFAULT_RETRY) {
+  return async (method, url, headers = {}) => {
+    const what = `${method} ${url}`;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const answer = (0, import_undici4.request)(url, { method, headers, dispatcher, signal }).then(async (res) => ({
+          status: res.statusCode,
+          headers: res.headers,
+          body: Buffer.from(await res.body.arrayBuffer())
+        }));
+        return await untilAborted(answer, signal);
+      } catch (err2) {
+        const broke = err2.code === BODY_INTERRUPTED;
+        if (!broke || attempt > retry.maxRetries) throw describeRequestError(err2, what, host);
+        if (!await pause(backoffMs(attempt, retry), signal)) throw describeRequestError(signal?.reason, what, host);
+      }
+    }
+  };
+}
+function untilAborted(p, signal) {
+  if (!signal) return p;
+  return new Promise((resolve4, reject) => {
+    const onAbort = () => reject(signal.reason ?? new Error("aborted"));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve4, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+function errorFromAnswer(a, request4) {
+  return errorFromResponse(a.status, a.body.toString(), request4, header(a, "retry-after"));
+}
+function header(a, name) {
+  const v = a.headers[name.toLowerCase()];
+  return (Array.isArray(v) ? v[0] : v) ?? "";
 }
 
 // src/registry/auth.ts
@@ -86036,7 +86215,7 @@ var Auth = class {
         status: 400
       });
     }
-    throw errorFromResponse(a.status, a.body.toString(), `GET ${url}`);
+    throw errorFromAnswer(a, `GET ${url}`);
   }
   /** The Authorization header for a request in `scope` (undefined when the registry wants none). */
   async authorization(scope) {
@@ -86085,12 +86264,13 @@ var Auth = class {
       });
     }
     if (a.status !== 200) {
-      const e = errorFromResponse(a.status, a.body.toString(), `GET ${url.href}`);
-      const why = a.status === 401 ? `rejected the credentials of ${who}` : `refused a token to ${who}`;
+      const e = errorFromAnswer(a, `GET ${url.href}`);
+      const why = a.status === 401 ? `rejected the credentials of ${who}` : a.status === 403 ? `refused a token to ${who}` : `could not issue a token to ${who}`;
       throw new RegistryError(`The token issuer of ${this.access.host} ${why}: ${e.message}`, {
         request: e.request,
-        status: a.status,
-        code: e.code ?? "UNAUTHORIZED"
+        status: e.status,
+        code: e.code,
+        retryAfterMs: e.retryAfterMs
       });
     }
     const doc = JSON.parse(a.body.toString());
@@ -86102,37 +86282,6 @@ var Auth = class {
     return token;
   }
 };
-
-// src/registry/http.ts
-var import_undici4 = __toESM(require_undici2(), 1);
-function makeSend(dispatcher, host, signal) {
-  return async (method, url, headers = {}) => {
-    const what = `${method} ${url}`;
-    try {
-      const answer = (0, import_undici4.request)(url, { method, headers, dispatcher, signal }).then(async (res) => ({
-        status: res.statusCode,
-        headers: res.headers,
-        body: Buffer.from(await res.body.arrayBuffer())
-      }));
-      return await untilAborted(answer, signal);
-    } catch (err2) {
-      throw describeRequestError(err2, what, host);
-    }
-  };
-}
-function untilAborted(p, signal) {
-  if (!signal) return p;
-  return new Promise((resolve4, reject) => {
-    const onAbort = () => reject(signal.reason ?? new Error("aborted"));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(resolve4, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-}
-function header(a, name) {
-  const v = a.headers[name.toLowerCase()];
-  return (Array.isArray(v) ? v[0] : v) ?? "";
-}
 
 // src/registry/media.ts
 import { createHash as createHash4 } from "node:crypto";
@@ -86232,6 +86381,15 @@ function tlsOptions(access3) {
   if (access3.trust === "skip-verify") return { rejectUnauthorized: false };
   return { secureContext: trustedContext(access3.trust === "ca" ? access3.ca : void 0) };
 }
+function retrySettings(opts = {}) {
+  const r = opts.retry ?? {};
+  return {
+    maxRetries: r.maxRetries ?? DEFAULT_RETRY.maxRetries,
+    minDelayMs: r.minDelayMs ?? DEFAULT_RETRY.minDelayMs,
+    maxDelayMs: r.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs,
+    maxRetryAfterMs: r.maxRetryAfterMs ?? DEFAULT_RETRY.maxRetryAfterMs
+  };
+}
 function createTransport(access3, opts = {}) {
   const timeout = opts.timeoutMs ?? 3e4;
   const tls2 = tlsOptions(access3);
@@ -86253,20 +86411,22 @@ function createTransport(access3, opts = {}) {
     count++;
     return dispatch(o, handler);
   };
-  const retry = opts.retry ?? {};
+  const retry = retrySettings(opts);
   const dispatcher = agent.compose(
     counter,
+    guardAttempts,
+    // per attempt, below the retry: see GuardedAttempt
     import_undici5.interceptors.redirect({ maxRedirections: 3 }),
     import_undici5.interceptors.retry({
       methods: ["GET", "HEAD"],
       statusCodes: RETRY_STATUS_CODES,
       errorCodes: RETRY_ERROR_CODES,
-      maxRetries: retry.maxRetries ?? 4,
-      minTimeout: retry.minDelayMs ?? 250,
-      maxTimeout: retry.maxDelayMs ?? 1e4,
-      // also caps a Retry-After wait
+      maxRetries: retry.maxRetries,
+      minTimeout: retry.minDelayMs,
+      maxTimeout: retry.maxDelayMs,
       timeoutFactor: 2,
       retryAfter: true,
+      retry: retryDecision(retry, opts.signal),
       throwOnError: false
       // the last answer reaches us with its body, so its registry error code is kept
     })
@@ -86278,7 +86438,7 @@ function createTransport(access3, opts = {}) {
 function createRegistryClient(access3, opts = {}) {
   const base = `${access3.scheme}://${apiHost(access3.host)}`;
   const transport = createTransport(access3, opts);
-  const send = makeSend(transport.dispatcher, access3.host, opts.signal);
+  const send = makeSend(transport.dispatcher, access3.host, opts.signal, retrySettings(opts));
   const auth = new Auth(access3, base, send);
   async function authorized(method, path17, scope, extra = {}) {
     const url = `${base}${path17}`;
@@ -86299,18 +86459,20 @@ function createRegistryClient(access3, opts = {}) {
       const url = `${base}/v2/`;
       const a = await send("GET", url, withAuth({}, await auth.authorization(scope)));
       if (a.status === 200) return;
-      const e = errorFromResponse(a.status, a.body.toString(), `GET ${url}`);
+      const e = errorFromAnswer(a, `GET ${url}`);
       const who = access3.username ? `user ${access3.username}` : "an anonymous client";
-      throw new RegistryError(`${access3.host} did not accept ${who}: ${e.message}`, {
+      const verdict = a.status === 401 || a.status === 403 ? "did not accept" : "did not answer the credential check of";
+      throw new RegistryError(`${access3.host} ${verdict} ${who}: ${e.message}`, {
         request: e.request,
-        status: a.status,
-        code: e.code
+        status: e.status,
+        code: e.code,
+        retryAfterMs: e.retryAfterMs
       });
     },
     async getManifest(repo, reference) {
       const path17 = `/v2/${repo}/manifests/${reference}`;
       const { answer: a, request: request4 } = await authorized("GET", path17, pullScope(repo), { accept: MANIFEST_ACCEPT });
-      if (a.status !== 200) throw errorFromResponse(a.status, a.body.toString(), request4);
+      if (a.status !== 200) throw errorFromAnswer(a, request4);
       return {
         digest: header(a, "docker-content-digest"),
         bodyDigest: sha256Digest(a.body),
@@ -86336,7 +86498,7 @@ function blobError(a, request4) {
     const message = `${request4} answered 404: BLOB_UNKNOWN (blob unknown to registry)`;
     return new RegistryError(message, { request: request4, status: 404, code: "BLOB_UNKNOWN" });
   }
-  return errorFromResponse(a.status, a.body.toString(), request4);
+  return errorFromAnswer(a, request4);
 }
 function withAuth(headers, authorization) {
   return authorization ? { ...headers, authorization } : headers;
@@ -87001,15 +87163,15 @@ function sha2562(text2) {
 }
 function parseLedger(text2) {
   if (text2 === void 0) return void 0;
-  let parsed;
+  let parsed2;
   try {
-    parsed = JSON.parse(text2);
+    parsed2 = JSON.parse(text2);
   } catch (err2) {
     throw new Error(`it is not JSON (${err2.message})`);
   }
-  if (parsed.version !== 1 || !parsed.format || !parsed.before || !Array.isArray(parsed.items))
+  if (parsed2.version !== 1 || !parsed2.format || !parsed2.before || !Array.isArray(parsed2.items))
     throw new Error("it is not an ownership record of version 1");
-  return parsed;
+  return parsed2;
 }
 function planClaim(i) {
   if (i.ledger && JSON.stringify(i.ledger.format) !== JSON.stringify(i.format))
@@ -87505,9 +87667,11 @@ ${out.stderr}`.trim()
   exportForLaterSteps("DOCKER_CONFIG", dockerConfig, { credentials: true });
   return { dockerConfig };
 }
+var CREDENTIAL_CHECK_RETRY = { maxRetries: 4, minDelayMs: 625, maxDelayMs: 5e3, maxRetryAfterMs: 5e3 };
 async function credentialProblem(r, trust) {
   try {
-    await checkCredentials(trust.access(r.host), { timeoutMs: 15e3, retry: { maxRetries: 1 } });
+    const signal = AbortSignal.timeout(45e3);
+    await checkCredentials(trust.access(r.host), { timeoutMs: 15e3, retry: CREDENTIAL_CHECK_RETRY, signal });
     return void 0;
   } catch (err2) {
     const tls2 = describeTlsError(err2, r.host);
@@ -87515,7 +87679,10 @@ async function credentialProblem(r, trust) {
     if (err2 instanceof RegistryError && (err2.status === 401 || err2.status === 403)) {
       return `Login to ${r.host} as "${r.username}" was refused: ${err2.message}. Check the username and password (or token) for ${r.host}.`;
     }
-    return `Cannot check the credentials of "${r.username}" for ${r.host}: ${err2.message}`;
+    const reason = err2 instanceof RegistryError ? faultReason(err2) : void 0;
+    const retried = err2 instanceof RegistryError && (err2.status === 429 || (err2.status ?? 0) >= 500);
+    const why = reason ? ` (${reason}${retried ? ", still after retrying for about 10 s" : ""})` : "";
+    return `Cannot check the credentials of "${r.username}" for ${r.host}${why}: ${err2.message}`;
   }
 }
 async function makeDockerConfigDir(hosts) {
@@ -87610,9 +87777,9 @@ var FORBIDDEN_RE = /\b403\b|denied|forbidden|insufficient_scope/i;
 var INVALID_ADDRESS_RE = /invalid repository address "([^"]*)"/;
 function diagnose(output) {
   const findings = [];
-  const add2 = (rank, finding) => {
-    const key = `${finding.title}|${finding.registry ?? ""}|${finding.who ?? ""}`;
-    if (!findings.some((f) => f.key === key)) findings.push({ ...finding, rank, key });
+  const add2 = (rank, finding2) => {
+    const key = `${finding2.title}|${finding2.registry ?? ""}|${finding2.who ?? ""}`;
+    if (!findings.some((f) => f.key === key)) findings.push({ ...finding2, rank, key });
   };
   for (const line of output.split(/\r?\n/)) {
     const address = INVALID_ADDRESS_RE.exec(line);
@@ -87623,7 +87790,7 @@ function diagnose(output) {
     else if (PLAIN_HTTP_RE.test(line)) add2(2, plainHttp(line));
     else if (isRegistryAuthFailure(line)) add2(3, authFailure(line));
   }
-  return findings.sort((a, b) => a.rank - b.rank).map(({ rank: _rank, key: _key, ...finding }) => finding);
+  return findings.sort((a, b) => a.rank - b.rank).map(({ rank: _rank, key: _key, ...finding2 }) => finding2);
 }
 function invalidAddress(address, inputName) {
   let fix = `Set ${inputName} to a repository name only, without a tag, digest or scheme.`;
@@ -87868,6 +88035,26 @@ async function shipWithWerf(inputs, werfPath, trust) {
 }
 
 // src/verify.ts
+var ImageProblem = class extends Error {
+  constructor(findings) {
+    super(findings.map((f) => f.text).join("; "));
+    this.findings = findings;
+  }
+};
+function finding(e, what, where) {
+  if (!(e instanceof RegistryError)) {
+    return { text: `${what} in ${where} could not be read: ${e.message}`, fault: "unexpected answer" };
+  }
+  const fault = faultReason(e);
+  return fault === void 0 ? { text: `${what} is missing from ${where}: ${e.message}` } : { text: `${what} could not be checked in ${where}: ${e.message}`, fault };
+}
+function parsed(body, mediaType, what, where) {
+  try {
+    return parseManifest(body, mediaType);
+  } catch (e) {
+    throw new ImageProblem([finding(e, what, where)]);
+  }
+}
 function imagesToVerify(images) {
   const finals = images.filter((i) => i.final);
   return finals.length ? finals : images;
@@ -87902,58 +88089,64 @@ async function verifyImages(report, access3, opts = {}) {
   };
   const problems = [];
   const images = {};
+  const checks = {};
   async function verifyOne(img) {
     const { domain: host, path: path17 } = parseImageReference(img.repo);
     const client = clientFor(host);
     const where = `${host}/${path17}`;
-    const m = await client.getManifest(path17, img.tag);
+    const proof = (text2) => new ImageProblem([{ text: text2 }]);
+    const m = await client.getManifest(path17, img.tag).catch((e) => {
+      throw new ImageProblem([finding(e, `the manifest of tag ${img.tag}`, where)]);
+    });
     const served = m.digest || m.bodyDigest;
     if (m.digest && m.digest !== m.bodyDigest) {
-      throw new Error(
+      throw proof(
         `${where} sent a manifest for tag ${img.tag} whose body hashes to ${m.bodyDigest}, not to the ${m.digest} it named`
       );
     }
     if (img.digest && served !== img.digest) {
-      throw new Error(`the tag ${img.tag} in ${where} now points at ${served}, not at ${img.digest} that werf pushed`);
+      throw proof(`the tag ${img.tag} in ${where} now points at ${served}, not at ${img.digest} that werf pushed`);
     }
     const digest = img.digest || served;
-    const parsed = parseManifest(m.body, m.mediaType);
+    const top = parsed(m.body, m.mediaType, `the manifest ${digest}`, where);
     let platforms = img.platforms ?? [];
     const blobs = [];
     let fromConfig = Promise.resolve({ platforms: [] });
-    if (parsed.kind === "index") {
-      const listed = parsed.children.map((c) => c.platform).filter((p) => p && p !== "unknown/unknown");
+    if (top.kind === "index") {
+      const listed = top.children.map((c) => c.platform).filter((p) => p && p !== "unknown/unknown");
       if (listed.length > 0) platforms = listed;
       await Promise.all(
-        parsed.children.map(async (child2) => {
+        top.children.map(async (child2) => {
+          const what = `the ${child2.platform || "child"} manifest ${child2.digest} of the index`;
           const cm = await client.getManifest(path17, child2.digest).catch((e) => {
-            throw new Error(
-              `the ${child2.platform || "child"} manifest ${child2.digest} of the index ${absence(e)} ${where}: ${e.message}`
-            );
+            throw new ImageProblem([finding(e, what, where)]);
           });
           if (cm.bodyDigest !== child2.digest) {
-            throw new Error(
+            throw proof(
               `${where} served the child manifest ${child2.digest} with a body that hashes to ${cm.bodyDigest}`
             );
           }
-          const p = parseManifest(cm.body, cm.mediaType);
-          if (p.kind !== "image") throw new Error(`the child ${child2.digest} in ${where} is an index inside an index`);
+          const p = parsed(cm.body, cm.mediaType, what, where);
+          if (p.kind !== "image") {
+            const text2 = `the child ${child2.digest} in ${where} is an index inside an index`;
+            throw new ImageProblem([{ text: text2, fault: "unexpected answer" }]);
+          }
           blobs.push({ role: "config blob", digest: p.config, of: child2.digest });
           p.layers.forEach((l) => blobs.push({ role: "layer blob", digest: l, of: child2.digest }));
         })
       );
     } else {
-      fromConfig = readConfig2(client, path17, `${where}@${parsed.config}`).then(
-        (config3) => sha256Digest(config3) === parsed.config ? { platforms: [configPlatform(config3)].filter((p) => p !== "") } : {
-          problem: `${where} served the config blob ${parsed.config} with a body that hashes to ${sha256Digest(config3)}`
+      fromConfig = readConfig2(client, path17, `${where}@${top.config}`).then(
+        (config3) => sha256Digest(config3) === top.config ? { platforms: [configPlatform(config3)].filter((p) => p !== "") } : {
+          problem: {
+            text: `${where} served the config blob ${top.config} with a body that hashes to ${sha256Digest(config3)}`
+          }
         },
-        (e) => ({
-          problem: `the config blob ${parsed.config} of manifest ${digest} ${absence(e)} ${where}: ${e.message}`
-        })
+        (e) => ({ problem: finding(e, `the config blob ${top.config} of manifest ${digest}`, where) })
       );
-      parsed.layers.forEach((l) => blobs.push({ role: "layer blob", digest: l, of: digest }));
+      top.layers.forEach((l) => blobs.push({ role: "layer blob", digest: l, of: digest }));
     }
-    const missingBlobs = Promise.all(
+    const blobFindings = Promise.all(
       blobs.map(async (b) => {
         const key = `${where}@${b.digest}`;
         let check = blobChecks.get(key);
@@ -87965,22 +88158,25 @@ async function verifyImages(report, access3, opts = {}) {
           blobChecks.set(key, check);
         }
         const e = await check;
-        return e && `the ${b.role} ${b.digest} of manifest ${b.of} ${absence(e)} ${where}: ${e.message}`;
+        return e && finding(e, `the ${b.role} ${b.digest} of manifest ${b.of}`, where);
       })
     );
-    const [missing, config2] = await Promise.all([missingBlobs, fromConfig]);
-    const found = missing.filter((s) => !!s);
+    const [fromBlobs, config2] = await Promise.all([blobFindings, fromConfig]);
+    const found = fromBlobs.filter((f) => !!f);
     if ("problem" in config2) found.unshift(config2.problem);
-    if (found.length) throw new Error(found.join("; "));
+    if (found.length) throw new ImageProblem(found);
     if ("platforms" in config2 && config2.platforms.length > 0) platforms = config2.platforms;
     images[img.name] = { image: `${img.repo}:${img.tag}`, digest, ref: `${img.repo}@${digest}`, platforms };
+    checks[img.name] = { verdict: "verified" };
   }
   try {
     await Promise.all(
       imagesToVerify(report.images).map(
         (img) => verifyOne(img).catch((e) => {
           const label = `${img.name} (${img.repo}:${img.tag}${img.digest ? `, ${img.digest}` : ""})`;
-          problems.push(`Image ${label}: ${e.message}`);
+          const check = verdictOf(e instanceof ImageProblem ? e.findings : [finding(e, "the image", img.repo)]);
+          checks[img.name] = { ...check, label };
+          problems.push(`Image ${label}: ${headline(check)}: ${check.detail}`);
           images[img.name] ??= {
             image: `${img.repo}:${img.tag}`,
             digest: img.digest,
@@ -87994,7 +88190,41 @@ async function verifyImages(report, access3, opts = {}) {
     await Promise.all([...clients.values()].map((c) => c.close()));
   }
   const requests = [...clients.values()].reduce((n, c) => n + c.requestCount(), 0);
-  return { images, verified: problems.length === 0, problems: problems.sort(), requests };
+  return { images, verified: problems.length === 0, problems: problems.sort(), checks, requests };
+}
+function verdictOf(findings) {
+  const proofs = findings.filter((f) => f.fault === void 0);
+  if (proofs.length > 0) {
+    return {
+      verdict: "not-in-registry",
+      detail: [...proofs, ...findings.filter((f) => f.fault)].map((f) => f.text).join("; ")
+    };
+  }
+  const reason = [...new Set(findings.map((f) => f.fault))].join(", ");
+  return { verdict: "unchecked", reason, detail: findings.map((f) => f.text).join("; ") };
+}
+function headline(check) {
+  if (check.verdict === "verified") return "verified";
+  if (check.verdict === "not-in-registry") return "not in the registry as werf reported";
+  return `could not be checked (${check.reason})`;
+}
+function verificationFailure(checks) {
+  const all = Object.values(checks);
+  const missing = all.filter((c) => c.verdict === "not-in-registry");
+  const unchecked = all.filter((c) => c.verdict === "unchecked");
+  if (missing.length === 0 && unchecked.length === 0) return void 0;
+  const reasons = [...new Set(unchecked.map((c) => c.reason))].join(", ");
+  const byLabel = (a, b) => (a.label ?? "").localeCompare(b.label ?? "");
+  const first = [...missing].sort(byLabel)[0] ?? [...unchecked].sort(byLabel)[0];
+  const count = (n) => `${n} of ${all.length} image${all.length === 1 ? "" : "s"}`;
+  let summary2;
+  if (missing.length === 0) {
+    summary2 = `${count(unchecked.length)} could not be checked in the registry (${reasons}), so the push is not verified (nothing proves an image missing); run the job again when the registry answers`;
+  } else {
+    summary2 = `${count(missing.length)} ${missing.length === 1 ? "is" : "are"} not in the registry as werf reported`;
+    if (unchecked.length > 0) summary2 += `, and ${unchecked.length} could not be checked (${reasons})`;
+  }
+  return `${summary2}. ${first?.label}: ${first?.detail}`;
 }
 function configPlatform(config2) {
   try {
@@ -88002,9 +88232,6 @@ function configPlatform(config2) {
   } catch {
     return "";
   }
-}
-function absence(e) {
-  return e.status === 404 ? "is missing from" : "could not be checked in";
 }
 function reportedImages(report) {
   return Object.fromEntries(
@@ -88852,7 +89079,13 @@ function renderSummary(data) {
   }
   const images = Object.entries(data.images ?? {});
   if (images.length > 0) {
-    const verified2 = data.verified === void 0 ? "not checked" : data.verified ? "\u2705 verified" : "\u274C not verified";
+    const overall = data.verified === void 0 ? "not checked" : data.verified ? "\u2705 verified" : "\u274C not verified";
+    const verified2 = (name) => {
+      const check = data.checks?.[name];
+      if (!check) return overall;
+      const mark = { verified: "\u2705", "not-in-registry": "\u274C", unchecked: "\u26A0\uFE0F" }[check.verdict];
+      return `${mark} ${markdownCell(headline(check))}`;
+    };
     lines.push(
       "### Images",
       "",
@@ -88862,7 +89095,7 @@ function renderSummary(data) {
     for (const [name, image] of images) {
       const platforms = image.platforms.length > 0 ? image.platforms.join(", ") : "\u2014";
       lines.push(
-        `| ${markdownCell(name)} | \`${image.image}\` | \`${shortDigest(image.digest)}\` | ${platforms} | ${verified2} |`
+        `| ${markdownCell(name)} | \`${image.image}\` | \`${shortDigest(image.digest)}\` | ${platforms} | ${verified2(name)} |`
       );
     }
     lines.push("");
@@ -88939,6 +89172,7 @@ async function main() {
       images = verification.images;
       shown.verified = verification.verified;
       shown.problems = verification.problems;
+      shown.checks = verification.checks;
       for (const problem of verification.problems) error(problem, { title: "Image not verified" });
     } else {
       images = reportedImages(shipped.report);
@@ -88967,11 +89201,8 @@ async function main() {
         title: "Nodes cannot pull"
       });
     }
-    if (shown.problems && shown.problems.length > 0) {
-      throw new ActionError(
-        `${shown.problems.length} image(s) are not in the registry as werf reported: ${shown.problems[0]}`
-      );
-    }
+    const notVerified = shown.checks && verificationFailure(shown.checks);
+    if (notVerified) throw new ActionError(notVerified);
     const pullProblem = pullCheckProblem(pullCheck);
     if (pullProblem && given.command === "build" && given.verifyPull === "auto") warning(pullProblem);
     else if (pullProblem) throw new ActionError(pullProblem);

@@ -6,7 +6,7 @@ import { installWerf } from './werf/install.js';
 import { setUpTrust } from './trust/index.js';
 import { login } from './login.js';
 import { shipWithWerf } from './werf/ship.js';
-import { reportedImages, verifyImages, type ImageOutput } from './verify.js';
+import { reportedImages, verificationFailure, verifyImages, type ImageOutput } from './verify.js';
 import { checkPull, pullCheckProblem, resolveMode, type KubeTarget, type PullCheck } from './nodes/index.js';
 import { pullCheckImages } from './nodes/targets.js';
 import { releaseNamespace } from './werf/namespace.js';
@@ -48,6 +48,7 @@ export async function main(): Promise<void> {
       images = verification.images;
       shown.verified = verification.verified;
       shown.problems = verification.problems;
+      shown.checks = verification.checks;
       for (const problem of verification.problems) core.error(problem, { title: 'Image not verified' });
     } else {
       images = reportedImages(shipped.report);
@@ -79,11 +80,9 @@ export async function main(): Promise<void> {
       });
     }
 
-    if (shown.problems && shown.problems.length > 0) {
-      throw new ActionError(
-        `${shown.problems.length} image(s) are not in the registry as werf reported: ${shown.problems[0]}`,
-      );
-    }
+    // Images proved missing and images a faulty registry hid are told apart; either way nothing is verified.
+    const notVerified = shown.checks && verificationFailure(shown.checks);
+    if (notVerified) throw new ActionError(notVerified);
     const pullProblem = pullCheckProblem(pullCheck);
     // A build-only run with verify-pull: auto deploys nothing: the nodes' view is advice there, not a failure.
     if (pullProblem && given.command === 'build' && given.verifyPull === 'auto') core.warning(pullProblem);
