@@ -63,9 +63,9 @@ export interface RunOptions {
   /** called with the main step's process once it started (e.g. to send it a signal) */
   onMainStarted?: (pid: number) => void;
   /** called with each step's process once it started (e.g. to watch its memory) */
-  onStepStarted?: (step: 'main' | 'post', pid: number) => void;
+  onStepStarted?: (step: string, pid: number) => void;
   /** called with each piece of a step's stdout as it arrives (e.g. to time the log's lines) */
-  onStdout?: (step: 'main' | 'post', text: string) => void;
+  onStdout?: (step: string, text: string) => void;
 }
 
 interface ActionInput {
