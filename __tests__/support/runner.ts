@@ -60,6 +60,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** called with the main step's process once it started (e.g. to send it a signal) */
   onMainStarted?: (pid: number) => void;
+  /** called after the main step, before the post step (to look at what main left on the machine) */
+  afterMain?: (main: StepResult) => Promise<void> | void;
 }
 
 interface ActionInput {
@@ -96,6 +98,7 @@ export async function runAction(inputs: Record<string, string>, opts: RunOptions
   };
 
   const main = await runStep('main', bundle, { ...base, ...inputEnv }, workspace, runnerTemp, opts);
+  await opts.afterMain?.(main);
   let post: StepResult | undefined;
   if (opts.post !== false) {
     const stateEnv = Object.fromEntries(Object.entries(main.state).map(([k, v]) => [`STATE_${k}`, v]));

@@ -18,7 +18,7 @@ export interface ServerProcess {
   exited(): boolean;
   /** Resolves when the process exits. */
   whenExited: Promise<void>;
-  /** SIGTERM, SIGKILL after 5 s; resolves only after 'exit' and 'close' (reaped, output closed: no zombie left). */
+  /** SIGTERM, SIGKILL after 5 s (or `killAfterMs`); resolves only after 'exit' and 'close' (reaped, output closed). */
   stop(): Promise<void>;
 }
 
@@ -86,7 +86,11 @@ export async function runToolOk(
 }
 
 /** Starts a long-running process (no shell), keeps the tail of its output, and returns a handle to stop and reap it. */
-export function startServer(cmd: string, args: string[], opts: { cwd?: string } = {}): ServerProcess {
+export function startServer(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; killAfterMs?: number } = {},
+): ServerProcess {
   const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   let done = false;
@@ -107,7 +111,7 @@ export function startServer(cmd: string, args: string[], opts: { cwd?: string } 
     async stop() {
       if (done) return;
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs ?? 5_000);
       await whenExited;
       clearTimeout(timer);
     },
