@@ -11,16 +11,20 @@
 //   - `cr logout REGISTRY`: erases the entry, no network;
 //   - `helm get-namespace`: werf's default namespace `[[ project ]]-[[ env ]]` for --env/--dir/--config;
 //   - `build` / `converge`: werf's flags, werf.yaml required, --repo required, tag/digest in --repo/--final-repo
-//     rejected late with werf's text; REAL images pushed with skopeo: stages to --repo with the Docker daemon's
-//     trust (certs dir + daemon.json insecure-registries, Docker schema2), then werf's own client (Go trust,
-//     --skip-tls-verify-registry / --insecure-registry) reads them and copies them to --final-repo; tags
-//     <sha3-224 hex>-<ms>; the build report in werf's JSON (tabs, Go field names) or .env form.
+//     rejected late with werf's text; REAL images pushed: stages to --repo through a REAL Docker daemon when one is
+//     there (DOCKER_HOST's unix socket, else /var/run/docker.sock: `docker load` + `docker push` with Debian's
+//     docker.io CLI, the daemon's own trust and the job's docker config; a failure is werf's
+//     `unable to push image "<ref>": <docker's error>`), else emulated with skopeo and the daemon's trust as knobs
+//     (certs dir + daemon.json insecure-registries); then werf's own client (Go trust,
+//     --skip-tls-verify-registry / --insecure-registry) reads them and copies them to --final-repo (skopeo, Docker
+//     schema2); tags <sha3-224 hex>-<ms>; the build report in werf's JSON (tabs, Go field names) or .env form.
 // What it EMULATES (no real part can run here): the image build itself (a tiny deterministic image per werf image
 // and platform) and the deploy of `converge` (no Kubernetes API: it prints werf-like lines; WERF_DOUBLE_DEPLOY_ERROR
-// makes it fail with that text). Loopback registries are treated like remote ones (real docker code trusts
-// 127.0.0.0/8 without TLS verification; the double does not, so the tests can see TLS failures).
+// makes it fail with that text). Without a real daemon, loopback registries are treated like remote ones (a real
+// daemon trusts 127.0.0.0/8 without TLS verification; the emulation does not, so the tests can see TLS failures).
 // Test knobs: WERF_DOUBLE_ARGV_LOG (JSON line per run, passwords redacted), WERF_DOUBLE_DOCKER_CERTS_DIR
-// (/etc/docker/certs.d), WERF_DOUBLE_DAEMON_JSON (/etc/docker/daemon.json), WERF_DOUBLE_VERSION (2.75.3).
+// (/etc/docker/certs.d) and WERF_DOUBLE_DAEMON_JSON (/etc/docker/daemon.json) for the emulated daemon,
+// WERF_DOUBLE_VERSION (2.75.3); DOCKER_HOST chooses the real daemon (a socket that does not exist: none).
 import { appendFileSync } from 'node:fs';
 import { buildOrConverge } from './build.mjs';
 import { WerfError } from './cli.mjs';
