@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { own } from './lifecycle.js';
-import { startServer } from './processes.js';
+import { isAlive, startServer } from './processes.js';
 import { makeTempDir, removeTempDir } from './tmp.js';
 
 /** A real Docker daemon (Debian's docker.io, dockerd 20.10) owned by one test file, on a socket of its own. */
@@ -27,15 +27,6 @@ export interface Dockerd {
 
 const OWNER_FILE = 'owner.pid';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function readOr(file: string, fallback: string): string {
   try {
     return readFileSync(file, 'utf8');
@@ -47,7 +38,7 @@ function readOr(file: string, fallback: string): string {
 /** Kills the process in `pidFile` when it still runs from `dir` (its command line names the dir: ours, not a reuse). */
 function killIfOurs(pidFile: string, dir: string): void {
   const pid = Number(readOr(pidFile, '0').trim());
-  if (!pid || !alive(pid) || !readOr(`/proc/${pid}/cmdline`, '').includes(dir)) return;
+  if (!pid || !isAlive(pid) || !readOr(`/proc/${pid}/cmdline`, '').includes(dir)) return;
   try {
     process.kill(pid, 'SIGKILL');
   } catch {
@@ -69,7 +60,7 @@ function reapStale(): void {
   for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith('rig-dockerd-'))) {
     const dir = join(tmpdir(), name);
     const owner = Number(readOr(join(dir, OWNER_FILE), '0').trim());
-    if (owner && alive(owner)) continue;
+    if (owner && isAlive(owner)) continue;
     killLeftovers(dir);
     rmSync(dir, { recursive: true, force: true });
   }

@@ -85,6 +85,16 @@ export async function runToolOk(
   return result.stdout;
 }
 
+/** True while a process of that pid exists (a zombie counts until reaped): for leftovers of runs that died. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Starts a long-running process (no shell), keeps the tail of its output, and returns a handle to stop and reap it. */
 export function startServer(
   cmd: string,

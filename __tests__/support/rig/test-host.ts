@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { own } from './lifecycle.js';
-import { runToolOk } from './processes.js';
+import { isAlive, runToolOk } from './processes.js';
 
 /**
  * A test host: a network namespace the rig made, joined to this machine by a veth pair, with an address from
@@ -26,15 +26,6 @@ export interface TestHost {
 const PREFIX = 'wship-';
 const live = new Set<string>();
 let reaped = false;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 // ip's own view of "1.2.3.4": 198.18.0.0/15 has 2^17 addresses, a /30 per host.
 function blockAddresses(block: number): { peer: string; inside: string; base: string } {
@@ -68,7 +59,7 @@ function reapStaleHosts(): void {
   const list = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
   for (const line of list.split('\n')) {
     const m = new RegExp(`^(${PREFIX}(\\d+)-[0-9a-f]+)\\b`).exec(line);
-    if (m && !alive(Number(m[2]))) removeNamespaceSync(m[1] as string);
+    if (m && !isAlive(Number(m[2]))) removeNamespaceSync(m[1] as string);
   }
 }
 
