@@ -81055,7 +81055,7 @@ function problemOf(f) {
 }
 function fineBecause(f) {
   if (f.treatment.insecure) return `insecure for the daemon: ${f.treatment.because}`;
-  if (f.need === "system") return "verified with the system roots";
+  if (f.need === "system") return "HTTPS, its certificate verified with the system roots (as the trust stage found)";
   if (f.caInCertsDir) return `the daemon trusts the CA in ${f.certsDir}/`;
   return `the daemon verifies its certificate (system roots or ${f.certsDir}/)`;
 }

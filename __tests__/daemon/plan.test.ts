@@ -67,6 +67,8 @@ describe('planDaemon: will the daemon push the stages?', () => {
 
   test('system trust needs nothing of the daemon', () => {
     expect(needsTrustCheck('system', SECURE)).toBe(false);
-    expect(planDaemon([facts({})]).fine).toEqual([{ host: 'r:5000', because: 'verified with the system roots' }]);
+    expect(planDaemon([facts({})]).fine).toEqual([
+      { host: 'r:5000', because: 'HTTPS, its certificate verified with the system roots (as the trust stage found)' },
+    ]);
   });
 });
