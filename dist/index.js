@@ -1270,14 +1270,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path17 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path19 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path17 && path17[0] !== "/") {
-          path17 = `/${path17}`;
+        if (path19 && path19[0] !== "/") {
+          path19 = `/${path19}`;
         }
-        return new URL(`${origin}${path17}`);
+        return new URL(`${origin}${path19}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1579,10 +1579,10 @@ var require_util = __commonJS({
       }
       obj[kListeners] = null;
     }
-    function errorRequest(client, request4, err2) {
+    function errorRequest(client, request5, err2) {
       try {
-        request4.onError(err2);
-        assert(request4.aborted);
+        request5.onError(err2);
+        assert(request5.aborted);
       } catch (err3) {
         client.emit("error", err3);
       }
@@ -1728,39 +1728,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path17, origin }
+          request: { method, path: path19, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path17);
+        debuglog("sending request to %s %s/%s", method, origin, path19);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path17, origin },
+          request: { method, path: path19, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path17,
+          path19,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path17, origin }
+          request: { method, path: path19, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path17);
+        debuglog("trailers received from %s %s/%s", method, origin, path19);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path17, origin },
+          request: { method, path: path19, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path17,
+          path19,
           error2.message
         );
       });
@@ -1809,9 +1809,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path17, origin }
+            request: { method, path: path19, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path17);
+          debuglog("sending request to %s %s/%s", method, origin, path19);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1874,7 +1874,7 @@ var require_request = __commonJS({
     var kHandler = Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path17,
+        path: path19,
         method,
         body,
         headers,
@@ -1889,11 +1889,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path17 !== "string") {
+        if (typeof path19 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path17[0] !== "/" && !(path17.startsWith("http://") || path17.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path19[0] !== "/" && !(path19.startsWith("http://") || path19.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path17)) {
+        } else if (invalidPathRegex.test(path19)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1959,7 +1959,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path17, query) : path17;
+        this.path = query ? buildURL(path19, query) : path19;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -2156,7 +2156,7 @@ var require_request = __commonJS({
         return this;
       }
     };
-    function processHeader(request4, key, val) {
+    function processHeader(request5, key, val) {
       if (val && (typeof val === "object" && !Array.isArray(val))) {
         throw new InvalidArgumentError(`invalid ${key} header`);
       } else if (val === void 0) {
@@ -2203,24 +2203,24 @@ var require_request = __commonJS({
         }
       }
       if (headerName === "host") {
-        if (request4.host !== null) {
+        if (request5.host !== null) {
           throw new InvalidArgumentError("duplicate host header");
         }
         if (typeof val !== "string") {
           throw new InvalidArgumentError("invalid host header");
         }
-        request4.host = val;
+        request5.host = val;
       } else if (headerName === "content-length") {
-        if (request4.contentLength !== null) {
+        if (request5.contentLength !== null) {
           throw new InvalidArgumentError("duplicate content-length header");
         }
-        request4.contentLength = parseInt(val, 10);
-        if (!Number.isFinite(request4.contentLength)) {
+        request5.contentLength = parseInt(val, 10);
+        if (!Number.isFinite(request5.contentLength)) {
           throw new InvalidArgumentError("invalid content-length header");
         }
-      } else if (request4.contentType === null && headerName === "content-type") {
-        request4.contentType = val;
-        request4.headers.push(key, val);
+      } else if (request5.contentType === null && headerName === "content-type") {
+        request5.contentType = val;
+        request5.headers.push(key, val);
       } else if (headerName === "transfer-encoding" || headerName === "keep-alive" || headerName === "upgrade") {
         throw new InvalidArgumentError(`invalid ${headerName} header`);
       } else if (headerName === "connection") {
@@ -2229,12 +2229,12 @@ var require_request = __commonJS({
           throw new InvalidArgumentError("invalid connection header");
         }
         if (value === "close") {
-          request4.reset = true;
+          request5.reset = true;
         }
       } else if (headerName === "expect") {
         throw new NotSupportedError("expect header not supported");
       } else {
-        request4.headers.push(key, val);
+        request5.headers.push(key, val);
       }
     }
     module.exports = Request;
@@ -4324,11 +4324,11 @@ var require_util2 = __commonJS({
     function normalizeBinaryStringToUtf8(value) {
       return Buffer.from(value, "binary").toString("utf8");
     }
-    function requestCurrentURL(request4) {
-      return request4.urlList[request4.urlList.length - 1];
+    function requestCurrentURL(request5) {
+      return request5.urlList[request5.urlList.length - 1];
     }
-    function requestBadPort(request4) {
-      const url = requestCurrentURL(request4);
+    function requestBadPort(request5) {
+      const url = requestCurrentURL(request5);
       if (urlIsHttpHttpsScheme(url) && badPortsSet.has(url.port)) {
         return "blocked";
       }
@@ -4352,7 +4352,7 @@ var require_util2 = __commonJS({
     function isValidHeaderValue(potentialValue) {
       return (potentialValue[0] === "	" || potentialValue[0] === " " || potentialValue[potentialValue.length - 1] === "	" || potentialValue[potentialValue.length - 1] === " " || potentialValue.includes("\n") || potentialValue.includes("\r") || potentialValue.includes("\0")) === false;
     }
-    function setRequestReferrerPolicyOnRedirect(request4, actualResponse) {
+    function setRequestReferrerPolicyOnRedirect(request5, actualResponse) {
       const { headersList } = actualResponse;
       const policyHeader = (headersList.get("referrer-policy", true) ?? "").split(",");
       let policy = "";
@@ -4366,7 +4366,7 @@ var require_util2 = __commonJS({
         }
       }
       if (policy !== "") {
-        request4.referrerPolicy = policy;
+        request5.referrerPolicy = policy;
       }
     }
     function crossOriginResourcePolicyCheck() {
@@ -4383,33 +4383,33 @@ var require_util2 = __commonJS({
       header2 = httpRequest.mode;
       httpRequest.headersList.set("sec-fetch-mode", header2, true);
     }
-    function appendRequestOriginHeader(request4) {
-      let serializedOrigin = request4.origin;
+    function appendRequestOriginHeader(request5) {
+      let serializedOrigin = request5.origin;
       if (serializedOrigin === "client" || serializedOrigin === void 0) {
         return;
       }
-      if (request4.responseTainting === "cors" || request4.mode === "websocket") {
-        request4.headersList.append("origin", serializedOrigin, true);
-      } else if (request4.method !== "GET" && request4.method !== "HEAD") {
-        switch (request4.referrerPolicy) {
+      if (request5.responseTainting === "cors" || request5.mode === "websocket") {
+        request5.headersList.append("origin", serializedOrigin, true);
+      } else if (request5.method !== "GET" && request5.method !== "HEAD") {
+        switch (request5.referrerPolicy) {
           case "no-referrer":
             serializedOrigin = null;
             break;
           case "no-referrer-when-downgrade":
           case "strict-origin":
           case "strict-origin-when-cross-origin":
-            if (request4.origin && urlHasHttpsScheme(request4.origin) && !urlHasHttpsScheme(requestCurrentURL(request4))) {
+            if (request5.origin && urlHasHttpsScheme(request5.origin) && !urlHasHttpsScheme(requestCurrentURL(request5))) {
               serializedOrigin = null;
             }
             break;
           case "same-origin":
-            if (!sameOrigin(request4, requestCurrentURL(request4))) {
+            if (!sameOrigin(request5, requestCurrentURL(request5))) {
               serializedOrigin = null;
             }
             break;
           default:
         }
-        request4.headersList.append("origin", serializedOrigin, true);
+        request5.headersList.append("origin", serializedOrigin, true);
       }
     }
     function coarsenTime(timestamp2, crossOriginIsolatedCapability) {
@@ -4463,26 +4463,26 @@ var require_util2 = __commonJS({
         referrerPolicy: policyContainer.referrerPolicy
       };
     }
-    function determineRequestsReferrer(request4) {
-      const policy = request4.referrerPolicy;
+    function determineRequestsReferrer(request5) {
+      const policy = request5.referrerPolicy;
       assert(policy);
       let referrerSource = null;
-      if (request4.referrer === "client") {
+      if (request5.referrer === "client") {
         const globalOrigin = getGlobalOrigin();
         if (!globalOrigin || globalOrigin.origin === "null") {
           return "no-referrer";
         }
         referrerSource = new URL(globalOrigin);
-      } else if (request4.referrer instanceof URL) {
-        referrerSource = request4.referrer;
+      } else if (request5.referrer instanceof URL) {
+        referrerSource = request5.referrer;
       }
       let referrerURL = stripURLForReferrer(referrerSource);
       const referrerOrigin = stripURLForReferrer(referrerSource, true);
       if (referrerURL.toString().length > 4096) {
         referrerURL = referrerOrigin;
       }
-      const areSameOrigin = sameOrigin(request4, referrerURL);
-      const isNonPotentiallyTrustWorthy = isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(request4.url);
+      const areSameOrigin = sameOrigin(request5, referrerURL);
+      const isNonPotentiallyTrustWorthy = isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(request5.url);
       switch (policy) {
         case "origin":
           return referrerOrigin != null ? referrerOrigin : stripURLForReferrer(referrerSource, true);
@@ -4493,7 +4493,7 @@ var require_util2 = __commonJS({
         case "origin-when-cross-origin":
           return areSameOrigin ? referrerURL : referrerOrigin;
         case "strict-origin-when-cross-origin": {
-          const currentURL = requestCurrentURL(request4);
+          const currentURL = requestCurrentURL(request5);
           if (sameOrigin(referrerURL, currentURL)) {
             return referrerURL;
           }
@@ -4654,7 +4654,7 @@ var require_util2 = __commonJS({
       }
       return true;
     }
-    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request4) {
+    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request5) {
     }
     function sameOrigin(A2, B) {
       if (A2.origin === B.origin && A2.origin === "null") {
@@ -6223,11 +6223,11 @@ var require_client_h1 = __commonJS({
           util3.destroy(socket, new SocketError("bad response", util3.getSocketInfo(socket)));
           return -1;
         }
-        const request4 = client[kQueue][client[kRunningIdx]];
-        if (!request4) {
+        const request5 = client[kQueue][client[kRunningIdx]];
+        if (!request5) {
           return -1;
         }
-        request4.onResponseStarted();
+        request5.onResponseStarted();
       }
       onHeaderField(buf) {
         const len = this.headers.length;
@@ -6272,9 +6272,9 @@ var require_client_h1 = __commonJS({
         assert(!socket.destroyed);
         assert(!this.paused);
         assert((headers.length & 1) === 0);
-        const request4 = client[kQueue][client[kRunningIdx]];
-        assert(request4);
-        assert(request4.upgrade || request4.method === "CONNECT");
+        const request5 = client[kQueue][client[kRunningIdx]];
+        assert(request5);
+        assert(request5.upgrade || request5.method === "CONNECT");
         this.statusCode = null;
         this.statusText = "";
         this.shouldKeepAlive = null;
@@ -6291,9 +6291,9 @@ var require_client_h1 = __commonJS({
         client[kQueue][client[kRunningIdx]++] = null;
         client.emit("disconnect", client[kUrl], [client], new InformationalError("upgrade"));
         try {
-          request4.onUpgrade(statusCode, headers, socket, statusText);
+          request5.onUpgrade(statusCode, headers, socket, statusText);
         } catch (error2) {
-          util3.errorRequest(client, request4, error2);
+          util3.errorRequest(client, request5, error2);
           util3.destroy(socket, error2);
         }
         client[kResume]();
@@ -6307,8 +6307,8 @@ var require_client_h1 = __commonJS({
           util3.destroy(socket, new SocketError("bad response", util3.getSocketInfo(socket)));
           return -1;
         }
-        const request4 = client[kQueue][client[kRunningIdx]];
-        if (!request4) {
+        const request5 = client[kQueue][client[kRunningIdx]];
+        if (!request5) {
           return -1;
         }
         assert(!this.upgrade);
@@ -6317,23 +6317,23 @@ var require_client_h1 = __commonJS({
           util3.destroy(socket, new SocketError("bad response", util3.getSocketInfo(socket)));
           return -1;
         }
-        if (upgrade && !request4.upgrade) {
+        if (upgrade && !request5.upgrade) {
           util3.destroy(socket, new SocketError("bad upgrade", util3.getSocketInfo(socket)));
           return -1;
         }
         assert(this.timeoutType === TIMEOUT_HEADERS);
         this.statusCode = statusCode;
         this.shouldKeepAlive = shouldKeepAlive || // Override llhttp value which does not allow keepAlive for HEAD.
-        request4.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
+        request5.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
         if (this.statusCode >= 200) {
-          const bodyTimeout = request4.bodyTimeout != null ? request4.bodyTimeout : client[kBodyTimeout];
+          const bodyTimeout = request5.bodyTimeout != null ? request5.bodyTimeout : client[kBodyTimeout];
           this.setTimeout(bodyTimeout, TIMEOUT_BODY);
         } else if (this.timeout) {
           if (this.timeout.refresh) {
             this.timeout.refresh();
           }
         }
-        if (request4.method === "CONNECT") {
+        if (request5.method === "CONNECT") {
           assert(client[kRunning] === 1);
           this.upgrade = true;
           return 2;
@@ -6364,11 +6364,11 @@ var require_client_h1 = __commonJS({
         } else {
           socket[kReset] = true;
         }
-        const pause2 = request4.onHeaders(statusCode, headers, this.resume, statusText) === false;
-        if (request4.aborted) {
+        const pause2 = request5.onHeaders(statusCode, headers, this.resume, statusText) === false;
+        if (request5.aborted) {
           return -1;
         }
-        if (request4.method === "HEAD") {
+        if (request5.method === "HEAD") {
           return 1;
         }
         if (statusCode < 200) {
@@ -6385,8 +6385,8 @@ var require_client_h1 = __commonJS({
         if (socket.destroyed) {
           return -1;
         }
-        const request4 = client[kQueue][client[kRunningIdx]];
-        assert(request4);
+        const request5 = client[kQueue][client[kRunningIdx]];
+        assert(request5);
         assert(this.timeoutType === TIMEOUT_BODY);
         if (this.timeout) {
           if (this.timeout.refresh) {
@@ -6399,7 +6399,7 @@ var require_client_h1 = __commonJS({
           return -1;
         }
         this.bytesRead += buf.length;
-        if (request4.onData(buf) === false) {
+        if (request5.onData(buf) === false) {
           return constants5.ERROR.PAUSED;
         }
       }
@@ -6413,8 +6413,8 @@ var require_client_h1 = __commonJS({
         }
         assert(statusCode >= 100);
         assert((this.headers.length & 1) === 0);
-        const request4 = client[kQueue][client[kRunningIdx]];
-        assert(request4);
+        const request5 = client[kQueue][client[kRunningIdx]];
+        assert(request5);
         this.statusCode = null;
         this.statusText = "";
         this.bytesRead = 0;
@@ -6426,11 +6426,11 @@ var require_client_h1 = __commonJS({
         if (statusCode < 200) {
           return;
         }
-        if (request4.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
+        if (request5.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
           util3.destroy(socket, new ResponseContentLengthMismatchError());
           return -1;
         }
-        request4.onComplete(headers);
+        request5.onComplete(headers);
         client[kQueue][client[kRunningIdx]++] = null;
         socket[kSocketUsed] = true;
         if (socket[kWriting]) {
@@ -6528,13 +6528,13 @@ var require_client_h1 = __commonJS({
           assert(client2[kPending] === 0);
           const requests = client2[kQueue].splice(client2[kRunningIdx]);
           for (let i = 0; i < requests.length; i++) {
-            const request4 = requests[i];
-            util3.errorRequest(client2, request4, err2);
+            const request5 = requests[i];
+            util3.errorRequest(client2, request5, err2);
           }
         } else if (client2[kRunning] > 0 && err2.code !== "UND_ERR_INFO") {
-          const request4 = client2[kQueue][client2[kRunningIdx]];
+          const request5 = client2[kQueue][client2[kRunningIdx]];
           client2[kQueue][client2[kRunningIdx]++] = null;
-          util3.errorRequest(client2, request4, err2);
+          util3.errorRequest(client2, request5, err2);
         }
         client2[kPendingIdx] = client2[kRunningIdx];
         assert(client2[kRunning] === 0);
@@ -6564,18 +6564,18 @@ var require_client_h1 = __commonJS({
         get destroyed() {
           return socket.destroyed;
         },
-        busy(request4) {
+        busy(request5) {
           if (socket[kWriting] || socket[kReset] || socket[kBlocking] || socket[kIdleSocketValidation] === 1) {
             return true;
           }
-          if (request4) {
-            if (client[kRunning] > 0 && !request4.idempotent) {
+          if (request5) {
+            if (client[kRunning] > 0 && !request5.idempotent) {
               return true;
             }
-            if (client[kRunning] > 0 && (request4.upgrade || request4.method === "CONNECT")) {
+            if (client[kRunning] > 0 && (request5.upgrade || request5.method === "CONNECT")) {
               return true;
             }
-            if (client[kRunning] > 0 && util3.bodyLength(request4.body) !== 0 && (util3.isStream(request4.body) || util3.isAsyncIterable(request4.body) || util3.isFormDataLike(request4.body))) {
+            if (client[kRunning] > 0 && util3.bodyLength(request5.body) !== 0 && (util3.isStream(request5.body) || util3.isAsyncIterable(request5.body) || util3.isFormDataLike(request5.body))) {
               return true;
             }
           }
@@ -6641,8 +6641,8 @@ var require_client_h1 = __commonJS({
           }
         } else if (client[kRunning] > 0 && socket[kParser].statusCode < 200) {
           if (socket[kParser].timeoutType !== TIMEOUT_HEADERS) {
-            const request4 = client[kQueue][client[kRunningIdx]];
-            const headersTimeout = request4.headersTimeout != null ? request4.headersTimeout : client[kHeadersTimeout];
+            const request5 = client[kQueue][client[kRunningIdx]];
+            const headersTimeout = request5.headersTimeout != null ? request5.headersTimeout : client[kHeadersTimeout];
             socket[kParser].setTimeout(headersTimeout, TIMEOUT_HEADERS);
           }
         }
@@ -6651,26 +6651,26 @@ var require_client_h1 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH1(client, request4) {
-      const { method, path: path17, host, upgrade, blocking, reset } = request4;
-      let { body, headers, contentLength } = request4;
+    function writeH1(client, request5) {
+      const { method, path: path19, host, upgrade, blocking, reset } = request5;
+      let { body, headers, contentLength } = request5;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util3.isFormDataLike(body)) {
         if (!extractBody) {
           extractBody = require_body().extractBody;
         }
         const [bodyStream, contentType] = extractBody(body);
-        if (request4.contentType == null) {
+        if (request5.contentType == null) {
           headers.push("content-type", contentType);
         }
         body = bodyStream.stream;
         contentLength = bodyStream.length;
-      } else if (util3.isBlobLike(body) && request4.contentType == null) {
+      } else if (util3.isBlobLike(body) && request5.contentType == null) {
         const contentType = body.type;
         if (contentType) {
           const contentTypeValue = `${contentType}`;
           if (!util3.isValidHeaderValue(contentTypeValue)) {
-            util3.errorRequest(client, request4, new InvalidArgumentError("invalid content-type header"));
+            util3.errorRequest(client, request5, new InvalidArgumentError("invalid content-type header"));
             return false;
           }
           headers.push("content-type", contentTypeValue);
@@ -6682,14 +6682,14 @@ var require_client_h1 = __commonJS({
       const bodyLength = util3.bodyLength(body);
       contentLength = bodyLength ?? contentLength;
       if (contentLength === null) {
-        contentLength = request4.contentLength;
+        contentLength = request5.contentLength;
       }
       if (contentLength === 0 && !expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request4.contentLength !== null && request4.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request5.contentLength !== null && request5.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util3.errorRequest(client, request4, new RequestContentLengthMismatchError());
+          util3.errorRequest(client, request5, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -6697,25 +6697,25 @@ var require_client_h1 = __commonJS({
       const socket = client[kSocket];
       clearIdleSocketValidation(socket);
       const abort = (error2) => {
-        if (request4.aborted) {
+        if (request5.aborted) {
           return;
         }
-        if (request4.completed) {
-          if (request4.upgrade || request4.method === "CONNECT") {
+        if (request5.completed) {
+          if (request5.upgrade || request5.method === "CONNECT") {
             util3.destroy(socket, new InformationalError("aborted"));
           }
           return;
         }
-        util3.errorRequest(client, request4, error2 || new RequestAbortedError());
+        util3.errorRequest(client, request5, error2 || new RequestAbortedError());
         util3.destroy(body);
         util3.destroy(socket, new InformationalError("aborted"));
       };
       try {
-        request4.onConnect(abort);
+        request5.onConnect(abort);
       } catch (err2) {
-        util3.errorRequest(client, request4, err2);
+        util3.errorRequest(client, request5, err2);
       }
-      if (request4.aborted) {
+      if (request5.aborted) {
         return false;
       }
       if (method === "HEAD") {
@@ -6733,7 +6733,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header2 = `${method} ${path17} HTTP/1.1\r
+      let header2 = `${method} ${path19} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header2 += `host: ${host}\r
@@ -6766,31 +6766,31 @@ upgrade: ${upgrade}\r
         }
       }
       if (channels.sendHeaders.hasSubscribers) {
-        channels.sendHeaders.publish({ request: request4, headers: header2, socket });
+        channels.sendHeaders.publish({ request: request5, headers: header2, socket });
       }
       if (!body || bodyLength === 0) {
-        writeBuffer(abort, null, client, request4, socket, contentLength, header2, expectsPayload);
+        writeBuffer(abort, null, client, request5, socket, contentLength, header2, expectsPayload);
       } else if (util3.isBuffer(body)) {
-        writeBuffer(abort, body, client, request4, socket, contentLength, header2, expectsPayload);
+        writeBuffer(abort, body, client, request5, socket, contentLength, header2, expectsPayload);
       } else if (util3.isBlobLike(body)) {
         if (typeof body.stream === "function") {
-          writeIterable(abort, body.stream(), client, request4, socket, contentLength, header2, expectsPayload);
+          writeIterable(abort, body.stream(), client, request5, socket, contentLength, header2, expectsPayload);
         } else {
-          writeBlob(abort, body, client, request4, socket, contentLength, header2, expectsPayload);
+          writeBlob(abort, body, client, request5, socket, contentLength, header2, expectsPayload);
         }
       } else if (util3.isStream(body)) {
-        writeStream(abort, body, client, request4, socket, contentLength, header2, expectsPayload);
+        writeStream(abort, body, client, request5, socket, contentLength, header2, expectsPayload);
       } else if (util3.isIterable(body)) {
-        writeIterable(abort, body, client, request4, socket, contentLength, header2, expectsPayload);
+        writeIterable(abort, body, client, request5, socket, contentLength, header2, expectsPayload);
       } else {
         assert(false);
       }
       return true;
     }
-    function writeStream(abort, body, client, request4, socket, contentLength, header2, expectsPayload) {
+    function writeStream(abort, body, client, request5, socket, contentLength, header2, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       let finished = false;
-      const writer = new AsyncWriter({ abort, socket, request: request4, contentLength, client, expectsPayload, header: header2 });
+      const writer = new AsyncWriter({ abort, socket, request: request5, contentLength, client, expectsPayload, header: header2 });
       const onData = function(chunk) {
         if (finished) {
           return;
@@ -6856,7 +6856,7 @@ upgrade: ${upgrade}\r
         setImmediate(onClose);
       }
     }
-    function writeBuffer(abort, body, client, request4, socket, contentLength, header2, expectsPayload) {
+    function writeBuffer(abort, body, client, request5, socket, contentLength, header2, expectsPayload) {
       try {
         if (!body) {
           if (contentLength === 0) {
@@ -6876,18 +6876,18 @@ upgrade: ${upgrade}\r
 `, "latin1");
           socket.write(body);
           socket.uncork();
-          request4.onBodySent(body);
-          if (!expectsPayload && request4.reset !== false) {
+          request5.onBodySent(body);
+          if (!expectsPayload && request5.reset !== false) {
             socket[kReset] = true;
           }
         }
-        request4.onRequestSent();
+        request5.onRequestSent();
         client[kResume]();
       } catch (err2) {
         abort(err2);
       }
     }
-    async function writeBlob(abort, body, client, request4, socket, contentLength, header2, expectsPayload) {
+    async function writeBlob(abort, body, client, request5, socket, contentLength, header2, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -6900,9 +6900,9 @@ upgrade: ${upgrade}\r
 `, "latin1");
         socket.write(buffer);
         socket.uncork();
-        request4.onBodySent(buffer);
-        request4.onRequestSent();
-        if (!expectsPayload && request4.reset !== false) {
+        request5.onBodySent(buffer);
+        request5.onRequestSent();
+        if (!expectsPayload && request5.reset !== false) {
           socket[kReset] = true;
         }
         client[kResume]();
@@ -6910,7 +6910,7 @@ upgrade: ${upgrade}\r
         abort(err2);
       }
     }
-    async function writeIterable(abort, body, client, request4, socket, contentLength, header2, expectsPayload) {
+    async function writeIterable(abort, body, client, request5, socket, contentLength, header2, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -6929,7 +6929,7 @@ upgrade: ${upgrade}\r
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
-      const writer = new AsyncWriter({ abort, socket, request: request4, contentLength, client, expectsPayload, header: header2 });
+      const writer = new AsyncWriter({ abort, socket, request: request5, contentLength, client, expectsPayload, header: header2 });
       try {
         for await (const chunk of body) {
           if (socket[kError]) {
@@ -6947,9 +6947,9 @@ upgrade: ${upgrade}\r
       }
     }
     var AsyncWriter = class {
-      constructor({ abort, socket, request: request4, contentLength, client, expectsPayload, header: header2 }) {
+      constructor({ abort, socket, request: request5, contentLength, client, expectsPayload, header: header2 }) {
         this.socket = socket;
-        this.request = request4;
+        this.request = request5;
         this.contentLength = contentLength;
         this.client = client;
         this.bytesWritten = 0;
@@ -6959,7 +6959,7 @@ upgrade: ${upgrade}\r
         socket[kWriting] = true;
       }
       write(chunk) {
-        const { socket, request: request4, contentLength, client, bytesWritten, expectsPayload, header: header2 } = this;
+        const { socket, request: request5, contentLength, client, bytesWritten, expectsPayload, header: header2 } = this;
         if (socket[kError]) {
           throw socket[kError];
         }
@@ -6978,7 +6978,7 @@ upgrade: ${upgrade}\r
         }
         socket.cork();
         if (bytesWritten === 0) {
-          if (!expectsPayload && request4.reset !== false) {
+          if (!expectsPayload && request5.reset !== false) {
             socket[kReset] = true;
           }
           if (contentLength === null) {
@@ -6998,7 +6998,7 @@ ${len.toString(16)}\r
         this.bytesWritten += len;
         const ret = socket.write(chunk);
         socket.uncork();
-        request4.onBodySent(chunk);
+        request5.onBodySent(chunk);
         if (!ret) {
           if (socket[kParser].timeout && socket[kParser].timeoutType === TIMEOUT_HEADERS) {
             if (socket[kParser].timeout.refresh) {
@@ -7009,8 +7009,8 @@ ${len.toString(16)}\r
         return ret;
       }
       end() {
-        const { socket, contentLength, client, bytesWritten, expectsPayload, header: header2, request: request4 } = this;
-        request4.onRequestSent();
+        const { socket, contentLength, client, bytesWritten, expectsPayload, header: header2, request: request5 } = this;
+        request5.onRequestSent();
         socket[kWriting] = false;
         if (socket[kError]) {
           throw socket[kError];
@@ -7155,8 +7155,8 @@ var require_client_h2 = __commonJS({
           assert(client2[kPending] === 0);
           const requests = client2[kQueue].splice(client2[kRunningIdx]);
           for (let i = 0; i < requests.length; i++) {
-            const request4 = requests[i];
-            util3.errorRequest(client2, request4, err2);
+            const request5 = requests[i];
+            util3.errorRequest(client2, request5, err2);
           }
         }
       });
@@ -7248,9 +7248,9 @@ var require_client_h2 = __commonJS({
       }
       util3.destroy(this[kSocket], err2);
       if (client[kRunningIdx] < client[kQueue].length) {
-        const request4 = client[kQueue][client[kRunningIdx]];
+        const request5 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        util3.errorRequest(client, request4, err2);
+        util3.errorRequest(client, request5, err2);
         client[kPendingIdx] = client[kRunningIdx];
       }
       assert(client[kRunning] === 0);
@@ -7260,12 +7260,12 @@ var require_client_h2 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH2(client, request4) {
+    function writeH2(client, request5) {
       const session = client[kHTTP2Session];
-      const { method, path: path17, host, upgrade, expectContinue, signal, headers: reqHeaders } = request4;
-      let { body } = request4;
+      const { method, path: path19, host, upgrade, expectContinue, signal, headers: reqHeaders } = request5;
+      let { body } = request5;
       if (upgrade) {
-        util3.errorRequest(client, request4, new Error("Upgrade not supported for H2"));
+        util3.errorRequest(client, request5, new Error("Upgrade not supported for H2"));
         return false;
       }
       const headers = {};
@@ -7289,17 +7289,17 @@ var require_client_h2 = __commonJS({
       headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname}${port ? `:${port}` : ""}`;
       headers[HTTP2_HEADER_METHOD] = method;
       const abort = (error2) => {
-        if (request4.aborted) {
+        if (request5.aborted) {
           return;
         }
-        if (request4.completed) {
+        if (request5.completed) {
           if (method === "CONNECT" && stream2 != null) {
             util3.destroy(stream2, error2 || new RequestAbortedError());
           }
           return;
         }
         error2 = error2 || new RequestAbortedError();
-        util3.errorRequest(client, request4, error2);
+        util3.errorRequest(client, request5, error2);
         if (stream2 != null) {
           util3.destroy(stream2, error2);
         }
@@ -7308,11 +7308,11 @@ var require_client_h2 = __commonJS({
         client[kResume]();
       };
       try {
-        request4.onConnect(abort);
+        request5.onConnect(abort);
       } catch (err2) {
-        util3.errorRequest(client, request4, err2);
+        util3.errorRequest(client, request5, err2);
       }
-      if (request4.aborted) {
+      if (request5.aborted) {
         return false;
       }
       if (method === "CONNECT") {
@@ -7322,22 +7322,22 @@ var require_client_h2 = __commonJS({
         const onResponse = (headers2) => {
           upgradeResponseFinished = true;
           stream2.off(errorMonitor, onUpgradeError);
-          request4.onUpgradeResponse(Number(headers2[HTTP2_HEADER_STATUS]), headers2, parseH2ResponseHeaders);
+          request5.onUpgradeResponse(Number(headers2[HTTP2_HEADER_STATUS]), headers2, parseH2ResponseHeaders);
         };
         const onUpgradeError = (error2) => {
           upgradeResponseFinished = true;
           stream2.off("response", onResponse);
-          request4.onUpgradeError(error2);
+          request5.onUpgradeError(error2);
         };
         const onReady = () => {
           try {
-            request4.onUpgrade(null, null, stream2);
+            request5.onUpgrade(null, null, stream2);
           } catch (error2) {
             stream2.off("response", onResponse);
             abort(error2);
             return;
           }
-          if (request4.aborted) {
+          if (request5.aborted) {
             return;
           }
           stream2.off("error", abort);
@@ -7349,17 +7349,17 @@ var require_client_h2 = __commonJS({
         ++session[kOpenStreams];
         onReady();
         stream2.once("close", () => {
-          if (!upgradeResponseFinished && request4.completed) {
+          if (!upgradeResponseFinished && request5.completed) {
             stream2.off("response", onResponse);
             stream2.off(errorMonitor, onUpgradeError);
-            request4.onUpgradeError(new InformationalError(`HTTP/2: "stream error" received - code ${stream2.rstCode}`));
+            request5.onUpgradeError(new InformationalError(`HTTP/2: "stream error" received - code ${stream2.rstCode}`));
           }
           session[kOpenStreams] -= 1;
           if (session[kOpenStreams] === 0) session.unref();
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path17;
+      headers[HTTP2_HEADER_PATH] = path19;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7374,14 +7374,14 @@ var require_client_h2 = __commonJS({
         contentLength = bodyStream.length;
       }
       if (contentLength == null) {
-        contentLength = request4.contentLength;
+        contentLength = request5.contentLength;
       }
       if (contentLength === 0 || !expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request4.contentLength != null && request4.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request5.contentLength != null && request5.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util3.errorRequest(client, request4, new RequestContentLengthMismatchError());
+          util3.errorRequest(client, request5, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -7406,25 +7406,25 @@ var require_client_h2 = __commonJS({
       ++session[kOpenStreams];
       stream2.once("response", (headers2) => {
         const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
-        request4.onResponseStarted();
-        if (request4.aborted) {
+        request5.onResponseStarted();
+        if (request5.aborted) {
           const err2 = new RequestAbortedError();
-          util3.errorRequest(client, request4, err2);
+          util3.errorRequest(client, request5, err2);
           util3.destroy(stream2, err2);
           return;
         }
-        if (request4.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream2.resume.bind(stream2), "") === false) {
+        if (request5.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream2.resume.bind(stream2), "") === false) {
           stream2.pause();
         }
         stream2.on("data", (chunk) => {
-          if (request4.onData(chunk) === false) {
+          if (request5.onData(chunk) === false) {
             stream2.pause();
           }
         });
       });
       stream2.once("end", () => {
         if (stream2.state?.state == null || stream2.state.state < 6) {
-          request4.onComplete([]);
+          request5.onComplete([]);
         }
         if (session[kOpenStreams] === 0) {
           session.unref();
@@ -7454,7 +7454,7 @@ var require_client_h2 = __commonJS({
             stream2,
             null,
             client,
-            request4,
+            request5,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -7465,7 +7465,7 @@ var require_client_h2 = __commonJS({
             stream2,
             body,
             client,
-            request4,
+            request5,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -7477,7 +7477,7 @@ var require_client_h2 = __commonJS({
               stream2,
               body.stream(),
               client,
-              request4,
+              request5,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -7488,7 +7488,7 @@ var require_client_h2 = __commonJS({
               stream2,
               body,
               client,
-              request4,
+              request5,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -7502,7 +7502,7 @@ var require_client_h2 = __commonJS({
             stream2,
             body,
             client,
-            request4,
+            request5,
             contentLength
           );
         } else if (util3.isIterable(body)) {
@@ -7511,7 +7511,7 @@ var require_client_h2 = __commonJS({
             stream2,
             body,
             client,
-            request4,
+            request5,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -7521,7 +7521,7 @@ var require_client_h2 = __commonJS({
         }
       }
     }
-    function writeBuffer(abort, h2stream, body, client, request4, socket, contentLength, expectsPayload) {
+    function writeBuffer(abort, h2stream, body, client, request5, socket, contentLength, expectsPayload) {
       try {
         if (body != null && util3.isBuffer(body)) {
           assert(contentLength === body.byteLength, "buffer body must have content length");
@@ -7529,18 +7529,18 @@ var require_client_h2 = __commonJS({
           h2stream.write(body);
           h2stream.uncork();
           h2stream.end();
-          request4.onBodySent(body);
+          request5.onBodySent(body);
         }
         if (!expectsPayload) {
           socket[kReset] = true;
         }
-        request4.onRequestSent();
+        request5.onRequestSent();
         client[kResume]();
       } catch (error2) {
         abort(error2);
       }
     }
-    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request4, contentLength) {
+    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request5, contentLength) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       const pipe2 = pipeline3(
         body,
@@ -7551,7 +7551,7 @@ var require_client_h2 = __commonJS({
             abort(err2);
           } else {
             util3.removeAllListeners(pipe2);
-            request4.onRequestSent();
+            request5.onRequestSent();
             if (!expectsPayload) {
               socket[kReset] = true;
             }
@@ -7561,10 +7561,10 @@ var require_client_h2 = __commonJS({
       );
       util3.addListener(pipe2, "data", onPipeData);
       function onPipeData(chunk) {
-        request4.onBodySent(chunk);
+        request5.onBodySent(chunk);
       }
     }
-    async function writeBlob(abort, h2stream, body, client, request4, socket, contentLength, expectsPayload) {
+    async function writeBlob(abort, h2stream, body, client, request5, socket, contentLength, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -7575,8 +7575,8 @@ var require_client_h2 = __commonJS({
         h2stream.write(buffer);
         h2stream.uncork();
         h2stream.end();
-        request4.onBodySent(buffer);
-        request4.onRequestSent();
+        request5.onBodySent(buffer);
+        request5.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -7585,7 +7585,7 @@ var require_client_h2 = __commonJS({
         abort(err2);
       }
     }
-    async function writeIterable(abort, h2stream, body, client, request4, socket, contentLength, expectsPayload) {
+    async function writeIterable(abort, h2stream, body, client, request5, socket, contentLength, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -7610,13 +7610,13 @@ var require_client_h2 = __commonJS({
             throw socket[kError];
           }
           const res = h2stream.write(chunk);
-          request4.onBodySent(chunk);
+          request5.onBodySent(chunk);
           if (!res) {
             await waitForDrain();
           }
         }
         h2stream.end();
-        request4.onRequestSent();
+        request5.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -7712,9 +7712,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util3.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path17 = search ? `${pathname}${search}` : pathname;
+        const path19 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path17;
+        this.opts.path = path19;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8064,10 +8064,10 @@ var require_client = __commonJS({
       }
       [kDispatch](opts, handler) {
         const origin = opts.origin || this[kUrl].origin;
-        const request4 = new Request(origin, opts, handler);
-        this[kQueue].push(request4);
+        const request5 = new Request(origin, opts, handler);
+        this[kQueue].push(request5);
         if (this[kResuming]) {
-        } else if (util3.bodyLength(request4.body) == null && util3.isIterable(request4.body)) {
+        } else if (util3.bodyLength(request5.body) == null && util3.isIterable(request5.body)) {
           this[kResuming] = 1;
           queueMicrotask(() => resume(this));
         } else {
@@ -8091,8 +8091,8 @@ var require_client = __commonJS({
         return new Promise((resolve4) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
-            const request4 = requests[i];
-            util3.errorRequest(this, request4, err2);
+            const request5 = requests[i];
+            util3.errorRequest(this, request5, err2);
           }
           const callback = () => {
             if (this[kClosedResolve]) {
@@ -8117,8 +8117,8 @@ var require_client = __commonJS({
         assert(client[kPendingIdx] === client[kRunningIdx]);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          const request4 = requests[i];
-          util3.errorRequest(client, request4, err2);
+          const request5 = requests[i];
+          util3.errorRequest(client, request5, err2);
         }
         assert(client[kSize] === 0);
       }
@@ -8221,8 +8221,8 @@ var require_client = __commonJS({
         if (err2.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
           assert(client[kRunning] === 0);
           while (client[kPending] > 0 && client[kQueue][client[kPendingIdx]].servername === client[kServerName]) {
-            const request4 = client[kQueue][client[kPendingIdx]++];
-            util3.errorRequest(client, request4, err2);
+            const request5 = client[kQueue][client[kPendingIdx]++];
+            util3.errorRequest(client, request5, err2);
           }
         } else {
           onError(client, err2);
@@ -8279,12 +8279,12 @@ var require_client = __commonJS({
         if (client[kRunning] >= (getPipelining(client) || 1)) {
           return;
         }
-        const request4 = client[kQueue][client[kPendingIdx]];
-        if (client[kUrl].protocol === "https:" && client[kServerName] !== request4.servername) {
+        const request5 = client[kQueue][client[kPendingIdx]];
+        if (client[kUrl].protocol === "https:" && client[kServerName] !== request5.servername) {
           if (client[kRunning] > 0) {
             return;
           }
-          client[kServerName] = request4.servername;
+          client[kServerName] = request5.servername;
           client[kHTTPContext]?.destroy(new InformationalError("servername changed"), () => {
             client[kHTTPContext] = null;
             resume(client);
@@ -8300,10 +8300,10 @@ var require_client = __commonJS({
         if (client[kHTTPContext].destroyed) {
           return;
         }
-        if (client[kHTTPContext].busy(request4)) {
+        if (client[kHTTPContext].busy(request5)) {
           return;
         }
-        if (!request4.aborted && client[kHTTPContext].write(request4)) {
+        if (!request5.aborted && client[kHTTPContext].write(request5)) {
           client[kPendingIdx]++;
         } else {
           client[kQueue].splice(client[kPendingIdx], 1);
@@ -8814,7 +8814,7 @@ var require_agent = __commonJS({
     function defaultFactory(origin, opts) {
       return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
     }
-    var Agent3 = class extends DispatcherBase {
+    var Agent4 = class extends DispatcherBase {
       constructor({ factory = defaultFactory, maxRedirections = 0, connect: connect2, tls: tls2, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
@@ -8889,7 +8889,7 @@ var require_agent = __commonJS({
         await Promise.all(destroyPromises);
       }
     };
-    module.exports = Agent3;
+    module.exports = Agent4;
   }
 });
 
@@ -8899,7 +8899,7 @@ var require_proxy_agent = __commonJS({
     "use strict";
     var { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = require_symbols();
     var { URL: URL2 } = __require("node:url");
-    var Agent3 = require_agent();
+    var Agent4 = require_agent();
     var Pool = require_pool();
     var DispatcherBase = require_dispatcher_base();
     var { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = require_errors();
@@ -8953,10 +8953,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path17 = "/",
+          path: path19 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path17;
+        opts.path = origin + path19;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -9014,7 +9014,7 @@ var require_proxy_agent = __commonJS({
           return agentFactory(origin2, options);
         };
         this[kClient] = clientFactory(url, { connect: connect2 });
-        this[kAgent] = new Agent3({
+        this[kAgent] = new Agent4({
           ...opts,
           factory,
           connect: async (opts2, callback) => {
@@ -9123,7 +9123,7 @@ var require_env_http_proxy_agent = __commonJS({
     var DispatcherBase = require_dispatcher_base();
     var { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = require_symbols();
     var ProxyAgent2 = require_proxy_agent();
-    var Agent3 = require_agent();
+    var Agent4 = require_agent();
     var DEFAULT_PORTS = {
       "http:": 80,
       "https:": 443
@@ -9143,7 +9143,7 @@ var require_env_http_proxy_agent = __commonJS({
           });
         }
         const { httpProxy, httpsProxy, noProxy, ...agentOpts } = opts;
-        this[kNoProxyAgent] = new Agent3(agentOpts);
+        this[kNoProxyAgent] = new Agent4(agentOpts);
         const HTTP_PROXY = httpProxy ?? process.env.http_proxy ?? process.env.HTTP_PROXY;
         if (HTTP_PROXY) {
           this[kHttpProxyAgent] = new ProxyAgent2({ ...agentOpts, uri: HTTP_PROXY });
@@ -10153,10 +10153,10 @@ var require_api_request = __commonJS({
         }
       }
     };
-    function request4(opts, callback) {
+    function request5(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve4, reject) => {
-          request4.call(this, opts, (err2, data) => {
+          request5.call(this, opts, (err2, data) => {
             return err2 ? reject(err2) : resolve4(data);
           });
         });
@@ -10171,7 +10171,7 @@ var require_api_request = __commonJS({
         queueMicrotask(() => callback(err2, { opaque }));
       }
     }
-    module.exports = request4;
+    module.exports = request5;
     module.exports.RequestHandler = RequestHandler;
   }
 });
@@ -10928,20 +10928,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path17) {
-      if (typeof path17 !== "string") {
-        return path17;
+    function safeUrl(path19) {
+      if (typeof path19 !== "string") {
+        return path19;
       }
-      const pathSegments = path17.split("?");
+      const pathSegments = path19.split("?");
       if (pathSegments.length !== 2) {
-        return path17;
+        return path19;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path17, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path17);
+    function matchKey(mockDispatch2, { path: path19, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path19);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10963,7 +10963,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path17 }) => matchValue(safeUrl(path17), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path19 }) => matchValue(safeUrl(path19), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -11001,9 +11001,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path17, method, body, headers, query } = opts;
+      const { path: path19, method, body, headers, query } = opts;
       return {
-        path: path17,
+        path: path19,
         method,
         body,
         headers,
@@ -11466,10 +11466,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path17, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path19, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path17,
+            Path: path19,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -11488,7 +11488,7 @@ var require_mock_agent = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/mock/mock-agent.js"(exports, module) {
     "use strict";
     var { kClients } = require_symbols();
-    var Agent3 = require_agent();
+    var Agent4 = require_agent();
     var {
       kAgent,
       kMockAgentSet,
@@ -11515,7 +11515,7 @@ var require_mock_agent = __commonJS({
         if (opts?.agent && typeof opts.agent.dispatch !== "function") {
           throw new InvalidArgumentError("Argument opts.agent must implement Agent");
         }
-        const agent = opts?.agent ? opts.agent : new Agent3(opts);
+        const agent = opts?.agent ? opts.agent : new Agent4(opts);
         this[kAgent] = agent;
         this[kClients] = agent[kClients];
         this[kOptions] = buildMockOptions(opts);
@@ -11619,9 +11619,9 @@ var require_global2 = __commonJS({
     "use strict";
     var globalDispatcher = Symbol.for("undici.globalDispatcher.1");
     var { InvalidArgumentError } = require_errors();
-    var Agent3 = require_agent();
+    var Agent4 = require_agent();
     if (getGlobalDispatcher() === void 0) {
-      setGlobalDispatcher(new Agent3());
+      setGlobalDispatcher(new Agent4());
     }
     function setGlobalDispatcher(agent) {
       if (!agent || typeof agent.dispatch !== "function") {
@@ -11836,8 +11836,8 @@ var require_dump = __commonJS({
 var require_dns = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/interceptor/dns.js"(exports, module) {
     "use strict";
-    var { isIP: isIP3 } = __require("node:net");
-    var { lookup } = __require("node:dns");
+    var { isIP: isIP5 } = __require("node:net");
+    var { lookup: lookup2 } = __require("node:dns");
     var DecoratorHandler = require_decorator_handler();
     var { InvalidArgumentError, InformationalError } = require_errors();
     var maxInt = Math.pow(2, 31) - 1;
@@ -11927,7 +11927,7 @@ var require_dns = __commonJS({
         }
       }
       #defaultLookup(origin, opts, cb) {
-        lookup(
+        lookup2(
           origin.hostname,
           {
             all: true,
@@ -12091,7 +12091,7 @@ var require_dns = __commonJS({
       return (dispatch) => {
         return function dnsInterceptor(origDispatchOpts, handler) {
           const origin = origDispatchOpts.origin.constructor === URL ? origDispatchOpts.origin : new URL(origDispatchOpts.origin);
-          if (isIP3(origin.hostname) !== 0) {
+          if (isIP5(origin.hostname) !== 0) {
             return dispatch(origDispatchOpts, handler);
           }
           instance.runLookup(origin, origDispatchOpts, (err2, newOrigin) => {
@@ -13078,7 +13078,7 @@ var require_request2 = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         input = webidl.converters.RequestInfo(input, prefix, "input");
         init = webidl.converters.RequestInit(init, prefix, "init");
-        let request4 = null;
+        let request5 = null;
         let fallbackMode = null;
         const baseUrl = environmentSettingsObject.settingsObject.baseUrl;
         let signal = null;
@@ -13095,18 +13095,18 @@ var require_request2 = __commonJS({
               "Request cannot be constructed from a URL that includes credentials: " + input
             );
           }
-          request4 = makeRequest({ urlList: [parsedURL] });
+          request5 = makeRequest({ urlList: [parsedURL] });
           fallbackMode = "cors";
         } else {
           this[kDispatcher] = init.dispatcher || input[kDispatcher];
           assert(input instanceof _Request);
-          request4 = input[kState];
+          request5 = input[kState];
           signal = input[kSignal];
         }
         const origin = environmentSettingsObject.settingsObject.origin;
         let window2 = "client";
-        if (request4.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request4.window, origin)) {
-          window2 = request4.window;
+        if (request5.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request5.window, origin)) {
+          window2 = request5.window;
         }
         if (init.window != null) {
           throw new TypeError(`'window' option '${window2}' must be null`);
@@ -13114,66 +13114,66 @@ var require_request2 = __commonJS({
         if ("window" in init) {
           window2 = "no-window";
         }
-        request4 = makeRequest({
+        request5 = makeRequest({
           // URL request’s URL.
           // undici implementation note: this is set as the first item in request's urlList in makeRequest
           // method request’s method.
-          method: request4.method,
+          method: request5.method,
           // header list A copy of request’s header list.
           // undici implementation note: headersList is cloned in makeRequest
-          headersList: request4.headersList,
+          headersList: request5.headersList,
           // unsafe-request flag Set.
-          unsafeRequest: request4.unsafeRequest,
+          unsafeRequest: request5.unsafeRequest,
           // client This’s relevant settings object.
           client: environmentSettingsObject.settingsObject,
           // window window.
           window: window2,
           // priority request’s priority.
-          priority: request4.priority,
+          priority: request5.priority,
           // origin request’s origin. The propagation of the origin is only significant for navigation requests
           // being handled by a service worker. In this scenario a request can have an origin that is different
           // from the current client.
-          origin: request4.origin,
+          origin: request5.origin,
           // referrer request’s referrer.
-          referrer: request4.referrer,
+          referrer: request5.referrer,
           // referrer policy request’s referrer policy.
-          referrerPolicy: request4.referrerPolicy,
+          referrerPolicy: request5.referrerPolicy,
           // mode request’s mode.
-          mode: request4.mode,
+          mode: request5.mode,
           // credentials mode request’s credentials mode.
-          credentials: request4.credentials,
+          credentials: request5.credentials,
           // cache mode request’s cache mode.
-          cache: request4.cache,
+          cache: request5.cache,
           // redirect mode request’s redirect mode.
-          redirect: request4.redirect,
+          redirect: request5.redirect,
           // integrity metadata request’s integrity metadata.
-          integrity: request4.integrity,
+          integrity: request5.integrity,
           // keepalive request’s keepalive.
-          keepalive: request4.keepalive,
+          keepalive: request5.keepalive,
           // reload-navigation flag request’s reload-navigation flag.
-          reloadNavigation: request4.reloadNavigation,
+          reloadNavigation: request5.reloadNavigation,
           // history-navigation flag request’s history-navigation flag.
-          historyNavigation: request4.historyNavigation,
+          historyNavigation: request5.historyNavigation,
           // URL list A clone of request’s URL list.
-          urlList: [...request4.urlList]
+          urlList: [...request5.urlList]
         });
         const initHasKey = Object.keys(init).length !== 0;
         if (initHasKey) {
-          if (request4.mode === "navigate") {
-            request4.mode = "same-origin";
+          if (request5.mode === "navigate") {
+            request5.mode = "same-origin";
           }
-          request4.reloadNavigation = false;
-          request4.historyNavigation = false;
-          request4.origin = "client";
-          request4.referrer = "client";
-          request4.referrerPolicy = "";
-          request4.url = request4.urlList[request4.urlList.length - 1];
-          request4.urlList = [request4.url];
+          request5.reloadNavigation = false;
+          request5.historyNavigation = false;
+          request5.origin = "client";
+          request5.referrer = "client";
+          request5.referrerPolicy = "";
+          request5.url = request5.urlList[request5.urlList.length - 1];
+          request5.urlList = [request5.url];
         }
         if (init.referrer !== void 0) {
           const referrer = init.referrer;
           if (referrer === "") {
-            request4.referrer = "no-referrer";
+            request5.referrer = "no-referrer";
           } else {
             let parsedReferrer;
             try {
@@ -13182,14 +13182,14 @@ var require_request2 = __commonJS({
               throw new TypeError(`Referrer "${referrer}" is not a valid URL.`, { cause: err2 });
             }
             if (parsedReferrer.protocol === "about:" && parsedReferrer.hostname === "client" || origin && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl)) {
-              request4.referrer = "client";
+              request5.referrer = "client";
             } else {
-              request4.referrer = parsedReferrer;
+              request5.referrer = parsedReferrer;
             }
           }
         }
         if (init.referrerPolicy !== void 0) {
-          request4.referrerPolicy = init.referrerPolicy;
+          request5.referrerPolicy = init.referrerPolicy;
         }
         let mode;
         if (init.mode !== void 0) {
@@ -13204,33 +13204,33 @@ var require_request2 = __commonJS({
           });
         }
         if (mode != null) {
-          request4.mode = mode;
+          request5.mode = mode;
         }
         if (init.credentials !== void 0) {
-          request4.credentials = init.credentials;
+          request5.credentials = init.credentials;
         }
         if (init.cache !== void 0) {
-          request4.cache = init.cache;
+          request5.cache = init.cache;
         }
-        if (request4.cache === "only-if-cached" && request4.mode !== "same-origin") {
+        if (request5.cache === "only-if-cached" && request5.mode !== "same-origin") {
           throw new TypeError(
             "'only-if-cached' can be set only with 'same-origin' mode"
           );
         }
         if (init.redirect !== void 0) {
-          request4.redirect = init.redirect;
+          request5.redirect = init.redirect;
         }
         if (init.integrity != null) {
-          request4.integrity = String(init.integrity);
+          request5.integrity = String(init.integrity);
         }
         if (init.keepalive !== void 0) {
-          request4.keepalive = Boolean(init.keepalive);
+          request5.keepalive = Boolean(init.keepalive);
         }
         if (init.method !== void 0) {
           let method = init.method;
           const mayBeNormalized = normalizedMethodRecords[method];
           if (mayBeNormalized !== void 0) {
-            request4.method = mayBeNormalized;
+            request5.method = mayBeNormalized;
           } else {
             if (!isValidHTTPToken(method)) {
               throw new TypeError(`'${method}' is not a valid HTTP method.`);
@@ -13240,9 +13240,9 @@ var require_request2 = __commonJS({
               throw new TypeError(`'${method}' HTTP method is unsupported.`);
             }
             method = normalizedMethodRecordsBase[upperCase] ?? method;
-            request4.method = method;
+            request5.method = method;
           }
-          if (!patchMethodWarning && request4.method === "patch") {
+          if (!patchMethodWarning && request5.method === "patch") {
             process.emitWarning("Using `patch` is highly likely to result in a `405 Method Not Allowed`. `PATCH` is much more likely to succeed.", {
               code: "UNDICI-FETCH-patch"
             });
@@ -13252,7 +13252,7 @@ var require_request2 = __commonJS({
         if (init.signal !== void 0) {
           signal = init.signal;
         }
-        this[kState] = request4;
+        this[kState] = request5;
         const ac = new AbortController();
         this[kSignal] = ac.signal;
         if (signal != null) {
@@ -13280,12 +13280,12 @@ var require_request2 = __commonJS({
           }
         }
         this[kHeaders] = new Headers2(kConstruct);
-        setHeadersList(this[kHeaders], request4.headersList);
+        setHeadersList(this[kHeaders], request5.headersList);
         setHeadersGuard(this[kHeaders], "request");
         if (mode === "no-cors") {
-          if (!corsSafeListedMethodsSet.has(request4.method)) {
+          if (!corsSafeListedMethodsSet.has(request5.method)) {
             throw new TypeError(
-              `'${request4.method} is unsupported in no-cors mode.`
+              `'${request5.method} is unsupported in no-cors mode.`
             );
           }
           setHeadersGuard(this[kHeaders], "request-no-cors");
@@ -13304,14 +13304,14 @@ var require_request2 = __commonJS({
           }
         }
         const inputBody = input instanceof _Request ? input[kState].body : null;
-        if ((init.body != null || inputBody != null) && (request4.method === "GET" || request4.method === "HEAD")) {
+        if ((init.body != null || inputBody != null) && (request5.method === "GET" || request5.method === "HEAD")) {
           throw new TypeError("Request with GET/HEAD method cannot have body.");
         }
         let initBody = null;
         if (init.body != null) {
           const [extractedBody, contentType] = extractBody(
             init.body,
-            request4.keepalive
+            request5.keepalive
           );
           initBody = extractedBody;
           if (contentType && !getHeadersList(this[kHeaders]).contains("content-type", true)) {
@@ -13323,12 +13323,12 @@ var require_request2 = __commonJS({
           if (initBody != null && init.duplex == null) {
             throw new TypeError("RequestInit: duplex option is required when sending a body.");
           }
-          if (request4.mode !== "same-origin" && request4.mode !== "cors") {
+          if (request5.mode !== "same-origin" && request5.mode !== "cors") {
             throw new TypeError(
               'If request is made from ReadableStream, mode should be "same-origin" or "cors"'
             );
           }
-          request4.useCORSPreflightFlag = true;
+          request5.useCORSPreflightFlag = true;
         }
         let finalBody = inputOrInitBody;
         if (initBody == null && inputBody != null) {
@@ -13557,21 +13557,21 @@ var require_request2 = __commonJS({
         headersList: init.headersList ? new HeadersList(init.headersList) : new HeadersList()
       };
     }
-    function cloneRequest(request4) {
-      const newRequest = makeRequest({ ...request4, body: null });
-      if (request4.body != null) {
-        newRequest.body = cloneBody(newRequest, request4.body);
+    function cloneRequest(request5) {
+      const newRequest = makeRequest({ ...request5, body: null });
+      if (request5.body != null) {
+        newRequest.body = cloneBody(newRequest, request5.body);
       }
       return newRequest;
     }
     function fromInnerRequest(innerRequest, signal, guard) {
-      const request4 = new Request(kConstruct);
-      request4[kState] = innerRequest;
-      request4[kSignal] = signal;
-      request4[kHeaders] = new Headers2(kConstruct);
-      setHeadersList(request4[kHeaders], innerRequest.headersList);
-      setHeadersGuard(request4[kHeaders], guard);
-      return request4;
+      const request5 = new Request(kConstruct);
+      request5[kState] = innerRequest;
+      request5[kSignal] = signal;
+      request5[kHeaders] = new Headers2(kConstruct);
+      setHeadersList(request5[kHeaders], innerRequest.headersList);
+      setHeadersGuard(request5[kHeaders], guard);
+      return request5;
     }
     Object.defineProperties(Request.prototype, {
       method: kEnumerableProperty,
@@ -13813,14 +13813,14 @@ var require_fetch = __commonJS({
         p.reject(e);
         return p.promise;
       }
-      const request4 = requestObject[kState];
+      const request5 = requestObject[kState];
       if (requestObject.signal.aborted) {
-        abortFetch(p, request4, null, requestObject.signal.reason);
+        abortFetch(p, request5, null, requestObject.signal.reason);
         return p.promise;
       }
-      const globalObject = request4.client.globalObject;
+      const globalObject = request5.client.globalObject;
       if (globalObject?.constructor?.name === "ServiceWorkerGlobalScope") {
-        request4.serviceWorkers = "none";
+        request5.serviceWorkers = "none";
       }
       let responseObject = null;
       let locallyAborted = false;
@@ -13832,7 +13832,7 @@ var require_fetch = __commonJS({
           assert(controller != null);
           controller.abort(requestObject.signal.reason);
           const realResponse = responseObject?.deref();
-          abortFetch(p, request4, realResponse, requestObject.signal.reason);
+          abortFetch(p, request5, realResponse, requestObject.signal.reason);
         }
       );
       const processResponse = (response) => {
@@ -13840,7 +13840,7 @@ var require_fetch = __commonJS({
           return;
         }
         if (response.aborted) {
-          abortFetch(p, request4, responseObject, controller.serializedAbortReason);
+          abortFetch(p, request5, responseObject, controller.serializedAbortReason);
           return;
         }
         if (response.type === "error") {
@@ -13852,7 +13852,7 @@ var require_fetch = __commonJS({
         p = null;
       };
       controller = fetching({
-        request: request4,
+        request: request5,
         processResponseEndOfBody: handleFetchDone,
         processResponse,
         dispatcher: requestObject[kDispatcher]
@@ -13893,12 +13893,12 @@ var require_fetch = __commonJS({
       );
     }
     var markResourceTiming = performance.markResourceTiming;
-    function abortFetch(p, request4, responseObject, error2) {
+    function abortFetch(p, request5, responseObject, error2) {
       if (p) {
         p.reject(error2);
       }
-      if (request4.body != null && isReadable(request4.body?.stream)) {
-        request4.body.stream.cancel(error2).catch((err2) => {
+      if (request5.body != null && isReadable(request5.body?.stream)) {
+        request5.body.stream.cancel(error2).catch((err2) => {
           if (err2.code === "ERR_INVALID_STATE") {
             return;
           }
@@ -13919,7 +13919,7 @@ var require_fetch = __commonJS({
       }
     }
     function fetching({
-      request: request4,
+      request: request5,
       processRequestBodyChunkLength,
       processRequestEndOfBody,
       processResponse,
@@ -13932,9 +13932,9 @@ var require_fetch = __commonJS({
       assert(dispatcher);
       let taskDestination = null;
       let crossOriginIsolatedCapability = false;
-      if (request4.client != null) {
-        taskDestination = request4.client.globalObject;
-        crossOriginIsolatedCapability = request4.client.crossOriginIsolatedCapability;
+      if (request5.client != null) {
+        taskDestination = request5.client.globalObject;
+        crossOriginIsolatedCapability = request5.client.crossOriginIsolatedCapability;
       }
       const currentTime = coarsenedSharedCurrentTime(crossOriginIsolatedCapability);
       const timingInfo = createOpaqueTimingInfo({
@@ -13942,7 +13942,7 @@ var require_fetch = __commonJS({
       });
       const fetchParams = {
         controller: new Fetch(dispatcher),
-        request: request4,
+        request: request5,
         timingInfo,
         processRequestBodyChunkLength,
         processRequestEndOfBody,
@@ -13952,32 +13952,32 @@ var require_fetch = __commonJS({
         taskDestination,
         crossOriginIsolatedCapability
       };
-      assert(!request4.body || request4.body.stream);
-      if (request4.window === "client") {
-        request4.window = request4.client?.globalObject?.constructor?.name === "Window" ? request4.client : "no-window";
+      assert(!request5.body || request5.body.stream);
+      if (request5.window === "client") {
+        request5.window = request5.client?.globalObject?.constructor?.name === "Window" ? request5.client : "no-window";
       }
-      if (request4.origin === "client") {
-        request4.origin = request4.client.origin;
+      if (request5.origin === "client") {
+        request5.origin = request5.client.origin;
       }
-      if (request4.policyContainer === "client") {
-        if (request4.client != null) {
-          request4.policyContainer = clonePolicyContainer(
-            request4.client.policyContainer
+      if (request5.policyContainer === "client") {
+        if (request5.client != null) {
+          request5.policyContainer = clonePolicyContainer(
+            request5.client.policyContainer
           );
         } else {
-          request4.policyContainer = makePolicyContainer();
+          request5.policyContainer = makePolicyContainer();
         }
       }
-      if (!request4.headersList.contains("accept", true)) {
+      if (!request5.headersList.contains("accept", true)) {
         const value = "*/*";
-        request4.headersList.append("accept", value, true);
+        request5.headersList.append("accept", value, true);
       }
-      if (!request4.headersList.contains("accept-language", true)) {
-        request4.headersList.append("accept-language", "*", true);
+      if (!request5.headersList.contains("accept-language", true)) {
+        request5.headersList.append("accept-language", "*", true);
       }
-      if (request4.priority === null) {
+      if (request5.priority === null) {
       }
-      if (subresourceSet.has(request4.destination)) {
+      if (subresourceSet.has(request5.destination)) {
       }
       mainFetch(fetchParams).catch((err2) => {
         fetchParams.controller.terminate(err2);
@@ -13985,50 +13985,50 @@ var require_fetch = __commonJS({
       return fetchParams.controller;
     }
     async function mainFetch(fetchParams, recursive = false) {
-      const request4 = fetchParams.request;
+      const request5 = fetchParams.request;
       let response = null;
-      if (request4.localURLsOnly && !urlIsLocal(requestCurrentURL(request4))) {
+      if (request5.localURLsOnly && !urlIsLocal(requestCurrentURL(request5))) {
         response = makeNetworkError("local URLs only");
       }
-      tryUpgradeRequestToAPotentiallyTrustworthyURL(request4);
-      if (requestBadPort(request4) === "blocked") {
+      tryUpgradeRequestToAPotentiallyTrustworthyURL(request5);
+      if (requestBadPort(request5) === "blocked") {
         response = makeNetworkError("bad port");
       }
-      if (request4.referrerPolicy === "") {
-        request4.referrerPolicy = request4.policyContainer.referrerPolicy;
+      if (request5.referrerPolicy === "") {
+        request5.referrerPolicy = request5.policyContainer.referrerPolicy;
       }
-      if (request4.referrer !== "no-referrer") {
-        request4.referrer = determineRequestsReferrer(request4);
+      if (request5.referrer !== "no-referrer") {
+        request5.referrer = determineRequestsReferrer(request5);
       }
       if (response === null) {
         response = await (async () => {
-          const currentURL = requestCurrentURL(request4);
+          const currentURL = requestCurrentURL(request5);
           if (
             // - request’s current URL’s origin is same origin with request’s origin,
             //   and request’s response tainting is "basic"
-            sameOrigin(currentURL, request4.url) && request4.responseTainting === "basic" || // request’s current URL’s scheme is "data"
+            sameOrigin(currentURL, request5.url) && request5.responseTainting === "basic" || // request’s current URL’s scheme is "data"
             currentURL.protocol === "data:" || // - request’s mode is "navigate" or "websocket"
-            (request4.mode === "navigate" || request4.mode === "websocket")
+            (request5.mode === "navigate" || request5.mode === "websocket")
           ) {
-            request4.responseTainting = "basic";
+            request5.responseTainting = "basic";
             return await schemeFetch(fetchParams);
           }
-          if (request4.mode === "same-origin") {
+          if (request5.mode === "same-origin") {
             return makeNetworkError('request mode cannot be "same-origin"');
           }
-          if (request4.mode === "no-cors") {
-            if (request4.redirect !== "follow") {
+          if (request5.mode === "no-cors") {
+            if (request5.redirect !== "follow") {
               return makeNetworkError(
                 'redirect mode cannot be "follow" for "no-cors" request'
               );
             }
-            request4.responseTainting = "opaque";
+            request5.responseTainting = "opaque";
             return await schemeFetch(fetchParams);
           }
-          if (!urlIsHttpHttpsScheme(requestCurrentURL(request4))) {
+          if (!urlIsHttpHttpsScheme(requestCurrentURL(request5))) {
             return makeNetworkError("URL scheme must be a HTTP(S) scheme");
           }
-          request4.responseTainting = "cors";
+          request5.responseTainting = "cors";
           return await httpFetch(fetchParams);
         })();
       }
@@ -14036,13 +14036,13 @@ var require_fetch = __commonJS({
         return response;
       }
       if (response.status !== 0 && !response.internalResponse) {
-        if (request4.responseTainting === "cors") {
+        if (request5.responseTainting === "cors") {
         }
-        if (request4.responseTainting === "basic") {
+        if (request5.responseTainting === "basic") {
           response = filterResponse(response, "basic");
-        } else if (request4.responseTainting === "cors") {
+        } else if (request5.responseTainting === "cors") {
           response = filterResponse(response, "cors");
-        } else if (request4.responseTainting === "opaque") {
+        } else if (request5.responseTainting === "opaque") {
           response = filterResponse(response, "opaque");
         } else {
           assert(false);
@@ -14050,26 +14050,26 @@ var require_fetch = __commonJS({
       }
       let internalResponse = response.status === 0 ? response : response.internalResponse;
       if (internalResponse.urlList.length === 0) {
-        internalResponse.urlList.push(...request4.urlList);
+        internalResponse.urlList.push(...request5.urlList);
       }
-      if (!request4.timingAllowFailed) {
+      if (!request5.timingAllowFailed) {
         response.timingAllowPassed = true;
       }
-      if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request4.headers.contains("range", true)) {
+      if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request5.headers.contains("range", true)) {
         response = internalResponse = makeNetworkError();
       }
-      if (response.status !== 0 && (request4.method === "HEAD" || request4.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
+      if (response.status !== 0 && (request5.method === "HEAD" || request5.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
         internalResponse.body = null;
         fetchParams.controller.dump = true;
       }
-      if (request4.integrity) {
+      if (request5.integrity) {
         const processBodyError = (reason) => fetchFinale(fetchParams, makeNetworkError(reason));
-        if (request4.responseTainting === "opaque" || response.body == null) {
+        if (request5.responseTainting === "opaque" || response.body == null) {
           processBodyError(response.error);
           return;
         }
         const processBody = (bytes) => {
-          if (!bytesMatch(bytes, request4.integrity)) {
+          if (!bytesMatch(bytes, request5.integrity)) {
             processBodyError("integrity mismatch");
             return;
           }
@@ -14085,8 +14085,8 @@ var require_fetch = __commonJS({
       if (isCancelled(fetchParams) && fetchParams.request.redirectCount === 0) {
         return Promise.resolve(makeAppropriateNetworkError(fetchParams));
       }
-      const { request: request4 } = fetchParams;
-      const { protocol: scheme } = requestCurrentURL(request4);
+      const { request: request5 } = fetchParams;
+      const { protocol: scheme } = requestCurrentURL(request5);
       switch (scheme) {
         case "about:": {
           return Promise.resolve(makeNetworkError("about scheme is not supported"));
@@ -14095,19 +14095,19 @@ var require_fetch = __commonJS({
           if (!resolveObjectURL) {
             resolveObjectURL = __require("node:buffer").resolveObjectURL;
           }
-          const blobURLEntry = requestCurrentURL(request4);
+          const blobURLEntry = requestCurrentURL(request5);
           if (blobURLEntry.search.length !== 0) {
             return Promise.resolve(makeNetworkError("NetworkError when attempting to fetch resource."));
           }
           const blob = resolveObjectURL(blobURLEntry.toString());
-          if (request4.method !== "GET" || !isBlobLike(blob)) {
+          if (request5.method !== "GET" || !isBlobLike(blob)) {
             return Promise.resolve(makeNetworkError("invalid method"));
           }
           const response = makeResponse();
           const fullLength = blob.size;
           const serializedFullLength = isomorphicEncode(`${fullLength}`);
           const type2 = blob.type;
-          if (!request4.headersList.contains("range", true)) {
+          if (!request5.headersList.contains("range", true)) {
             const bodyWithType = extractBody(blob);
             response.statusText = "OK";
             response.body = bodyWithType[0];
@@ -14115,7 +14115,7 @@ var require_fetch = __commonJS({
             response.headersList.set("content-type", type2, true);
           } else {
             response.rangeRequested = true;
-            const rangeHeader = request4.headersList.get("range", true);
+            const rangeHeader = request5.headersList.get("range", true);
             const rangeValue = simpleRangeHeaderValue(rangeHeader, true);
             if (rangeValue === "failure") {
               return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -14146,7 +14146,7 @@ var require_fetch = __commonJS({
           return Promise.resolve(response);
         }
         case "data:": {
-          const currentURL = requestCurrentURL(request4);
+          const currentURL = requestCurrentURL(request5);
           const dataURLStruct = dataURLProcessor(currentURL);
           if (dataURLStruct === "failure") {
             return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -14235,41 +14235,41 @@ var require_fetch = __commonJS({
       }
     }
     async function httpFetch(fetchParams) {
-      const request4 = fetchParams.request;
+      const request5 = fetchParams.request;
       let response = null;
       let actualResponse = null;
       const timingInfo = fetchParams.timingInfo;
-      if (request4.serviceWorkers === "all") {
+      if (request5.serviceWorkers === "all") {
       }
       if (response === null) {
-        if (request4.redirect === "follow") {
-          request4.serviceWorkers = "none";
+        if (request5.redirect === "follow") {
+          request5.serviceWorkers = "none";
         }
         actualResponse = response = await httpNetworkOrCacheFetch(fetchParams);
-        if (request4.responseTainting === "cors" && corsCheck(request4, response) === "failure") {
+        if (request5.responseTainting === "cors" && corsCheck(request5, response) === "failure") {
           return makeNetworkError("cors failure");
         }
-        if (TAOCheck(request4, response) === "failure") {
-          request4.timingAllowFailed = true;
+        if (TAOCheck(request5, response) === "failure") {
+          request5.timingAllowFailed = true;
         }
       }
-      if ((request4.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
-        request4.origin,
-        request4.client,
-        request4.destination,
+      if ((request5.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
+        request5.origin,
+        request5.client,
+        request5.destination,
         actualResponse
       ) === "blocked") {
         return makeNetworkError("blocked");
       }
       if (redirectStatusSet.has(actualResponse.status)) {
-        if (request4.redirect !== "manual") {
+        if (request5.redirect !== "manual") {
           fetchParams.controller.connection.destroy(void 0, false);
         }
-        if (request4.redirect === "error") {
+        if (request5.redirect === "error") {
           response = makeNetworkError("unexpected redirect");
-        } else if (request4.redirect === "manual") {
+        } else if (request5.redirect === "manual") {
           response = actualResponse;
-        } else if (request4.redirect === "follow") {
+        } else if (request5.redirect === "follow") {
           response = await httpRedirectFetch(fetchParams, response);
         } else {
           assert(false);
@@ -14279,13 +14279,13 @@ var require_fetch = __commonJS({
       return response;
     }
     function httpRedirectFetch(fetchParams, response) {
-      const request4 = fetchParams.request;
+      const request5 = fetchParams.request;
       const actualResponse = response.internalResponse ? response.internalResponse : response;
       let locationURL;
       try {
         locationURL = responseLocationURL(
           actualResponse,
-          requestCurrentURL(request4).hash
+          requestCurrentURL(request5).hash
         );
         if (locationURL == null) {
           return response;
@@ -14296,63 +14296,63 @@ var require_fetch = __commonJS({
       if (!urlIsHttpHttpsScheme(locationURL)) {
         return Promise.resolve(makeNetworkError("URL scheme must be a HTTP(S) scheme"));
       }
-      if (request4.redirectCount === 20) {
+      if (request5.redirectCount === 20) {
         return Promise.resolve(makeNetworkError("redirect count exceeded"));
       }
-      request4.redirectCount += 1;
-      if (request4.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request4, locationURL)) {
+      request5.redirectCount += 1;
+      if (request5.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request5, locationURL)) {
         return Promise.resolve(makeNetworkError('cross origin not allowed for request mode "cors"'));
       }
-      if (request4.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
+      if (request5.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
         return Promise.resolve(makeNetworkError(
           'URL cannot contain credentials for request mode "cors"'
         ));
       }
-      if (actualResponse.status !== 303 && request4.body != null && request4.body.source == null) {
+      if (actualResponse.status !== 303 && request5.body != null && request5.body.source == null) {
         return Promise.resolve(makeNetworkError());
       }
-      if ([301, 302].includes(actualResponse.status) && request4.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request4.method)) {
-        request4.method = "GET";
-        request4.body = null;
+      if ([301, 302].includes(actualResponse.status) && request5.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request5.method)) {
+        request5.method = "GET";
+        request5.body = null;
         for (const headerName of requestBodyHeader) {
-          request4.headersList.delete(headerName);
+          request5.headersList.delete(headerName);
         }
       }
-      if (!sameOrigin(requestCurrentURL(request4), locationURL)) {
-        request4.headersList.delete("authorization", true);
-        request4.headersList.delete("proxy-authorization", true);
-        request4.headersList.delete("cookie", true);
-        request4.headersList.delete("host", true);
+      if (!sameOrigin(requestCurrentURL(request5), locationURL)) {
+        request5.headersList.delete("authorization", true);
+        request5.headersList.delete("proxy-authorization", true);
+        request5.headersList.delete("cookie", true);
+        request5.headersList.delete("host", true);
       }
-      if (request4.body != null) {
-        assert(request4.body.source != null);
-        request4.body = safelyExtractBody(request4.body.source)[0];
+      if (request5.body != null) {
+        assert(request5.body.source != null);
+        request5.body = safelyExtractBody(request5.body.source)[0];
       }
       const timingInfo = fetchParams.timingInfo;
       timingInfo.redirectEndTime = timingInfo.postRedirectStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability);
       if (timingInfo.redirectStartTime === 0) {
         timingInfo.redirectStartTime = timingInfo.startTime;
       }
-      request4.urlList.push(locationURL);
-      setRequestReferrerPolicyOnRedirect(request4, actualResponse);
+      request5.urlList.push(locationURL);
+      setRequestReferrerPolicyOnRedirect(request5, actualResponse);
       return mainFetch(fetchParams, true);
     }
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = false, isNewConnectionFetch = false) {
-      const request4 = fetchParams.request;
+      const request5 = fetchParams.request;
       let httpFetchParams = null;
       let httpRequest = null;
       let response = null;
       const httpCache = null;
       const revalidatingFlag = false;
-      if (request4.window === "no-window" && request4.redirect === "error") {
+      if (request5.window === "no-window" && request5.redirect === "error") {
         httpFetchParams = fetchParams;
-        httpRequest = request4;
+        httpRequest = request5;
       } else {
-        httpRequest = cloneRequest(request4);
+        httpRequest = cloneRequest(request5);
         httpFetchParams = { ...fetchParams };
         httpFetchParams.request = httpRequest;
       }
-      const includeCredentials = request4.credentials === "include" || request4.credentials === "same-origin" && request4.responseTainting === "basic";
+      const includeCredentials = request5.credentials === "include" || request5.credentials === "same-origin" && request5.responseTainting === "basic";
       const contentLength = httpRequest.body ? httpRequest.body.length : null;
       let contentLengthHeaderValue = null;
       if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method)) {
@@ -14429,7 +14429,7 @@ var require_fetch = __commonJS({
       }
       response.requestIncludesCredentials = includeCredentials;
       if (response.status === 407) {
-        if (request4.window === "no-window") {
+        if (request5.window === "no-window") {
           return makeNetworkError();
         }
         if (isCancelled(fetchParams)) {
@@ -14441,7 +14441,7 @@ var require_fetch = __commonJS({
         // response’s status is 421
         response.status === 421 && // isNewConnectionFetch is false
         !isNewConnectionFetch && // request’s body is null, or request’s body is non-null and request’s body’s source is non-null
-        (request4.body == null || request4.body.source != null)
+        (request5.body == null || request5.body.source != null)
       ) {
         if (isCancelled(fetchParams)) {
           return makeAppropriateNetworkError(fetchParams);
@@ -14471,21 +14471,21 @@ var require_fetch = __commonJS({
           }
         }
       };
-      const request4 = fetchParams.request;
+      const request5 = fetchParams.request;
       let response = null;
       const timingInfo = fetchParams.timingInfo;
       const httpCache = null;
       if (httpCache == null) {
-        request4.cache = "no-store";
+        request5.cache = "no-store";
       }
       const newConnection = forceNewConnection ? "yes" : "no";
-      if (request4.mode === "websocket") {
+      if (request5.mode === "websocket") {
       } else {
       }
       let requestBody = null;
-      if (request4.body == null && fetchParams.processRequestEndOfBody) {
+      if (request5.body == null && fetchParams.processRequestEndOfBody) {
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
-      } else if (request4.body != null) {
+      } else if (request5.body != null) {
         const processBodyChunk = async function* (bytes) {
           if (isCancelled(fetchParams)) {
             return;
@@ -14513,7 +14513,7 @@ var require_fetch = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (const bytes of request4.body.stream) {
+            for await (const bytes of request5.body.stream) {
               yield* processBodyChunk(bytes);
             }
             processEndOfBody();
@@ -14624,17 +14624,17 @@ var require_fetch = __commonJS({
       }
       return response;
       function dispatch({ body }) {
-        const url = requestCurrentURL(request4);
+        const url = requestCurrentURL(request5);
         const agent = fetchParams.controller.dispatcher;
         return new Promise((resolve4, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
-            method: request4.method,
-            body: agent.isMockActive ? request4.body && (request4.body.source || request4.body.stream) : body,
-            headers: request4.headersList.entries,
+            method: request5.method,
+            body: agent.isMockActive ? request5.body && (request5.body.source || request5.body.stream) : body,
+            headers: request5.headersList.entries,
             maxRedirections: 0,
-            upgrade: request4.mode === "websocket" ? "websocket" : void 0
+            upgrade: request5.mode === "websocket" ? "websocket" : void 0
           },
           {
             body: null,
@@ -14664,8 +14664,8 @@ var require_fetch = __commonJS({
               }
               location = headersList.get("location", true);
               const decoders = [];
-              const willFollow = location && request4.redirect === "follow" && redirectStatusSet.has(status);
-              if (request4.method !== "HEAD" && request4.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
+              const willFollow = location && request5.redirect === "follow" && redirectStatusSet.has(status);
+              if (request5.method !== "HEAD" && request5.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
                 const contentEncoding = headersList.get("content-encoding", true);
                 const codings = contentEncoding ? contentEncoding.toLowerCase().split(",") : [];
                 const maxContentEncodings = 5;
@@ -15646,31 +15646,31 @@ var require_cache = __commonJS({
         webidl.util.markAsUncloneable(this);
         this.#relevantRequestResponseList = arguments[1];
       }
-      async match(request4, options = {}) {
+      async match(request5, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.match";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request4 = webidl.converters.RequestInfo(request4, prefix, "request");
+        request5 = webidl.converters.RequestInfo(request5, prefix, "request");
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        const p = this.#internalMatchAll(request4, options, 1);
+        const p = this.#internalMatchAll(request5, options, 1);
         if (p.length === 0) {
           return;
         }
         return p[0];
       }
-      async matchAll(request4 = void 0, options = {}) {
+      async matchAll(request5 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.matchAll";
-        if (request4 !== void 0) request4 = webidl.converters.RequestInfo(request4, prefix, "request");
+        if (request5 !== void 0) request5 = webidl.converters.RequestInfo(request5, prefix, "request");
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        return this.#internalMatchAll(request4, options);
+        return this.#internalMatchAll(request5, options);
       }
-      async add(request4) {
+      async add(request5) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.add";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request4 = webidl.converters.RequestInfo(request4, prefix, "request");
-        const requests = [request4];
+        request5 = webidl.converters.RequestInfo(request5, prefix, "request");
+        const requests = [request5];
         const responseArrayPromise = this.addAll(requests);
         return await responseArrayPromise;
       }
@@ -15680,19 +15680,19 @@ var require_cache = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         const responsePromises = [];
         const requestList = [];
-        for (let request4 of requests) {
-          if (request4 === void 0) {
+        for (let request5 of requests) {
+          if (request5 === void 0) {
             throw webidl.errors.conversionFailed({
               prefix,
               argument: "Argument 1",
               types: ["undefined is not allowed"]
             });
           }
-          request4 = webidl.converters.RequestInfo(request4);
-          if (typeof request4 === "string") {
+          request5 = webidl.converters.RequestInfo(request5);
+          if (typeof request5 === "string") {
             continue;
           }
-          const r = request4[kState];
+          const r = request5[kState];
           if (!urlIsHttpHttpsScheme(r.url) || r.method !== "GET") {
             throw webidl.errors.exception({
               header: prefix,
@@ -15701,8 +15701,8 @@ var require_cache = __commonJS({
           }
         }
         const fetchControllers = [];
-        for (const request4 of requests) {
-          const r = new Request(request4)[kState];
+        for (const request5 of requests) {
+          const r = new Request(request5)[kState];
           if (!urlIsHttpHttpsScheme(r.url)) {
             throw webidl.errors.exception({
               header: prefix,
@@ -15779,17 +15779,17 @@ var require_cache = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async put(request4, response) {
+      async put(request5, response) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.put";
         webidl.argumentLengthCheck(arguments, 2, prefix);
-        request4 = webidl.converters.RequestInfo(request4, prefix, "request");
+        request5 = webidl.converters.RequestInfo(request5, prefix, "request");
         response = webidl.converters.Response(response, prefix, "response");
         let innerRequest = null;
-        if (request4 instanceof Request) {
-          innerRequest = request4[kState];
+        if (request5 instanceof Request) {
+          innerRequest = request5[kState];
         } else {
-          innerRequest = new Request(request4)[kState];
+          innerRequest = new Request(request5)[kState];
         }
         if (!urlIsHttpHttpsScheme(innerRequest.url) || innerRequest.method !== "GET") {
           throw webidl.errors.exception({
@@ -15860,21 +15860,21 @@ var require_cache = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async delete(request4, options = {}) {
+      async delete(request5, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.delete";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request4 = webidl.converters.RequestInfo(request4, prefix, "request");
+        request5 = webidl.converters.RequestInfo(request5, prefix, "request");
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (request4 instanceof Request) {
-          r = request4[kState];
+        if (request5 instanceof Request) {
+          r = request5[kState];
           if (r.method !== "GET" && !options.ignoreMethod) {
             return false;
           }
         } else {
-          assert(typeof request4 === "string");
-          r = new Request(request4)[kState];
+          assert(typeof request5 === "string");
+          r = new Request(request5)[kState];
         }
         const operations = [];
         const operation = {
@@ -15906,25 +15906,25 @@ var require_cache = __commonJS({
        * @param {import('../../types/cache').CacheQueryOptions} options
        * @returns {Promise<readonly Request[]>}
        */
-      async keys(request4 = void 0, options = {}) {
+      async keys(request5 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.keys";
-        if (request4 !== void 0) request4 = webidl.converters.RequestInfo(request4, prefix, "request");
+        if (request5 !== void 0) request5 = webidl.converters.RequestInfo(request5, prefix, "request");
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (request4 !== void 0) {
-          if (request4 instanceof Request) {
-            r = request4[kState];
+        if (request5 !== void 0) {
+          if (request5 instanceof Request) {
+            r = request5[kState];
             if (r.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request4 === "string") {
-            r = new Request(request4)[kState];
+          } else if (typeof request5 === "string") {
+            r = new Request(request5)[kState];
           }
         }
         const promise = createDeferredPromise();
         const requests = [];
-        if (request4 === void 0) {
+        if (request5 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             requests.push(requestResponse[0]);
           }
@@ -15936,9 +15936,9 @@ var require_cache = __commonJS({
         }
         queueMicrotask(() => {
           const requestList = [];
-          for (const request5 of requests) {
+          for (const request6 of requests) {
             const requestObject = fromInnerRequest(
-              request5,
+              request6,
               new AbortController().signal,
               "immutable"
             );
@@ -16056,9 +16056,9 @@ var require_cache = __commonJS({
        * @param {import('../../types/cache').CacheQueryOptions | undefined} options
        * @returns {boolean}
        */
-      #requestMatchesCachedItem(requestQuery, request4, response = null, options) {
+      #requestMatchesCachedItem(requestQuery, request5, response = null, options) {
         const queryURL = new URL(requestQuery.url);
-        const cachedURL = new URL(request4.url);
+        const cachedURL = new URL(request5.url);
         if (options?.ignoreSearch) {
           cachedURL.search = "";
           queryURL.search = "";
@@ -16074,7 +16074,7 @@ var require_cache = __commonJS({
           if (fieldValue === "*") {
             return false;
           }
-          const requestValue = request4.headersList.get(fieldValue);
+          const requestValue = request5.headersList.get(fieldValue);
           const queryValue = requestQuery.headersList.get(fieldValue);
           if (requestValue !== queryValue) {
             return false;
@@ -16082,20 +16082,20 @@ var require_cache = __commonJS({
         }
         return true;
       }
-      #internalMatchAll(request4, options, maxResponses = Infinity) {
+      #internalMatchAll(request5, options, maxResponses = Infinity) {
         let r = null;
-        if (request4 !== void 0) {
-          if (request4 instanceof Request) {
-            r = request4[kState];
+        if (request5 !== void 0) {
+          if (request5 instanceof Request) {
+            r = request5[kState];
             if (r.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request4 === "string") {
-            r = new Request(request4)[kState];
+          } else if (typeof request5 === "string") {
+            r = new Request(request5)[kState];
           }
         }
         const responses = [];
-        if (request4 === void 0) {
+        if (request5 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             responses.push(requestResponse[1]);
           }
@@ -16184,21 +16184,21 @@ var require_cachestorage = __commonJS({
         }
         webidl.util.markAsUncloneable(this);
       }
-      async match(request4, options = {}) {
+      async match(request5, options = {}) {
         webidl.brandCheck(this, _CacheStorage);
         webidl.argumentLengthCheck(arguments, 1, "CacheStorage.match");
-        request4 = webidl.converters.RequestInfo(request4);
+        request5 = webidl.converters.RequestInfo(request5);
         options = webidl.converters.MultiCacheQueryOptions(options);
         if (options.cacheName != null) {
           if (this.#caches.has(options.cacheName)) {
             const cacheList = this.#caches.get(options.cacheName);
             const cache = new Cache(kConstruct, cacheList);
-            return await cache.match(request4, options);
+            return await cache.match(request5, options);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
             const cache = new Cache(kConstruct, cacheList);
-            const response = await cache.match(request4, options);
+            const response = await cache.match(request5, options);
             if (response !== void 0) {
               return response;
             }
@@ -16348,9 +16348,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path17) {
-      for (let i = 0; i < path17.length; ++i) {
-        const code2 = path17.charCodeAt(i);
+    function validateCookiePath(path19) {
+      for (let i = 0; i < path19.length; ++i) {
+        const code2 = path19.charCodeAt(i);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -17378,7 +17378,7 @@ var require_connection = __commonJS({
     function establishWebSocketConnection(url, protocols, client, ws, onEstablish, options) {
       const requestURL = url;
       requestURL.protocol = url.protocol === "ws:" ? "http:" : "https:";
-      const request4 = makeRequest({
+      const request5 = makeRequest({
         urlList: [requestURL],
         client,
         serviceWorkers: "none",
@@ -17390,18 +17390,18 @@ var require_connection = __commonJS({
       });
       if (options.headers) {
         const headersList = getHeadersList(new Headers2(options.headers));
-        request4.headersList = headersList;
+        request5.headersList = headersList;
       }
       const keyValue = crypto4.randomBytes(16).toString("base64");
-      request4.headersList.append("sec-websocket-key", keyValue);
-      request4.headersList.append("sec-websocket-version", "13");
+      request5.headersList.append("sec-websocket-key", keyValue);
+      request5.headersList.append("sec-websocket-version", "13");
       for (const protocol of protocols) {
-        request4.headersList.append("sec-websocket-protocol", protocol);
+        request5.headersList.append("sec-websocket-protocol", protocol);
       }
       const permessageDeflate = "permessage-deflate; client_max_window_bits";
-      request4.headersList.append("sec-websocket-extensions", permessageDeflate);
+      request5.headersList.append("sec-websocket-extensions", permessageDeflate);
       const controller = fetching({
-        request: request4,
+        request: request5,
         useParallelQueue: true,
         dispatcher: options.dispatcher,
         processResponse(response) {
@@ -17438,7 +17438,7 @@ var require_connection = __commonJS({
           }
           const secProtocol = response.headersList.get("Sec-WebSocket-Protocol");
           if (secProtocol !== null) {
-            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request4.headersList);
+            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request5.headersList);
             if (requestProtocols === null || !requestProtocols.includes(secProtocol)) {
               failWebsocketConnection(ws, "Protocol was not set in the opening handshake.");
               return;
@@ -19211,7 +19211,7 @@ var require_undici = __commonJS({
     var Dispatcher = require_dispatcher();
     var Pool = require_pool();
     var BalancedPool = require_balanced_pool();
-    var Agent3 = require_agent();
+    var Agent4 = require_agent();
     var ProxyAgent2 = require_proxy_agent();
     var EnvHttpProxyAgent3 = require_env_http_proxy_agent();
     var RetryAgent = require_retry_agent();
@@ -19234,7 +19234,7 @@ var require_undici = __commonJS({
     module.exports.Client = Client;
     module.exports.Pool = Pool;
     module.exports.BalancedPool = BalancedPool;
-    module.exports.Agent = Agent3;
+    module.exports.Agent = Agent4;
     module.exports.ProxyAgent = ProxyAgent2;
     module.exports.EnvHttpProxyAgent = EnvHttpProxyAgent3;
     module.exports.RetryAgent = RetryAgent;
@@ -19270,11 +19270,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path17 = opts.path;
+          let path19 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path17 = `/${path17}`;
+            path19 = `/${path19}`;
           }
-          url = new URL(util3.parseOrigin(url).origin + path17);
+          url = new URL(util3.parseOrigin(url).origin + path19);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -24682,14 +24682,14 @@ var require_util9 = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path17 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path19 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path17 && path17[0] !== "/") {
-          path17 = `/${path17}`;
+        if (path19 && path19[0] !== "/") {
+          path19 = `/${path19}`;
         }
-        return new URL(`${origin}${path17}`);
+        return new URL(`${origin}${path19}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -25258,10 +25258,10 @@ var require_util9 = __commonJS({
       }
       return obj;
     }
-    function errorRequest(client, request4, err2) {
+    function errorRequest(client, request5, err2) {
       try {
-        request4.onError(err2);
-        assert(request4.aborted);
+        request5.onError(err2);
+        assert(request5.aborted);
       } catch (err3) {
         client.emit("error", err3);
       }
@@ -25524,9 +25524,9 @@ var require_diagnostics2 = __commonJS({
         "undici:client:sendHeaders",
         (evt) => {
           const {
-            request: { method, path: path17, origin }
+            request: { method, path: path19, origin }
           } = evt;
-          debugLog("sending request to %s %s%s", method, origin, path17);
+          debugLog("sending request to %s %s%s", method, origin, path19);
         }
       );
     }
@@ -25544,14 +25544,14 @@ var require_diagnostics2 = __commonJS({
         "undici:request:headers",
         (evt) => {
           const {
-            request: { method, path: path17, origin },
+            request: { method, path: path19, origin },
             response: { statusCode }
           } = evt;
           debugLog(
             "received response to %s %s%s - HTTP %d",
             method,
             origin,
-            path17,
+            path19,
             statusCode
           );
         }
@@ -25560,23 +25560,23 @@ var require_diagnostics2 = __commonJS({
         "undici:request:trailers",
         (evt) => {
           const {
-            request: { method, path: path17, origin }
+            request: { method, path: path19, origin }
           } = evt;
-          debugLog("trailers received from %s %s%s", method, origin, path17);
+          debugLog("trailers received from %s %s%s", method, origin, path19);
         }
       );
       diagnosticsChannel.subscribe(
         "undici:request:error",
         (evt) => {
           const {
-            request: { method, path: path17, origin },
+            request: { method, path: path19, origin },
             error: error2
           } = evt;
           debugLog(
             "request to %s %s%s errored - %s",
             method,
             origin,
-            path17,
+            path19,
             error2.message
           );
         }
@@ -25691,7 +25691,7 @@ var require_request3 = __commonJS({
     var kHandler = Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path17,
+        path: path19,
         method,
         body,
         headers,
@@ -25708,11 +25708,11 @@ var require_request3 = __commonJS({
         maxRedirections,
         typeOfService
       }, handler) {
-        if (typeof path17 !== "string") {
+        if (typeof path19 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path17[0] !== "/" && !(path17.startsWith("http://") || path17.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path19[0] !== "/" && !(path19.startsWith("http://") || path19.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path17)) {
+        } else if (invalidPathRegex.test(path19)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -25787,7 +25787,7 @@ var require_request3 = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? serializePathWithQuery(path17, query) : path17;
+        this.path = query ? serializePathWithQuery(path19, query) : path19;
         this.origin = origin;
         this.protocol = getProtocolFromUrlString(origin);
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
@@ -25953,7 +25953,7 @@ var require_request3 = __commonJS({
         return this;
       }
     };
-    function processHeader(request4, key, val) {
+    function processHeader(request5, key, val) {
       if (val && (typeof val === "object" && !Array.isArray(val))) {
         throw new InvalidArgumentError(`invalid ${key} header`);
       } else if (val === void 0) {
@@ -26000,24 +26000,24 @@ var require_request3 = __commonJS({
         }
       }
       if (headerName === "host") {
-        if (request4.host !== null) {
+        if (request5.host !== null) {
           throw new InvalidArgumentError("duplicate host header");
         }
         if (typeof val !== "string") {
           throw new InvalidArgumentError("invalid host header");
         }
-        request4.host = val;
+        request5.host = val;
       } else if (headerName === "content-length") {
-        if (request4.contentLength !== null) {
+        if (request5.contentLength !== null) {
           throw new InvalidArgumentError("duplicate content-length header");
         }
         if (!isValidContentLengthHeaderValue(val)) {
           throw new InvalidArgumentError("invalid content-length header");
         }
-        request4.contentLength = parseInt(val, 10);
-      } else if (request4.contentType === null && headerName === "content-type") {
-        request4.contentType = val;
-        request4.headers.push(key, val);
+        request5.contentLength = parseInt(val, 10);
+      } else if (request5.contentType === null && headerName === "content-type") {
+        request5.contentType = val;
+        request5.headers.push(key, val);
       } else if (headerName === "transfer-encoding" || headerName === "keep-alive" || headerName === "upgrade") {
         throw new InvalidArgumentError(`invalid ${headerName} header`);
       } else if (headerName === "connection") {
@@ -26031,13 +26031,13 @@ var require_request3 = __commonJS({
             throw new InvalidArgumentError("invalid connection header");
           }
           if (trimmed === "close") {
-            request4.reset = true;
+            request5.reset = true;
           }
         }
       } else if (headerName === "expect") {
         throw new NotSupportedError("expect header not supported");
       } else {
-        request4.headers.push(key, val);
+        request5.headers.push(key, val);
       }
     }
     module.exports = Request;
@@ -28650,11 +28650,11 @@ var require_util10 = __commonJS({
     function normalizeBinaryStringToUtf8(value) {
       return Buffer.from(value, "binary").toString("utf8");
     }
-    function requestCurrentURL(request4) {
-      return request4.urlList[request4.urlList.length - 1];
+    function requestCurrentURL(request5) {
+      return request5.urlList[request5.urlList.length - 1];
     }
-    function requestBadPort(request4) {
-      const url = requestCurrentURL(request4);
+    function requestBadPort(request5) {
+      const url = requestCurrentURL(request5);
       if (urlIsHttpHttpsScheme(url) && badPortsSet.has(url.port)) {
         return "blocked";
       }
@@ -28692,10 +28692,10 @@ var require_util10 = __commonJS({
       }
       return policy;
     }
-    function setRequestReferrerPolicyOnRedirect(request4, actualResponse) {
+    function setRequestReferrerPolicyOnRedirect(request5, actualResponse) {
       const policy = parseReferrerPolicy(actualResponse);
       if (policy !== "") {
-        request4.referrerPolicy = policy;
+        request5.referrerPolicy = policy;
       }
     }
     function crossOriginResourcePolicyCheck() {
@@ -28712,33 +28712,33 @@ var require_util10 = __commonJS({
       header2 = httpRequest.mode;
       httpRequest.headersList.set("sec-fetch-mode", header2, true);
     }
-    function appendRequestOriginHeader(request4) {
-      let serializedOrigin = request4.origin;
+    function appendRequestOriginHeader(request5) {
+      let serializedOrigin = request5.origin;
       if (serializedOrigin === "client" || serializedOrigin === void 0) {
         return;
       }
-      if (request4.responseTainting === "cors" || request4.mode === "websocket") {
-        request4.headersList.append("origin", serializedOrigin, true);
-      } else if (request4.method !== "GET" && request4.method !== "HEAD") {
-        switch (request4.referrerPolicy) {
+      if (request5.responseTainting === "cors" || request5.mode === "websocket") {
+        request5.headersList.append("origin", serializedOrigin, true);
+      } else if (request5.method !== "GET" && request5.method !== "HEAD") {
+        switch (request5.referrerPolicy) {
           case "no-referrer":
             serializedOrigin = null;
             break;
           case "no-referrer-when-downgrade":
           case "strict-origin":
           case "strict-origin-when-cross-origin":
-            if (request4.origin && urlHasHttpsScheme(request4.origin) && !urlHasHttpsScheme(requestCurrentURL(request4))) {
+            if (request5.origin && urlHasHttpsScheme(request5.origin) && !urlHasHttpsScheme(requestCurrentURL(request5))) {
               serializedOrigin = null;
             }
             break;
           case "same-origin":
-            if (!sameOrigin(request4, requestCurrentURL(request4))) {
+            if (!sameOrigin(request5, requestCurrentURL(request5))) {
               serializedOrigin = null;
             }
             break;
           default:
         }
-        request4.headersList.append("origin", serializedOrigin, true);
+        request5.headersList.append("origin", serializedOrigin, true);
       }
     }
     function coarsenTime(timestamp2, crossOriginIsolatedCapability) {
@@ -28792,18 +28792,18 @@ var require_util10 = __commonJS({
         referrerPolicy: policyContainer.referrerPolicy
       };
     }
-    function determineRequestsReferrer(request4) {
-      const policy = request4.referrerPolicy;
+    function determineRequestsReferrer(request5) {
+      const policy = request5.referrerPolicy;
       assert(policy);
       let referrerSource = null;
-      if (request4.referrer === "client") {
+      if (request5.referrer === "client") {
         const globalOrigin = getGlobalOrigin();
         if (!globalOrigin || globalOrigin.origin === "null") {
           return "no-referrer";
         }
         referrerSource = new URL(globalOrigin);
-      } else if (webidl.is.URL(request4.referrer)) {
-        referrerSource = request4.referrer;
+      } else if (webidl.is.URL(request5.referrer)) {
+        referrerSource = request5.referrer;
       }
       let referrerURL = stripURLForReferrer(referrerSource);
       const referrerOrigin = stripURLForReferrer(referrerSource, true);
@@ -28821,14 +28821,14 @@ var require_util10 = __commonJS({
         case "unsafe-url":
           return referrerURL;
         case "strict-origin": {
-          const currentURL = requestCurrentURL(request4);
+          const currentURL = requestCurrentURL(request5);
           if (isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(currentURL)) {
             return "no-referrer";
           }
           return referrerOrigin;
         }
         case "strict-origin-when-cross-origin": {
-          const currentURL = requestCurrentURL(request4);
+          const currentURL = requestCurrentURL(request5);
           if (sameOrigin(referrerURL, currentURL)) {
             return referrerURL;
           }
@@ -28838,17 +28838,17 @@ var require_util10 = __commonJS({
           return referrerOrigin;
         }
         case "same-origin":
-          if (sameOrigin(request4, referrerURL)) {
+          if (sameOrigin(request5, referrerURL)) {
             return referrerURL;
           }
           return "no-referrer";
         case "origin-when-cross-origin":
-          if (sameOrigin(request4, referrerURL)) {
+          if (sameOrigin(request5, referrerURL)) {
             return referrerURL;
           }
           return referrerOrigin;
         case "no-referrer-when-downgrade": {
-          const currentURL = requestCurrentURL(request4);
+          const currentURL = requestCurrentURL(request5);
           if (isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(currentURL)) {
             return "no-referrer";
           }
@@ -28915,7 +28915,7 @@ var require_util10 = __commonJS({
       if (url.protocol === "blob:") return true;
       return isOriginPotentiallyTrustworthy(url.origin);
     }
-    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request4) {
+    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request5) {
     }
     function sameOrigin(A2, B) {
       if (A2.origin === B.origin && A2.origin === "null") {
@@ -29294,7 +29294,7 @@ var require_util10 = __commonJS({
       }
       return gettingDecodingSplitting(value);
     }
-    function hasAuthenticationEntry(request4) {
+    function hasAuthenticationEntry(request5) {
       return false;
     }
     function includesCredentials(url) {
@@ -30529,11 +30529,11 @@ var require_client_h12 = __commonJS({
           util3.destroy(socket, new SocketError("bad response", util3.getSocketInfo(socket)));
           return -1;
         }
-        const request4 = client[kQueue][client[kRunningIdx]];
-        if (!request4) {
+        const request5 = client[kQueue][client[kRunningIdx]];
+        if (!request5) {
           return -1;
         }
-        request4.onResponseStarted();
+        request5.onResponseStarted();
         return 0;
       }
       /**
@@ -30595,9 +30595,9 @@ var require_client_h12 = __commonJS({
         assert(!socket.destroyed);
         assert(!this.paused);
         assert((headers.length & 1) === 0);
-        const request4 = client[kQueue][client[kRunningIdx]];
-        assert(request4);
-        assert(request4.upgrade || request4.method === "CONNECT");
+        const request5 = client[kQueue][client[kRunningIdx]];
+        assert(request5);
+        assert(request5.upgrade || request5.method === "CONNECT");
         this.statusCode = 0;
         this.statusText = "";
         this.shouldKeepAlive = false;
@@ -30614,9 +30614,9 @@ var require_client_h12 = __commonJS({
         client[kQueue][client[kRunningIdx]++] = null;
         client.emit("disconnect", client[kUrl], [client], new InformationalError("upgrade"));
         try {
-          request4.onUpgrade(statusCode, headers, socket, statusText);
+          request5.onUpgrade(statusCode, headers, socket, statusText);
         } catch (err2) {
-          util3.errorRequest(client, request4, err2);
+          util3.errorRequest(client, request5, err2);
           util3.destroy(socket, err2);
         }
         client[kResume]();
@@ -30636,8 +30636,8 @@ var require_client_h12 = __commonJS({
           util3.destroy(socket, new SocketError("bad response", util3.getSocketInfo(socket)));
           return -1;
         }
-        const request4 = client[kQueue][client[kRunningIdx]];
-        if (!request4) {
+        const request5 = client[kQueue][client[kRunningIdx]];
+        if (!request5) {
           return -1;
         }
         assert(!this.upgrade);
@@ -30646,23 +30646,23 @@ var require_client_h12 = __commonJS({
           util3.destroy(socket, new SocketError("bad response", util3.getSocketInfo(socket)));
           return -1;
         }
-        if (upgrade && !request4.upgrade) {
+        if (upgrade && !request5.upgrade) {
           util3.destroy(socket, new SocketError("bad upgrade", util3.getSocketInfo(socket)));
           return -1;
         }
         assert(this.timeoutType === TIMEOUT_HEADERS);
         this.statusCode = statusCode;
         this.shouldKeepAlive = shouldKeepAlive || // Override llhttp value which does not allow keepAlive for HEAD.
-        request4.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
+        request5.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
         if (this.statusCode >= 200) {
-          const bodyTimeout = request4.bodyTimeout != null ? request4.bodyTimeout : client[kBodyTimeout];
+          const bodyTimeout = request5.bodyTimeout != null ? request5.bodyTimeout : client[kBodyTimeout];
           this.setTimeout(bodyTimeout, TIMEOUT_BODY);
         } else if (this.timeout) {
           if (this.timeout.refresh) {
             this.timeout.refresh();
           }
         }
-        if (request4.method === "CONNECT") {
+        if (request5.method === "CONNECT") {
           assert(client[kRunning] === 1);
           this.upgrade = true;
           return 2;
@@ -30693,11 +30693,11 @@ var require_client_h12 = __commonJS({
         } else {
           socket[kReset] = true;
         }
-        const pause2 = request4.onHeaders(statusCode, headers, this.resume, statusText) === false;
-        if (request4.aborted) {
+        const pause2 = request5.onHeaders(statusCode, headers, this.resume, statusText) === false;
+        if (request5.aborted) {
           return -1;
         }
-        if (request4.method === "HEAD") {
+        if (request5.method === "HEAD") {
           return 1;
         }
         if (statusCode < 200) {
@@ -30718,8 +30718,8 @@ var require_client_h12 = __commonJS({
         if (socket.destroyed) {
           return -1;
         }
-        const request4 = client[kQueue][client[kRunningIdx]];
-        assert(request4);
+        const request5 = client[kQueue][client[kRunningIdx]];
+        assert(request5);
         assert(this.timeoutType === TIMEOUT_BODY);
         if (this.timeout) {
           if (this.timeout.refresh) {
@@ -30732,7 +30732,7 @@ var require_client_h12 = __commonJS({
           return -1;
         }
         this.bytesRead += buf.length;
-        if (request4.onData(buf) === false) {
+        if (request5.onData(buf) === false) {
           return constants5.ERROR.PAUSED;
         }
         return 0;
@@ -30750,8 +30750,8 @@ var require_client_h12 = __commonJS({
         }
         assert(statusCode >= 100);
         assert((this.headers.length & 1) === 0);
-        const request4 = client[kQueue][client[kRunningIdx]];
-        assert(request4);
+        const request5 = client[kQueue][client[kRunningIdx]];
+        assert(request5);
         this.statusCode = 0;
         this.statusText = "";
         this.bytesRead = 0;
@@ -30763,11 +30763,11 @@ var require_client_h12 = __commonJS({
         if (statusCode < 200) {
           return 0;
         }
-        if (request4.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
+        if (request5.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
           util3.destroy(socket, new ResponseContentLengthMismatchError());
           return -1;
         }
-        request4.onComplete(headers);
+        request5.onComplete(headers);
         client[kQueue][client[kRunningIdx]++] = null;
         socket[kSocketUsed] = client[kPending] === 0;
         if (socket[kWriting]) {
@@ -30836,8 +30836,8 @@ var require_client_h12 = __commonJS({
       return {
         version: "h1",
         defaultPipelining: 1,
-        write(request4) {
-          return writeH1(client, request4);
+        write(request5) {
+          return writeH1(client, request5);
         },
         resume() {
           resumeH1(client);
@@ -30864,18 +30864,18 @@ var require_client_h12 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
          */
-        busy(request4) {
+        busy(request5) {
           if (socket[kWriting] || socket[kReset] || socket[kBlocking] || socket[kIdleSocketValidation] === 1) {
             return true;
           }
-          if (request4) {
-            if (client[kRunning] > 0 && !request4.idempotent) {
+          if (request5) {
+            if (client[kRunning] > 0 && !request5.idempotent) {
               return true;
             }
-            if (client[kRunning] > 0 && (request4.upgrade || request4.method === "CONNECT")) {
+            if (client[kRunning] > 0 && (request5.upgrade || request5.method === "CONNECT")) {
               return true;
             }
-            if (client[kRunning] > 0 && util3.bodyLength(request4.body) !== 0 && (util3.isStream(request4.body) || util3.isAsyncIterable(request4.body) || util3.isFormDataLike(request4.body))) {
+            if (client[kRunning] > 0 && util3.bodyLength(request5.body) !== 0 && (util3.isStream(request5.body) || util3.isAsyncIterable(request5.body) || util3.isFormDataLike(request5.body))) {
               return true;
             }
           }
@@ -30928,13 +30928,13 @@ var require_client_h12 = __commonJS({
         assert(client[kPending] === 0);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          const request4 = requests[i];
-          util3.errorRequest(client, request4, err2);
+          const request5 = requests[i];
+          util3.errorRequest(client, request5, err2);
         }
       } else if (client[kRunning] > 0 && err2.code !== "UND_ERR_INFO") {
-        const request4 = client[kQueue][client[kRunningIdx]];
+        const request5 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        util3.errorRequest(client, request4, err2);
+        util3.errorRequest(client, request5, err2);
       }
       client[kPendingIdx] = client[kRunningIdx];
       assert(client[kRunning] === 0);
@@ -31002,8 +31002,8 @@ var require_client_h12 = __commonJS({
           }
         } else if (client[kRunning] > 0 && socket[kParser].statusCode < 200) {
           if (socket[kParser].timeoutType !== TIMEOUT_HEADERS) {
-            const request4 = client[kQueue][client[kRunningIdx]];
-            const headersTimeout = request4.headersTimeout != null ? request4.headersTimeout : client[kHeadersTimeout];
+            const request5 = client[kQueue][client[kRunningIdx]];
+            const headersTimeout = request5.headersTimeout != null ? request5.headersTimeout : client[kHeadersTimeout];
             socket[kParser].setTimeout(headersTimeout, TIMEOUT_HEADERS);
           }
         }
@@ -31012,11 +31012,11 @@ var require_client_h12 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function setTypeOfService(socket, request4) {
+    function setTypeOfService(socket, request5) {
       if (typeof socket.setTypeOfService !== "function") {
         return;
       }
-      const typeOfService = request4.typeOfService;
+      const typeOfService = request5.typeOfService;
       if (typeOfService === void 0) {
         return;
       }
@@ -31030,26 +31030,26 @@ var require_client_h12 = __commonJS({
       } catch {
       }
     }
-    function writeH1(client, request4) {
-      const { method, path: path17, host, upgrade, blocking, reset } = request4;
-      let { body, headers, contentLength } = request4;
+    function writeH1(client, request5) {
+      const { method, path: path19, host, upgrade, blocking, reset } = request5;
+      let { body, headers, contentLength } = request5;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util3.isFormDataLike(body)) {
         if (!extractBody) {
           extractBody = require_body2().extractBody;
         }
         const [bodyStream, contentType] = extractBody(body);
-        if (request4.contentType == null) {
+        if (request5.contentType == null) {
           headers.push("content-type", contentType);
         }
         body = bodyStream.stream;
         contentLength = bodyStream.length;
-      } else if (util3.isBlobLike(body) && request4.contentType == null) {
+      } else if (util3.isBlobLike(body) && request5.contentType == null) {
         const contentType = body.type;
         if (contentType) {
           const contentTypeValue = `${contentType}`;
           if (!util3.isValidHeaderValue(contentTypeValue)) {
-            util3.errorRequest(client, request4, new InvalidArgumentError("invalid content-type header"));
+            util3.errorRequest(client, request5, new InvalidArgumentError("invalid content-type header"));
             return false;
           }
           headers.push("content-type", contentTypeValue);
@@ -31061,14 +31061,14 @@ var require_client_h12 = __commonJS({
       const bodyLength = util3.bodyLength(body);
       contentLength = bodyLength ?? contentLength;
       if (contentLength === null) {
-        contentLength = request4.contentLength;
+        contentLength = request5.contentLength;
       }
       if (contentLength === 0 && !expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request4.contentLength !== null && request4.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request5.contentLength !== null && request5.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util3.errorRequest(client, request4, new RequestContentLengthMismatchError());
+          util3.errorRequest(client, request5, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -31076,19 +31076,19 @@ var require_client_h12 = __commonJS({
       const socket = client[kSocket];
       clearIdleSocketValidation(socket);
       const abort = (err2) => {
-        if (request4.aborted || request4.completed) {
+        if (request5.aborted || request5.completed) {
           return;
         }
-        util3.errorRequest(client, request4, err2 || new RequestAbortedError());
+        util3.errorRequest(client, request5, err2 || new RequestAbortedError());
         util3.destroy(body);
         util3.destroy(socket, new InformationalError("aborted"));
       };
       try {
-        request4.onConnect(abort);
+        request5.onConnect(abort);
       } catch (err2) {
-        util3.errorRequest(client, request4, err2);
+        util3.errorRequest(client, request5, err2);
       }
-      if (request4.aborted) {
+      if (request5.aborted) {
         return false;
       }
       if (method === "HEAD") {
@@ -31106,8 +31106,8 @@ var require_client_h12 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      setTypeOfService(socket, request4);
-      let header2 = `${method} ${path17} HTTP/1.1\r
+      setTypeOfService(socket, request5);
+      let header2 = `${method} ${path19} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header2 += `host: ${host}\r
@@ -31140,31 +31140,31 @@ upgrade: ${upgrade}\r
         }
       }
       if (channels.sendHeaders.hasSubscribers) {
-        channels.sendHeaders.publish({ request: request4, headers: header2, socket });
+        channels.sendHeaders.publish({ request: request5, headers: header2, socket });
       }
       if (!body || bodyLength === 0) {
-        writeBuffer(abort, null, client, request4, socket, contentLength, header2, expectsPayload);
+        writeBuffer(abort, null, client, request5, socket, contentLength, header2, expectsPayload);
       } else if (util3.isBuffer(body)) {
-        writeBuffer(abort, body, client, request4, socket, contentLength, header2, expectsPayload);
+        writeBuffer(abort, body, client, request5, socket, contentLength, header2, expectsPayload);
       } else if (util3.isBlobLike(body)) {
         if (typeof body.stream === "function") {
-          writeIterable(abort, body.stream(), client, request4, socket, contentLength, header2, expectsPayload);
+          writeIterable(abort, body.stream(), client, request5, socket, contentLength, header2, expectsPayload);
         } else {
-          writeBlob(abort, body, client, request4, socket, contentLength, header2, expectsPayload);
+          writeBlob(abort, body, client, request5, socket, contentLength, header2, expectsPayload);
         }
       } else if (util3.isStream(body)) {
-        writeStream(abort, body, client, request4, socket, contentLength, header2, expectsPayload);
+        writeStream(abort, body, client, request5, socket, contentLength, header2, expectsPayload);
       } else if (util3.isIterable(body)) {
-        writeIterable(abort, body, client, request4, socket, contentLength, header2, expectsPayload);
+        writeIterable(abort, body, client, request5, socket, contentLength, header2, expectsPayload);
       } else {
         assert(false);
       }
       return true;
     }
-    function writeStream(abort, body, client, request4, socket, contentLength, header2, expectsPayload) {
+    function writeStream(abort, body, client, request5, socket, contentLength, header2, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       let finished = false;
-      const writer = new AsyncWriter({ abort, socket, request: request4, contentLength, client, expectsPayload, header: header2 });
+      const writer = new AsyncWriter({ abort, socket, request: request5, contentLength, client, expectsPayload, header: header2 });
       const onData = function(chunk) {
         if (finished) {
           return;
@@ -31230,7 +31230,7 @@ upgrade: ${upgrade}\r
         setImmediate(onClose);
       }
     }
-    function writeBuffer(abort, body, client, request4, socket, contentLength, header2, expectsPayload) {
+    function writeBuffer(abort, body, client, request5, socket, contentLength, header2, expectsPayload) {
       try {
         if (!body) {
           if (contentLength === 0) {
@@ -31250,18 +31250,18 @@ upgrade: ${upgrade}\r
 `, "latin1");
           socket.write(body);
           socket.uncork();
-          request4.onBodySent(body);
-          if (!expectsPayload && request4.reset !== false) {
+          request5.onBodySent(body);
+          if (!expectsPayload && request5.reset !== false) {
             socket[kReset] = true;
           }
         }
-        request4.onRequestSent();
+        request5.onRequestSent();
         client[kResume]();
       } catch (err2) {
         abort(err2);
       }
     }
-    async function writeBlob(abort, body, client, request4, socket, contentLength, header2, expectsPayload) {
+    async function writeBlob(abort, body, client, request5, socket, contentLength, header2, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -31274,9 +31274,9 @@ upgrade: ${upgrade}\r
 `, "latin1");
         socket.write(buffer);
         socket.uncork();
-        request4.onBodySent(buffer);
-        request4.onRequestSent();
-        if (!expectsPayload && request4.reset !== false) {
+        request5.onBodySent(buffer);
+        request5.onRequestSent();
+        if (!expectsPayload && request5.reset !== false) {
           socket[kReset] = true;
         }
         client[kResume]();
@@ -31284,7 +31284,7 @@ upgrade: ${upgrade}\r
         abort(err2);
       }
     }
-    async function writeIterable(abort, body, client, request4, socket, contentLength, header2, expectsPayload) {
+    async function writeIterable(abort, body, client, request5, socket, contentLength, header2, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -31303,7 +31303,7 @@ upgrade: ${upgrade}\r
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
-      const writer = new AsyncWriter({ abort, socket, request: request4, contentLength, client, expectsPayload, header: header2 });
+      const writer = new AsyncWriter({ abort, socket, request: request5, contentLength, client, expectsPayload, header: header2 });
       try {
         for await (const chunk of body) {
           if (socket[kError]) {
@@ -31332,9 +31332,9 @@ upgrade: ${upgrade}\r
        * @param {boolean} arg.expectsPayload
        * @param {string} arg.header
        */
-      constructor({ abort, socket, request: request4, contentLength, client, expectsPayload, header: header2 }) {
+      constructor({ abort, socket, request: request5, contentLength, client, expectsPayload, header: header2 }) {
         this.socket = socket;
-        this.request = request4;
+        this.request = request5;
         this.contentLength = contentLength;
         this.client = client;
         this.bytesWritten = 0;
@@ -31348,7 +31348,7 @@ upgrade: ${upgrade}\r
        * @returns
        */
       write(chunk) {
-        const { socket, request: request4, contentLength, client, bytesWritten, expectsPayload, header: header2 } = this;
+        const { socket, request: request5, contentLength, client, bytesWritten, expectsPayload, header: header2 } = this;
         if (socket[kError]) {
           throw socket[kError];
         }
@@ -31367,7 +31367,7 @@ upgrade: ${upgrade}\r
         }
         socket.cork();
         if (bytesWritten === 0) {
-          if (!expectsPayload && request4.reset !== false) {
+          if (!expectsPayload && request5.reset !== false) {
             socket[kReset] = true;
           }
           if (contentLength === null) {
@@ -31387,7 +31387,7 @@ ${len.toString(16)}\r
         this.bytesWritten += len;
         const ret = socket.write(chunk);
         socket.uncork();
-        request4.onBodySent(chunk);
+        request5.onBodySent(chunk);
         if (!ret) {
           if (socket[kParser].timeout && socket[kParser].timeoutType === TIMEOUT_HEADERS) {
             if (socket[kParser].timeout.refresh) {
@@ -31401,8 +31401,8 @@ ${len.toString(16)}\r
        * @returns {void}
        */
       end() {
-        const { socket, contentLength, client, bytesWritten, expectsPayload, header: header2, request: request4 } = this;
-        request4.onRequestSent();
+        const { socket, contentLength, client, bytesWritten, expectsPayload, header: header2, request: request5 } = this;
+        request5.onRequestSent();
         socket[kWriting] = false;
         if (socket[kError]) {
           throw socket[kError];
@@ -31582,8 +31582,8 @@ var require_client_h22 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
         */
-        write(request4) {
-          return writeH2(client, request4);
+        write(request5) {
+          return writeH2(client, request5);
         },
         /**
          * @returns {void}
@@ -31612,14 +31612,14 @@ var require_client_h22 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
         */
-        busy(request4) {
-          if (request4 != null) {
+        busy(request5) {
+          if (request5 != null) {
             if (client[kRunning] > 0) {
-              if (request4.idempotent === false) return true;
-              if ((request4.upgrade === "websocket" || request4.method === "CONNECT") && session[kRemoteSettings] === false) return true;
-              if (util3.bodyLength(request4.body) !== 0 && (util3.isStream(request4.body) || util3.isAsyncIterable(request4.body) || util3.isFormDataLike(request4.body))) return true;
+              if (request5.idempotent === false) return true;
+              if ((request5.upgrade === "websocket" || request5.method === "CONNECT") && session[kRemoteSettings] === false) return true;
+              if (util3.bodyLength(request5.body) !== 0 && (util3.isStream(request5.body) || util3.isAsyncIterable(request5.body) || util3.isFormDataLike(request5.body))) return true;
             } else {
-              return (request4.upgrade === "websocket" || request4.method === "CONNECT") && session[kRemoteSettings] === false;
+              return (request5.upgrade === "websocket" || request5.method === "CONNECT") && session[kRemoteSettings] === false;
             }
           }
           return false;
@@ -31694,15 +31694,15 @@ var require_client_h22 = __commonJS({
       this.destroy(err2);
       util3.destroy(this[kSocket], err2);
     }
-    function completeRequest(client, request4, resetPendingIdx = false) {
+    function completeRequest(client, request5, resetPendingIdx = false) {
       const queue = client[kQueue];
       const runningIdx = client[kRunningIdx];
-      if (runningIdx < client[kPendingIdx] && queue[runningIdx] === request4) {
+      if (runningIdx < client[kPendingIdx] && queue[runningIdx] === request5) {
         queue[runningIdx] = null;
         client[kRunningIdx] = runningIdx + 1;
         return;
       }
-      const index2 = queue.indexOf(request4, runningIdx);
+      const index2 = queue.indexOf(request5, runningIdx);
       if (index2 === -1 || index2 >= client[kPendingIdx]) {
         return;
       }
@@ -31721,10 +31721,10 @@ var require_client_h22 = __commonJS({
       this[kHTTP2Session] = null;
       util3.destroy(this[kSocket], err2);
       if (client[kRunningIdx] < client[kQueue].length) {
-        const request4 = client[kQueue][client[kRunningIdx]];
+        const request5 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        if (request4 != null) {
-          util3.errorRequest(client, request4, err2);
+        if (request5 != null) {
+          util3.errorRequest(client, request5, err2);
         }
         client[kPendingIdx] = client[kRunningIdx];
       }
@@ -31747,9 +31747,9 @@ var require_client_h22 = __commonJS({
         assert(client[kPending] === 0);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          const request4 = requests[i];
-          if (request4 != null) {
-            util3.errorRequest(client, request4, err2);
+          const request5 = requests[i];
+          if (request5 != null) {
+            util3.errorRequest(client, request5, err2);
           }
         }
       }
@@ -31780,14 +31780,14 @@ var require_client_h22 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH2(client, request4) {
-      const headersTimeout = request4.headersTimeout ?? client[kHeadersTimeout];
-      const bodyTimeout = request4.bodyTimeout ?? client[kBodyTimeout];
+    function writeH2(client, request5) {
+      const headersTimeout = request5.headersTimeout ?? client[kHeadersTimeout];
+      const bodyTimeout = request5.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path: path17, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request4;
-      let { body } = request4;
+      const { method, path: path19, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request5;
+      let { body } = request5;
       if (upgrade != null && upgrade !== "websocket") {
-        util3.errorRequest(client, request4, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
+        util3.errorRequest(client, request5, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
         return false;
       }
       const headers = {};
@@ -31821,39 +31821,39 @@ var require_client_h22 = __commonJS({
       headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname}${port ? `:${port}` : ""}`;
       headers[HTTP2_HEADER_METHOD] = method;
       const abort = (err2) => {
-        if (request4.aborted || request4.completed) {
+        if (request5.aborted || request5.completed) {
           return;
         }
         err2 = err2 || new RequestAbortedError();
-        util3.errorRequest(client, request4, err2);
+        util3.errorRequest(client, request5, err2);
         if (stream2 != null) {
           stream2.removeAllListeners("data");
           stream2.close();
           client[kOnError](err2);
-          completeRequest(client, request4);
+          completeRequest(client, request5);
           client[kResume]();
         }
         util3.destroy(body, err2);
       };
       try {
-        request4.onConnect(abort);
+        request5.onConnect(abort);
       } catch (err2) {
-        util3.errorRequest(client, request4, err2);
+        util3.errorRequest(client, request5, err2);
       }
-      if (request4.aborted) {
+      if (request5.aborted) {
         return false;
       }
       if (upgrade || method === "CONNECT") {
         session.ref();
         if (upgrade === "websocket") {
           if (session[kEnableConnectProtocol] === false) {
-            util3.errorRequest(client, request4, new InformationalError("HTTP/2: Extended CONNECT protocol not supported by server"));
+            util3.errorRequest(client, request5, new InformationalError("HTTP/2: Extended CONNECT protocol not supported by server"));
             session.unref();
             return false;
           }
           headers[HTTP2_HEADER_METHOD] = "CONNECT";
           headers[HTTP2_HEADER_PROTOCOL] = "websocket";
-          headers[HTTP2_HEADER_PATH] = path17;
+          headers[HTTP2_HEADER_PATH] = path19;
           if (protocol === "ws:" || protocol === "wss:") {
             headers[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https";
           } else {
@@ -31865,12 +31865,12 @@ var require_client_h22 = __commonJS({
           stream2.once("response", (headers2, _flags) => {
             const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
             try {
-              request4.onUpgrade(statusCode, parseH2Headers(realHeaders), stream2);
+              request5.onUpgrade(statusCode, parseH2Headers(realHeaders), stream2);
             } catch (err2) {
               abort(err2);
               return;
             }
-            completeRequest(client, request4);
+            completeRequest(client, request5);
           });
           stream2.on("error", () => {
             if (stream2.rstCode === NGHTTP2_REFUSED_STREAM || stream2.rstCode === NGHTTP2_CANCEL) {
@@ -31890,12 +31890,12 @@ var require_client_h22 = __commonJS({
         stream2.on("response", (headers2) => {
           const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
           try {
-            request4.onUpgrade(statusCode, parseH2Headers(realHeaders), stream2);
+            request5.onUpgrade(statusCode, parseH2Headers(realHeaders), stream2);
           } catch (err2) {
             abort(err2);
             return;
           }
-          completeRequest(client, request4);
+          completeRequest(client, request5);
         });
         stream2.on("error", abort);
         stream2.once("close", () => {
@@ -31905,7 +31905,7 @@ var require_client_h22 = __commonJS({
         stream2.setTimeout(headersTimeout);
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path17;
+      headers[HTTP2_HEADER_PATH] = path19;
       headers[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -31920,14 +31920,14 @@ var require_client_h22 = __commonJS({
         contentLength = bodyStream.length;
       }
       if (contentLength == null) {
-        contentLength = request4.contentLength;
+        contentLength = request5.contentLength;
       }
       if (!expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request4.contentLength != null && request4.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request5.contentLength != null && request5.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util3.errorRequest(client, request4, new RequestContentLengthMismatchError());
+          util3.errorRequest(client, request5, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -31943,7 +31943,7 @@ var require_client_h22 = __commonJS({
           header2 += `${key}: ${headers[key]}\r
 `;
         }
-        channels.sendHeaders.publish({ request: request4, headers: header2, socket: session[kSocket] });
+        channels.sendHeaders.publish({ request: request5, headers: header2, socket: session[kSocket] });
       }
       const shouldEndStream = method === "GET" || method === "HEAD" || body === null;
       if (expectContinue) {
@@ -31964,21 +31964,21 @@ var require_client_h22 = __commonJS({
       let responseReceived = false;
       stream2.once("response", (headers2) => {
         const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
-        request4.onResponseStarted();
+        request5.onResponseStarted();
         responseReceived = true;
         stream2.setTimeout(bodyTimeout);
-        if (request4.aborted) {
+        if (request5.aborted) {
           stream2.removeAllListeners("data");
           return;
         }
-        if (request4.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream2.resume.bind(stream2), "") === false) {
+        if (request5.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream2.resume.bind(stream2), "") === false) {
           stream2.pause();
         }
         stream2.on("data", (chunk) => {
-          if (request4.aborted || request4.completed) {
+          if (request5.aborted || request5.completed) {
             return;
           }
-          if (request4.onData(chunk) === false) {
+          if (request5.onData(chunk) === false) {
             stream2.pause();
           }
         });
@@ -31986,14 +31986,14 @@ var require_client_h22 = __commonJS({
       stream2.once("end", () => {
         stream2.removeAllListeners("data");
         if (responseReceived) {
-          if (!request4.aborted && !request4.completed) {
-            request4.onComplete({});
+          if (!request5.aborted && !request5.completed) {
+            request5.onComplete({});
           }
-          completeRequest(client, request4);
+          completeRequest(client, request5);
           client[kResume]();
         } else {
           abort(new InformationalError("HTTP/2: stream half-closed (remote)"));
-          completeRequest(client, request4, true);
+          completeRequest(client, request5, true);
           client[kResume]();
         }
       });
@@ -32003,7 +32003,7 @@ var require_client_h22 = __commonJS({
         if (session[kOpenStreams] === 0) {
           session.unref();
         }
-        if (!request4.aborted && !request4.completed) {
+        if (!request5.aborted && !request5.completed) {
           abort(new InformationalError("HTTP/2: stream closed before the response was complete"));
         }
       });
@@ -32028,11 +32028,11 @@ var require_client_h22 = __commonJS({
         abort(err2);
       });
       stream2.once("trailers", (trailers) => {
-        if (request4.aborted || request4.completed) {
+        if (request5.aborted || request5.completed) {
           return;
         }
         stream2.removeAllListeners("data");
-        request4.onComplete(trailers);
+        request5.onComplete(trailers);
       });
       return true;
       function writeBodyH2() {
@@ -32042,7 +32042,7 @@ var require_client_h22 = __commonJS({
             stream2,
             null,
             client,
-            request4,
+            request5,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -32053,7 +32053,7 @@ var require_client_h22 = __commonJS({
             stream2,
             body,
             client,
-            request4,
+            request5,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -32065,7 +32065,7 @@ var require_client_h22 = __commonJS({
               stream2,
               body.stream(),
               client,
-              request4,
+              request5,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -32076,7 +32076,7 @@ var require_client_h22 = __commonJS({
               stream2,
               body,
               client,
-              request4,
+              request5,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -32090,7 +32090,7 @@ var require_client_h22 = __commonJS({
             stream2,
             body,
             client,
-            request4,
+            request5,
             contentLength
           );
         } else if (util3.isIterable(body)) {
@@ -32099,7 +32099,7 @@ var require_client_h22 = __commonJS({
             stream2,
             body,
             client,
-            request4,
+            request5,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -32109,7 +32109,7 @@ var require_client_h22 = __commonJS({
         }
       }
     }
-    function writeBuffer(abort, h2stream, body, client, request4, socket, contentLength, expectsPayload) {
+    function writeBuffer(abort, h2stream, body, client, request5, socket, contentLength, expectsPayload) {
       try {
         if (body != null && util3.isBuffer(body)) {
           assert(contentLength === body.byteLength, "buffer body must have content length");
@@ -32117,18 +32117,18 @@ var require_client_h22 = __commonJS({
           h2stream.write(body);
           h2stream.uncork();
           h2stream.end();
-          request4.onBodySent(body);
+          request5.onBodySent(body);
         }
         if (!expectsPayload) {
           socket[kReset] = true;
         }
-        request4.onRequestSent();
+        request5.onRequestSent();
         client[kResume]();
       } catch (error2) {
         abort(error2);
       }
     }
-    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request4, contentLength) {
+    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request5, contentLength) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       const pipe2 = pipeline3(
         body,
@@ -32139,7 +32139,7 @@ var require_client_h22 = __commonJS({
             abort(err2);
           } else {
             util3.removeAllListeners(pipe2);
-            request4.onRequestSent();
+            request5.onRequestSent();
             if (!expectsPayload) {
               socket[kReset] = true;
             }
@@ -32149,10 +32149,10 @@ var require_client_h22 = __commonJS({
       );
       util3.addListener(pipe2, "data", onPipeData);
       function onPipeData(chunk) {
-        request4.onBodySent(chunk);
+        request5.onBodySent(chunk);
       }
     }
-    async function writeBlob(abort, h2stream, body, client, request4, socket, contentLength, expectsPayload) {
+    async function writeBlob(abort, h2stream, body, client, request5, socket, contentLength, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -32163,8 +32163,8 @@ var require_client_h22 = __commonJS({
         h2stream.write(buffer);
         h2stream.uncork();
         h2stream.end();
-        request4.onBodySent(buffer);
-        request4.onRequestSent();
+        request5.onBodySent(buffer);
+        request5.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -32173,7 +32173,7 @@ var require_client_h22 = __commonJS({
         abort(err2);
       }
     }
-    async function writeIterable(abort, h2stream, body, client, request4, socket, contentLength, expectsPayload) {
+    async function writeIterable(abort, h2stream, body, client, request5, socket, contentLength, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -32198,13 +32198,13 @@ var require_client_h22 = __commonJS({
             throw socket[kError];
           }
           const res = h2stream.write(chunk);
-          request4.onBodySent(chunk);
+          request5.onBodySent(chunk);
           if (!res) {
             await waitForDrain();
           }
         }
         h2stream.end();
-        request4.onRequestSent();
+        request5.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -32490,10 +32490,10 @@ var require_client2 = __commonJS({
         this.once("connect", cb);
       }
       [kDispatch](opts, handler) {
-        const request4 = new Request(this[kUrl].origin, opts, handler);
-        this[kQueue].push(request4);
+        const request5 = new Request(this[kUrl].origin, opts, handler);
+        this[kQueue].push(request5);
         if (this[kResuming]) {
-        } else if (util3.bodyLength(request4.body) == null && util3.isIterable(request4.body)) {
+        } else if (util3.bodyLength(request5.body) == null && util3.isIterable(request5.body)) {
           this[kResuming] = 1;
           queueMicrotask(() => resume(this));
         } else {
@@ -32517,9 +32517,9 @@ var require_client2 = __commonJS({
         return new Promise((resolve4) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
-            const request4 = requests[i];
-            if (request4 != null) {
-              util3.errorRequest(this, request4, err2);
+            const request5 = requests[i];
+            if (request5 != null) {
+              util3.errorRequest(this, request5, err2);
             }
           }
           const callback = () => {
@@ -32544,9 +32544,9 @@ var require_client2 = __commonJS({
         assert(client[kPendingIdx] === client[kRunningIdx]);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          const request4 = requests[i];
-          if (request4 != null) {
-            util3.errorRequest(client, request4, err2);
+          const request5 = requests[i];
+          if (request5 != null) {
+            util3.errorRequest(client, request5, err2);
           }
         }
         assert(client[kSize] === 0);
@@ -32657,8 +32657,8 @@ var require_client2 = __commonJS({
       if (err2.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
         assert(client[kRunning] === 0);
         while (client[kPending] > 0 && client[kQueue][client[kPendingIdx]].servername === client[kServerName]) {
-          const request4 = client[kQueue][client[kPendingIdx]++];
-          util3.errorRequest(client, request4, err2);
+          const request5 = client[kQueue][client[kPendingIdx]++];
+          util3.errorRequest(client, request5, err2);
         }
       } else {
         onError(client, err2);
@@ -32713,15 +32713,15 @@ var require_client2 = __commonJS({
         if (client[kRunning] >= (getPipelining(client) || 1)) {
           return;
         }
-        const request4 = client[kQueue][client[kPendingIdx]];
-        if (request4 === null) {
+        const request5 = client[kQueue][client[kPendingIdx]];
+        if (request5 === null) {
           return;
         }
-        if (client[kUrl].protocol === "https:" && client[kServerName] !== request4.servername) {
+        if (client[kUrl].protocol === "https:" && client[kServerName] !== request5.servername) {
           if (client[kRunning] > 0) {
             return;
           }
-          client[kServerName] = request4.servername;
+          client[kServerName] = request5.servername;
           client[kHTTPContext]?.destroy(new InformationalError("servername changed"), () => {
             client[kHTTPContext] = null;
             resume(client);
@@ -32737,10 +32737,10 @@ var require_client2 = __commonJS({
         if (client[kHTTPContext].destroyed) {
           return;
         }
-        if (client[kHTTPContext].busy(request4)) {
+        if (client[kHTTPContext].busy(request5)) {
           return;
         }
-        if (!request4.aborted && client[kHTTPContext].write(request4)) {
+        if (!request5.aborted && client[kHTTPContext].write(request5)) {
           client[kPendingIdx]++;
         } else {
           client[kQueue].splice(client[kPendingIdx], 1);
@@ -33387,7 +33387,7 @@ var require_agent2 = __commonJS({
     function defaultFactory(origin, opts) {
       return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
     }
-    var Agent3 = class extends DispatcherBase {
+    var Agent4 = class extends DispatcherBase {
       constructor({ factory = defaultFactory, maxOrigins = Infinity, connect: connect2, tls: tls2, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
@@ -33499,7 +33499,7 @@ var require_agent2 = __commonJS({
         return allClientStats;
       }
     };
-    module.exports = Agent3;
+    module.exports = Agent4;
   }
 });
 
@@ -33795,13 +33795,13 @@ var require_socks5_client = __commonJS({
         }
         debug2("starting handshake with", this.authMethods.length, "auth methods");
         this.state = STATES.HANDSHAKING;
-        const request4 = Buffer2.alloc(2 + this.authMethods.length);
-        request4[0] = SOCKS_VERSION;
-        request4[1] = this.authMethods.length;
+        const request5 = Buffer2.alloc(2 + this.authMethods.length);
+        request5[0] = SOCKS_VERSION;
+        request5[1] = this.authMethods.length;
         this.authMethods.forEach((method, i) => {
-          request4[2 + i] = method;
+          request5[2 + i] = method;
         });
-        this.socket.write(request4);
+        this.socket.write(request5);
       }
       /**
        * Handle handshake response from server
@@ -33843,13 +33843,13 @@ var require_socks5_client = __commonJS({
         if (usernameBuffer.length > 255 || passwordBuffer.length > 255) {
           throw new InvalidArgumentError("Username or password too long");
         }
-        const request4 = Buffer2.alloc(3 + usernameBuffer.length + passwordBuffer.length);
-        request4[0] = 1;
-        request4[1] = usernameBuffer.length;
-        usernameBuffer.copy(request4, 2);
-        request4[2 + usernameBuffer.length] = passwordBuffer.length;
-        passwordBuffer.copy(request4, 3 + usernameBuffer.length);
-        this.socket.write(request4);
+        const request5 = Buffer2.alloc(3 + usernameBuffer.length + passwordBuffer.length);
+        request5[0] = 1;
+        request5[1] = usernameBuffer.length;
+        usernameBuffer.copy(request5, 2);
+        request5[2 + usernameBuffer.length] = passwordBuffer.length;
+        passwordBuffer.copy(request5, 3 + usernameBuffer.length);
+        this.socket.write(request5);
       }
       /**
        * Handle authentication response
@@ -33884,22 +33884,22 @@ var require_socks5_client = __commonJS({
         }
         debug2("connecting to", address, port);
         this.state = STATES.CONNECTING;
-        const request4 = this.buildConnectRequest(COMMANDS.CONNECT, address, port);
-        this.socket.write(request4);
+        const request5 = this.buildConnectRequest(COMMANDS.CONNECT, address, port);
+        this.socket.write(request5);
       }
       /**
        * Build a SOCKS5 request
        */
       buildConnectRequest(command, address, port) {
         const { type: addressType, buffer: addressBuffer } = parseAddress(address);
-        const request4 = Buffer2.alloc(4 + addressBuffer.length + 2);
-        request4[0] = SOCKS_VERSION;
-        request4[1] = command;
-        request4[2] = 0;
-        request4[3] = addressType;
-        addressBuffer.copy(request4, 4);
-        request4.writeUInt16BE(port, 4 + addressBuffer.length);
-        return request4;
+        const request5 = Buffer2.alloc(4 + addressBuffer.length + 2);
+        request5[0] = SOCKS_VERSION;
+        request5[1] = command;
+        request5[2] = 0;
+        request5[3] = addressType;
+        addressBuffer.copy(request5, 4);
+        request5.writeUInt16BE(port, 4 + addressBuffer.length);
+        return request5;
       }
       /**
        * Handle CONNECT response
@@ -34205,7 +34205,7 @@ var require_proxy_agent2 = __commonJS({
   "node_modules/undici/lib/dispatcher/proxy-agent.js"(exports, module) {
     "use strict";
     var { kProxy, kClose, kDestroy, kDispatch } = require_symbols6();
-    var Agent3 = require_agent2();
+    var Agent4 = require_agent2();
     var Pool = require_pool2();
     var DispatcherBase = require_dispatcher_base2();
     var { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = require_errors2();
@@ -34261,10 +34261,10 @@ var require_proxy_agent2 = __commonJS({
         };
         const {
           origin,
-          path: path17 = "/",
+          path: path19 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path17;
+        opts.path = origin + path19;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL(origin);
           headers.host = host;
@@ -34336,7 +34336,7 @@ var require_proxy_agent2 = __commonJS({
         } else {
           this[kClient] = clientFactory(url, { connect: connect2 });
         }
-        this[kAgent] = new Agent3({
+        this[kAgent] = new Agent4({
           ...opts,
           factory,
           connect: async (opts2, callback) => {
@@ -34464,7 +34464,7 @@ var require_env_http_proxy_agent2 = __commonJS({
     var DispatcherBase = require_dispatcher_base2();
     var { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = require_symbols6();
     var ProxyAgent2 = require_proxy_agent2();
-    var Agent3 = require_agent2();
+    var Agent4 = require_agent2();
     var DEFAULT_PORTS = {
       "http:": 80,
       "https:": 443
@@ -34477,7 +34477,7 @@ var require_env_http_proxy_agent2 = __commonJS({
         super();
         this.#opts = opts;
         const { httpProxy, httpsProxy, noProxy, ...agentOpts } = opts;
-        this[kNoProxyAgent] = new Agent3(agentOpts);
+        this[kNoProxyAgent] = new Agent4(agentOpts);
         const HTTP_PROXY = httpProxy ?? process.env.http_proxy ?? process.env.HTTP_PROXY;
         if (HTTP_PROXY) {
           this[kHttpProxyAgent] = new ProxyAgent2({ ...agentOpts, uri: HTTP_PROXY });
@@ -35619,10 +35619,10 @@ var require_api_request2 = __commonJS({
         }
       }
     };
-    function request4(opts, callback) {
+    function request5(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve4, reject) => {
-          request4.call(this, opts, (err2, data) => {
+          request5.call(this, opts, (err2, data) => {
             return err2 ? reject(err2) : resolve4(data);
           });
         });
@@ -35638,7 +35638,7 @@ var require_api_request2 = __commonJS({
         queueMicrotask(() => callback(err2, { opaque }));
       }
     }
-    module.exports = request4;
+    module.exports = request5;
     module.exports.RequestHandler = RequestHandler;
   }
 });
@@ -36424,20 +36424,20 @@ var require_mock_utils2 = __commonJS({
       }
       return normalizedQp;
     }
-    function safeUrl(path17) {
-      if (typeof path17 !== "string") {
-        return path17;
+    function safeUrl(path19) {
+      if (typeof path19 !== "string") {
+        return path19;
       }
-      const pathSegments = path17.split("?", 3);
+      const pathSegments = path19.split("?", 3);
       if (pathSegments.length !== 2) {
-        return path17;
+        return path19;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path17, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path17);
+    function matchKey(mockDispatch2, { path: path19, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path19);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -36462,8 +36462,8 @@ var require_mock_utils2 = __commonJS({
       const basePath = key.query ? serializePathWithQuery(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
       const resolvedPathWithoutTrailingSlash = removeTrailingSlash(resolvedPath);
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path17, ignoreTrailingSlash }) => {
-        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path17)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path17), resolvedPath);
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path19, ignoreTrailingSlash }) => {
+        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path19)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path19), resolvedPath);
       });
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
@@ -36502,19 +36502,19 @@ var require_mock_utils2 = __commonJS({
         mockDispatches.splice(index2, 1);
       }
     }
-    function removeTrailingSlash(path17) {
-      while (path17.endsWith("/")) {
-        path17 = path17.slice(0, -1);
+    function removeTrailingSlash(path19) {
+      while (path19.endsWith("/")) {
+        path19 = path19.slice(0, -1);
       }
-      if (path17.length === 0) {
-        path17 = "/";
+      if (path19.length === 0) {
+        path19 = "/";
       }
-      return path17;
+      return path19;
     }
     function buildKey(opts) {
-      const { path: path17, method, body, headers, query } = opts;
+      const { path: path19, method, body, headers, query } = opts;
       return {
-        path: path17,
+        path: path19,
         method,
         body,
         headers,
@@ -37204,10 +37204,10 @@ var require_pending_interceptors_formatter2 = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path17, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path19, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path17,
+            Path: path19,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -37226,7 +37226,7 @@ var require_mock_agent2 = __commonJS({
   "node_modules/undici/lib/mock/mock-agent.js"(exports, module) {
     "use strict";
     var { kClients } = require_symbols6();
-    var Agent3 = require_agent2();
+    var Agent4 = require_agent2();
     var {
       kAgent,
       kMockAgentSet,
@@ -37264,7 +37264,7 @@ var require_mock_agent2 = __commonJS({
         if (opts?.agent && typeof opts.agent.dispatch !== "function") {
           throw new InvalidArgumentError("Argument opts.agent must implement Agent");
         }
-        const agent = opts?.agent ? opts.agent : new Agent3(opts);
+        const agent = opts?.agent ? opts.agent : new Agent4(opts);
         this[kAgent] = agent;
         this[kClients] = agent[kClients];
         this[kOptions] = mockOptions;
@@ -37289,9 +37289,9 @@ var require_mock_agent2 = __commonJS({
         const acceptNonStandardSearchParameters = this[kMockAgentAcceptsNonStandardSearchParameters];
         const dispatchOpts = { ...opts };
         if (acceptNonStandardSearchParameters && dispatchOpts.path) {
-          const [path17, searchParams] = dispatchOpts.path.split("?");
+          const [path19, searchParams] = dispatchOpts.path.split("?");
           const normalizedSearchParams = normalizeSearchParams(searchParams, acceptNonStandardSearchParameters);
-          dispatchOpts.path = `${path17}?${normalizedSearchParams}`;
+          dispatchOpts.path = `${path19}?${normalizedSearchParams}`;
         }
         return this[kAgent].dispatch(dispatchOpts, handler);
       }
@@ -37495,7 +37495,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile5, readFile: readFile4, mkdir: mkdir5 } = __require("node:fs/promises");
+    var { writeFile: writeFile5, readFile: readFile6, mkdir: mkdir5 } = __require("node:fs/promises");
     var { dirname: dirname8, resolve: resolve4 } = __require("node:path");
     var { setTimeout: setTimeout3, clearTimeout: clearTimeout2 } = __require("node:timers");
     var { InvalidArgumentError, UndiciError } = require_errors2();
@@ -37621,8 +37621,8 @@ var require_snapshot_recorder = __commonJS({
         if (this.isUrlExcluded(requestOpts)) {
           return;
         }
-        const request4 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash = createRequestHash(request4);
+        const request5 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash = createRequestHash(request5);
         const normalizedHeaders = normalizeHeaders(response.headers);
         const responseData = {
           statusCode: response.statusCode,
@@ -37640,7 +37640,7 @@ var require_snapshot_recorder = __commonJS({
           existingSnapshot.timestamp = (/* @__PURE__ */ new Date()).toISOString();
         } else {
           this.#snapshots.set(hash, {
-            request: request4,
+            request: request5,
             responses: [responseData],
             // Always store as array for consistency
             callCount: 0,
@@ -37674,8 +37674,8 @@ var require_snapshot_recorder = __commonJS({
         if (this.isUrlExcluded(requestOpts)) {
           return void 0;
         }
-        const request4 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash = createRequestHash(request4);
+        const request5 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash = createRequestHash(request5);
         const snapshot = this.#snapshots.get(hash);
         if (!snapshot) return void 0;
         const currentCallCount = snapshot.callCount || 0;
@@ -37692,12 +37692,12 @@ var require_snapshot_recorder = __commonJS({
        * @return {Promise<void>} - Resolves when snapshots are loaded
        */
       async loadSnapshots(filePath) {
-        const path17 = filePath || this.#snapshotPath;
-        if (!path17) {
+        const path19 = filePath || this.#snapshotPath;
+        if (!path19) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile4(resolve4(path17), "utf8");
+          const data = await readFile6(resolve4(path19), "utf8");
           const parsed2 = JSON.parse(data);
           if (Array.isArray(parsed2)) {
             this.#snapshots.clear();
@@ -37711,7 +37711,7 @@ var require_snapshot_recorder = __commonJS({
           if (error2.code === "ENOENT") {
             this.#snapshots.clear();
           } else {
-            throw new UndiciError(`Failed to load snapshots from ${path17}`, { cause: error2 });
+            throw new UndiciError(`Failed to load snapshots from ${path19}`, { cause: error2 });
           }
         }
       }
@@ -37722,11 +37722,11 @@ var require_snapshot_recorder = __commonJS({
        * @returns {Promise<void>} - Resolves when snapshots are saved
        */
       async saveSnapshots(filePath) {
-        const path17 = filePath || this.#snapshotPath;
-        if (!path17) {
+        const path19 = filePath || this.#snapshotPath;
+        if (!path19) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
-        const resolvedPath = resolve4(path17);
+        const resolvedPath = resolve4(path19);
         await mkdir5(dirname8(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
@@ -37770,8 +37770,8 @@ var require_snapshot_recorder = __commonJS({
        * @returns {boolean} - True if snapshot was deleted, false if not found
        */
       deleteSnapshot(requestOpts) {
-        const request4 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash = createRequestHash(request4);
+        const request5 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash = createRequestHash(request5);
         return this.#snapshots.delete(hash);
       }
       /**
@@ -37780,8 +37780,8 @@ var require_snapshot_recorder = __commonJS({
        * @returns {SnapshotInfo|null} - Snapshot information or null if not found
        */
       getSnapshotInfo(requestOpts) {
-        const request4 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash = createRequestHash(request4);
+        const request5 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash = createRequestHash(request5);
         const snapshot = this.#snapshots.get(hash);
         if (!snapshot) return null;
         return {
@@ -37871,7 +37871,7 @@ var require_snapshot_recorder = __commonJS({
 var require_snapshot_agent = __commonJS({
   "node_modules/undici/lib/mock/snapshot-agent.js"(exports, module) {
     "use strict";
-    var Agent3 = require_agent2();
+    var Agent4 = require_agent2();
     var MockAgent = require_mock_agent2();
     var { SnapshotRecorder } = require_snapshot_recorder();
     var WrapHandler = require_wrap_handler();
@@ -37922,7 +37922,7 @@ var require_snapshot_agent = __commonJS({
         });
         this[kSnapshotLoaded] = false;
         if (this[kSnapshotMode] === "record" || this[kSnapshotMode] === "update" || this[kSnapshotMode] === "playback" && opts.excludeUrls && opts.excludeUrls.length > 0) {
-          this[kRealAgent] = new Agent3(opts);
+          this[kRealAgent] = new Agent4(opts);
         }
         if ((this[kSnapshotMode] === "playback" || this[kSnapshotMode] === "update") && this[kSnapshotPath]) {
           this.loadSnapshots().catch(() => {
@@ -38072,16 +38072,16 @@ var require_snapshot_agent = __commonJS({
        */
       #setupMockInterceptors() {
         for (const snapshot of this[kSnapshotRecorder].getSnapshots()) {
-          const { request: request4, responses, response } = snapshot;
-          const url = new URL(request4.url);
+          const { request: request5, responses, response } = snapshot;
+          const url = new URL(request5.url);
           const mockPool = this.get(url.origin);
           const responseData = responses ? responses[0] : response;
           if (!responseData) continue;
           mockPool.intercept({
             path: url.pathname + url.search,
-            method: request4.method,
-            headers: request4.headers,
-            body: request4.body
+            method: request5.method,
+            headers: request5.headers,
+            body: request5.body
           }).reply(responseData.statusCode, responseData.body, {
             headers: responseData.headers,
             trailers: responseData.trailers
@@ -38161,9 +38161,9 @@ var require_global4 = __commonJS({
     var globalDispatcher = Symbol.for("undici.globalDispatcher.2");
     var legacyGlobalDispatcher = Symbol.for("undici.globalDispatcher.1");
     var { InvalidArgumentError } = require_errors2();
-    var Agent3 = require_agent2();
+    var Agent4 = require_agent2();
     if (getGlobalDispatcher() === void 0) {
-      setGlobalDispatcher(new Agent3());
+      setGlobalDispatcher(new Agent4());
     }
     function setGlobalDispatcher(agent) {
       if (!agent || typeof agent.dispatch !== "function") {
@@ -38367,15 +38367,15 @@ var require_redirect_handler2 = __commonJS({
           receivedAt: Date.now()
         });
         const { origin, pathname, search } = util3.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path17 = search ? `${pathname}${search}` : pathname;
-        const redirectUrlString = `${origin}${path17}`;
+        const path19 = search ? `${pathname}${search}` : pathname;
+        const redirectUrlString = `${origin}${path19}`;
         for (const historyUrl of this.history) {
           if (historyUrl.toString() === redirectUrlString) {
             throw new InvalidArgumentError(`Redirect loop detected. Cannot redirect to ${origin}. This typically happens when using a Client or Pool with cross-origin redirects. Use an Agent for cross-origin redirects.`);
           }
         }
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path17;
+        this.opts.path = path19;
         this.opts.origin = origin;
         this.opts.query = null;
       }
@@ -38650,8 +38650,8 @@ var require_dump2 = __commonJS({
 var require_dns2 = __commonJS({
   "node_modules/undici/lib/interceptor/dns.js"(exports, module) {
     "use strict";
-    var { isIP: isIP3 } = __require("node:net");
-    var { lookup } = __require("node:dns");
+    var { isIP: isIP5 } = __require("node:net");
+    var { lookup: lookup2 } = __require("node:dns");
     var DecoratorHandler = require_decorator_handler2();
     var { InvalidArgumentError, InformationalError } = require_errors2();
     var maxInt = Math.pow(2, 31) - 1;
@@ -38841,7 +38841,7 @@ var require_dns2 = __commonJS({
         }
       }
       #defaultLookup(origin, opts, cb) {
-        lookup(
+        lookup2(
           origin.hostname,
           {
             all: true,
@@ -39056,7 +39056,7 @@ var require_dns2 = __commonJS({
       return (dispatch) => {
         return function dnsInterceptor(origDispatchOpts, handler) {
           const origin = origDispatchOpts.origin.constructor === URL ? origDispatchOpts.origin : new URL(origDispatchOpts.origin);
-          if (isIP3(origin.hostname) !== 0) {
+          if (isIP5(origin.hostname) !== 0) {
             return dispatch(origDispatchOpts, handler);
           }
           instance.runLookup(origin, origDispatchOpts, (err2, newOrigin) => {
@@ -40192,10 +40192,10 @@ var require_cache_handler = __commonJS({
       }
       return locationUrl.pathname + locationUrl.search;
     }
-    function deleteCachedUri(store, cacheKey, path17) {
+    function deleteCachedUri(store, cacheKey, path19) {
       deleteCachedValue(store, {
         ...cacheKey,
-        path: path17
+        path: path19
       });
       for (let i = 0; i < util3.safeHTTPMethods.length; i++) {
         const method = util3.safeHTTPMethods[i];
@@ -40203,7 +40203,7 @@ var require_cache_handler = __commonJS({
           deleteCachedValue(store, {
             ...cacheKey,
             method,
-            path: path17
+            path: path19
           });
         }
       }
@@ -40214,9 +40214,9 @@ var require_cache_handler = __commonJS({
       }
       const values = Array.isArray(headerValue) ? headerValue : [headerValue];
       for (let i = 0; i < values.length; i++) {
-        const path17 = getSameOriginPath(cacheKey, values[i]);
-        if (path17 !== void 0) {
-          deleteCachedUri(store, cacheKey, path17);
+        const path19 = getSameOriginPath(cacheKey, values[i]);
+        if (path19 !== void 0) {
+          deleteCachedUri(store, cacheKey, path19);
         }
       }
     }
@@ -43937,7 +43937,7 @@ var require_request4 = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         input = webidl.converters.RequestInfo(input);
         init = webidl.converters.RequestInit(init);
-        let request4 = null;
+        let request5 = null;
         let fallbackMode = null;
         const baseUrl = environmentSettingsObject.settingsObject.baseUrl;
         let signal = null;
@@ -43954,18 +43954,18 @@ var require_request4 = __commonJS({
               "Request cannot be constructed from a URL that includes credentials: " + input
             );
           }
-          request4 = makeRequest({ urlList: [parsedURL] });
+          request5 = makeRequest({ urlList: [parsedURL] });
           fallbackMode = "cors";
         } else {
           assert(webidl.is.Request(input));
-          request4 = input.#state;
+          request5 = input.#state;
           signal = input.#signal;
           this.#dispatcher = init.dispatcher || input.#dispatcher;
         }
         const origin = environmentSettingsObject.settingsObject.origin;
         let window2 = "client";
-        if (request4.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request4.window, origin)) {
-          window2 = request4.window;
+        if (request5.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request5.window, origin)) {
+          window2 = request5.window;
         }
         if (init.window != null) {
           throw new TypeError(`'window' option '${window2}' must be null`);
@@ -43973,66 +43973,66 @@ var require_request4 = __commonJS({
         if ("window" in init) {
           window2 = "no-window";
         }
-        request4 = makeRequest({
+        request5 = makeRequest({
           // URL request’s URL.
           // undici implementation note: this is set as the first item in request's urlList in makeRequest
           // method request’s method.
-          method: request4.method,
+          method: request5.method,
           // header list A copy of request’s header list.
           // undici implementation note: headersList is cloned in makeRequest
-          headersList: request4.headersList,
+          headersList: request5.headersList,
           // unsafe-request flag Set.
-          unsafeRequest: request4.unsafeRequest,
+          unsafeRequest: request5.unsafeRequest,
           // client This’s relevant settings object.
           client: environmentSettingsObject.settingsObject,
           // window window.
           window: window2,
           // priority request’s priority.
-          priority: request4.priority,
+          priority: request5.priority,
           // origin request’s origin. The propagation of the origin is only significant for navigation requests
           // being handled by a service worker. In this scenario a request can have an origin that is different
           // from the current client.
-          origin: request4.origin,
+          origin: request5.origin,
           // referrer request’s referrer.
-          referrer: request4.referrer,
+          referrer: request5.referrer,
           // referrer policy request’s referrer policy.
-          referrerPolicy: request4.referrerPolicy,
+          referrerPolicy: request5.referrerPolicy,
           // mode request’s mode.
-          mode: request4.mode,
+          mode: request5.mode,
           // credentials mode request’s credentials mode.
-          credentials: request4.credentials,
+          credentials: request5.credentials,
           // cache mode request’s cache mode.
-          cache: request4.cache,
+          cache: request5.cache,
           // redirect mode request’s redirect mode.
-          redirect: request4.redirect,
+          redirect: request5.redirect,
           // integrity metadata request’s integrity metadata.
-          integrity: request4.integrity,
+          integrity: request5.integrity,
           // keepalive request’s keepalive.
-          keepalive: request4.keepalive,
+          keepalive: request5.keepalive,
           // reload-navigation flag request’s reload-navigation flag.
-          reloadNavigation: request4.reloadNavigation,
+          reloadNavigation: request5.reloadNavigation,
           // history-navigation flag request’s history-navigation flag.
-          historyNavigation: request4.historyNavigation,
+          historyNavigation: request5.historyNavigation,
           // URL list A clone of request’s URL list.
-          urlList: [...request4.urlList]
+          urlList: [...request5.urlList]
         });
         const initHasKey = Object.keys(init).length !== 0;
         if (initHasKey) {
-          if (request4.mode === "navigate") {
-            request4.mode = "same-origin";
+          if (request5.mode === "navigate") {
+            request5.mode = "same-origin";
           }
-          request4.reloadNavigation = false;
-          request4.historyNavigation = false;
-          request4.origin = "client";
-          request4.referrer = "client";
-          request4.referrerPolicy = "";
-          request4.url = request4.urlList[request4.urlList.length - 1];
-          request4.urlList = [request4.url];
+          request5.reloadNavigation = false;
+          request5.historyNavigation = false;
+          request5.origin = "client";
+          request5.referrer = "client";
+          request5.referrerPolicy = "";
+          request5.url = request5.urlList[request5.urlList.length - 1];
+          request5.urlList = [request5.url];
         }
         if (init.referrer !== void 0) {
           const referrer = init.referrer;
           if (referrer === "") {
-            request4.referrer = "no-referrer";
+            request5.referrer = "no-referrer";
           } else {
             let parsedReferrer;
             try {
@@ -44041,14 +44041,14 @@ var require_request4 = __commonJS({
               throw new TypeError(`Referrer "${referrer}" is not a valid URL.`, { cause: err2 });
             }
             if (parsedReferrer.protocol === "about:" && parsedReferrer.hostname === "client" || origin && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl)) {
-              request4.referrer = "client";
+              request5.referrer = "client";
             } else {
-              request4.referrer = parsedReferrer;
+              request5.referrer = parsedReferrer;
             }
           }
         }
         if (init.referrerPolicy !== void 0) {
-          request4.referrerPolicy = init.referrerPolicy;
+          request5.referrerPolicy = init.referrerPolicy;
         }
         let mode;
         if (init.mode !== void 0) {
@@ -44063,33 +44063,33 @@ var require_request4 = __commonJS({
           });
         }
         if (mode != null) {
-          request4.mode = mode;
+          request5.mode = mode;
         }
         if (init.credentials !== void 0) {
-          request4.credentials = init.credentials;
+          request5.credentials = init.credentials;
         }
         if (init.cache !== void 0) {
-          request4.cache = init.cache;
+          request5.cache = init.cache;
         }
-        if (request4.cache === "only-if-cached" && request4.mode !== "same-origin") {
+        if (request5.cache === "only-if-cached" && request5.mode !== "same-origin") {
           throw new TypeError(
             "'only-if-cached' can be set only with 'same-origin' mode"
           );
         }
         if (init.redirect !== void 0) {
-          request4.redirect = init.redirect;
+          request5.redirect = init.redirect;
         }
         if (init.integrity != null) {
-          request4.integrity = String(init.integrity);
+          request5.integrity = String(init.integrity);
         }
         if (init.keepalive !== void 0) {
-          request4.keepalive = Boolean(init.keepalive);
+          request5.keepalive = Boolean(init.keepalive);
         }
         if (init.method !== void 0) {
           let method = init.method;
           const mayBeNormalized = normalizedMethodRecords[method];
           if (mayBeNormalized !== void 0) {
-            request4.method = mayBeNormalized;
+            request5.method = mayBeNormalized;
           } else {
             if (!isValidHTTPToken(method)) {
               throw new TypeError(`'${method}' is not a valid HTTP method.`);
@@ -44099,9 +44099,9 @@ var require_request4 = __commonJS({
               throw new TypeError(`'${method}' HTTP method is unsupported.`);
             }
             method = normalizedMethodRecordsBase[upperCase] ?? method;
-            request4.method = method;
+            request5.method = method;
           }
-          if (!patchMethodWarning && request4.method === "patch") {
+          if (!patchMethodWarning && request5.method === "patch") {
             process.emitWarning("Using `patch` is highly likely to result in a `405 Method Not Allowed`. `PATCH` is much more likely to succeed.", {
               code: "UNDICI-FETCH-patch"
             });
@@ -44111,7 +44111,7 @@ var require_request4 = __commonJS({
         if (init.signal !== void 0) {
           signal = init.signal;
         }
-        this.#state = request4;
+        this.#state = request5;
         const ac = new AbortController();
         this.#signal = ac.signal;
         if (signal != null) {
@@ -44129,12 +44129,12 @@ var require_request4 = __commonJS({
           }
         }
         this.#headers = new Headers2(kConstruct);
-        setHeadersList(this.#headers, request4.headersList);
+        setHeadersList(this.#headers, request5.headersList);
         setHeadersGuard(this.#headers, "request");
         if (mode === "no-cors") {
-          if (!corsSafeListedMethodsSet.has(request4.method)) {
+          if (!corsSafeListedMethodsSet.has(request5.method)) {
             throw new TypeError(
-              `'${request4.method} is unsupported in no-cors mode.`
+              `'${request5.method} is unsupported in no-cors mode.`
             );
           }
           setHeadersGuard(this.#headers, "request-no-cors");
@@ -44153,14 +44153,14 @@ var require_request4 = __commonJS({
           }
         }
         const inputBody = webidl.is.Request(input) ? input.#state.body : null;
-        if ((init.body != null || inputBody != null) && (request4.method === "GET" || request4.method === "HEAD")) {
+        if ((init.body != null || inputBody != null) && (request5.method === "GET" || request5.method === "HEAD")) {
           throw new TypeError("Request with GET/HEAD method cannot have body.");
         }
         let initBody = null;
         if (init.body != null) {
           const [extractedBody, contentType] = extractBody(
             init.body,
-            request4.keepalive
+            request5.keepalive
           );
           initBody = extractedBody;
           if (contentType && !getHeadersList(this.#headers).contains("content-type", true)) {
@@ -44172,12 +44172,12 @@ var require_request4 = __commonJS({
           if (initBody != null && init.duplex == null) {
             throw new TypeError("RequestInit: duplex option is required when sending a body.");
           }
-          if (request4.mode !== "same-origin" && request4.mode !== "cors") {
+          if (request5.mode !== "same-origin" && request5.mode !== "cors") {
             throw new TypeError(
               'If request is made from ReadableStream, mode should be "same-origin" or "cors"'
             );
           }
-          request4.useCORSPreflightFlag = true;
+          request5.useCORSPreflightFlag = true;
         }
         let finalBody = inputOrInitBody;
         if (initBody == null && inputBody != null) {
@@ -44367,42 +44367,42 @@ var require_request4 = __commonJS({
        * @param {Request} request
        * @param {AbortSignal} newSignal
        */
-      static setRequestSignal(request4, newSignal) {
-        request4.#signal = newSignal;
-        return request4;
+      static setRequestSignal(request5, newSignal) {
+        request5.#signal = newSignal;
+        return request5;
       }
       /**
        * @param {Request} request
        */
-      static getRequestDispatcher(request4) {
-        return request4.#dispatcher;
+      static getRequestDispatcher(request5) {
+        return request5.#dispatcher;
       }
       /**
        * @param {Request} request
        * @param {import('../../dispatcher/dispatcher')} newDispatcher
        */
-      static setRequestDispatcher(request4, newDispatcher) {
-        request4.#dispatcher = newDispatcher;
+      static setRequestDispatcher(request5, newDispatcher) {
+        request5.#dispatcher = newDispatcher;
       }
       /**
        * @param {Request} request
        * @param {Headers} newHeaders
        */
-      static setRequestHeaders(request4, newHeaders) {
-        request4.#headers = newHeaders;
+      static setRequestHeaders(request5, newHeaders) {
+        request5.#headers = newHeaders;
       }
       /**
        * @param {Request} request
        */
-      static getRequestState(request4) {
-        return request4.#state;
+      static getRequestState(request5) {
+        return request5.#state;
       }
       /**
        * @param {Request} request
        * @param {any} newState
        */
-      static setRequestState(request4, newState) {
-        request4.#state = newState;
+      static setRequestState(request5, newState) {
+        request5.#state = newState;
       }
     };
     var { setRequestSignal, getRequestDispatcher, setRequestDispatcher, setRequestHeaders, getRequestState, setRequestState } = Request;
@@ -44457,23 +44457,23 @@ var require_request4 = __commonJS({
         headersList: init.headersList ? new HeadersList(init.headersList) : new HeadersList()
       };
     }
-    function cloneRequest(request4) {
-      const newRequest = makeRequest({ ...request4, body: null });
-      if (request4.body != null) {
-        newRequest.body = cloneBody(request4.body);
+    function cloneRequest(request5) {
+      const newRequest = makeRequest({ ...request5, body: null });
+      if (request5.body != null) {
+        newRequest.body = cloneBody(request5.body);
       }
       return newRequest;
     }
     function fromInnerRequest(innerRequest, dispatcher, signal, guard) {
-      const request4 = new Request(kConstruct);
-      setRequestState(request4, innerRequest);
-      setRequestDispatcher(request4, dispatcher);
-      setRequestSignal(request4, signal);
+      const request5 = new Request(kConstruct);
+      setRequestState(request5, innerRequest);
+      setRequestDispatcher(request5, dispatcher);
+      setRequestSignal(request5, signal);
       const headers = new Headers2(kConstruct);
-      setRequestHeaders(request4, headers);
+      setRequestHeaders(request5, headers);
       setHeadersList(headers, innerRequest.headersList);
       setHeadersGuard(headers, guard);
-      return request4;
+      return request5;
     }
     Object.defineProperties(Request.prototype, {
       method: kEnumerableProperty,
@@ -44864,14 +44864,14 @@ var require_fetch2 = __commonJS({
         p.reject(e);
         return p.promise;
       }
-      const request4 = getRequestState(requestObject);
+      const request5 = getRequestState(requestObject);
       if (requestObject.signal.aborted) {
-        abortFetch(p, request4, null, requestObject.signal.reason, null);
+        abortFetch(p, request5, null, requestObject.signal.reason, null);
         return p.promise;
       }
-      const globalObject = request4.client.globalObject;
+      const globalObject = request5.client.globalObject;
       if (globalObject?.constructor?.name === "ServiceWorkerGlobalScope") {
-        request4.serviceWorkers = "none";
+        request5.serviceWorkers = "none";
       }
       let responseObject = null;
       let locallyAborted = false;
@@ -44883,7 +44883,7 @@ var require_fetch2 = __commonJS({
           assert(controller != null);
           controller.abort(requestObject.signal.reason);
           const realResponse = responseObject?.deref();
-          abortFetch(p, request4, realResponse, requestObject.signal.reason, controller.controller);
+          abortFetch(p, request5, realResponse, requestObject.signal.reason, controller.controller);
         }
       );
       const processResponse = (response) => {
@@ -44891,7 +44891,7 @@ var require_fetch2 = __commonJS({
           return;
         }
         if (response.aborted) {
-          abortFetch(p, request4, responseObject, controller.serializedAbortReason, controller.controller);
+          abortFetch(p, request5, responseObject, controller.serializedAbortReason, controller.controller);
           return;
         }
         if (response.type === "error") {
@@ -44903,7 +44903,7 @@ var require_fetch2 = __commonJS({
         p = null;
       };
       controller = fetching({
-        request: request4,
+        request: request5,
         processResponseEndOfBody: handleFetchDone,
         processResponse,
         dispatcher: getRequestDispatcher(requestObject),
@@ -44950,12 +44950,12 @@ var require_fetch2 = __commonJS({
       );
     }
     var markResourceTiming = performance.markResourceTiming;
-    function abortFetch(p, request4, responseObject, error2, controller) {
+    function abortFetch(p, request5, responseObject, error2, controller) {
       if (p) {
         p.reject(error2);
       }
-      if (request4.body?.stream != null && isReadable(request4.body.stream)) {
-        request4.body.stream.cancel(error2).catch((err2) => {
+      if (request5.body?.stream != null && isReadable(request5.body.stream)) {
+        request5.body.stream.cancel(error2).catch((err2) => {
           if (err2.code === "ERR_INVALID_STATE") {
             return;
           }
@@ -44971,7 +44971,7 @@ var require_fetch2 = __commonJS({
       }
     }
     function fetching({
-      request: request4,
+      request: request5,
       processRequestBodyChunkLength,
       processRequestEndOfBody,
       processResponse,
@@ -44986,9 +44986,9 @@ var require_fetch2 = __commonJS({
       assert(dispatcher);
       let taskDestination = null;
       let crossOriginIsolatedCapability = false;
-      if (request4.client != null) {
-        taskDestination = request4.client.globalObject;
-        crossOriginIsolatedCapability = request4.client.crossOriginIsolatedCapability;
+      if (request5.client != null) {
+        taskDestination = request5.client.globalObject;
+        crossOriginIsolatedCapability = request5.client.crossOriginIsolatedCapability;
       }
       const currentTime = coarsenedSharedCurrentTime(crossOriginIsolatedCapability);
       const timingInfo = createOpaqueTimingInfo({
@@ -44996,7 +44996,7 @@ var require_fetch2 = __commonJS({
       });
       const fetchParams = {
         controller: new Fetch(dispatcher),
-        request: request4,
+        request: request5,
         timingInfo,
         processRequestBodyChunkLength,
         processRequestEndOfBody,
@@ -45008,79 +45008,79 @@ var require_fetch2 = __commonJS({
         // Keep requestObject alive to prevent its AbortController from being GC'd
         requestObject
       };
-      assert(!request4.body || request4.body.stream);
-      if (request4.window === "client") {
-        request4.window = request4.client?.globalObject?.constructor?.name === "Window" ? request4.client : "no-window";
+      assert(!request5.body || request5.body.stream);
+      if (request5.window === "client") {
+        request5.window = request5.client?.globalObject?.constructor?.name === "Window" ? request5.client : "no-window";
       }
-      if (request4.origin === "client") {
-        request4.origin = request4.client.origin;
+      if (request5.origin === "client") {
+        request5.origin = request5.client.origin;
       }
-      if (request4.policyContainer === "client") {
-        if (request4.client != null) {
-          request4.policyContainer = clonePolicyContainer(
-            request4.client.policyContainer
+      if (request5.policyContainer === "client") {
+        if (request5.client != null) {
+          request5.policyContainer = clonePolicyContainer(
+            request5.client.policyContainer
           );
         } else {
-          request4.policyContainer = makePolicyContainer();
+          request5.policyContainer = makePolicyContainer();
         }
       }
-      if (!request4.headersList.contains("accept", true)) {
+      if (!request5.headersList.contains("accept", true)) {
         const value = "*/*";
-        request4.headersList.append("accept", value, true);
+        request5.headersList.append("accept", value, true);
       }
-      if (!request4.headersList.contains("accept-language", true)) {
-        request4.headersList.append("accept-language", "*", true);
+      if (!request5.headersList.contains("accept-language", true)) {
+        request5.headersList.append("accept-language", "*", true);
       }
-      if (request4.priority === null) {
+      if (request5.priority === null) {
       }
-      if (subresourceSet.has(request4.destination)) {
+      if (subresourceSet.has(request5.destination)) {
       }
       mainFetch(fetchParams, false);
       return fetchParams.controller;
     }
     async function mainFetch(fetchParams, recursive) {
       try {
-        const request4 = fetchParams.request;
+        const request5 = fetchParams.request;
         let response = null;
-        if (request4.localURLsOnly && !urlIsLocal(requestCurrentURL(request4))) {
+        if (request5.localURLsOnly && !urlIsLocal(requestCurrentURL(request5))) {
           response = makeNetworkError("local URLs only");
         }
-        tryUpgradeRequestToAPotentiallyTrustworthyURL(request4);
-        if (requestBadPort(request4) === "blocked") {
+        tryUpgradeRequestToAPotentiallyTrustworthyURL(request5);
+        if (requestBadPort(request5) === "blocked") {
           response = makeNetworkError("bad port");
         }
-        if (request4.referrerPolicy === "") {
-          request4.referrerPolicy = request4.policyContainer.referrerPolicy;
+        if (request5.referrerPolicy === "") {
+          request5.referrerPolicy = request5.policyContainer.referrerPolicy;
         }
-        if (request4.referrer !== "no-referrer") {
-          request4.referrer = determineRequestsReferrer(request4);
+        if (request5.referrer !== "no-referrer") {
+          request5.referrer = determineRequestsReferrer(request5);
         }
         if (response === null) {
-          const currentURL = requestCurrentURL(request4);
+          const currentURL = requestCurrentURL(request5);
           if (
             // - request’s current URL’s origin is same origin with request’s origin,
             //   and request’s response tainting is "basic"
-            sameOrigin(currentURL, request4.url) && request4.responseTainting === "basic" || // request’s current URL’s scheme is "data"
+            sameOrigin(currentURL, request5.url) && request5.responseTainting === "basic" || // request’s current URL’s scheme is "data"
             currentURL.protocol === "data:" || // - request’s mode is "navigate" or "websocket"
-            (request4.mode === "navigate" || request4.mode === "websocket")
+            (request5.mode === "navigate" || request5.mode === "websocket")
           ) {
-            request4.responseTainting = "basic";
+            request5.responseTainting = "basic";
             response = await schemeFetch(fetchParams);
-          } else if (request4.mode === "same-origin") {
+          } else if (request5.mode === "same-origin") {
             response = makeNetworkError('request mode cannot be "same-origin"');
-          } else if (request4.mode === "no-cors") {
-            if (request4.redirect !== "follow") {
+          } else if (request5.mode === "no-cors") {
+            if (request5.redirect !== "follow") {
               response = makeNetworkError(
                 'redirect mode cannot be "follow" for "no-cors" request'
               );
             } else {
-              request4.responseTainting = "opaque";
+              request5.responseTainting = "opaque";
               response = await schemeFetch(fetchParams);
             }
-          } else if (!urlIsHttpHttpsScheme(requestCurrentURL(request4))) {
+          } else if (!urlIsHttpHttpsScheme(requestCurrentURL(request5))) {
             response = makeNetworkError("URL scheme must be a HTTP(S) scheme");
           } else {
-            request4.responseTainting = "cors";
+            request5.responseTainting = "cors";
             response = await httpFetch(fetchParams);
           }
         }
@@ -45088,13 +45088,13 @@ var require_fetch2 = __commonJS({
           return response;
         }
         if (response.status !== 0 && !response.internalResponse) {
-          if (request4.responseTainting === "cors") {
+          if (request5.responseTainting === "cors") {
           }
-          if (request4.responseTainting === "basic") {
+          if (request5.responseTainting === "basic") {
             response = filterResponse(response, "basic");
-          } else if (request4.responseTainting === "cors") {
+          } else if (request5.responseTainting === "cors") {
             response = filterResponse(response, "cors");
-          } else if (request4.responseTainting === "opaque") {
+          } else if (request5.responseTainting === "opaque") {
             response = filterResponse(response, "opaque");
           } else {
             assert(false);
@@ -45102,26 +45102,26 @@ var require_fetch2 = __commonJS({
         }
         let internalResponse = response.status === 0 ? response : response.internalResponse;
         if (internalResponse.urlList.length === 0) {
-          internalResponse.urlList.push(...request4.urlList);
+          internalResponse.urlList.push(...request5.urlList);
         }
-        if (!request4.timingAllowFailed) {
+        if (!request5.timingAllowFailed) {
           response.timingAllowPassed = true;
         }
-        if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request4.headers.contains("range", true)) {
+        if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request5.headers.contains("range", true)) {
           response = internalResponse = makeNetworkError();
         }
-        if (response.status !== 0 && (request4.method === "HEAD" || request4.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
+        if (response.status !== 0 && (request5.method === "HEAD" || request5.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
           internalResponse.body = null;
           fetchParams.controller.dump = true;
         }
-        if (request4.integrity) {
+        if (request5.integrity) {
           const processBodyError = (reason) => fetchFinale(fetchParams, makeNetworkError(reason));
-          if (request4.responseTainting === "opaque" || response.body == null) {
+          if (request5.responseTainting === "opaque" || response.body == null) {
             processBodyError(response.error);
             return;
           }
           const processBody = (bytes) => {
-            if (!bytesMatch(bytes, request4.integrity)) {
+            if (!bytesMatch(bytes, request5.integrity)) {
               processBodyError("integrity mismatch");
               return;
             }
@@ -45140,8 +45140,8 @@ var require_fetch2 = __commonJS({
       if (isCancelled(fetchParams) && fetchParams.request.redirectCount === 0) {
         return Promise.resolve(makeAppropriateNetworkError(fetchParams));
       }
-      const { request: request4 } = fetchParams;
-      const { protocol: scheme } = requestCurrentURL(request4);
+      const { request: request5 } = fetchParams;
+      const { protocol: scheme } = requestCurrentURL(request5);
       switch (scheme) {
         case "about:": {
           return Promise.resolve(makeNetworkError("about scheme is not supported"));
@@ -45150,19 +45150,19 @@ var require_fetch2 = __commonJS({
           if (!resolveObjectURL) {
             resolveObjectURL = __require("node:buffer").resolveObjectURL;
           }
-          const blobURLEntry = requestCurrentURL(request4);
+          const blobURLEntry = requestCurrentURL(request5);
           if (blobURLEntry.search.length !== 0) {
             return Promise.resolve(makeNetworkError("NetworkError when attempting to fetch resource."));
           }
           const blob = resolveObjectURL(blobURLEntry.toString());
-          if (request4.method !== "GET" || !webidl.is.Blob(blob)) {
+          if (request5.method !== "GET" || !webidl.is.Blob(blob)) {
             return Promise.resolve(makeNetworkError("invalid method"));
           }
           const response = makeResponse();
           const fullLength = blob.size;
           const serializedFullLength = isomorphicEncode(`${fullLength}`);
           const type2 = blob.type;
-          if (!request4.headersList.contains("range", true)) {
+          if (!request5.headersList.contains("range", true)) {
             const bodyWithType = extractBody(blob);
             response.statusText = "OK";
             response.body = bodyWithType[0];
@@ -45170,7 +45170,7 @@ var require_fetch2 = __commonJS({
             response.headersList.set("content-type", type2, true);
           } else {
             response.rangeRequested = true;
-            const rangeHeader = request4.headersList.get("range", true);
+            const rangeHeader = request5.headersList.get("range", true);
             const rangeValue = simpleRangeHeaderValue(rangeHeader, true);
             if (rangeValue === "failure") {
               return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -45201,7 +45201,7 @@ var require_fetch2 = __commonJS({
           return Promise.resolve(response);
         }
         case "data:": {
-          const currentURL = requestCurrentURL(request4);
+          const currentURL = requestCurrentURL(request5);
           const dataURLStruct = dataURLProcessor(currentURL);
           if (dataURLStruct === "failure") {
             return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -45290,41 +45290,41 @@ var require_fetch2 = __commonJS({
       }
     }
     async function httpFetch(fetchParams) {
-      const request4 = fetchParams.request;
+      const request5 = fetchParams.request;
       let response = null;
       let actualResponse = null;
       const timingInfo = fetchParams.timingInfo;
-      if (request4.serviceWorkers === "all") {
+      if (request5.serviceWorkers === "all") {
       }
       if (response === null) {
-        if (request4.redirect === "follow") {
-          request4.serviceWorkers = "none";
+        if (request5.redirect === "follow") {
+          request5.serviceWorkers = "none";
         }
         actualResponse = response = await httpNetworkOrCacheFetch(fetchParams);
-        if (request4.responseTainting === "cors" && corsCheck(request4, response) === "failure") {
+        if (request5.responseTainting === "cors" && corsCheck(request5, response) === "failure") {
           return makeNetworkError("cors failure");
         }
-        if (TAOCheck(request4, response) === "failure") {
-          request4.timingAllowFailed = true;
+        if (TAOCheck(request5, response) === "failure") {
+          request5.timingAllowFailed = true;
         }
       }
-      if ((request4.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
-        request4.origin,
-        request4.client,
-        request4.destination,
+      if ((request5.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
+        request5.origin,
+        request5.client,
+        request5.destination,
         actualResponse
       ) === "blocked") {
         return makeNetworkError("blocked");
       }
       if (redirectStatusSet.has(actualResponse.status)) {
-        if (request4.redirect !== "manual") {
+        if (request5.redirect !== "manual") {
           fetchParams.controller.connection.destroy(void 0, false);
         }
-        if (request4.redirect === "error") {
+        if (request5.redirect === "error") {
           response = makeNetworkError("unexpected redirect");
-        } else if (request4.redirect === "manual") {
+        } else if (request5.redirect === "manual") {
           response = actualResponse;
-        } else if (request4.redirect === "follow") {
+        } else if (request5.redirect === "follow") {
           response = await httpRedirectFetch(fetchParams, response);
         } else {
           assert(false);
@@ -45334,13 +45334,13 @@ var require_fetch2 = __commonJS({
       return response;
     }
     function httpRedirectFetch(fetchParams, response) {
-      const request4 = fetchParams.request;
+      const request5 = fetchParams.request;
       const actualResponse = response.internalResponse ? response.internalResponse : response;
       let locationURL;
       try {
         locationURL = responseLocationURL(
           actualResponse,
-          requestCurrentURL(request4).hash
+          requestCurrentURL(request5).hash
         );
         if (locationURL == null) {
           return response;
@@ -45351,63 +45351,63 @@ var require_fetch2 = __commonJS({
       if (!urlIsHttpHttpsScheme(locationURL)) {
         return Promise.resolve(makeNetworkError("URL scheme must be a HTTP(S) scheme"));
       }
-      if (request4.redirectCount === 20) {
+      if (request5.redirectCount === 20) {
         return Promise.resolve(makeNetworkError("redirect count exceeded"));
       }
-      request4.redirectCount += 1;
-      if (request4.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request4, locationURL)) {
+      request5.redirectCount += 1;
+      if (request5.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request5, locationURL)) {
         return Promise.resolve(makeNetworkError('cross origin not allowed for request mode "cors"'));
       }
-      if (request4.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
+      if (request5.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
         return Promise.resolve(makeNetworkError(
           'URL cannot contain credentials for request mode "cors"'
         ));
       }
-      if (actualResponse.status !== 303 && request4.body != null && request4.body.source == null) {
+      if (actualResponse.status !== 303 && request5.body != null && request5.body.source == null) {
         return Promise.resolve(makeNetworkError());
       }
-      if ([301, 302].includes(actualResponse.status) && request4.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request4.method)) {
-        request4.method = "GET";
-        request4.body = null;
+      if ([301, 302].includes(actualResponse.status) && request5.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request5.method)) {
+        request5.method = "GET";
+        request5.body = null;
         for (const headerName of requestBodyHeader) {
-          request4.headersList.delete(headerName);
+          request5.headersList.delete(headerName);
         }
       }
-      if (!sameOrigin(requestCurrentURL(request4), locationURL)) {
-        request4.headersList.delete("authorization", true);
-        request4.headersList.delete("proxy-authorization", true);
-        request4.headersList.delete("cookie", true);
-        request4.headersList.delete("host", true);
+      if (!sameOrigin(requestCurrentURL(request5), locationURL)) {
+        request5.headersList.delete("authorization", true);
+        request5.headersList.delete("proxy-authorization", true);
+        request5.headersList.delete("cookie", true);
+        request5.headersList.delete("host", true);
       }
-      if (request4.body != null) {
-        assert(request4.body.source != null);
-        request4.body = safelyExtractBody(request4.body.source)[0];
+      if (request5.body != null) {
+        assert(request5.body.source != null);
+        request5.body = safelyExtractBody(request5.body.source)[0];
       }
       const timingInfo = fetchParams.timingInfo;
       timingInfo.redirectEndTime = timingInfo.postRedirectStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability);
       if (timingInfo.redirectStartTime === 0) {
         timingInfo.redirectStartTime = timingInfo.startTime;
       }
-      request4.urlList.push(locationURL);
-      setRequestReferrerPolicyOnRedirect(request4, actualResponse);
+      request5.urlList.push(locationURL);
+      setRequestReferrerPolicyOnRedirect(request5, actualResponse);
       return mainFetch(fetchParams, true);
     }
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = false, isNewConnectionFetch = false) {
-      const request4 = fetchParams.request;
+      const request5 = fetchParams.request;
       let httpFetchParams = null;
       let httpRequest = null;
       let response = null;
       const httpCache = null;
       const revalidatingFlag = false;
-      if (request4.window === "no-window" && request4.redirect === "error") {
+      if (request5.window === "no-window" && request5.redirect === "error") {
         httpFetchParams = fetchParams;
-        httpRequest = request4;
+        httpRequest = request5;
       } else {
-        httpRequest = cloneRequest(request4);
+        httpRequest = cloneRequest(request5);
         httpFetchParams = { ...fetchParams };
         httpFetchParams.request = httpRequest;
       }
-      const includeCredentials = request4.credentials === "include" || request4.credentials === "same-origin" && request4.responseTainting === "basic";
+      const includeCredentials = request5.credentials === "include" || request5.credentials === "same-origin" && request5.responseTainting === "basic";
       const contentLength = httpRequest.body ? httpRequest.body.length : null;
       let contentLengthHeaderValue = null;
       if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method)) {
@@ -45494,14 +45494,14 @@ var require_fetch2 = __commonJS({
         response.rangeRequested = true;
       }
       response.requestIncludesCredentials = includeCredentials;
-      if (response.status === 401 && httpRequest.responseTainting !== "cors" && includeCredentials && (request4.useURLCredentials !== void 0 || isTraversableNavigable(request4.traversableForUserPrompts))) {
-        if (request4.body != null) {
-          if (request4.body.source == null) {
+      if (response.status === 401 && httpRequest.responseTainting !== "cors" && includeCredentials && (request5.useURLCredentials !== void 0 || isTraversableNavigable(request5.traversableForUserPrompts))) {
+        if (request5.body != null) {
+          if (request5.body.source == null) {
             return response;
           }
-          request4.body = safelyExtractBody(request4.body.source)[0];
+          request5.body = safelyExtractBody(request5.body.source)[0];
         }
-        if (request4.useURLCredentials === void 0 || isAuthenticationFetch) {
+        if (request5.useURLCredentials === void 0 || isAuthenticationFetch) {
           if (isCancelled(fetchParams)) {
             return makeAppropriateNetworkError(fetchParams);
           }
@@ -45511,7 +45511,7 @@ var require_fetch2 = __commonJS({
         response = await httpNetworkOrCacheFetch(fetchParams, true);
       }
       if (response.status === 407) {
-        if (request4.window === "no-window") {
+        if (request5.window === "no-window") {
           return makeNetworkError();
         }
         if (isCancelled(fetchParams)) {
@@ -45523,7 +45523,7 @@ var require_fetch2 = __commonJS({
         // response’s status is 421
         response.status === 421 && // isNewConnectionFetch is false
         !isNewConnectionFetch && // request’s body is null, or request’s body is non-null and request’s body’s source is non-null
-        (request4.body == null || request4.body.source != null)
+        (request5.body == null || request5.body.source != null)
       ) {
         if (isCancelled(fetchParams)) {
           return makeAppropriateNetworkError(fetchParams);
@@ -45553,21 +45553,21 @@ var require_fetch2 = __commonJS({
           }
         }
       };
-      const request4 = fetchParams.request;
+      const request5 = fetchParams.request;
       let response = null;
       const timingInfo = fetchParams.timingInfo;
       const httpCache = null;
       if (httpCache == null) {
-        request4.cache = "no-store";
+        request5.cache = "no-store";
       }
       const newConnection = forceNewConnection ? "yes" : "no";
-      if (request4.mode === "websocket") {
+      if (request5.mode === "websocket") {
       } else {
       }
       let requestBody = null;
-      if (request4.body == null && fetchParams.processRequestEndOfBody) {
+      if (request5.body == null && fetchParams.processRequestEndOfBody) {
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
-      } else if (request4.body != null) {
+      } else if (request5.body != null) {
         const processBodyChunk = async function* (bytes) {
           if (isCancelled(fetchParams)) {
             return;
@@ -45595,7 +45595,7 @@ var require_fetch2 = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (const bytes of request4.body.stream) {
+            for await (const bytes of request5.body.stream) {
               yield* processBodyChunk(bytes);
             }
             processEndOfBody();
@@ -45702,19 +45702,19 @@ var require_fetch2 = __commonJS({
       }
       return response;
       function dispatch({ body }) {
-        const url = requestCurrentURL(request4);
+        const url = requestCurrentURL(request5);
         const agent = fetchParams.controller.dispatcher;
-        const path17 = url.pathname + url.search;
+        const path19 = url.pathname + url.search;
         const hasTrailingQuestionMark = url.search.length === 0 && url.href[url.href.length - url.hash.length - 1] === "?";
         return new Promise((resolve4, reject) => agent.dispatch(
           {
-            path: hasTrailingQuestionMark ? `${path17}?` : path17,
+            path: hasTrailingQuestionMark ? `${path19}?` : path19,
             origin: url.origin,
-            method: request4.method,
-            body: agent.isMockActive ? request4.body && (request4.body.source || request4.body.stream) : body,
-            headers: request4.headersList.entries,
+            method: request5.method,
+            body: agent.isMockActive ? request5.body && (request5.body.source || request5.body.stream) : body,
+            headers: request5.headersList.entries,
             maxRedirections: 0,
-            upgrade: request4.mode === "websocket" ? "websocket" : void 0
+            upgrade: request5.mode === "websocket" ? "websocket" : void 0
           },
           {
             body: null,
@@ -45750,9 +45750,9 @@ var require_fetch2 = __commonJS({
                 }
               }
               const location = headersList.get("location", true);
-              const willFollow = location && request4.redirect === "follow" && redirectStatusSet.has(status);
+              const willFollow = location && request5.redirect === "follow" && redirectStatusSet.has(status);
               const decoders = [];
-              if (request4.method !== "HEAD" && request4.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
+              if (request5.method !== "HEAD" && request5.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
                 const contentEncoding = headersList.get("content-encoding", true);
                 const codings = contentEncoding ? contentEncoding.toLowerCase().split(",") : [];
                 const maxContentEncodings = 5;
@@ -45949,31 +45949,31 @@ var require_cache4 = __commonJS({
         webidl.util.markAsUncloneable(this);
         this.#relevantRequestResponseList = arguments[1];
       }
-      async match(request4, options = {}) {
+      async match(request5, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.match";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request4 = webidl.converters.RequestInfo(request4);
+        request5 = webidl.converters.RequestInfo(request5);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        const p = this.#internalMatchAll(request4, options, 1);
+        const p = this.#internalMatchAll(request5, options, 1);
         if (p.length === 0) {
           return;
         }
         return p[0];
       }
-      async matchAll(request4 = void 0, options = {}) {
+      async matchAll(request5 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.matchAll";
-        if (request4 !== void 0) request4 = webidl.converters.RequestInfo(request4);
+        if (request5 !== void 0) request5 = webidl.converters.RequestInfo(request5);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        return this.#internalMatchAll(request4, options);
+        return this.#internalMatchAll(request5, options);
       }
-      async add(request4) {
+      async add(request5) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.add";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request4 = webidl.converters.RequestInfo(request4);
-        const requests = [request4];
+        request5 = webidl.converters.RequestInfo(request5);
+        const requests = [request5];
         const responseArrayPromise = this.addAll(requests);
         return await responseArrayPromise;
       }
@@ -45983,19 +45983,19 @@ var require_cache4 = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         const responsePromises = [];
         const requestList = [];
-        for (let request4 of requests) {
-          if (request4 === void 0) {
+        for (let request5 of requests) {
+          if (request5 === void 0) {
             throw webidl.errors.conversionFailed({
               prefix,
               argument: "Argument 1",
               types: ["undefined is not allowed"]
             });
           }
-          request4 = webidl.converters.RequestInfo(request4);
-          if (typeof request4 === "string") {
+          request5 = webidl.converters.RequestInfo(request5);
+          if (typeof request5 === "string") {
             continue;
           }
-          const r = getRequestState(request4);
+          const r = getRequestState(request5);
           if (!urlIsHttpHttpsScheme(r.url) || r.method !== "GET") {
             throw webidl.errors.exception({
               header: prefix,
@@ -46004,8 +46004,8 @@ var require_cache4 = __commonJS({
           }
         }
         const fetchControllers = [];
-        for (const request4 of requests) {
-          const r = getRequestState(new Request(request4));
+        for (const request5 of requests) {
+          const r = getRequestState(new Request(request5));
           if (!urlIsHttpHttpsScheme(r.url)) {
             throw webidl.errors.exception({
               header: prefix,
@@ -46082,17 +46082,17 @@ var require_cache4 = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async put(request4, response) {
+      async put(request5, response) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.put";
         webidl.argumentLengthCheck(arguments, 2, prefix);
-        request4 = webidl.converters.RequestInfo(request4);
+        request5 = webidl.converters.RequestInfo(request5);
         response = webidl.converters.Response(response, prefix, "response");
         let innerRequest = null;
-        if (webidl.is.Request(request4)) {
-          innerRequest = getRequestState(request4);
+        if (webidl.is.Request(request5)) {
+          innerRequest = getRequestState(request5);
         } else {
-          innerRequest = getRequestState(new Request(request4));
+          innerRequest = getRequestState(new Request(request5));
         }
         if (!urlIsHttpHttpsScheme(innerRequest.url) || innerRequest.method !== "GET") {
           throw webidl.errors.exception({
@@ -46163,21 +46163,21 @@ var require_cache4 = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async delete(request4, options = {}) {
+      async delete(request5, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.delete";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request4 = webidl.converters.RequestInfo(request4);
+        request5 = webidl.converters.RequestInfo(request5);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (webidl.is.Request(request4)) {
-          r = getRequestState(request4);
+        if (webidl.is.Request(request5)) {
+          r = getRequestState(request5);
           if (r.method !== "GET" && !options.ignoreMethod) {
             return false;
           }
         } else {
-          assert(typeof request4 === "string");
-          r = getRequestState(new Request(request4));
+          assert(typeof request5 === "string");
+          r = getRequestState(new Request(request5));
         }
         const operations = [];
         const operation = {
@@ -46209,25 +46209,25 @@ var require_cache4 = __commonJS({
        * @param {import('../../../types/cache').CacheQueryOptions} options
        * @returns {Promise<readonly Request[]>}
        */
-      async keys(request4 = void 0, options = {}) {
+      async keys(request5 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.keys";
-        if (request4 !== void 0) request4 = webidl.converters.RequestInfo(request4);
+        if (request5 !== void 0) request5 = webidl.converters.RequestInfo(request5);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (request4 !== void 0) {
-          if (webidl.is.Request(request4)) {
-            r = getRequestState(request4);
+        if (request5 !== void 0) {
+          if (webidl.is.Request(request5)) {
+            r = getRequestState(request5);
             if (r.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request4 === "string") {
-            r = getRequestState(new Request(request4));
+          } else if (typeof request5 === "string") {
+            r = getRequestState(new Request(request5));
           }
         }
         const promise = createDeferredPromise();
         const requests = [];
-        if (request4 === void 0) {
+        if (request5 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             requests.push(requestResponse[0]);
           }
@@ -46239,9 +46239,9 @@ var require_cache4 = __commonJS({
         }
         queueMicrotask(() => {
           const requestList = [];
-          for (const request5 of requests) {
+          for (const request6 of requests) {
             const requestObject = fromInnerRequest(
-              request5,
+              request6,
               void 0,
               new AbortController().signal,
               "immutable"
@@ -46360,9 +46360,9 @@ var require_cache4 = __commonJS({
        * @param {import('../../../types/cache').CacheQueryOptions | undefined} options
        * @returns {boolean}
        */
-      #requestMatchesCachedItem(requestQuery, request4, response = null, options) {
+      #requestMatchesCachedItem(requestQuery, request5, response = null, options) {
         const queryURL = new URL(requestQuery.url);
-        const cachedURL = new URL(request4.url);
+        const cachedURL = new URL(request5.url);
         if (options?.ignoreSearch) {
           cachedURL.search = "";
           queryURL.search = "";
@@ -46378,7 +46378,7 @@ var require_cache4 = __commonJS({
           if (fieldValue === "*") {
             return false;
           }
-          const requestValue = request4.headersList.get(fieldValue);
+          const requestValue = request5.headersList.get(fieldValue);
           const queryValue = requestQuery.headersList.get(fieldValue);
           if (requestValue !== queryValue) {
             return false;
@@ -46386,20 +46386,20 @@ var require_cache4 = __commonJS({
         }
         return true;
       }
-      #internalMatchAll(request4, options, maxResponses = Infinity) {
+      #internalMatchAll(request5, options, maxResponses = Infinity) {
         let r = null;
-        if (request4 !== void 0) {
-          if (webidl.is.Request(request4)) {
-            r = getRequestState(request4);
+        if (request5 !== void 0) {
+          if (webidl.is.Request(request5)) {
+            r = getRequestState(request5);
             if (r.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request4 === "string") {
-            r = getRequestState(new Request(request4));
+          } else if (typeof request5 === "string") {
+            r = getRequestState(new Request(request5));
           }
         }
         const responses = [];
-        if (request4 === void 0) {
+        if (request5 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             responses.push(requestResponse[1]);
           }
@@ -46491,21 +46491,21 @@ var require_cachestorage2 = __commonJS({
         }
         webidl.util.markAsUncloneable(this);
       }
-      async match(request4, options = {}) {
+      async match(request5, options = {}) {
         webidl.brandCheck(this, _CacheStorage);
         webidl.argumentLengthCheck(arguments, 1, "CacheStorage.match");
-        request4 = webidl.converters.RequestInfo(request4);
+        request5 = webidl.converters.RequestInfo(request5);
         options = webidl.converters.MultiCacheQueryOptions(options);
         if (options.cacheName != null) {
           if (this.#caches.has(options.cacheName)) {
             const cacheList = this.#caches.get(options.cacheName);
             const cache = new Cache(kConstruct, cacheList);
-            return await cache.match(request4, options);
+            return await cache.match(request5, options);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
             const cache = new Cache(kConstruct, cacheList);
-            const response = await cache.match(request4, options);
+            const response = await cache.match(request5, options);
             if (response !== void 0) {
               return response;
             }
@@ -46655,9 +46655,9 @@ var require_util12 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path17) {
-      for (let i = 0; i < path17.length; ++i) {
-        const code2 = path17.charCodeAt(i);
+    function validateCookiePath(path19) {
+      for (let i = 0; i < path19.length; ++i) {
+        const code2 = path19.charCodeAt(i);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -47702,7 +47702,7 @@ var require_connection2 = __commonJS({
     function establishWebSocketConnection(url, protocols, client, handler, options) {
       const requestURL = url;
       requestURL.protocol = url.protocol === "ws:" ? "http:" : "https:";
-      const request4 = makeRequest({
+      const request5 = makeRequest({
         urlList: [requestURL],
         client,
         serviceWorkers: "none",
@@ -47715,18 +47715,18 @@ var require_connection2 = __commonJS({
       });
       if (options.headers) {
         const headersList = getHeadersList(new Headers2(options.headers));
-        request4.headersList = headersList;
+        request5.headersList = headersList;
       }
       const keyValue = crypto4.randomBytes(16).toString("base64");
-      request4.headersList.append("sec-websocket-key", keyValue, true);
-      request4.headersList.append("sec-websocket-version", "13", true);
+      request5.headersList.append("sec-websocket-key", keyValue, true);
+      request5.headersList.append("sec-websocket-version", "13", true);
       for (const protocol of protocols) {
-        request4.headersList.append("sec-websocket-protocol", protocol, true);
+        request5.headersList.append("sec-websocket-protocol", protocol, true);
       }
       const permessageDeflate = "permessage-deflate; client_max_window_bits";
-      request4.headersList.append("sec-websocket-extensions", permessageDeflate, true);
+      request5.headersList.append("sec-websocket-extensions", permessageDeflate, true);
       const controller = fetching({
-        request: request4,
+        request: request5,
         useParallelQueue: true,
         dispatcher: options.dispatcher,
         processResponse(response) {
@@ -47773,7 +47773,7 @@ var require_connection2 = __commonJS({
           }
           const secProtocol = response.headersList.get("Sec-WebSocket-Protocol");
           if (secProtocol !== null) {
-            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request4.headersList);
+            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request5.headersList);
             if (requestProtocols === null || !requestProtocols.includes(secProtocol)) {
               failHandshake(handler, response, 1002, "Protocol was not set in the opening handshake.");
               return;
@@ -50020,7 +50020,7 @@ var require_undici2 = __commonJS({
     var Pool = require_pool2();
     var BalancedPool = require_balanced_pool2();
     var RoundRobinPool = require_round_robin_pool();
-    var Agent3 = require_agent2();
+    var Agent4 = require_agent2();
     var ProxyAgent2 = require_proxy_agent2();
     var Socks5ProxyAgent = require_socks5_proxy_agent();
     var EnvHttpProxyAgent3 = require_env_http_proxy_agent2();
@@ -50047,7 +50047,7 @@ var require_undici2 = __commonJS({
     module.exports.Pool = Pool;
     module.exports.BalancedPool = BalancedPool;
     module.exports.RoundRobinPool = RoundRobinPool;
-    module.exports.Agent = Agent3;
+    module.exports.Agent = Agent4;
     module.exports.ProxyAgent = ProxyAgent2;
     module.exports.Socks5ProxyAgent = Socks5ProxyAgent;
     module.exports.EnvHttpProxyAgent = EnvHttpProxyAgent3;
@@ -50093,11 +50093,11 @@ var require_undici2 = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path17 = opts.path;
+          let path19 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path17 = `/${path17}`;
+            path19 = `/${path19}`;
           }
-          url = new URL(util3.parseOrigin(url).origin + path17);
+          url = new URL(util3.parseOrigin(url).origin + path19);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -50766,12 +50766,12 @@ function slice(input, begin = 0, end = Infinity) {
   }
   return input.slice(begin, end);
 }
-async function readToEnd(input, join11 = concat) {
+async function readToEnd(input, join13 = concat) {
   if (isArrayStream(input)) {
-    return input.readToEnd(join11);
+    return input.readToEnd(join13);
   }
   if (isStream(input)) {
-    return getReader(input).readToEnd(join11);
+    return getReader(input).readToEnd(join13);
   }
   return input;
 }
@@ -63434,9 +63434,9 @@ var init_openpgp = __esm({
         }
       };
     };
-    ArrayStream.prototype.readToEnd = async function(join11) {
+    ArrayStream.prototype.readToEnd = async function(join13) {
       await this[doneWritingPromise];
-      const result2 = join11(this.slice(this[readingIndex]));
+      const result2 = join13(this.slice(this[readingIndex]));
       this.length = 0;
       return result2;
     };
@@ -63544,14 +63544,14 @@ var init_openpgp = __esm({
       }
       this[externalBuffer].unshift(...values.filter((value) => value && value.length));
     };
-    Reader.prototype.readToEnd = async function(join11 = concat) {
+    Reader.prototype.readToEnd = async function(join13 = concat) {
       const result2 = [];
       while (true) {
         const { done, value } = await this.read();
         if (done) break;
         result2.push(value);
       }
-      return join11(result2);
+      return join13(result2);
     };
     byValue = Symbol("byValue");
     enums = {
@@ -76221,7 +76221,7 @@ var require_file2 = __commonJS({
           ...this.unrecognizedFields
         };
       }
-      static fromJSON(path17, data) {
+      static fromJSON(path19, data) {
         const { length, hashes, ...rest } = data;
         if (typeof length !== "number") {
           throw new TypeError("length must be a number");
@@ -76231,7 +76231,7 @@ var require_file2 = __commonJS({
         }
         return new _TargetFile({
           length,
-          path: path17,
+          path: path19,
           hashes,
           unrecognizedFields: rest
         });
@@ -77834,11 +77834,11 @@ var require_commonjs3 = __commonJS({
       return (f) => f.length === len && f !== "." && f !== "..";
     };
     var defaultPlatform = typeof process === "object" && process ? typeof process.env === "object" && process.env && process.env.__MINIMATCH_TESTING_PLATFORM__ || process.platform : "posix";
-    var path17 = {
+    var path19 = {
       win32: { sep: "\\" },
       posix: { sep: "/" }
     };
-    exports.sep = defaultPlatform === "win32" ? path17.win32.sep : path17.posix.sep;
+    exports.sep = defaultPlatform === "win32" ? path19.win32.sep : path19.posix.sep;
     exports.minimatch.sep = exports.sep;
     exports.GLOBSTAR = Symbol("globstar **");
     exports.minimatch.GLOBSTAR = exports.GLOBSTAR;
@@ -79066,9 +79066,9 @@ var require_snapshot = __commonJS({
     };
     exports.Snapshot = Snapshot;
     function metaToJSON(meta) {
-      return Object.entries(meta).reduce((acc, [path17, metadata]) => ({
+      return Object.entries(meta).reduce((acc, [path19, metadata]) => ({
         ...acc,
-        [path17]: metadata.toJSON()
+        [path19]: metadata.toJSON()
       }), {});
     }
     function metaFromJSON(data) {
@@ -79077,9 +79077,9 @@ var require_snapshot = __commonJS({
         if (!utils_1.guard.isObjectRecord(data)) {
           throw new TypeError("meta field is malformed");
         } else {
-          meta = Object.entries(data).reduce((acc, [path17, metadata]) => ({
+          meta = Object.entries(data).reduce((acc, [path19, metadata]) => ({
             ...acc,
-            [path17]: file_1.MetaFile.fromJSON(metadata)
+            [path19]: file_1.MetaFile.fromJSON(metadata)
           }), {});
         }
       }
@@ -79264,9 +79264,9 @@ var require_targets = __commonJS({
     };
     exports.Targets = Targets;
     function targetsToJSON(targets) {
-      return Object.entries(targets).reduce((acc, [path17, target]) => ({
+      return Object.entries(targets).reduce((acc, [path19, target]) => ({
         ...acc,
-        [path17]: target.toJSON()
+        [path19]: target.toJSON()
       }), {});
     }
     function targetsFromJSON(data) {
@@ -79275,9 +79275,9 @@ var require_targets = __commonJS({
         if (!utils_1.guard.isObjectRecord(data)) {
           throw new TypeError("targets must be an object");
         } else {
-          targets = Object.entries(data).reduce((acc, [path17, target]) => ({
+          targets = Object.entries(data).reduce((acc, [path19, target]) => ({
             ...acc,
-            [path17]: file_1.TargetFile.fromJSON(path17, target)
+            [path19]: file_1.TargetFile.fromJSON(path19, target)
           }), {});
         }
       }
@@ -80924,16 +80924,16 @@ var require_url = __commonJS({
   "node_modules/tuf-js/dist/utils/url.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
-    exports.join = join11;
+    exports.join = join13;
     var url_1 = __require("url");
-    function join11(base, path17) {
-      return new url_1.URL(ensureTrailingSlash(base) + removeLeadingSlash(path17)).toString();
+    function join13(base, path19) {
+      return new url_1.URL(ensureTrailingSlash(base) + removeLeadingSlash(path19)).toString();
     }
-    function ensureTrailingSlash(path17) {
-      return path17.endsWith("/") ? path17 : path17 + "/";
+    function ensureTrailingSlash(path19) {
+      return path19.endsWith("/") ? path19 : path19 + "/";
     }
-    function removeLeadingSlash(path17) {
-      return path17.startsWith("/") ? path17.slice(1) : path17;
+    function removeLeadingSlash(path19) {
+      return path19.startsWith("/") ? path19.slice(1) : path19;
     }
   }
 });
@@ -80986,8 +80986,8 @@ var require_updater = __commonJS({
     exports.Updater = void 0;
     var models_1 = require_dist();
     var debug_1 = __importDefault(require_src());
-    var fs15 = __importStar(__require("fs"));
-    var path17 = __importStar(__require("path"));
+    var fs17 = __importStar(__require("fs"));
+    var path19 = __importStar(__require("path"));
     var package_json_1 = require_package();
     var config_1 = require_config();
     var error_1 = require_error2();
@@ -81059,15 +81059,15 @@ var require_updater = __commonJS({
         const consistentSnapshot = this.trustedSet.root.signed.consistentSnapshot;
         if (consistentSnapshot && this.config.prefixTargetsWithHash) {
           const hashes = Object.values(targetInfo.hashes);
-          const { dir, base } = path17.parse(targetFilePath);
+          const { dir, base } = path19.parse(targetFilePath);
           const filename = `${hashes[0]}.${base}`;
           targetFilePath = dir ? `${dir}/${filename}` : filename;
         }
         const targetUrl = url.join(targetBaseUrl, targetFilePath);
         await this.fetcher.downloadFile(targetUrl, targetInfo.length, async (fileName) => {
-          await targetInfo.verify(fs15.createReadStream(fileName));
+          await targetInfo.verify(fs17.createReadStream(fileName));
           log("WRITE %s", targetPath);
-          fs15.copyFileSync(fileName, targetPath);
+          fs17.copyFileSync(fileName, targetPath);
         });
         return targetPath;
       }
@@ -81076,8 +81076,8 @@ var require_updater = __commonJS({
           filePath = this.generateTargetPath(targetInfo);
         }
         try {
-          if (fs15.existsSync(filePath)) {
-            await targetInfo.verify(fs15.createReadStream(filePath));
+          if (fs17.existsSync(filePath)) {
+            await targetInfo.verify(fs17.createReadStream(filePath));
             return filePath;
           }
         } catch (error2) {
@@ -81086,9 +81086,9 @@ var require_updater = __commonJS({
         return;
       }
       loadLocalMetadata(fileName) {
-        const filePath = path17.join(this.dir, `${fileName}.json`);
+        const filePath = path19.join(this.dir, `${fileName}.json`);
         log("READ %s", filePath);
-        return fs15.readFileSync(filePath);
+        return fs17.readFileSync(filePath);
       }
       // Sequentially load and persist on local disk every newer root metadata
       // version available on the remote.
@@ -81239,14 +81239,14 @@ var require_updater = __commonJS({
           throw new error_1.ValueError("Target directory not set");
         }
         const filePath = encodeURIComponent(targetInfo.path);
-        return path17.join(this.targetDir, filePath);
+        return path19.join(this.targetDir, filePath);
       }
       persistMetadata(metaDataName, bytesData) {
         const encodedName = encodeURIComponent(metaDataName);
         try {
-          const filePath = path17.join(this.dir, `${encodedName}.json`);
+          const filePath = path19.join(this.dir, `${encodedName}.json`);
           log("WRITE %s", filePath);
-          fs15.writeFileSync(filePath, bytesData.toString("utf8"));
+          fs17.writeFileSync(filePath, bytesData.toString("utf8"));
         } catch (error2) {
           throw new error_1.PersistError(`Failed to persist metadata ${encodedName} error: ${error2}`);
         }
@@ -84746,26 +84746,26 @@ function splitReference(input) {
   const first = slash === -1 ? "" : rest.slice(0, slash);
   const isDomain = slash !== -1 && (/[.:]/.test(first) || first === "localhost" || first !== first.toLowerCase());
   let domain = isDomain ? first : DEFAULT_DOMAIN;
-  let path17 = isDomain ? rest.slice(slash + 1) : rest;
+  let path19 = isDomain ? rest.slice(slash + 1) : rest;
   if (domain === LEGACY_DEFAULT_DOMAIN) domain = DEFAULT_DOMAIN;
-  if (domain === DEFAULT_DOMAIN && path17 !== "" && !path17.includes("/")) path17 = `library/${path17}`;
-  return { domain, domainGiven: isDomain, path: path17, tag, digest };
+  if (domain === DEFAULT_DOMAIN && path19 !== "" && !path19.includes("/")) path19 = `library/${path19}`;
+  return { domain, domainGiven: isDomain, path: path19, tag, digest };
 }
 function domainProblem(domain) {
   if (DOMAIN_RE.test(domain)) return void 0;
   return `has an invalid registry host "${domain}": a host name (letters, digits, "-" and "."), an IPv4 address or an IPv6 address in brackets, with an optional ":PORT" of digits`;
 }
-function pathProblem(path17) {
-  if (path17 === "" || path17 === "library/") return "has no repository path";
-  if (path17.length > PATH_MAX_LENGTH) {
-    return `has a repository path of ${path17.length} characters; the limit is ${PATH_MAX_LENGTH}`;
+function pathProblem(path19) {
+  if (path19 === "" || path19 === "library/") return "has no repository path";
+  if (path19.length > PATH_MAX_LENGTH) {
+    return `has a repository path of ${path19.length} characters; the limit is ${PATH_MAX_LENGTH}`;
   }
-  const bad = /[^a-z0-9._\-/A-Z]/.exec(path17);
+  const bad = /[^a-z0-9._\-/A-Z]/.exec(path19);
   if (bad) {
     return `contains "${bad[0]}", which a repository path cannot hold: lowercase letters, digits, "/", and ".", "_", "__" or "-" between them`;
   }
-  if (/[A-Z]/.test(path17)) return "must be lowercase in its repository path";
-  for (const component of path17.split("/")) {
+  if (/[A-Z]/.test(path19)) return "must be lowercase in its repository path";
+  for (const component of path19.split("/")) {
     if (component === "") return 'has an empty path component (a "//", or a "/" at the start or the end)';
     if (!PATH_COMPONENT_RE.test(component)) {
       return `has the path component "${component}", which must start and end with a letter or digit and have only ".", "_", "__" or "-" between them`;
@@ -84799,9 +84799,9 @@ function referenceProblem(input, parts) {
   }
   return pathProblem(parts.path) ?? (parts.tag !== void 0 ? tagProblem(parts.tag) : void 0) ?? (parts.digest !== void 0 ? digestProblem(parts.digest) : void 0);
 }
-function familiar(domain, path17) {
-  if (domain !== DEFAULT_DOMAIN) return `${domain}/${path17}`;
-  return path17.startsWith("library/") && path17.indexOf("/", 8) === -1 ? path17.slice(8) : path17;
+function familiar(domain, path19) {
+  if (domain !== DEFAULT_DOMAIN) return `${domain}/${path19}`;
+  return path19.startsWith("library/") && path19.indexOf("/", 8) === -1 ? path19.slice(8) : path19;
 }
 function parseImageReference(input) {
   const parts = splitReference(input);
@@ -86057,15 +86057,15 @@ function parseErrorBody(body) {
   }
   return void 0;
 }
-function errorFromResponse(status, body, request4, retryAfter = "") {
+function errorFromResponse(status, body, request5, retryAfter = "") {
   const parsed2 = parseErrorBody(body);
   const fallback = { 401: "UNAUTHORIZED", 403: "DENIED", 429: "TOOMANYREQUESTS" };
   const code2 = parsed2?.code ?? fallback[status];
   const said = parsed2 ? `${parsed2.code}${parsed2.message ? ` (${parsed2.message})` : ""}` : body.trim().slice(0, 200) || "no error body";
   const wait = retryAfterMs(retryAfter);
   const asked = wait === void 0 ? "" : `; it asked to retry after ${Math.ceil(wait / 1e3)} s`;
-  return new RegistryError(`${request4} answered ${status}: ${said}${asked}`, {
-    request: request4,
+  return new RegistryError(`${request5} answered ${status}: ${said}${asked}`, {
+    request: request5,
     status,
     code: code2,
     retryAfterMs: wait
@@ -86137,13 +86137,13 @@ var NETWORK_WORDS = {
   ABORT_ERR: "the stage's time bound ran out",
   TimeoutError: "the stage's time bound ran out"
 };
-function describeRequestError(err2, request4, host) {
+function describeRequestError(err2, request5, host) {
   if (err2 instanceof RegistryError) return err2;
   const tls2 = describeTlsError(err2, host);
   const e = errorCode(err2);
   const name = err2?.name;
-  const words = tls2 ?? `${request4} failed: ${NETWORK_WORDS[e?.code ?? ""] ?? NETWORK_WORDS[name ?? ""] ?? (err2 instanceof Error ? err2.message : String(err2))}${e?.code ? ` (${e.code})` : ""}.`;
-  return new RegistryError(words, { request: request4, code: e?.code ?? name, cause: err2 });
+  const words = tls2 ?? `${request5} failed: ${NETWORK_WORDS[e?.code ?? ""] ?? NETWORK_WORDS[name ?? ""] ?? (err2 instanceof Error ? err2.message : String(err2))}${e?.code ? ` (${e.code})` : ""}.`;
+  return new RegistryError(words, { request: request5, code: e?.code ?? name, cause: err2 });
 }
 
 // src/registry/http.ts
@@ -86176,8 +86176,8 @@ function untilAborted(p, signal) {
     p.then(resolve4, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
 }
-function errorFromAnswer(a, request4) {
-  return errorFromResponse(a.status, a.body.toString(), request4, header(a, "retry-after"));
+function errorFromAnswer(a, request5) {
+  return errorFromResponse(a.status, a.body.toString(), request5, header(a, "retry-after"));
 }
 function header(a, name) {
   const v = a.headers[name.toLowerCase()];
@@ -86440,8 +86440,8 @@ function createRegistryClient(access3, opts = {}) {
   const transport = createTransport(access3, opts);
   const send = makeSend(transport.dispatcher, access3.host, opts.signal, retrySettings(opts));
   const auth = new Auth(access3, base, send);
-  async function authorized(method, path17, scope, extra = {}) {
-    const url = `${base}${path17}`;
+  async function authorized(method, path19, scope, extra = {}) {
+    const url = `${base}${path19}`;
     const first = await auth.authorization(scope);
     let a = await send(method, url, withAuth(extra, first));
     if (a.status === 401) {
@@ -86470,9 +86470,9 @@ function createRegistryClient(access3, opts = {}) {
       });
     },
     async getManifest(repo, reference) {
-      const path17 = `/v2/${repo}/manifests/${reference}`;
-      const { answer: a, request: request4 } = await authorized("GET", path17, pullScope(repo), { accept: MANIFEST_ACCEPT });
-      if (a.status !== 200) throw errorFromAnswer(a, request4);
+      const path19 = `/v2/${repo}/manifests/${reference}`;
+      const { answer: a, request: request5 } = await authorized("GET", path19, pullScope(repo), { accept: MANIFEST_ACCEPT });
+      if (a.status !== 200) throw errorFromAnswer(a, request5);
       return {
         digest: header(a, "docker-content-digest"),
         bodyDigest: sha256Digest(a.body),
@@ -86481,24 +86481,24 @@ function createRegistryClient(access3, opts = {}) {
       };
     },
     async headBlob(repo, digest) {
-      const { answer: a, request: request4 } = await authorized("HEAD", `/v2/${repo}/blobs/${digest}`, pullScope(repo));
-      if (a.status !== 200) throw blobError(a, request4);
+      const { answer: a, request: request5 } = await authorized("HEAD", `/v2/${repo}/blobs/${digest}`, pullScope(repo));
+      if (a.status !== 200) throw blobError(a, request5);
     },
     async getBlob(repo, digest) {
-      const { answer: a, request: request4 } = await authorized("GET", `/v2/${repo}/blobs/${digest}`, pullScope(repo));
-      if (a.status !== 200) throw blobError(a, request4);
+      const { answer: a, request: request5 } = await authorized("GET", `/v2/${repo}/blobs/${digest}`, pullScope(repo));
+      if (a.status !== 200) throw blobError(a, request5);
       return a.body;
     },
     requestCount: () => transport.requestCount(),
     close: () => transport.close()
   };
 }
-function blobError(a, request4) {
+function blobError(a, request5) {
   if (a.status === 404) {
-    const message = `${request4} answered 404: BLOB_UNKNOWN (blob unknown to registry)`;
-    return new RegistryError(message, { request: request4, status: 404, code: "BLOB_UNKNOWN" });
+    const message = `${request5} answered 404: BLOB_UNKNOWN (blob unknown to registry)`;
+    return new RegistryError(message, { request: request5, status: 404, code: "BLOB_UNKNOWN" });
   }
-  return errorFromAnswer(a, request4);
+  return errorFromAnswer(a, request5);
 }
 function withAuth(headers, authorization) {
   return authorization ? { ...headers, authorization } : headers;
@@ -87522,18 +87522,14 @@ function planTrust(registries, backend) {
     }
   }
   const unverified = [...skipped, ...http2].map((r) => r.host).filter((h) => !isLoopback(h));
-  if (unverified.length > 0) warnings.push(builderWarning(unverified, backend));
+  if (unverified.length > 0 && backend === "buildah") warnings.push(buildahWarning(unverified));
   return {
     werfFlags: { skipTlsVerifyRegistry: skipped.length > 0, insecureRegistry: http2.length > 0 },
     accesses: registries.map(accessOf),
     warnings
   };
 }
-function builderWarning(hosts, backend) {
-  if (backend === "docker") {
-    const lines2 = `{ "insecure-registries": [${hosts.map((h) => JSON.stringify(h)).join(", ")}] }`;
-    return `The Docker daemon pushes werf's stages to ${hosts.join(", ")} and does not see werf's TLS flags: add the registry to /etc/docker/daemon.json and restart the daemon (sudo systemctl restart docker): ${lines2}`;
-  }
+function buildahWarning(hosts) {
   const lines = hosts.map((h) => `[[registry]] location = ${JSON.stringify(h)} insecure = true`).join("; ");
   return `Buildah pushes werf's stages to ${hosts.join(", ")} and reads its TLS settings from /etc/containers/registries.conf: add ${lines}`;
 }
@@ -87604,13 +87600,412 @@ function trustFailure(problems) {
   });
 }
 
+// src/daemon/index.ts
+init_core();
+import * as fs13 from "node:fs/promises";
+import * as path16 from "node:path";
+import { X509Certificate as X509Certificate3 } from "node:crypto";
+import { lookup } from "node:dns/promises";
+import { isIP as isIP4 } from "node:net";
+init_untrusted();
+
+// src/daemon/advice.ts
+init_errors();
+var quoted = (list) => `[${list.map((h) => JSON.stringify(h)).join(", ")}]`;
+function reloadCommand(proc) {
+  const kill = `sudo kill -HUP ${proc ? proc.pid : "$(pidof dockerd)"}`;
+  return proc?.systemd ? `${kill} (it runs as docker.service: sudo systemctl reload docker does the same)` : kill;
+}
+function insecureRegistriesFix(hosts, o) {
+  if (o.process && o.process.insecureFlags.length > 0) {
+    const flags = hosts.map((h) => `--insecure-registry ${h}`).join(" ");
+    return {
+      sentence: `start dockerd with ${flags} beside its other --insecure-registry flags and restart it (it takes insecure registries on its command line, so ${o.file.path} must not list them)`,
+      details: `dockerd (pid ${o.process.pid}) needs: ${flags}`
+    };
+  }
+  let parsed2;
+  let malformed = false;
+  if (o.file.text !== void 0) {
+    try {
+      const value = JSON.parse(o.file.text.trim() === "" ? "{}" : o.file.text);
+      if (value && typeof value === "object" && !Array.isArray(value)) parsed2 = value;
+      else malformed = true;
+    } catch {
+      malformed = true;
+    }
+  }
+  const listed = parsed2?.["insecure-registries"];
+  const existing = Array.isArray(listed) ? listed.filter((e) => typeof e === "string") : o.current;
+  const list = [.../* @__PURE__ */ new Set([...existing, ...hosts])];
+  const line = `"insecure-registries": ${quoted(list)}`;
+  const reload = reloadCommand(o.process);
+  const whole = parsed2 !== void 0 || o.file.unreadable === "missing" ? JSON.stringify({ ...parsed2 ?? {}, "insecure-registries": list }, null, 2) : void 0;
+  const where = o.file.unreadable === "missing" ? `create ${o.file.path} with { ${line} }` : malformed ? `${o.file.path} is not valid JSON (the daemon keeps its old settings when it reloads it): fix it and set ${line} in it` : `set ${line} in ${o.file.path}`;
+  return {
+    sentence: `${where}, then reload the daemon: ${reload}`,
+    details: [
+      whole !== void 0 ? `${o.file.path} should read:
+${whole}` : `${o.file.path} needs: ${line}`,
+      `then: ${reload}`
+    ].join("\n")
+  };
+}
+function daemonCheckFailure(address, problems, fix, mode) {
+  const hosts = [...new Set(problems.map((p) => p.host))];
+  const alternatives = [];
+  if (problems.some((p) => p.need === "skip-verify"))
+    alternatives.push(
+      "or give the registry's CA in ca-cert instead of skip-tls-verify (the action installs it where the daemon looks)"
+    );
+  if (problems.some((p) => p.need === "plain-http")) alternatives.push("or serve the registry over HTTPS");
+  const sentences = [
+    `The Docker daemon at ${address} will not push werf's stages to ${hosts.join(", ")}: ${problems.map((p) => p.what).join("; ")}.`
+  ];
+  if (fix) sentences.push(`On the runner, ${[fix.sentence, ...alternatives].join("; ")}.`);
+  for (const p of problems.filter((q) => !q.fixedByInsecureEntry)) {
+    sentences.push(
+      `Put the CA there: sudo install -D -m 0644 ca.crt /etc/docker/certs.d/${p.host}/ca.crt (ca.crt: the CA you give in ca-cert).`
+    );
+  }
+  sentences.push(
+    mode === "configure" ? "docker-daemon: configure cannot change the daemon yet (this version only checks it); nothing was built." : `docker-daemon: ${mode} changes nothing; nothing was built.`
+  );
+  return new ActionError(sentences.join(" "), fix ? { details: fix.details } : {});
+}
+
+// src/daemon/engine.ts
+var import_undici6 = __toESM(require_undici2(), 1);
+var DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
+function daemonAddress(env = process.env) {
+  const host = (env.DOCKER_HOST ?? "").trim();
+  if (host === "") return { kind: "unix", socketPath: DEFAULT_DOCKER_SOCKET, shown: `unix://${DEFAULT_DOCKER_SOCKET}` };
+  if (host.startsWith("unix://")) return { kind: "unix", socketPath: host.slice("unix://".length), shown: host };
+  return { kind: "other", shown: host };
+}
+var DaemonUnreachable = class extends Error {
+  constructor(address, reason) {
+    super(`cannot reach the Docker daemon at ${address}: ${reason}`);
+    this.address = address;
+    this.reason = reason;
+    this.name = "DaemonUnreachable";
+  }
+};
+async function readDaemonInfo(socketPath, timeoutMs = 5e3) {
+  const shown = `unix://${socketPath}`;
+  const dispatcher = new import_undici6.Agent({ connect: { socketPath, timeout: timeoutMs } });
+  try {
+    const res = await (0, import_undici6.request)("http://docker/info", {
+      dispatcher,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs
+    });
+    const text2 = await res.body.text();
+    if (res.statusCode !== 200) throw new DaemonUnreachable(shown, `GET /info answered ${res.statusCode}`);
+    try {
+      return JSON.parse(text2);
+    } catch {
+      throw new DaemonUnreachable(shown, "GET /info did not answer JSON (is this a Docker daemon?)");
+    }
+  } catch (err2) {
+    if (err2 instanceof DaemonUnreachable) throw err2;
+    const e = err2;
+    throw new DaemonUnreachable(shown, e.code && !e.message.includes(e.code) ? `${e.code}: ${e.message}` : e.message);
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+// src/daemon/process.ts
+import * as fs12 from "node:fs/promises";
+import * as path15 from "node:path";
+var DEFAULT_DAEMON_JSON = "/etc/docker/daemon.json";
+var VALUE_FLAGS = {
+  "-H": "hosts",
+  "--host": "hosts",
+  "--config-file": "configFile",
+  "--insecure-registry": "insecureRegistries"
+};
+function parseDockerdArgs(argv) {
+  const result2 = { hosts: [], insecureRegistries: [] };
+  const put = (key, value) => {
+    if (key === "configFile") result2.configFile = value;
+    else result2[key].push(value);
+  };
+  for (let i = 1; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.indexOf("=");
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const key = VALUE_FLAGS[name];
+    if (key) {
+      if (eq > 0) put(key, arg.slice(eq + 1));
+      else if (i + 1 < argv.length) put(key, argv[++i]);
+    } else if (/^-H./.test(arg)) {
+      put("hosts", arg.slice(2));
+    }
+  }
+  return result2;
+}
+function samePath(a, b) {
+  const norm = (p) => path15.normalize(p).replace(/^\/var\/run\//, "/run/");
+  return norm(a) === norm(b);
+}
+function servesSocket(hosts, socketPath) {
+  const listens = hosts.length === 0 ? [`unix://${DEFAULT_DOCKER_SOCKET}`] : hosts;
+  return listens.some((h) => {
+    if (h.startsWith("fd://")) return samePath(socketPath, DEFAULT_DOCKER_SOCKET);
+    if (h.startsWith("unix://")) return samePath(socketPath, h.slice("unix://".length));
+    return false;
+  });
+}
+async function findDaemonProcess(socketPath, proc = "/proc") {
+  let entries;
+  try {
+    entries = (await fs12.readdir(proc)).filter((e) => /^\d+$/.test(e));
+  } catch {
+    return void 0;
+  }
+  const found = [];
+  await Promise.all(
+    entries.map(async (pid) => {
+      const comm = await fs12.readFile(path15.join(proc, pid, "comm"), "utf8").catch(() => "");
+      if (comm.trim() !== "dockerd") return;
+      const raw = await fs12.readFile(path15.join(proc, pid, "cmdline"), "utf8").catch(() => "");
+      const args = parseDockerdArgs(raw.split("\0").filter((a) => a !== ""));
+      if (!servesSocket(args.hosts, socketPath)) return;
+      const cgroup = await fs12.readFile(path15.join(proc, pid, "cgroup"), "utf8").catch(() => "");
+      found.push({
+        pid: Number(pid),
+        configFile: args.configFile ?? DEFAULT_DAEMON_JSON,
+        insecureFlags: args.insecureRegistries,
+        systemd: /\/docker\.service\b/.test(cgroup)
+      });
+    })
+  );
+  return found.length === 1 ? found[0] : void 0;
+}
+
+// src/daemon/plan.ts
+function needOf(r) {
+  if (r.insecureRegistry) return "plain-http";
+  if (r.skipTlsVerify) return "skip-verify";
+  return r.caCert !== "" ? "ca" : "system";
+}
+function needsTrustCheck(need, treatment) {
+  return !treatment.insecure && (need === "skip-verify" || need === "ca");
+}
+function planDaemon(facts) {
+  const plan = { fine: [], problems: [], insecureToAdd: [] };
+  for (const f of facts) {
+    const problem = problemOf(f);
+    if (problem) {
+      plan.problems.push(problem);
+      if (problem.fixedByInsecureEntry) plan.insecureToAdd.push(f.host);
+    } else {
+      plan.fine.push({ host: f.host, because: fineBecause(f) });
+    }
+  }
+  return plan;
+}
+function problemOf(f) {
+  if (f.treatment.insecure || f.need === "system") return void 0;
+  if (f.need === "plain-http") {
+    return {
+      host: f.host,
+      need: f.need,
+      what: `${f.host} speaks plain HTTP (insecure-registry), but the daemon speaks HTTPS to it, as ${f.treatment.because}: its push would fail with "http: server gave HTTP response to HTTPS client"`,
+      fixedByInsecureEntry: true
+    };
+  }
+  if (f.verifiedByDaemon) return void 0;
+  if (f.need === "skip-verify") {
+    return {
+      host: f.host,
+      need: f.need,
+      what: `skip-tls-verify does not reach the daemon, which verifies ${f.host}'s certificate, as ${f.treatment.because}, and does not trust it: its push would fail with "x509: certificate signed by unknown authority"`,
+      fixedByInsecureEntry: true
+    };
+  }
+  if (f.caInCertsDir) return void 0;
+  return {
+    host: f.host,
+    need: f.need,
+    what: `the CA from ca-cert is not in ${f.certsDir}/, where the daemon looks for ${f.host}'s CA: its push would fail with "x509: certificate signed by unknown authority"`,
+    fixedByInsecureEntry: false
+  };
+}
+function fineBecause(f) {
+  if (f.treatment.insecure) return `insecure for the daemon: ${f.treatment.because}`;
+  if (f.need === "system") return "HTTPS, its certificate verified with the system roots (as the trust stage found)";
+  if (f.caInCertsDir) return `the daemon trusts the CA in ${f.certsDir}/`;
+  return `the daemon verifies its certificate (system roots or ${f.certsDir}/)`;
+}
+
+// src/daemon/registry-config.ts
+import { BlockList, isIP as isIP3 } from "node:net";
+function addressPart(host) {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(host);
+  if (bracketed) return bracketed[1];
+  return host.replace(/:\d+$/, "");
+}
+function needsAddresses(config2, host) {
+  return !(host in (config2.IndexConfigs ?? {})) && (config2.InsecureRegistryCIDRs ?? []).length > 0;
+}
+function daemonTreatment(config2, host, addresses) {
+  const index2 = config2.IndexConfigs?.[host];
+  if (index2) {
+    return index2.Secure === false ? { insecure: true, because: `its insecure-registries lists ${host}` } : { insecure: false, because: `${host} is not in its insecure-registries` };
+  }
+  for (const cidr of config2.InsecureRegistryCIDRs ?? []) {
+    const range = subnet(cidr);
+    if (!range) continue;
+    const hit = addresses.find((a) => {
+      const family = isIP3(a);
+      return family !== 0 && range.check(a, family === 6 ? "ipv6" : "ipv4");
+    });
+    if (hit) {
+      const named = hit === addressPart(host) ? hit : `${addressPart(host)} (${hit})`;
+      return {
+        insecure: true,
+        because: cidr === "127.0.0.0/8" ? `${named} is a loopback address (127.0.0.0/8 is always insecure for the daemon)` : `${named} is in ${cidr}, which its insecure-registries lists`
+      };
+    }
+  }
+  return { insecure: false, because: `${host} is not in its insecure-registries` };
+}
+function subnet(cidr) {
+  const m = /^(.+)\/(\d{1,3})$/.exec(cidr.trim());
+  if (!m) return void 0;
+  const family = isIP3(m[1]);
+  if (family === 0) return void 0;
+  const list = new BlockList();
+  try {
+    list.addSubnet(m[1], Number(m[2]), family === 6 ? "ipv6" : "ipv4");
+  } catch {
+    return void 0;
+  }
+  return list;
+}
+function currentInsecureEntries(config2) {
+  const hosts = Object.entries(config2.IndexConfigs ?? {}).filter(([, c]) => c.Secure === false).map(([name]) => name);
+  const cidrs = (config2.InsecureRegistryCIDRs ?? []).filter((c) => c !== "127.0.0.0/8");
+  return [...cidrs, ...hosts];
+}
+
+// src/daemon/index.ts
+async function checkDockerDaemon(inputs, env = process.env) {
+  const mode = inputs.dockerDaemon;
+  if (mode === "off") {
+    info("docker-daemon: off: the action does not look at the Docker daemon.");
+    return { state: "skipped", reason: "off" };
+  }
+  if (backendFromEnv(env) === "buildah") {
+    info("werf builds with Buildah (WERF_BUILDAH_MODE): no Docker daemon pushes the stages.");
+    return { state: "skipped", reason: "buildah" };
+  }
+  const host = normalizeRegistryHost(parseRepository(inputs.repo, "repo").domain);
+  const settings = inputs.registries.find((r) => r.host === host);
+  const need = settings ? needOf(settings) : "system";
+  const address = daemonAddress(env);
+  if (address.kind !== "unix") {
+    return unreachable2(address.shown, "the action checks a daemon on a unix socket only", host, need);
+  }
+  let config2;
+  try {
+    config2 = (await readDaemonInfo(address.socketPath)).RegistryConfig ?? {};
+  } catch (err2) {
+    if (!(err2 instanceof DaemonUnreachable)) throw err2;
+    return unreachable2(address.shown, err2.reason, host, need);
+  }
+  const treatment = daemonTreatment(config2, host, await addressesOf(config2, host));
+  const facts = {
+    host,
+    need,
+    treatment,
+    certsDir: path16.join(certsDirs(env).docker, host)
+  };
+  if (needsTrustCheck(need, treatment)) Object.assign(facts, await daemonTrust(facts, settings?.caCert ?? ""));
+  const plan = planDaemon([facts]);
+  for (const f of plan.fine)
+    info(`The Docker daemon at ${oneLine(address.shown)} pushes to ${f.host}: ${f.because}.`);
+  const report = { state: "checked", address: address.shown, treatments: { [host]: treatment }, plan };
+  if (plan.problems.length === 0) return report;
+  const fix = plan.insecureToAdd.length > 0 ? await fixFor(plan.insecureToAdd, address.socketPath, currentInsecureEntries(config2)) : void 0;
+  throw daemonCheckFailure(address.shown, plan.problems, fix, mode);
+}
+var NEEDS = {
+  "plain-http": "to be in its insecure-registries (insecure-registry)",
+  "skip-verify": "to be in its insecure-registries, or a certificate it verifies itself (skip-tls-verify)",
+  ca: "the CA from ca-cert in the daemon's certs.d"
+};
+function unreachable2(address, reason, host, need) {
+  const text2 = `Cannot check the Docker daemon at ${oneLine(address)} (${oneLine(reason)})`;
+  if (need === "system") info(`${text2}; ${host} needs nothing special of it.`);
+  else
+    warning(
+      `${text2}: the action cannot tell whether it will push werf's stages to ${host}, which needs ${NEEDS[need]}; werf fails if the daemon does not. With the Buildah backend, set docker-daemon: off.`,
+      { title: "Docker daemon" }
+    );
+  return { state: "unreachable", address, reason };
+}
+async function addressesOf(config2, host) {
+  if (!needsAddresses(config2, host)) return [];
+  const name = addressPart(host);
+  if (isIP4(name)) return [name];
+  try {
+    return (await lookup(name, { all: true })).map((a) => a.address);
+  } catch {
+    return [];
+  }
+}
+async function daemonTrust(facts, caCert) {
+  const certsPem = await certsDirPem(facts.certsDir);
+  if (facts.need === "ca" && caCert !== "" && holdsAny(certsPem, caCert)) return { caInCertsDir: true };
+  const verifies = async (roots) => {
+    const probe = await probeTls(facts.host, roots, 5e3);
+    return probe.kind === "tls" && probe.authorized && probe.hostnameError === void 0;
+  };
+  const verified2 = certsPem !== "" && await verifies({ ca: certsPem }) || await verifies("system");
+  return { caInCertsDir: false, verifiedByDaemon: verified2 };
+}
+async function certsDirPem(dir) {
+  const names = await fs13.readdir(dir).catch(() => []);
+  const texts = await Promise.all(
+    names.filter((n) => n.endsWith(".crt")).map((n) => fs13.readFile(path16.join(dir, n), "utf8").catch(() => ""))
+  );
+  return texts.join("\n");
+}
+function holdsAny(pem, wanted) {
+  const prints = (text2) => (text2.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).flatMap((block) => {
+    try {
+      return [new X509Certificate3(block).fingerprint256];
+    } catch {
+      return [];
+    }
+  });
+  const have = new Set(prints(pem));
+  return prints(wanted).some((p) => have.has(p));
+}
+async function fixFor(hosts, socketPath, current) {
+  const proc = await findDaemonProcess(socketPath);
+  const filePath = proc?.configFile ?? "/etc/docker/daemon.json";
+  const file = { path: filePath };
+  try {
+    file.text = await fs13.readFile(filePath, "utf8");
+  } catch (err2) {
+    const code2 = err2.code;
+    file.unreadable = code2 === "ENOENT" ? "missing" : code2 ?? "unreadable";
+  }
+  return insecureRegistriesFix(hosts, { current, file, ...proc ? { process: proc } : {} });
+}
+
 // src/login.ts
 init_core();
 init_exec();
 init_errors();
-import * as fs12 from "node:fs/promises";
+import * as fs14 from "node:fs/promises";
 import * as os10 from "node:os";
-import * as path15 from "node:path";
+import * as path17 from "node:path";
 import { randomBytes as randomBytes7 } from "node:crypto";
 var WERF_HUB_KEY = "index.docker.io";
 var HUB_KEYS = [DOCKER_HUB_CONFIG_KEY, WERF_HUB_KEY, "docker.io", "registry-1.docker.io"];
@@ -87687,19 +88082,19 @@ async function credentialProblem(r, trust) {
 }
 async function makeDockerConfigDir(hosts) {
   const base = process.env.RUNNER_TEMP || os10.tmpdir();
-  const dir = path15.join(base, `werf-ship-docker-config-${randomBytes7(4).toString("hex")}`);
+  const dir = path17.join(base, `werf-ship-docker-config-${randomBytes7(4).toString("hex")}`);
   recordCleanup({ kind: "remove-dir", path: dir, credentials: true });
-  await fs12.mkdir(dir, { recursive: true, mode: 448 });
-  const previous = path15.join(process.env.DOCKER_CONFIG || path15.join(os10.homedir(), ".docker"), "config.json");
+  await fs14.mkdir(dir, { recursive: true, mode: 448 });
+  const previous = path17.join(process.env.DOCKER_CONFIG || path17.join(os10.homedir(), ".docker"), "config.json");
   let config2 = {};
   try {
-    config2 = JSON.parse(await fs12.readFile(previous, "utf8"));
+    config2 = JSON.parse(await fs14.readFile(previous, "utf8"));
     delete config2.credsStore;
     const helpers = config2.credHelpers;
     for (const host of hosts.flatMap((h) => h === "docker.io" ? HUB_KEYS : [h])) delete helpers?.[host];
   } catch {
   }
-  await fs12.writeFile(path15.join(dir, "config.json"), JSON.stringify(config2, null, "	"), { mode: 384 });
+  await fs14.writeFile(path17.join(dir, "config.json"), JSON.stringify(config2, null, "	"), { mode: 384 });
   return dir;
 }
 function withHubKey(config2) {
@@ -87713,13 +88108,13 @@ function withoutHubKey(config2) {
   return { ...config2, auths };
 }
 async function readConfig(dockerConfig) {
-  return JSON.parse(await fs12.readFile(path15.join(dockerConfig, "config.json"), "utf8"));
+  return JSON.parse(await fs14.readFile(path17.join(dockerConfig, "config.json"), "utf8"));
 }
 async function writeConfig(dockerConfig, config2) {
-  const file = path15.join(dockerConfig, "config.json");
+  const file = path17.join(dockerConfig, "config.json");
   const temporary = `${file}.${randomBytes7(4).toString("hex")}.tmp`;
-  await fs12.writeFile(temporary, JSON.stringify(config2, null, "	"), { mode: 384 });
-  await fs12.rename(temporary, file);
+  await fs14.writeFile(temporary, JSON.stringify(config2, null, "	"), { mode: 384 });
+  await fs14.rename(temporary, file);
 }
 async function addHubKeyForOtherTools(dockerConfig) {
   await writeConfig(dockerConfig, withHubKey(await readConfig(dockerConfig)));
@@ -87765,8 +88160,8 @@ async function logout(entry) {
 // src/werf/ship.ts
 init_core();
 init_errors();
-import * as fs13 from "node:fs";
-import * as path16 from "node:path";
+import * as fs15 from "node:fs";
+import * as path18 from "node:path";
 
 // src/werf/diagnose.ts
 var NODE_PULL_RE = /ErrImagePull|ImagePullBackOff|Failed to pull image|failed to pull and unpack image|Back-off pulling image/;
@@ -87775,7 +88170,17 @@ var PLAIN_HTTP_RE = /server gave HTTP response to HTTPS client/;
 var UNAUTHORIZED_RE = /\b401\b|unauthorized|authentication required|no basic auth credentials|invalid username\/password/i;
 var FORBIDDEN_RE = /\b403\b|denied|forbidden|insufficient_scope/i;
 var INVALID_ADDRESS_RE = /invalid repository address "([^"]*)"/;
-function diagnose(output) {
+var BACKEND_PUSH_RE = /unable to push image "[^"]+"/;
+var UNQUOTED_PUSH_RE = /unable to push image ([^"\s]+):/;
+var DOCKER_WORDS_RE = /Error response from daemon|The push refers to repository/;
+var BUILDAH_WORDS_RE = /pinging container registry|containers\/image/;
+var KNOWS_NOTHING = {
+  backend: "docker",
+  werfFlags: { skipTlsVerifyRegistry: false, insecureRegistry: false },
+  registry: () => void 0,
+  daemon: "not-asked"
+};
+function diagnose(output, knows = KNOWS_NOTHING) {
   const findings = [];
   const add2 = (rank, finding2) => {
     const key = `${finding2.title}|${finding2.registry ?? ""}|${finding2.who ?? ""}`;
@@ -87786,8 +88191,8 @@ function diagnose(output) {
     if (address)
       add2(0, invalidAddress(address[1], /final stages storage/.test(line) ? "final-repo" : "repo"));
     else if (NODE_PULL_RE.test(line)) add2(4, nodePull(line));
-    else if (X509_RE.test(line)) add2(1, untrustedCertificate(line));
-    else if (PLAIN_HTTP_RE.test(line)) add2(2, plainHttp(line));
+    else if (X509_RE.test(line)) add2(1, untrustedCertificate(line, knows));
+    else if (PLAIN_HTTP_RE.test(line)) add2(2, plainHttp(line, knows));
     else if (isRegistryAuthFailure(line)) add2(3, authFailure(line));
   }
   return findings.sort((a, b) => a.rank - b.rank).map(({ rank: _rank, key: _key, ...finding2 }) => finding2);
@@ -87801,28 +88206,65 @@ function invalidAddress(address, inputName) {
   }
   return { title: "Invalid repository address", message: `werf rejected the repository address "${address}".`, fix };
 }
-function untrustedCertificate(line) {
+var PUSHER_NAME = { daemon: "the Docker daemon", buildah: "Buildah", werf: "werf itself" };
+function whoMet(kind, line, registry, knows) {
+  const backend = knows.backend === "buildah" ? "buildah" : "daemon";
+  const set2 = registry ? knows.registry(registry) : void 0;
+  if (kind === "x509" && (knows.werfFlags.skipTlsVerifyRegistry || set2?.caCert)) return backend;
+  if (kind === "http" && (knows.werfFlags.insecureRegistry || set2?.insecureRegistry)) return backend;
+  if (BACKEND_PUSH_RE.test(line) || DOCKER_WORDS_RE.test(line)) return backend;
+  if (knows.backend === "docker" && BUILDAH_WORDS_RE.test(line)) return "buildah";
+  return "werf";
+}
+function daemonInsecureFix(where, registry, knows) {
+  const entry = registry ?? "<host:port>";
+  const check = knows.daemon === "checked" ? "" : " (docker-daemon: auto or check finds this before the build when the action can reach the daemon)";
+  return `add ${where} to "insecure-registries" in the daemon's config file (/etc/docker/daemon.json: "insecure-registries": ["${entry}"]) and reload it (sudo systemctl reload docker, or sudo kill -HUP <dockerd pid>)${check}`;
+}
+function untrustedCertificate(line, knows) {
   const registry = registryOf(line);
-  const who = whoPushed(line);
+  const who = whoMet("x509", line, registry, knows);
+  const set2 = registry ? knows.registry(registry) : void 0;
   const cause = (X509_RE.exec(line)?.[0] ?? "").trim();
   const where = registry ?? "the registry";
-  const fix = who === "daemon" ? `Set ca-cert to the CA that signed ${where}'s certificate: the Docker daemon pushes the stages and trusts /etc/docker/certs.d/${registry ?? "<host:port>"}/ca.crt, not werf's flags (skip-tls-verify does not reach the daemon); or, to skip verification there too, add ${registry ?? "the registry"} to insecure-registries in the daemon's /etc/docker/daemon.json and restart it.` : who === "buildah" ? `Set ca-cert to the CA that signed ${where}'s certificate (buildah reads /etc/containers/certs.d/${registry ?? "<host:port>"}/, not werf's flags), or mark it insecure in /etc/containers/registries.conf.` : `Set ca-cert to the CA that signed ${where}'s certificate (werf's own registry client trusts SSL_CERT_FILE/SSL_CERT_DIR), or skip-tls-verify: true for --skip-tls-verify-registry.`;
-  const pusher = { daemon: "the Docker daemon", buildah: "buildah", werf: "werf itself" }[who];
+  const certsFolder = `/etc/docker/certs.d/${registry ?? "<host:port>"}`;
+  let fix;
+  if (who === "daemon") {
+    if (set2?.caCert)
+      fix = `ca-cert is set and the action installs it in ${certsFolder}/ca.crt, but this daemon did not trust it: a daemon that is not on this runner (DOCKER_HOST) or runs rootless reads another certs.d; put the CA into its certs.d for ${where}, or ${daemonInsecureFix(where, registry, knows)}.`;
+    else if (set2?.skipTlsVerify || set2?.insecureRegistry)
+      fix = `${set2.insecureRegistry ? "insecure-registry" : "skip-tls-verify"} is set, but werf's TLS flags never reach the Docker daemon, which pushes the stages and verifies the registry with its own trust: ${daemonInsecureFix(where, registry, knows)}; or give the registry's CA in ca-cert (the action installs it in ${certsFolder}/ca.crt).`;
+    else
+      fix = `Set ca-cert to the CA that signed ${where}'s certificate: the action installs it for werf and in ${certsFolder}/ca.crt, where the Docker daemon that pushes the stages looks (skip-tls-verify does not reach the daemon; to skip verification there too, ${daemonInsecureFix(where, registry, knows)}).`;
+  } else if (who === "buildah") {
+    const folder = `/etc/containers/certs.d/${registry ?? "<host:port>"}/`;
+    fix = set2?.skipTlsVerify || set2?.insecureRegistry ? `${set2.insecureRegistry ? "insecure-registry" : "skip-tls-verify"} is set, but Buildah, which pushes the stages, reads its own settings: mark ${where} insecure in /etc/containers/registries.conf ([[registry]] location = "${registry ?? "<host:port>"}" insecure = true), or give the registry's CA in ca-cert (the action installs it in ${folder}).` : `Set ca-cert to the CA that signed ${where}'s certificate (the action installs it in ${folder}, where Buildah looks), or mark it insecure in /etc/containers/registries.conf.`;
+  } else {
+    fix = `Set ca-cert to the CA that signed ${where}'s certificate (werf's own registry client trusts SSL_CERT_FILE/SSL_CERT_DIR, where the action installs it), or skip-tls-verify: true for --skip-tls-verify-registry.`;
+  }
   return {
     title: "Registry certificate not trusted",
-    message: `${pusher} could not verify the TLS certificate of ${where} (${cause}).`,
+    message: `${PUSHER_NAME[who]} could not verify the TLS certificate of ${where} (${cause}).`,
     fix,
     ...registry ? { registry } : {},
     who
   };
 }
-function plainHttp(line) {
+function plainHttp(line, knows) {
   const registry = registryOf(line);
-  const who = whoPushed(line);
+  const who = whoMet("http", line, registry, knows);
+  const set2 = registry ? knows.registry(registry) : void 0;
+  const where = registry ?? "the registry";
+  let fix;
+  if (who === "daemon")
+    fix = set2?.insecureRegistry ? `insecure-registry is set, but werf's --insecure-registry never reaches the Docker daemon, which pushes the stages over HTTPS: ${daemonInsecureFix(where, registry, knows)}.` : `Set insecure-registry: true, and ${daemonInsecureFix(where, registry, knows)}: the Docker daemon pushes the stages and does not see werf's flags.`;
+  else if (who === "buildah")
+    fix = `${set2?.insecureRegistry ? "insecure-registry is set, but Buildah, which pushes the stages, reads its own settings" : "Set insecure-registry: true; Buildah, which pushes the stages, also needs it"}: mark ${where} insecure in /etc/containers/registries.conf ([[registry]] location = "${registry ?? "<host:port>"}" insecure = true).`;
+  else fix = "Set insecure-registry: true (werf --insecure-registry), or serve the registry over HTTPS.";
   return {
     title: "Registry speaks plain HTTP",
-    message: `${registry ?? "The registry"} answered HTTPS with plain HTTP (server gave HTTP response to HTTPS client).`,
-    fix: who === "daemon" ? `Set insecure-registry: true; the Docker daemon also needs ${registry ?? "the registry"} in insecure-registries of /etc/docker/daemon.json.` : "Set insecure-registry: true (werf --insecure-registry), or serve the registry over HTTPS.",
+    message: `${where === "the registry" ? "The registry" : where} answered HTTPS with plain HTTP (server gave HTTP response to HTTPS client), met by ${PUSHER_NAME[who]}.`,
+    fix,
     ...registry ? { registry } : {},
     who
   };
@@ -87880,17 +88322,13 @@ function isRegistryAuthFailure(line) {
   const aboutRegistry = /\/v2\/|daemon|repositor|registry|\bimage\b|\bpush|\bpull|\brepo\b/i.test(line);
   return aboutRegistry && (UNAUTHORIZED_RE.test(line) || /\b403\b|denied:|DENIED|insufficient_scope/.test(line));
 }
-function whoPushed(line) {
-  if (/Error response from daemon|unable to push image|failed to push|push refers to repository/i.test(line))
-    return "daemon";
-  if (/pinging container registry|trying to reuse blob|containers\/image/.test(line)) return "buildah";
-  return "werf";
-}
 function registryOf(line) {
   const url = /https?:\/\/([^/"\s]+)/.exec(line)?.[1];
   if (url) return url;
-  const quoted = /"([^"\s]+\/[^"\s]+)"/.exec(line)?.[1];
-  if (quoted && hostOfImage(quoted)) return hostOfImage(quoted);
+  const pushed = /unable to push image "([^"]+)"/.exec(line)?.[1] ?? UNQUOTED_PUSH_RE.exec(line)?.[1] ?? /push refers to repository \[([^\]]+)\]/.exec(line)?.[1];
+  if (pushed && hostOfImage(pushed)) return hostOfImage(pushed);
+  const quoted2 = /"([^"\s]+\/[^"\s]+)"/.exec(line)?.[1];
+  if (quoted2 && hostOfImage(quoted2)) return hostOfImage(quoted2);
   return /(?:^|[\s[(])((?:[a-z0-9-]+\.)+[a-z0-9-]+(?::\d+)?|localhost(?::\d+)?|\[[0-9a-f:]+\](?::\d+)?)\/[a-z0-9]/i.exec(
     line
   )?.[1];
@@ -88007,8 +88445,8 @@ function signalNumber(signal) {
 }
 
 // src/werf/ship.ts
-async function shipWithWerf(inputs, werfPath, trust) {
-  const buildReportPath = path16.join(jobDir(), "build-report.json");
+async function shipWithWerf(inputs, werfPath, trust, daemon) {
+  const buildReportPath = path18.join(jobDir(), "build-report.json");
   const writtenKubeconfig = inputs.command === "converge" && inputs.kubeConfigBase64 ? writePrivateFile("kubeconfig", Buffer.from(inputs.kubeConfigBase64, "base64")) : void 0;
   const { args, cwd } = planWerfCommand(inputs, {
     buildReportPath,
@@ -88018,20 +88456,32 @@ async function shipWithWerf(inputs, werfPath, trust) {
   info(`werf ${args.join(" ")}`);
   const run = await runWerf(werfPath, args, { cwd, env: trust.env, title: `werf ${inputs.command}` });
   if (run.exitCode !== 0) {
-    const findings = diagnose(run.output);
+    const findings = diagnose(run.output, whatTheActionKnows(inputs, trust, daemon));
     for (const f of findings) error(`${f.message} ${f.fix}`, { title: f.title });
     const first = findings[0];
     throw new ActionError(
       first ? `werf ${inputs.command} failed: ${first.message} ${first.fix}` : `werf ${inputs.command} failed with exit code ${run.exitCode}; see its output above.`
     );
   }
-  if (!fs13.existsSync(buildReportPath)) {
+  if (!fs15.existsSync(buildReportPath)) {
     throw new ActionError(
       `werf ${inputs.command} succeeded but wrote no build report at ${buildReportPath}; is this werf older than 1.2?`
     );
   }
   const kubeConfigPath = inputs.command === "converge" ? writtenKubeconfig ?? ambientKubeconfig() : void 0;
-  return { buildReportPath, report: parseBuildReport(fs13.readFileSync(buildReportPath, "utf8")), kubeConfigPath };
+  return { buildReportPath, report: parseBuildReport(fs15.readFileSync(buildReportPath, "utf8")), kubeConfigPath };
+}
+function whatTheActionKnows(inputs, trust, daemon, env = process.env) {
+  const byHost = new Map(inputs.registries.map((r) => [r.host, r]));
+  return {
+    backend: backendFromEnv(env),
+    werfFlags: trust.werfFlags,
+    registry: (host) => {
+      const r = byHost.get(normalizeRegistryHost(host));
+      return r && { caCert: r.caCert !== "", skipTlsVerify: r.skipTlsVerify, insecureRegistry: r.insecureRegistry };
+    },
+    daemon: daemon.state === "checked" ? "checked" : daemon.state === "unreachable" ? "unreachable" : daemon.reason === "off" ? "off" : "not-asked"
+  };
 }
 
 // src/verify.ts
@@ -88072,10 +88522,10 @@ async function verifyImages(report, access3, opts = {}) {
   };
   const blobChecks = /* @__PURE__ */ new Map();
   const configReads = /* @__PURE__ */ new Map();
-  const readConfig2 = (client, path17, key) => {
+  const readConfig2 = (client, path19, key) => {
     let read = configReads.get(key);
     if (!read) {
-      read = client.getBlob(path17, key.slice(key.lastIndexOf("@") + 1));
+      read = client.getBlob(path19, key.slice(key.lastIndexOf("@") + 1));
       configReads.set(key, read);
       blobChecks.set(
         key,
@@ -88091,11 +88541,11 @@ async function verifyImages(report, access3, opts = {}) {
   const images = {};
   const checks = {};
   async function verifyOne(img) {
-    const { domain: host, path: path17 } = parseImageReference(img.repo);
+    const { domain: host, path: path19 } = parseImageReference(img.repo);
     const client = clientFor(host);
-    const where = `${host}/${path17}`;
+    const where = `${host}/${path19}`;
     const proof = (text2) => new ImageProblem([{ text: text2 }]);
-    const m = await client.getManifest(path17, img.tag).catch((e) => {
+    const m = await client.getManifest(path19, img.tag).catch((e) => {
       throw new ImageProblem([finding(e, `the manifest of tag ${img.tag}`, where)]);
     });
     const served = m.digest || m.bodyDigest;
@@ -88118,7 +88568,7 @@ async function verifyImages(report, access3, opts = {}) {
       await Promise.all(
         top.children.map(async (child2) => {
           const what = `the ${child2.platform || "child"} manifest ${child2.digest} of the index`;
-          const cm = await client.getManifest(path17, child2.digest).catch((e) => {
+          const cm = await client.getManifest(path19, child2.digest).catch((e) => {
             throw new ImageProblem([finding(e, what, where)]);
           });
           if (cm.bodyDigest !== child2.digest) {
@@ -88136,7 +88586,7 @@ async function verifyImages(report, access3, opts = {}) {
         })
       );
     } else {
-      fromConfig = readConfig2(client, path17, `${where}@${top.config}`).then(
+      fromConfig = readConfig2(client, path19, `${where}@${top.config}`).then(
         (config3) => sha256Digest(config3) === top.config ? { platforms: [configPlatform(config3)].filter((p) => p !== "") } : {
           problem: {
             text: `${where} served the config blob ${top.config} with a body that hashes to ${sha256Digest(config3)}`
@@ -88151,7 +88601,7 @@ async function verifyImages(report, access3, opts = {}) {
         const key = `${where}@${b.digest}`;
         let check = blobChecks.get(key);
         if (!check) {
-          check = client.headBlob(path17, b.digest).then(
+          check = client.headBlob(path19, b.digest).then(
             () => void 0,
             (e2) => e2
           );
@@ -88797,7 +89247,7 @@ async function kubectlJson(kubectl, kube, step, args, platforms) {
 }
 
 // src/nodes/platform.ts
-function normalize(platform2) {
+function normalize2(platform2) {
   const [os11 = "", arch3 = "", variant = ""] = platform2.toLowerCase().split("/");
   const defaults = { arm64: "v8", arm: "v7" };
   const a = arch3 === "aarch64" ? "arm64" : arch3 === "x86_64" ? "amd64" : arch3;
@@ -88805,8 +89255,8 @@ function normalize(platform2) {
 }
 function platformMatches(nodePlatform, entryPlatform) {
   if (!entryPlatform) return false;
-  const node = normalize(nodePlatform);
-  const entry = normalize(entryPlatform);
+  const node = normalize2(nodePlatform);
+  const entry = normalize2(entryPlatform);
   return node.os === entry.os && node.arch === entry.arch && node.variant === entry.variant;
 }
 
@@ -89159,8 +89609,9 @@ async function main() {
     setOutput("werf-version", werf.version);
     setOutput("werf-path", werf.path);
     const trust = await stopwatch.time("registry trust", () => setUpTrust(given));
+    const daemon = await stopwatch.time("docker daemon", () => checkDockerDaemon(given));
     await stopwatch.time("login", () => login(given, werf.path, trust));
-    const shipped = await stopwatch.time(`werf ${given.command}`, () => shipWithWerf(given, werf.path, trust), {
+    const shipped = await stopwatch.time(`werf ${given.command}`, () => shipWithWerf(given, werf.path, trust, daemon), {
       group: false
     });
     setOutput("build-report", shipped.buildReportPath);
@@ -89226,7 +89677,7 @@ async function kubeTarget(inputs, werfPath, kubeconfigPath) {
 
 // src/post.ts
 init_core();
-import * as fs14 from "node:fs";
+import * as fs16 from "node:fs";
 async function post() {
   const keepCredentials = /^(false|False|FALSE)$/.test(getInput("logout").trim());
   const entries = savedCleanup().reverse();
@@ -89251,7 +89702,7 @@ async function undo(entry) {
       exportVariable(entry.name, entry.previous);
       return;
     case "remove-dir":
-      fs14.rmSync(entry.path, { recursive: true, force: true });
+      fs16.rmSync(entry.path, { recursive: true, force: true });
       return;
     case "owned-file": {
       const released = await releaseOwnedFile(entry.path, entry.job);

@@ -4,6 +4,7 @@ import { markMainStarted } from './state.js';
 import { reportFailure } from './failure.js';
 import { installWerf } from './werf/install.js';
 import { setUpTrust } from './trust/index.js';
+import { checkDockerDaemon } from './daemon/index.js';
 import { login } from './login.js';
 import { shipWithWerf } from './werf/ship.js';
 import { reportedImages, verificationFailure, verifyImages, type ImageOutput } from './verify.js';
@@ -15,8 +16,8 @@ import { Stopwatch } from './stopwatch.js';
 import { ActionError } from './errors.js';
 
 /**
- * The main step, top to bottom: inputs -> install werf -> trust -> login -> werf converge/build -> verify the push ->
- * will the nodes pull it -> job summary. Every stage records what the post step must undo as it goes.
+ * The main step, top to bottom: inputs -> install werf -> trust -> the Docker daemon -> login -> werf converge/build ->
+ * verify the push -> will the nodes pull it -> job summary. Every stage records what the post step must undo as it goes.
  */
 export async function main(): Promise<void> {
   markMainStarted();
@@ -33,9 +34,10 @@ export async function main(): Promise<void> {
     core.setOutput('werf-path', werf.path);
 
     const trust = await stopwatch.time('registry trust', () => setUpTrust(given));
+    const daemon = await stopwatch.time('docker daemon', () => checkDockerDaemon(given));
     await stopwatch.time('login', () => login(given, werf.path, trust));
 
-    const shipped = await stopwatch.time(`werf ${given.command}`, () => shipWithWerf(given, werf.path, trust), {
+    const shipped = await stopwatch.time(`werf ${given.command}`, () => shipWithWerf(given, werf.path, trust, daemon), {
       group: false,
     });
     core.setOutput('build-report', shipped.buildReportPath);

@@ -66,6 +66,8 @@ export interface RunOptions {
   onStepStarted?: (step: string, pid: number) => void;
   /** called with each piece of a step's stdout as it arrives (e.g. to time the log's lines) */
   onStdout?: (step: string, text: string) => void;
+  /** called after the main step, before the post step (to look at what main left on the machine) */
+  afterMain?: (main: StepResult) => Promise<void> | void;
 }
 
 interface ActionInput {
@@ -119,6 +121,7 @@ export async function runMain(inputs: Record<string, string>, opts: RunOptions =
 
   const node = () => [process.execPath, bundle];
   const main = await runStep('main', node, { ...base, ...inputEnv }, workspace, runnerTemp, opts);
+  await opts.afterMain?.(main);
   const result = (post: StepResult | undefined): JobResult => {
     const steps = post ? [main, post] : [main];
     return {
