@@ -14,6 +14,7 @@ import {
 import { setUpTrust } from '../src/trust/index.js';
 import type { CleanupEntry } from '../src/state.js';
 import { makeCa, runTool, startRegistry, stopAll, type Registry, type TestCa } from './support/rig/index.js';
+import { startFaultProxy, type FaultProxy } from './support/faults/proxy.js';
 import { inputsFor, listFiles, registry, startFakeRunner, undoFiles, type FakeRunner } from './trust/runner-env.js';
 
 // Real registries (Distribution: TLS + basic auth with a per-run CA, token auth, plain HTTP + basic auth) and the
@@ -337,6 +338,89 @@ describe('login against real registries with the werf double', () => {
     await logout({ kind: 'logout', registry: '127.0.0.1:1', werfPath: WERF, dockerConfig: broken });
     expect(runner.warnings().slice(warningsBefore)[0]).toMatch(/^werf cr logout from 127\.0\.0\.1:1 failed: /);
   });
+});
+
+describe('the credential check against a faulty registry (a fault-injecting proxy in front of the real one)', () => {
+  let basicProxy: FaultProxy;
+  let plainToken: Registry;
+  let tokenProxy: FaultProxy;
+  const ALWAYS = Number.POSITIVE_INFINITY;
+  const through = (p: FaultProxy, reg: Registry) =>
+    inputsFor([registry(p.host, { username: reg.username, password: reg.password, insecureRegistry: true })]);
+  const asked = (p: FaultProxy, re: RegExp) => p.seen.filter((l) => re.test(l)).length;
+
+  beforeAll(async () => {
+    plainToken = await startRegistry({ tls: false, auth: 'token' });
+    basicProxy = await startFaultProxy(httpReg.url);
+    tokenProxy = await startFaultProxy({
+      registry: plainToken.url,
+      tokenIssuer: new URL(plainToken.tokenIssuer!.url).origin,
+    });
+  });
+
+  afterAll(async () => {
+    await basicProxy?.stop();
+    await tokenProxy?.stop();
+  });
+
+  test('two 503s on /v2/: the check backs off and goes on; the login succeeds', async () => {
+    basicProxy.setRules([{ match: /^GET \/v2\/$/, times: 2, fault: { kind: 'status', status: 503 } }]);
+    const inputs = through(basicProxy, httpReg);
+    const { dockerConfig } = await login(inputs, WERF, await setUpTrust(inputs));
+    expect(config(dockerConfig).auths[basicProxy.host]).toBeDefined();
+    expect(invocations().map((i) => i.argv.slice(0, 2).join(' '))).toEqual(['cr login']);
+  });
+
+  test('a registry that keeps answering 503: fails after about 10 s of backoff, saying it is busy; werf never runs', async () => {
+    basicProxy.seen.length = 0;
+    basicProxy.setRules([{ match: /^GET \/v2\/$/, times: ALWAYS, fault: { kind: 'status', status: 503 } }]);
+    const inputs = through(basicProxy, httpReg);
+    const started = Date.now();
+    const message = await failureOf(login(inputs, WERF, await setUpTrust(inputs)));
+    const ms = Date.now() - started;
+    expect(message).toBe(
+      `Cannot check the credentials of "${httpReg.username}" for ${basicProxy.host} (registry busy, still after retrying for about 10 s): GET ${basicProxy.url}/v2/ answered 503: no error body`,
+    );
+    expect(asked(basicProxy, /^GET \/v2\/$/)).toBe(5); // the first try and 4 retries
+    expect(ms).toBeGreaterThanOrEqual(8_000); // it did back off (0.6 + 1.25 + 2.5 + 5 s)
+    expect(ms).toBeLessThan(30_000);
+    expect(invocations()).toEqual([]);
+  }, 60_000);
+
+  test('403 on /v2/: refused at once, asked once', async () => {
+    basicProxy.seen.length = 0;
+    const body = '{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}';
+    basicProxy.setRules([{ match: /^GET \/v2\/$/, times: ALWAYS, fault: { kind: 'status', status: 403, body } }]);
+    const inputs = through(basicProxy, httpReg);
+    const started = Date.now();
+    const message = await failureOf(login(inputs, WERF, await setUpTrust(inputs)));
+    expect(message).toMatch(
+      new RegExp(`^Login to ${basicProxy.host} as "${httpReg.username}" was refused: .*403: DENIED`),
+    );
+    expect(asked(basicProxy, /^GET \/v2\/$/)).toBe(1);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(invocations()).toEqual([]);
+  });
+
+  test('token endpoint: two 503s are ridden out; an endpoint that stays down fails the login as "could not check"', async () => {
+    tokenProxy.setRules([{ match: /^GET \/token\?/, times: 2, fault: { kind: 'status', status: 503 } }]);
+    const inputs = through(tokenProxy, plainToken);
+    const { dockerConfig } = await login(inputs, WERF, await setUpTrust(inputs));
+    expect(config(dockerConfig).auths[tokenProxy.host]).toBeDefined();
+
+    fs.rmSync(argvLog, { force: true });
+    tokenProxy.seen.length = 0;
+    tokenProxy.setRules([{ match: /^GET \/token\?/, times: ALWAYS, fault: { kind: 'status', status: 503 } }]);
+    const message = await failureOf(login(inputs, WERF, await setUpTrust(inputs)));
+    expect(message).toMatch(
+      new RegExp(
+        `^Cannot check the credentials of "${plainToken.username}" for ${tokenProxy.host} \\(registry busy, still after retrying for about 10 s\\): The token issuer of ${tokenProxy.host} could not issue a token to user ${plainToken.username}: GET ${tokenProxy.url}/token\\?.* answered 503`,
+      ),
+    );
+    expect(message).not.toMatch(/refused|rejected/);
+    expect(asked(tokenProxy, /^GET \/token\?/)).toBe(5);
+    expect(invocations()).toEqual([]);
+  }, 60_000);
 });
 
 describe('pure parts', () => {

@@ -77,6 +77,36 @@ describe('renderSummary', () => {
     expect(renderSummary({ command: 'build', problems: [], stages: [] })).not.toMatch(/^werf /m);
   });
 
+  test('each image with its own verdict: verified, not in the registry, or could not be checked and why', () => {
+    const three = {
+      backend: images.backend,
+      frontend: { ...images.backend, image: 'r.example.com/shop:f' },
+      worker: { ...images.backend, image: 'r.example.com/shop:w' },
+    };
+    const md = renderSummary({
+      command: 'build',
+      images: three,
+      verified: false,
+      problems: [
+        'Image frontend (r.example.com/shop:f): not in the registry as werf reported: the layer blob sha256:1 is missing',
+        'Image worker (r.example.com/shop:w): could not be checked (registry busy): HEAD … answered 503',
+      ],
+      checks: {
+        backend: { verdict: 'verified' },
+        frontend: { verdict: 'not-in-registry', label: 'frontend', detail: 'the layer blob sha256:1 is missing' },
+        worker: { verdict: 'unchecked', reason: 'registry busy', label: 'worker', detail: 'HEAD … answered 503' },
+      },
+      stages: [],
+      failure: '1 of 3 images is not in the registry as werf reported, and 1 could not be checked (registry busy).',
+    });
+    expect(md).toMatch(/\| backend \| .* \| ✅ verified \|/);
+    expect(md).toMatch(/\| frontend \| .* \| ❌ not in the registry as werf reported \|/);
+    expect(md).toMatch(/\| worker \| .* \| ⚠️ could not be checked \(registry busy\) \|/);
+    expect(md).toContain(
+      '- Image worker (r.example.com/shop:w): could not be checked (registry busy): HEAD … answered 503',
+    );
+  });
+
   test('verification not run: "not checked"; no images, no images table', () => {
     expect(renderSummary({ command: 'build', images, problems: [], stages: [] })).toContain('| not checked |');
     expect(renderSummary({ command: 'build', problems: [], stages: [] })).not.toContain('### Images');

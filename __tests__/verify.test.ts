@@ -10,7 +10,13 @@ import {
   type SeededKind,
 } from './support/rig/index.js';
 import type { RegistryAccess } from '../src/registry/index.js';
-import { imagesToVerify, verifyImages, type VerifiableImage } from '../src/verify.js';
+import {
+  imagesToVerify,
+  verificationFailure,
+  verifyImages,
+  type ImageCheck,
+  type VerifiableImage,
+} from '../src/verify.js';
 
 const KINDS = ['oci', 'ociIndex', 'docker', 'dockerList'] as const;
 
@@ -51,6 +57,40 @@ describe('pure parts', () => {
     const img = (name: string, final: boolean) => ({ name, repo: 'r/a', tag: 't', digest: '', final });
     expect(imagesToVerify([img('a', true), img('b', false)]).map((i) => i.name)).toEqual(['a']);
     expect(imagesToVerify([img('a', false), img('b', false)]).map((i) => i.name)).toEqual(['a', 'b']);
+  });
+});
+
+describe('the failure line tells proof from faults', () => {
+  const missing: ImageCheck = {
+    verdict: 'not-in-registry',
+    label: 'api (r/a:1)',
+    detail: 'the layer blob b is missing',
+  };
+  const busy: ImageCheck = {
+    verdict: 'unchecked',
+    reason: 'registry busy',
+    label: 'web (r/w:1)',
+    detail: 'answered 503',
+  };
+  const hung: ImageCheck = { verdict: 'unchecked', reason: 'no answer', label: 'db (r/d:1)', detail: 'no answer came' };
+  const ok: ImageCheck = { verdict: 'verified' };
+
+  it('every image verified: no failure', () => {
+    expect(verificationFailure({ a: ok, b: ok })).toBeUndefined();
+    expect(verificationFailure({})).toBeUndefined();
+  });
+
+  it('only faults: "could not be checked" with the reasons, never "not in the registry"', () => {
+    const line = verificationFailure({ web: busy, db: hung, a: ok });
+    expect(line).toBe(
+      '2 of 3 images could not be checked in the registry (registry busy, no answer), so the push is not verified (nothing proves an image missing); run the job again when the registry answers. db (r/d:1): no answer came',
+    );
+  });
+
+  it('a proof and faults: the proof leads, the faults are counted', () => {
+    expect(verificationFailure({ web: busy, api: missing })).toBe(
+      '1 of 2 images is not in the registry as werf reported, and 1 could not be checked (registry busy). api (r/a:1): the layer blob b is missing',
+    );
   });
 });
 
@@ -129,8 +169,12 @@ describe('against the real registry', () => {
       const r = await verifyImages(reportOf(reg, { oci: s.oci }, 'broken'), accessFor(reg));
       expect(r.verified).toBe(false);
       expect(r.problems).toEqual([
-        `Image oci (${reg.host}/broken:1, ${s.oci.digest}): the layer blob ${layer} of manifest ${s.oci.digest} is missing from ${reg.host}/broken: HEAD ${reg.url}/v2/broken/blobs/${layer} answered 404: BLOB_UNKNOWN (blob unknown to registry)`,
+        `Image oci (${reg.host}/broken:1, ${s.oci.digest}): not in the registry as werf reported: the layer blob ${layer} of manifest ${s.oci.digest} is missing from ${reg.host}/broken: HEAD ${reg.url}/v2/broken/blobs/${layer} answered 404: BLOB_UNKNOWN (blob unknown to registry)`,
       ]);
+      expect(r.checks.oci).toMatchObject({ verdict: 'not-in-registry' });
+      expect(verificationFailure(r.checks)).toBe(
+        `1 of 1 image is not in the registry as werf reported. oci (${reg.host}/broken:1, ${s.oci.digest}): the layer blob ${layer} of manifest ${s.oci.digest} is missing from ${reg.host}/broken: HEAD ${reg.url}/v2/broken/blobs/${layer} answered 404: BLOB_UNKNOWN (blob unknown to registry)`,
+      );
     } finally {
       await reg.stop();
     }
@@ -147,11 +191,16 @@ describe('against the real registry', () => {
       expect(r.verified).toBe(false);
       expect(r.problems).toHaveLength(2);
       expect(r.problems[1]).toBe(
-        `Image oci (${reg.host}/moved:1, ${s.oci.digest}): the tag 1 in ${reg.host}/moved now points at ${s.ociIndex.digest}, not at ${s.oci.digest} that werf pushed`,
+        `Image oci (${reg.host}/moved:1, ${s.oci.digest}): not in the registry as werf reported: the tag 1 in ${reg.host}/moved now points at ${s.ociIndex.digest}, not at ${s.oci.digest} that werf pushed`,
       );
       expect(r.problems[0]).toMatch(
-        /^Image gone .*GET .*\/v2\/moved\/manifests\/no-such-tag answered 404: MANIFEST_UNKNOWN/,
+        /^Image gone .*: not in the registry as werf reported: the manifest of tag no-such-tag is missing from .*: GET .*\/v2\/moved\/manifests\/no-such-tag answered 404: MANIFEST_UNKNOWN/,
       );
+      expect(r.checks).toEqual({
+        oci: expect.objectContaining({ verdict: 'not-in-registry' }),
+        gone: expect.objectContaining({ verdict: 'not-in-registry' }),
+      });
+      expect(verificationFailure(r.checks)).toMatch(/^2 of 2 images are not in the registry as werf reported\. gone /);
     } finally {
       await reg.stop();
     }

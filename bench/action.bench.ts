@@ -95,7 +95,7 @@ async function main() {
 
     const runAction = async (): Promise<ActionRound> => {
       let mainLog: TimedLog | undefined;
-      const memory: Partial<Record<'main' | 'post', { stop(): number }>> = {};
+      const memory: Partial<Record<string, { stop(): number }>> = {};
       let mainPeakMiB = 0;
       const [requestsBefore, pingsBefore, cpuBefore] = [log.count, log.pings, cpuMs(reg.pid)];
       const job = await jobScenario.run(inputs, {

@@ -8,7 +8,7 @@ import type { Inputs, RegistrySettings } from './inputs.js';
 import type { TrustSetup } from './trust/index.js';
 import { ActionError } from './errors.js';
 import { exportForLaterSteps, recordCleanup } from './state.js';
-import { checkCredentials, describeTlsError, RegistryError } from './registry/index.js';
+import { checkCredentials, describeTlsError, faultReason, RegistryError } from './registry/index.js';
 import { addHubKeyForOtherTools, DOCKER_HUB_KEY, WERF_HUB_KEY } from './docker-config.js';
 
 // Every name a Docker Hub entry can have in a config.json: a credential helper of the runner's for any of them would
@@ -85,10 +85,19 @@ export async function login(inputs: Inputs, werfPath: string, trust: TrustSetup)
   return { dockerConfig };
 }
 
+/**
+ * How the credential check rides out a registry that is briefly unwell: 5xx, 429 and resets are retried with backoff
+ * for about 10 s in all (0.6 + 1.25 + 2.5 + 5 s), a Retry-After of up to 5 s is waited as asked; a 401/403 is an
+ * answer and fails at once.
+ */
+export const CREDENTIAL_CHECK_RETRY = { maxRetries: 4, minDelayMs: 625, maxDelayMs: 5_000, maxRetryAfterMs: 5_000 };
+
 /** The direct check of one registry's credentials: undefined when accepted, else the sentence the user must read. */
 async function credentialProblem(r: RegistrySettings, trust: TrustSetup): Promise<string | undefined> {
   try {
-    await checkCredentials(trust.access(r.host), { timeoutMs: 15_000, retry: { maxRetries: 1 } });
+    // The signal bounds the whole check (ping, token, check) should several of its requests each need the backoff.
+    const signal = AbortSignal.timeout(45_000);
+    await checkCredentials(trust.access(r.host), { timeoutMs: 15_000, retry: CREDENTIAL_CHECK_RETRY, signal });
     return undefined;
   } catch (err) {
     const tls = describeTlsError(err, r.host);
@@ -96,7 +105,10 @@ async function credentialProblem(r: RegistrySettings, trust: TrustSetup): Promis
     if (err instanceof RegistryError && (err.status === 401 || err.status === 403)) {
       return `Login to ${r.host} as "${r.username}" was refused: ${err.message}. Check the username and password (or token) for ${r.host}.`;
     }
-    return `Cannot check the credentials of "${r.username}" for ${r.host}: ${(err as Error).message}`;
+    const reason = err instanceof RegistryError ? faultReason(err) : undefined;
+    const retried = err instanceof RegistryError && (err.status === 429 || (err.status ?? 0) >= 500);
+    const why = reason ? ` (${reason}${retried ? ', still after retrying for about 10 s' : ''})` : '';
+    return `Cannot check the credentials of "${r.username}" for ${r.host}${why}: ${(err as Error).message}`;
   }
 }
 

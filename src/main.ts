@@ -9,9 +9,9 @@ import { Stopwatch } from './stopwatch.js';
 import { ActionError } from './errors.js';
 
 /**
- * The main step, top to bottom: inputs -> install werf -> trust -> login -> werf converge/build -> verify the push ->
- * will the nodes pull it -> job summary. Every stage records what the post step must undo as it goes. Each stage's
- * code is loaded (import()) when the run gets there: a run that stops at its inputs compiles none of it.
+ * The main step, top to bottom: inputs -> install werf -> trust -> the Docker daemon -> login -> werf converge/build ->
+ * verify the push -> will the nodes pull it -> job summary. Every stage records what the post step must undo as it goes.
+ * Each stage's code is loaded (import()) when the run gets there: a run that stops at its inputs compiles none of it.
  */
 export async function run(): Promise<void> {
   markMainStarted();
@@ -34,6 +34,10 @@ export async function run(): Promise<void> {
       const { setUpTrust } = await import('./trust/index.js');
       return setUpTrust(given);
     });
+    const daemon = await stopwatch.time('docker daemon', async () => {
+      const { checkDockerDaemon } = await import('./daemon/index.js');
+      return checkDockerDaemon(given);
+    });
     await stopwatch.time('login', async () => {
       const { login } = await import('./login.js');
       return login(given, werf.path, trust);
@@ -43,13 +47,13 @@ export async function run(): Promise<void> {
       `werf ${given.command}`,
       async () => {
         const { shipWithWerf } = await import('./werf/ship.js');
-        return shipWithWerf(given, werf.path, trust);
+        return shipWithWerf(given, werf.path, trust, daemon);
       },
       { group: false },
     );
     core.setOutput('build-report', shipped.buildReportPath);
 
-    const { reportedImages, verifyImages } = await import('./verify.js');
+    const { reportedImages, verificationFailure, verifyImages } = await import('./verify.js');
     let images: Record<string, ImageOutput>;
     if (given.verifyManifests) {
       const verification = await stopwatch.time('verify manifests', () => verifyImages(shipped.report, trust.access), {
@@ -58,6 +62,7 @@ export async function run(): Promise<void> {
       images = verification.images;
       shown.verified = verification.verified;
       shown.problems = verification.problems;
+      shown.checks = verification.checks;
       for (const problem of verification.problems) core.error(problem, { title: 'Image not verified' });
     } else {
       images = reportedImages(shipped.report);
@@ -91,11 +96,9 @@ export async function run(): Promise<void> {
       });
     }
 
-    if (shown.problems && shown.problems.length > 0) {
-      throw new ActionError(
-        `${shown.problems.length} image(s) are not in the registry as werf reported: ${shown.problems[0]}`,
-      );
-    }
+    // Images proved missing and images a faulty registry hid are told apart; either way nothing is verified.
+    const notVerified = shown.checks && verificationFailure(shown.checks);
+    if (notVerified) throw new ActionError(notVerified);
     const pullProblem = pullCheckProblem(pullCheck);
     // A build-only run with verify-pull: auto deploys nothing: the nodes' view is advice there, not a failure.
     if (pullProblem && given.command === 'build' && given.verifyPull === 'auto') core.warning(pullProblem);

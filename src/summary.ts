@@ -3,8 +3,8 @@ import type { Command } from './inputs.js';
 import type { PullCheck } from './nodes/index.js';
 import { markdownCell, renderPullTable } from './nodes/table.js';
 import type { StageTiming } from './stopwatch.js';
-import type { ImageOutput } from './verify.js';
 import type { WerfInstall } from './werf/install.js';
+import { headline, type ImageCheck, type ImageOutput } from './verify.js';
 
 /** Everything the job summary shows; any part may be missing when the run stopped before it. */
 export interface SummaryData {
@@ -15,6 +15,8 @@ export interface SummaryData {
   /** undefined: verification did not run (verify-manifests: false, or an earlier failure) */
   verified?: boolean;
   problems: string[];
+  /** per image: verified, not in the registry, or could not be checked (and why) */
+  checks?: Record<string, ImageCheck>;
   pullCheck?: PullCheck;
   stages: StageTiming[];
   failure?: string;
@@ -36,7 +38,13 @@ export function renderSummary(data: SummaryData): string {
 
   const images = Object.entries(data.images ?? {});
   if (images.length > 0) {
-    const verified = data.verified === undefined ? 'not checked' : data.verified ? '✅ verified' : '❌ not verified';
+    const overall = data.verified === undefined ? 'not checked' : data.verified ? '✅ verified' : '❌ not verified';
+    const verified = (name: string) => {
+      const check = data.checks?.[name];
+      if (!check) return overall;
+      const mark = { verified: '✅', 'not-in-registry': '❌', unchecked: '⚠️' }[check.verdict];
+      return `${mark} ${markdownCell(headline(check))}`;
+    };
     lines.push(
       '### Images',
       '',
@@ -46,7 +54,7 @@ export function renderSummary(data: SummaryData): string {
     for (const [name, image] of images) {
       const platforms = image.platforms.length > 0 ? image.platforms.join(', ') : '—';
       lines.push(
-        `| ${markdownCell(name)} | \`${image.image}\` | \`${shortDigest(image.digest)}\` | ${platforms} | ${verified} |`,
+        `| ${markdownCell(name)} | \`${image.image}\` | \`${shortDigest(image.digest)}\` | ${platforms} | ${verified(name)} |`,
       );
     }
     lines.push('');

@@ -1,6 +1,7 @@
 import {
   RegistryError,
   createRegistryClient,
+  faultReason,
   formatPlatform,
   parseManifest,
   sha256Digest,
@@ -29,13 +30,61 @@ export interface ImageOutput {
   platforms: string[];
 }
 
+/**
+ * What verification found out about one image: `verified`; `not-in-registry`, proved by the registry (a 404 such as
+ * MANIFEST_UNKNOWN or BLOB_UNKNOWN, or a digest that differs from what werf reported); or `unchecked`, when faults
+ * (a busy registry, no answer, a broken connection, …) hid the answer, with those faults in a few words as `reason`.
+ */
+export interface ImageCheck {
+  verdict: 'verified' | 'not-in-registry' | 'unchecked';
+  reason?: string;
+  /** `<name> (<repo>:<tag>, <digest>)`, and what was found, for every verdict but `verified` */
+  label?: string;
+  detail?: string;
+}
+
 /** The verification stage's result: the `images` and `verified` outputs, each problem as one sentence. */
 export interface VerifyResult {
   images: Record<string, ImageOutput>;
   verified: boolean;
   problems: string[];
+  /** Per werf image name: what verification found out. */
+  checks: Record<string, ImageCheck>;
   /** HTTP requests sent to all registries (for the benchmark and the log). */
   requests: number;
+}
+
+/** One thing found wrong with an image: a proof that it is not there as werf reported (no `fault`), or a fault. */
+interface Finding {
+  text: string;
+  fault?: string;
+}
+
+/** Why one image did not verify: everything found, proofs and faults. */
+class ImageProblem extends Error {
+  constructor(readonly findings: Finding[]) {
+    super(findings.map((f) => f.text).join('; '));
+  }
+}
+
+// "is missing from" only when the registry said so (a 404); a fault (busy, no answer, reset) proves nothing either way.
+function finding(e: unknown, what: string, where: string): Finding {
+  if (!(e instanceof RegistryError)) {
+    return { text: `${what} in ${where} could not be read: ${(e as Error).message}`, fault: 'unexpected answer' };
+  }
+  const fault = faultReason(e);
+  return fault === undefined
+    ? { text: `${what} is missing from ${where}: ${e.message}` }
+    : { text: `${what} could not be checked in ${where}: ${e.message}`, fault };
+}
+
+// Parsing a manifest the registry served with the right digest can still fail (not JSON, an unknown kind).
+function parsed(body: Buffer, mediaType: string, what: string, where: string) {
+  try {
+    return parseManifest(body, mediaType);
+  } catch (e) {
+    throw new ImageProblem([finding(e, what, where)]);
+  }
 }
 
 /** Options: the client's tuning, plus a bound on the whole stage (default 10 minutes). */
@@ -52,7 +101,8 @@ export function imagesToVerify<T extends VerifiableImage>(images: T[]): T[] {
 /**
  * Prove from the registry what werf pushed: each image's tag resolves to the reported digest (header and body hash
  * agree), every child of an index is there, and every config and layer blob answers a HEAD (once per repository).
- * Never throws for a registry problem: each becomes one sentence in `problems` naming image, digest, registry and
+ * Never throws for a registry problem: each image gets a verdict in `checks` (verified, not in the registry, or could
+ * not be checked because of faults) and each failed image one sentence in `problems` naming image, digest, registry and
  * what it said. `access(host)` says how to reach each registry; a report digest of '' is taken from the registry.
  */
 export async function verifyImages(
@@ -90,66 +140,72 @@ export async function verifyImages(
   };
   const problems: string[] = [];
   const images: Record<string, ImageOutput> = {};
+  const checks: Record<string, ImageCheck> = {};
 
   async function verifyOne(img: VerifiableImage): Promise<void> {
     const { domain: host, path } = parseImageReference(img.repo);
     const client = clientFor(host);
     const where = `${host}/${path}`;
-    const m = await client.getManifest(path, img.tag);
+    const proof = (text: string) => new ImageProblem([{ text }]);
+    const m = await client.getManifest(path, img.tag).catch((e: unknown) => {
+      throw new ImageProblem([finding(e, `the manifest of tag ${img.tag}`, where)]);
+    });
     const served = m.digest || m.bodyDigest;
     if (m.digest && m.digest !== m.bodyDigest) {
-      throw new Error(
+      throw proof(
         `${where} sent a manifest for tag ${img.tag} whose body hashes to ${m.bodyDigest}, not to the ${m.digest} it named`,
       );
     }
     if (img.digest && served !== img.digest) {
-      throw new Error(`the tag ${img.tag} in ${where} now points at ${served}, not at ${img.digest} that werf pushed`);
+      throw proof(`the tag ${img.tag} in ${where} now points at ${served}, not at ${img.digest} that werf pushed`);
     }
     const digest = img.digest || served;
-    const parsed = parseManifest(m.body, m.mediaType);
+    const top = parsed(m.body, m.mediaType, `the manifest ${digest}`, where);
     // The platforms the registry names (an index's children, an image's config) win; werf's report fills in when it
     // names none.
     let platforms = img.platforms ?? [];
     const blobs: Array<{ role: string; digest: string; of: string }> = [];
     // A single image's config is read rather than HEADed (one request either way): it names the image's platform.
     // The read runs beside the layer HEADs, not before them.
-    let fromConfig: Promise<{ platforms: string[] } | { problem: string }> = Promise.resolve({ platforms: [] });
-    if (parsed.kind === 'index') {
-      const listed = parsed.children.map((c) => c.platform).filter((p) => p && p !== 'unknown/unknown');
+    let fromConfig: Promise<{ platforms: string[] } | { problem: Finding }> = Promise.resolve({ platforms: [] });
+    if (top.kind === 'index') {
+      const listed = top.children.map((c) => c.platform).filter((p) => p && p !== 'unknown/unknown');
       if (listed.length > 0) platforms = listed;
       await Promise.all(
-        parsed.children.map(async (child) => {
-          const cm = await client.getManifest(path, child.digest).catch((e: RegistryError) => {
-            throw new Error(
-              `the ${child.platform || 'child'} manifest ${child.digest} of the index ${absence(e)} ${where}: ${e.message}`,
-            );
+        top.children.map(async (child) => {
+          const what = `the ${child.platform || 'child'} manifest ${child.digest} of the index`;
+          const cm = await client.getManifest(path, child.digest).catch((e: unknown) => {
+            throw new ImageProblem([finding(e, what, where)]);
           });
           if (cm.bodyDigest !== child.digest) {
-            throw new Error(
+            throw proof(
               `${where} served the child manifest ${child.digest} with a body that hashes to ${cm.bodyDigest}`,
             );
           }
-          const p = parseManifest(cm.body, cm.mediaType);
-          if (p.kind !== 'image') throw new Error(`the child ${child.digest} in ${where} is an index inside an index`);
+          const p = parsed(cm.body, cm.mediaType, what, where);
+          if (p.kind !== 'image') {
+            const text = `the child ${child.digest} in ${where} is an index inside an index`;
+            throw new ImageProblem([{ text, fault: 'unexpected answer' }]);
+          }
           blobs.push({ role: 'config blob', digest: p.config, of: child.digest });
           p.layers.forEach((l) => blobs.push({ role: 'layer blob', digest: l, of: child.digest }));
         }),
       );
     } else {
-      fromConfig = readConfig(client, path, `${where}@${parsed.config}`).then(
+      fromConfig = readConfig(client, path, `${where}@${top.config}`).then(
         (config) =>
-          sha256Digest(config) === parsed.config
+          sha256Digest(config) === top.config
             ? { platforms: [configPlatform(config)].filter((p) => p !== '') }
             : {
-                problem: `${where} served the config blob ${parsed.config} with a body that hashes to ${sha256Digest(config)}`,
+                problem: {
+                  text: `${where} served the config blob ${top.config} with a body that hashes to ${sha256Digest(config)}`,
+                },
               },
-        (e: RegistryError) => ({
-          problem: `the config blob ${parsed.config} of manifest ${digest} ${absence(e)} ${where}: ${e.message}`,
-        }),
+        (e: unknown) => ({ problem: finding(e, `the config blob ${top.config} of manifest ${digest}`, where) }),
       );
-      parsed.layers.forEach((l) => blobs.push({ role: 'layer blob', digest: l, of: digest }));
+      top.layers.forEach((l) => blobs.push({ role: 'layer blob', digest: l, of: digest }));
     }
-    const missingBlobs = Promise.all(
+    const blobFindings = Promise.all(
       blobs.map(async (b) => {
         const key = `${where}@${b.digest}`;
         let check = blobChecks.get(key);
@@ -161,23 +217,26 @@ export async function verifyImages(
           blobChecks.set(key, check);
         }
         const e = await check;
-        return e && `the ${b.role} ${b.digest} of manifest ${b.of} ${absence(e)} ${where}: ${e.message}`;
+        return e && finding(e, `the ${b.role} ${b.digest} of manifest ${b.of}`, where);
       }),
     );
-    const [missing, config] = await Promise.all([missingBlobs, fromConfig]);
-    const found = missing.filter((s): s is string => !!s);
+    const [fromBlobs, config] = await Promise.all([blobFindings, fromConfig]);
+    const found = fromBlobs.filter((f): f is Finding => !!f);
     if ('problem' in config) found.unshift(config.problem);
-    if (found.length) throw new Error(found.join('; '));
+    if (found.length) throw new ImageProblem(found);
     if ('platforms' in config && config.platforms.length > 0) platforms = config.platforms;
     images[img.name] = { image: `${img.repo}:${img.tag}`, digest, ref: `${img.repo}@${digest}`, platforms };
+    checks[img.name] = { verdict: 'verified' };
   }
 
   try {
     await Promise.all(
       imagesToVerify(report.images).map((img) =>
-        verifyOne(img).catch((e: Error) => {
+        verifyOne(img).catch((e: unknown) => {
           const label = `${img.name} (${img.repo}:${img.tag}${img.digest ? `, ${img.digest}` : ''})`;
-          problems.push(`Image ${label}: ${e.message}`);
+          const check = verdictOf(e instanceof ImageProblem ? e.findings : [finding(e, 'the image', img.repo)]);
+          checks[img.name] = { ...check, label };
+          problems.push(`Image ${label}: ${headline(check)}: ${check.detail}`);
           images[img.name] ??= {
             image: `${img.repo}:${img.tag}`,
             digest: img.digest,
@@ -191,7 +250,53 @@ export async function verifyImages(
     await Promise.all([...clients.values()].map((c) => c.close()));
   }
   const requests = [...clients.values()].reduce((n, c) => n + c.requestCount(), 0);
-  return { images, verified: problems.length === 0, problems: problems.sort(), requests };
+  return { images, verified: problems.length === 0, problems: problems.sort(), checks, requests };
+}
+
+// A proof outweighs any fault: an image with a missing blob is not in the registry, whatever else could not be read.
+function verdictOf(findings: Finding[]): ImageCheck {
+  const proofs = findings.filter((f) => f.fault === undefined);
+  if (proofs.length > 0) {
+    return {
+      verdict: 'not-in-registry',
+      detail: [...proofs, ...findings.filter((f) => f.fault)].map((f) => f.text).join('; '),
+    };
+  }
+  const reason = [...new Set(findings.map((f) => f.fault))].join(', ');
+  return { verdict: 'unchecked', reason, detail: findings.map((f) => f.text).join('; ') };
+}
+
+/** An image's verdict in a few words: `verified`, `not in the registry as werf reported`, `could not be checked (registry busy)`. */
+export function headline(check: ImageCheck): string {
+  if (check.verdict === 'verified') return 'verified';
+  if (check.verdict === 'not-in-registry') return 'not in the registry as werf reported';
+  return `could not be checked (${check.reason})`;
+}
+
+/**
+ * The one failure line of a verification that did not verify (undefined when every image verified). It says which
+ * kind of failure it is: images proved missing ("not in the registry as werf reported"), images the registry could not
+ * be asked about ("could not be checked (registry busy)"), or both; then the first image's findings.
+ */
+export function verificationFailure(checks: Record<string, ImageCheck>): string | undefined {
+  const all = Object.values(checks);
+  const missing = all.filter((c) => c.verdict === 'not-in-registry');
+  const unchecked = all.filter((c) => c.verdict === 'unchecked');
+  if (missing.length === 0 && unchecked.length === 0) return undefined;
+  const reasons = [...new Set(unchecked.map((c) => c.reason))].join(', ');
+  const byLabel = (a: ImageCheck, b: ImageCheck) => (a.label ?? '').localeCompare(b.label ?? '');
+  const first = [...missing].sort(byLabel)[0] ?? [...unchecked].sort(byLabel)[0];
+  const count = (n: number) => `${n} of ${all.length} image${all.length === 1 ? '' : 's'}`;
+  let summary: string;
+  if (missing.length === 0) {
+    summary =
+      `${count(unchecked.length)} could not be checked in the registry (${reasons}), so the push is not verified ` +
+      '(nothing proves an image missing); run the job again when the registry answers';
+  } else {
+    summary = `${count(missing.length)} ${missing.length === 1 ? 'is' : 'are'} not in the registry as werf reported`;
+    if (unchecked.length > 0) summary += `, and ${unchecked.length} could not be checked (${reasons})`;
+  }
+  return `${summary}. ${first?.label}: ${first?.detail}`;
 }
 
 /** `os/architecture[/variant]` of an image config; '' when it does not say. */
@@ -201,11 +306,6 @@ function configPlatform(config: Buffer): string {
   } catch {
     return '';
   }
-}
-
-// "is missing from" only when the registry said so; a network failure or timeout proves nothing either way.
-function absence(e: RegistryError): string {
-  return e.status === 404 ? 'is missing from' : 'could not be checked in';
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   describeRequestError,
   describeTlsError,
   errorFromResponse,
+  faultReason,
   parseErrorBody,
 } from '../../src/registry/errors.js';
 
@@ -31,6 +32,39 @@ describe('registry error answers', () => {
     expect(errorFromResponse(429, '', 'GET u').code).toBe('TOOMANYREQUESTS');
     expect(errorFromResponse(500, '', 'GET u').code).toBeUndefined();
     expect(parseErrorBody('not json')).toBeUndefined();
+  });
+});
+
+describe('Retry-After in the error, and faults told from answers', () => {
+  it('says how long the registry asked to wait, in seconds or as an HTTP-date', () => {
+    const secs = errorFromResponse(429, '', 'GET u', '3600');
+    expect(secs).toMatchObject({ retryAfterMs: 3_600_000, code: 'TOOMANYREQUESTS' });
+    expect(secs.message).toBe('GET u answered 429: no error body; it asked to retry after 3600 s');
+    const date = errorFromResponse(503, '', 'GET u', new Date(Date.now() + 120_000).toUTCString());
+    expect(date.message).toMatch(/; it asked to retry after 1[12]\d s$/);
+    expect(errorFromResponse(503, '', 'GET u', 'soon').message).toBe('GET u answered 503: no error body');
+  });
+
+  const e = (opts: { status?: number; code?: string }) => new RegistryError('x', { request: 'GET u', ...opts });
+  it.each([
+    [{ status: 404, code: 'MANIFEST_UNKNOWN' }, undefined],
+    [{ status: 404, code: 'BLOB_UNKNOWN' }, undefined],
+    [{ status: 429 }, 'registry busy'],
+    [{ status: 503 }, 'registry busy'],
+    [{ status: 500 }, 'registry error'],
+    [{ status: 502 }, 'registry error'],
+    [{ status: 401, code: 'UNAUTHORIZED' }, 'access denied'],
+    [{ status: 403 }, 'access denied'],
+    [{ status: 400 }, 'unexpected answer'],
+    [{ code: 'UND_ERR_HEADERS_TIMEOUT' }, 'no answer'],
+    [{ code: 'UND_ERR_BODY_TIMEOUT' }, 'no answer'],
+    [{ code: 'TimeoutError' }, 'time bound ran out'],
+    [{ code: 'ECONNRESET' }, 'connection failed'],
+    [{ code: 'BODY_INTERRUPTED' }, 'connection failed'],
+    [{ code: 'ECONNREFUSED' }, 'connection failed'],
+    [{ code: 'CERT_HAS_EXPIRED' }, 'TLS problem'],
+  ])('%j: %s', (opts, reason) => {
+    expect(faultReason(e(opts))).toBe(reason);
   });
 });
 

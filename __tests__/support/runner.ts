@@ -63,9 +63,11 @@ export interface RunOptions {
   /** called with the main step's process once it started (e.g. to send it a signal) */
   onMainStarted?: (pid: number) => void;
   /** called with each step's process once it started (e.g. to watch its memory) */
-  onStepStarted?: (step: 'main' | 'post', pid: number) => void;
+  onStepStarted?: (step: string, pid: number) => void;
   /** called with each piece of a step's stdout as it arrives (e.g. to time the log's lines) */
-  onStdout?: (step: 'main' | 'post', text: string) => void;
+  onStdout?: (step: string, text: string) => void;
+  /** called after the main step, before the post step (to look at what main left on the machine) */
+  afterMain?: (main: StepResult) => Promise<void> | void;
 }
 
 interface ActionInput {
@@ -117,7 +119,9 @@ export async function runMain(inputs: Record<string, string>, opts: RunOptions =
     ...opts.env,
   };
 
-  const main = await runStep('main', bundle, { ...base, ...inputEnv }, workspace, runnerTemp, opts);
+  const node = () => [process.execPath, bundle];
+  const main = await runStep('main', node, { ...base, ...inputEnv }, workspace, runnerTemp, opts);
+  await opts.afterMain?.(main);
   const result = (post: StepResult | undefined): JobResult => {
     const steps = post ? [main, post] : [main];
     return {
@@ -129,19 +133,7 @@ export async function runMain(inputs: Record<string, string>, opts: RunOptions =
       annotations: steps.flatMap((s) => s.annotations),
       runnerTemp,
       toolCache,
-      everything: () =>
-        steps
-          .map((s) =>
-            [
-              s.stdout,
-              s.stderr,
-              JSON.stringify(s.outputs),
-              JSON.stringify(s.state),
-              JSON.stringify(s.exportedEnv),
-              s.summary,
-            ].join('\n'),
-          )
-          .join('\n'),
+      everything: () => steps.map(stepText).join('\n'),
       cleanup: () => {
         for (const dir of [runnerTemp, opts.toolCache ? '' : toolCache, opts.workspace ? '' : workspace]) {
           if (dir) fs.rmSync(dir, { recursive: true, force: true });
@@ -157,18 +149,23 @@ export async function runMain(inputs: Record<string, string>, opts: RunOptions =
       const stateEnv = Object.fromEntries(Object.entries(main.state).map(([k, v]) => [`STATE_${k}`, v]));
       const pathEnv = [...main.addedPath, base.PATH ?? ''].join(path.delimiter);
       const env = { ...base, ...main.exportedEnv, ...inputEnv, ...stateEnv, PATH: pathEnv };
-      return result(await runStep('post', bundle, env, workspace, runnerTemp, opts));
+      return result(await runStep('post', node, env, workspace, runnerTemp, opts));
     },
   };
 }
 
-async function runStep(
-  name: 'main' | 'post',
-  bundle: string,
+/**
+ * Runs one step's process as the runner does: fresh command files (GITHUB_OUTPUT/ENV/PATH/STATE/STEP_SUMMARY) in a
+ * folder of RUNNER_TEMP, then reads back what the step wrote there and the workflow commands on its stdout.
+ * `command` gets that folder (a run step's script is written there) and returns the argv.
+ */
+export async function runStep(
+  name: string,
+  command: (filesDir: string) => string[],
   env: Record<string, string>,
   cwd: string,
   runnerTemp: string,
-  opts: RunOptions,
+  opts: Pick<RunOptions, 'timeoutMs' | 'onMainStarted' | 'onStepStarted' | 'onStdout'>,
 ): Promise<StepResult> {
   const files = fs.mkdtempSync(path.join(runnerTemp, `_runner_file_commands_${name}_`));
   const file = (n: string) => {
@@ -184,7 +181,8 @@ async function runStep(
     GITHUB_STEP_SUMMARY: file('summary'),
   };
   const started = performance.now();
-  const child = spawn(process.execPath, [bundle], {
+  const [program, ...args] = command(files);
+  const child = spawn(program as string, args, {
     cwd,
     env: { ...env, ...commandFiles },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -223,6 +221,18 @@ async function runStep(
     ),
     wallMs,
   };
+}
+
+/** Every text one step produced (stdout, stderr, outputs, state, exported env, summary), for secret scans. */
+export function stepText(s: StepResult): string {
+  return [
+    s.stdout,
+    s.stderr,
+    JSON.stringify(s.outputs),
+    JSON.stringify(s.state),
+    JSON.stringify(s.exportedEnv),
+    s.summary,
+  ].join('\n');
 }
 
 /** The runner's file-command format: `name=value` lines or `name<<DELIM` heredocs. */
@@ -271,7 +281,7 @@ export function parseCommands(
 }
 
 /** The test process's environment without anything a runner would set per step. */
-function cleanEnv(): Record<string, string> {
+export function cleanEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v === undefined || /^(INPUT_|STATE_|GITHUB_|RUNNER_|ACTIONS_)/.test(k)) continue;

@@ -1,6 +1,7 @@
 // A job on this machine as the action meets it on a runner: a workspace with a werf.yaml, the werf test double as
-// werf-path, the system trust directories (Docker's and containers' certs.d) redirected into a temp dir, and the
-// double's argv log. Used by the end-to-end tests and by `npm run demo`.
+// werf-path, the system trust directories (Docker's and containers' certs.d) redirected into a temp dir, no Docker
+// daemon (DOCKER_HOST names a socket that is not there; tests with the rig's dockerd set their own), and the double's
+// argv log. Used by the end-to-end tests and by `npm run demo`.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -58,6 +59,8 @@ export function makeScenario(images: string[] = ['app'], system?: SystemDirs): S
     WERF_DOUBLE_ARGV_LOG: argvLog,
     // The runner user's own docker config: the action must never write it.
     HOME: path.join(dir, 'home'),
+    // No Docker daemon unless a test brings one (the rig's dockerd): never a daemon that happens to run here.
+    DOCKER_HOST: `unix://${path.join(dir, 'no-docker-daemon.sock')}`,
   };
   fs.mkdirSync(env.HOME);
   return {

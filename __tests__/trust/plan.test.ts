@@ -12,7 +12,7 @@ describe('planTrust: what werf gets', () => {
     expect(plan.warnings).toEqual([]);
   });
 
-  test('skip-tls-verify: --skip-tls-verify-registry, a warning that says what is unverified and how to install the CA', () => {
+  test('skip-tls-verify: --skip-tls-verify-registry, a warning that says what is unverified and how to install the CA; the Docker daemon is left to its own check', () => {
     const plan = planTrust(
       [registry('r.example.com:5000', { skipTlsVerify: true, username: 'u', password: 'p' })],
       'docker',
@@ -21,10 +21,9 @@ describe('planTrust: what werf gets', () => {
     expect(plan.warnings[0]).toMatch(
       /^TLS verification is OFF for r\.example\.com:5000 \(skip-tls-verify\): .*read the credentials and change the images\. Install the CA instead: pass .* in "ca-cert"/,
     );
-    expect(plan.warnings[1]).toBe(
-      `The Docker daemon pushes werf's stages to r.example.com:5000 and does not see werf's TLS flags: add the registry to /etc/docker/daemon.json and restart the daemon (sudo systemctl restart docker): { "insecure-registries": ["r.example.com:5000"] }`,
-    );
-    expect(plan.warnings).toHaveLength(2);
+    // No daemon.json advice here: the daemon stage asks the daemon itself and names the exact change only when needed.
+    expect(plan.warnings).toHaveLength(1);
+    expect(plan.warnings.join(' ')).not.toContain('daemon.json');
   });
 
   test('skip-tls-verify on one registry spills over to the others in werf: said so', () => {
@@ -47,7 +46,7 @@ describe('planTrust: what werf gets', () => {
       /^r\.example\.com is used over plain HTTP \(insecure-registry\): nothing to or from it is encrypted/,
     );
     expect(plan.warnings[1]).toMatch(/^The password of "bob" for r\.example\.com travels unencrypted over plain HTTP/);
-    expect(plan.warnings[2]).toContain('{ "insecure-registries": ["r.example.com"] }');
+    expect(plan.warnings).toHaveLength(2);
   });
 
   test('loopback registries: no daemon.json advice (the daemon allows 127.0.0.0/8) and no clear-text password warning', () => {

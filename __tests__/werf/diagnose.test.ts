@@ -1,16 +1,16 @@
 // werf's failure texts: Go's net/http and crypto/x509 wording, docker's, containerd's (as kubelet events), and what the
 // werf double prints for the same failures.
 import { describe, expect, it } from '@jest/globals';
-import { diagnose } from '../../src/werf/diagnose.js';
+import { KNOWS_NOTHING, diagnose, type WhatTheActionKnows } from '../../src/werf/diagnose.js';
 
 const H = '127.0.0.1:5443';
 const TAG = `${'ab'.repeat(28)}-1752501317353`;
 const X509 = 'tls: failed to verify certificate: x509: certificate signed by unknown authority';
 
 describe('diagnose', () => {
-  it('says the Docker daemon met an untrusted certificate when it pushed the stages', () => {
+  it('says the Docker daemon met an untrusted certificate when it pushed the stages (werf quotes the image)', () => {
     const findings = diagnose(
-      `┌ ⛵ image backend\nError: unable to push image ${H}/app:${TAG}: Put "https://${H}/v2/app/blobs/uploads/": ${X509}\n`,
+      `┌ ⛵ image backend\nError: unable to push image "${H}/app:${TAG}": Put "https://${H}/v2/app/blobs/uploads/": ${X509}\n`,
     );
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({
@@ -145,5 +145,125 @@ describe('diagnose', () => {
   it('finds nothing in a failure it does not know, or in a clean run', () => {
     expect(diagnose('Error: image "x" not defined in werf.yaml\n')).toEqual([]);
     expect(diagnose(`│ Pushed ${H}/app:${TAG} (through the Docker daemon)\nRunning time 3.1 seconds\n`)).toEqual([]);
+  });
+});
+
+// Who met a TLS or plain-HTTP error, from what the action knows (issue 10 item 5, issue 16 item 4): the phrases only
+// find the registry when the action's knowledge decides.
+describe('diagnose with what the action knows', () => {
+  const knows = (
+    over: Partial<WhatTheActionKnows> & {
+      set?: Record<string, Partial<Record<'caCert' | 'skipTlsVerify' | 'insecureRegistry', boolean>>>;
+    },
+  ): WhatTheActionKnows => ({
+    ...KNOWS_NOTHING,
+    ...over,
+    registry: (host) => {
+      const s = over.set?.[host];
+      return s && { caCert: false, skipTlsVerify: false, insecureRegistry: false, ...s };
+    },
+  });
+  const D = '198.18.0.2:5000';
+  const DAEMON_X509 = `Error: unable to push image "${D}/app:${TAG}": Get "https://${D}/v2/": x509: certificate signed by unknown authority`;
+
+  it("werf's own client says `unable to push image <ref>:` unquoted: werf itself, when the action set nothing", () => {
+    const [finding] = diagnose(`Error: unable to push image ${D}/app:${TAG}: Get "https://${D}/v2/": ${X509}`);
+    expect(finding).toMatchObject({ who: 'werf', registry: D });
+    expect(finding?.fix).toMatch(/^Set ca-cert to the CA that signed/);
+  });
+
+  it('skip-tls-verify is set: werf does not verify, so the container backend met it, whatever the wording; the fix is the daemon', () => {
+    for (const line of [DAEMON_X509, `Error: unable to push image ${D}/app:${TAG}: Get "https://${D}/v2/": ${X509}`]) {
+      const [finding] = diagnose(
+        line,
+        knows({
+          werfFlags: { skipTlsVerifyRegistry: true, insecureRegistry: false },
+          set: { [D]: { skipTlsVerify: true } },
+        }),
+      );
+      expect(finding).toMatchObject({ who: 'daemon', registry: D, title: 'Registry certificate not trusted' });
+      expect(finding?.fix).toMatch(/^skip-tls-verify is set, but werf's TLS flags never reach the Docker daemon/);
+      expect(finding?.fix).toContain(`"insecure-registries": ["${D}"]`);
+      expect(finding?.fix).toContain('docker-daemon: auto or check finds this before the build');
+      expect(finding?.fix).not.toContain('skip-tls-verify: true');
+    }
+  });
+
+  it('the daemon was checked: no advice to check it', () => {
+    const [finding] = diagnose(
+      DAEMON_X509,
+      knows({
+        werfFlags: { skipTlsVerifyRegistry: true, insecureRegistry: false },
+        set: { [D]: { skipTlsVerify: true } },
+        daemon: 'checked',
+      }),
+    );
+    expect(finding?.fix).not.toContain('docker-daemon');
+  });
+
+  it('ca-cert is set: werf trusts it, so the daemon met it; the fix says which daemon reads another certs.d', () => {
+    const [finding] = diagnose(
+      `Get "https://${D}/v2/": x509: certificate signed by unknown authority`,
+      knows({ set: { [D]: { caCert: true } } }),
+    );
+    expect(finding).toMatchObject({ who: 'daemon', registry: D });
+    expect(finding?.fix).toMatch(
+      /^ca-cert is set and the action installs it in \/etc\/docker\/certs\.d\/198\.18\.0\.2:5000\/ca\.crt, but this daemon did not trust it/,
+    );
+    expect(finding?.fix).not.toMatch(/^Set ca-cert/);
+  });
+
+  it('insecure-registry is set: a plain-HTTP error is the daemon\'s, never "Set insecure-registry"', () => {
+    const [finding] = diagnose(
+      `Get "https://${D}/v2/": http: server gave HTTP response to HTTPS client`,
+      knows({
+        werfFlags: { skipTlsVerifyRegistry: false, insecureRegistry: true },
+        set: { [D]: { insecureRegistry: true } },
+      }),
+    );
+    expect(finding).toMatchObject({ who: 'daemon', registry: D, title: 'Registry speaks plain HTTP' });
+    expect(finding?.fix).toMatch(
+      /^insecure-registry is set, but werf's --insecure-registry never reaches the Docker daemon/,
+    );
+    expect(finding?.fix).not.toContain('Set insecure-registry');
+  });
+
+  it('with Buildah (WERF_BUILDAH_MODE) the container backend is Buildah: registries.conf', () => {
+    const [http] = diagnose(
+      `Error: unable to push image "${D}/app:${TAG}": pinging container registry ${D}: Get "https://${D}/v2/": http: server gave HTTP response to HTTPS client`,
+      knows({
+        backend: 'buildah',
+        werfFlags: { skipTlsVerifyRegistry: false, insecureRegistry: true },
+        set: { [D]: { insecureRegistry: true } },
+      }),
+    );
+    expect(http).toMatchObject({ who: 'buildah', registry: D });
+    expect(http?.fix).toBe(
+      `insecure-registry is set, but Buildah, which pushes the stages, reads its own settings: mark ${D} insecure in /etc/containers/registries.conf ([[registry]] location = "${D}" insecure = true).`,
+    );
+    const [tls] = diagnose(DAEMON_X509, knows({ backend: 'buildah' }));
+    expect(tls).toMatchObject({ who: 'buildah' });
+  });
+
+  it('nothing set for the registry: the fix names the inputs, and the daemon part of them', () => {
+    const [tls] = diagnose(DAEMON_X509);
+    expect(tls).toMatchObject({ who: 'daemon', registry: D });
+    expect(tls?.fix).toMatch(
+      /^Set ca-cert to the CA that signed 198\.18\.0\.2:5000's certificate: the action installs it for werf and in \/etc\/docker\/certs\.d\//,
+    );
+    const [http] = diagnose(
+      `Error: unable to push image "${D}/app:${TAG}": Get "https://${D}/v2/": http: server gave HTTP response to HTTPS client`,
+    );
+    expect(http).toMatchObject({ who: 'daemon' });
+    expect(http?.fix).toMatch(/^Set insecure-registry: true, and add 198\.18\.0\.2:5000 to "insecure-registries"/);
+  });
+
+  it('the registry comes from the push phrase when the line has no URL', () => {
+    expect(
+      diagnose(`Error: unable to push image "${D}/team/app:${TAG}": x509: certificate signed by unknown authority`)[0],
+    ).toMatchObject({ registry: D, who: 'daemon' });
+    expect(
+      diagnose(`The push refers to repository [${D}/team/app]: x509: certificate signed by unknown authority`)[0],
+    ).toMatchObject({ registry: D, who: 'daemon' });
   });
 });

@@ -1,6 +1,6 @@
 import { parseChallenge } from './challenge.js';
-import { RegistryError, errorFromResponse } from './errors.js';
-import type { Send } from './http.js';
+import { RegistryError } from './errors.js';
+import { errorFromAnswer, type Send } from './http.js';
 import type { PingResult, RegistryAccess } from './types.js';
 
 /**
@@ -40,7 +40,7 @@ export class Auth {
         status: 400,
       });
     }
-    throw errorFromResponse(a.status, a.body.toString(), `GET ${url}`);
+    throw errorFromAnswer(a, `GET ${url}`);
   }
 
   /** The Authorization header for a request in `scope` (undefined when the registry wants none). */
@@ -94,12 +94,18 @@ export class Auth {
       });
     }
     if (a.status !== 200) {
-      const e = errorFromResponse(a.status, a.body.toString(), `GET ${url.href}`);
-      const why = a.status === 401 ? `rejected the credentials of ${who}` : `refused a token to ${who}`;
+      const e = errorFromAnswer(a, `GET ${url.href}`);
+      const why =
+        a.status === 401
+          ? `rejected the credentials of ${who}`
+          : a.status === 403
+            ? `refused a token to ${who}`
+            : `could not issue a token to ${who}`;
       throw new RegistryError(`The token issuer of ${this.access.host} ${why}: ${e.message}`, {
         request: e.request,
-        status: a.status,
-        code: e.code ?? 'UNAUTHORIZED',
+        status: e.status,
+        code: e.code,
+        retryAfterMs: e.retryAfterMs,
       });
     }
     const doc = JSON.parse(a.body.toString()) as { token?: string; access_token?: string };

@@ -1,10 +1,10 @@
 import { Auth } from './auth.js';
 import { apiHost } from './docker-hub.js';
 import { pullScope } from './challenge.js';
-import { RegistryError, errorFromResponse } from './errors.js';
-import { header, makeSend, type HttpAnswer } from './http.js';
+import { RegistryError } from './errors.js';
+import { errorFromAnswer, header, makeSend, type HttpAnswer } from './http.js';
 import { MANIFEST_ACCEPT, sha256Digest } from './media.js';
-import { createTransport } from './transport.js';
+import { createTransport, retrySettings } from './transport.js';
 import type { FetchedManifest, RegistryAccess, RegistryClient, RegistryClientOptions } from './types.js';
 
 /**
@@ -15,7 +15,7 @@ export function createRegistryClient(access: RegistryAccess, opts: RegistryClien
   // Docker Hub's API answers at registry-1.docker.io; credentials and trust stay docker.io's.
   const base = `${access.scheme}://${apiHost(access.host)}`;
   const transport = createTransport(access, opts);
-  const send = makeSend(transport.dispatcher, access.host, opts.signal);
+  const send = makeSend(transport.dispatcher, access.host, opts.signal, retrySettings(opts));
   const auth = new Auth(access, base, send);
 
   // One request in `scope`, authorized; on a 401 the token is fetched once more and the request sent once more.
@@ -40,19 +40,22 @@ export function createRegistryClient(access: RegistryAccess, opts: RegistryClien
       const url = `${base}/v2/`;
       const a = await send('GET', url, withAuth({}, await auth.authorization(scope)));
       if (a.status === 200) return;
-      const e = errorFromResponse(a.status, a.body.toString(), `GET ${url}`);
+      const e = errorFromAnswer(a, `GET ${url}`);
       const who = access.username ? `user ${access.username}` : 'an anonymous client';
-      throw new RegistryError(`${access.host} did not accept ${who}: ${e.message}`, {
+      const verdict =
+        a.status === 401 || a.status === 403 ? 'did not accept' : 'did not answer the credential check of';
+      throw new RegistryError(`${access.host} ${verdict} ${who}: ${e.message}`, {
         request: e.request,
-        status: a.status,
+        status: e.status,
         code: e.code,
+        retryAfterMs: e.retryAfterMs,
       });
     },
 
     async getManifest(repo, reference): Promise<FetchedManifest> {
       const path = `/v2/${repo}/manifests/${reference}`;
       const { answer: a, request } = await authorized('GET', path, pullScope(repo), { accept: MANIFEST_ACCEPT });
-      if (a.status !== 200) throw errorFromResponse(a.status, a.body.toString(), request);
+      if (a.status !== 200) throw errorFromAnswer(a, request);
       return {
         digest: header(a, 'docker-content-digest'),
         bodyDigest: sha256Digest(a.body),
@@ -83,7 +86,7 @@ function blobError(a: HttpAnswer, request: string): RegistryError {
     const message = `${request} answered 404: BLOB_UNKNOWN (blob unknown to registry)`;
     return new RegistryError(message, { request, status: 404, code: 'BLOB_UNKNOWN' });
   }
-  return errorFromResponse(a.status, a.body.toString(), request);
+  return errorFromAnswer(a, request);
 }
 
 function withAuth(headers: Record<string, string>, authorization: string | undefined): Record<string, string> {

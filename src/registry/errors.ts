@@ -1,3 +1,5 @@
+import { retryAfterMs } from './retry.js';
+
 /**
  * A failed registry request: what was asked (`request`, e.g. `GET https://h/v2/app/manifests/1`), the HTTP status
  * when there was an answer, the registry's own error `code` (MANIFEST_UNKNOWN, BLOB_UNKNOWN, UNAUTHORIZED, DENIED,
@@ -7,13 +9,19 @@ export class RegistryError extends Error {
   readonly code?: string;
   readonly status?: number;
   readonly request: string;
+  /** The wait the registry asked for (`Retry-After`) on its last answer, in milliseconds. */
+  readonly retryAfterMs?: number;
 
-  constructor(message: string, opts: { request: string; code?: string; status?: number; cause?: unknown }) {
+  constructor(
+    message: string,
+    opts: { request: string; code?: string; status?: number; retryAfterMs?: number; cause?: unknown },
+  ) {
     super(message, { cause: opts.cause });
     this.name = 'RegistryError';
     this.request = opts.request;
     this.code = opts.code;
     this.status = opts.status;
+    this.retryAfterMs = opts.retryAfterMs;
   }
 }
 
@@ -31,15 +39,45 @@ export function parseErrorBody(body: string): { code: string; message: string } 
   return undefined;
 }
 
-/** Turn an HTTP error answer into a RegistryError whose message says what the registry said to which request. */
-export function errorFromResponse(status: number, body: string, request: string): RegistryError {
+/**
+ * Turn an HTTP error answer into a RegistryError whose message says what the registry said to which request, and how
+ * long it asked us to wait when it sent a `Retry-After` (seconds or an HTTP-date).
+ */
+export function errorFromResponse(status: number, body: string, request: string, retryAfter = ''): RegistryError {
   const parsed = parseErrorBody(body);
   const fallback: Record<number, string> = { 401: 'UNAUTHORIZED', 403: 'DENIED', 429: 'TOOMANYREQUESTS' };
   const code = parsed?.code ?? fallback[status];
   const said = parsed
     ? `${parsed.code}${parsed.message ? ` (${parsed.message})` : ''}`
     : body.trim().slice(0, 200) || 'no error body';
-  return new RegistryError(`${request} answered ${status}: ${said}`, { request, status, code });
+  const wait = retryAfterMs(retryAfter);
+  const asked = wait === undefined ? '' : `; it asked to retry after ${Math.ceil(wait / 1000)} s`;
+  return new RegistryError(`${request} answered ${status}: ${said}${asked}`, {
+    request,
+    status,
+    code,
+    retryAfterMs: wait,
+  });
+}
+
+const NO_ANSWER = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+const OUT_OF_TIME = new Set(['UND_ERR_ABORTED', 'ABORT_ERR', 'AbortError', 'TimeoutError']);
+
+/**
+ * Why a failed request proves nothing about what the registry holds, in a few words for a headline: 'registry busy'
+ * (429, 503), 'no answer' (timeouts), 'time bound ran out', 'connection failed', 'TLS problem', 'access denied',
+ * 'registry error' (other 5xx), 'unexpected answer'. Undefined for a 404: the registry said it does not have it.
+ */
+export function faultReason(err: RegistryError): string | undefined {
+  const { status, code = '' } = err;
+  if (status === 404) return undefined;
+  if (status === 429 || status === 503 || code === 'TOOMANYREQUESTS') return 'registry busy';
+  if (status === 401 || status === 403) return 'access denied';
+  if (status !== undefined) return status >= 500 ? 'registry error' : 'unexpected answer';
+  if (NO_ANSWER.has(code)) return 'no answer';
+  if (OUT_OF_TIME.has(code)) return 'time bound ran out';
+  if (describeTlsError(err, '')) return 'TLS problem';
+  return 'connection failed';
 }
 
 const TLS_UNTRUSTED = new Set([
@@ -98,9 +136,10 @@ const NETWORK_WORDS: Record<string, string> = {
   UND_ERR_CONNECT_TIMEOUT: 'connecting timed out',
   UND_ERR_HEADERS_TIMEOUT: 'no answer came within the request timeout',
   UND_ERR_BODY_TIMEOUT: 'the answer stalled within the request timeout',
-  UND_ERR_ABORTED: 'the verification time bound ran out',
-  ABORT_ERR: 'the verification time bound ran out',
-  TimeoutError: 'the verification time bound ran out',
+  BODY_INTERRUPTED: 'the connection broke while the answer was read, every time it was asked again',
+  UND_ERR_ABORTED: "the stage's time bound ran out",
+  ABORT_ERR: "the stage's time bound ran out",
+  TimeoutError: "the stage's time bound ran out",
 };
 
 /** Turn a failed request (network, TLS, timeout, abort) into a RegistryError with one plain sentence. */

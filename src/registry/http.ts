@@ -1,5 +1,6 @@
 import { request, type Dispatcher } from 'undici';
-import { describeRequestError } from './errors.js';
+import { describeRequestError, errorFromResponse, type RegistryError } from './errors.js';
+import { BODY_INTERRUPTED, DEFAULT_RETRY, backoffMs, pause, type RetrySettings } from './retry.js';
 
 /** One answer, body read in full (empty for HEAD). */
 export interface HttpAnswer {
@@ -13,20 +14,31 @@ export type Send = (method: 'GET' | 'HEAD', url: string, headers?: Record<string
 
 /**
  * Make the bottom of the client: `send` over `dispatcher`, failing every request once `signal` (the stage bound)
- * aborts, even while the retry layer is waiting out a Retry-After.
+ * aborts, even while the retry layer is waiting out a Retry-After. A GET whose answer broke off in its body is sent
+ * again from the start (after the usual backoff, at most `retry.maxRetries` times): the one retry undici's
+ * interceptor cannot do (see GuardedAttempt in src/registry/retry.ts).
  */
-export function makeSend(dispatcher: Dispatcher, host: string, signal?: AbortSignal): Send {
+export function makeSend(
+  dispatcher: Dispatcher,
+  host: string,
+  signal?: AbortSignal,
+  retry: RetrySettings = DEFAULT_RETRY,
+): Send {
   return async (method, url, headers = {}) => {
     const what = `${method} ${url}`;
-    try {
-      const answer = request(url, { method, headers, dispatcher, signal }).then(async (res) => ({
-        status: res.statusCode,
-        headers: res.headers,
-        body: Buffer.from(await res.body.arrayBuffer()),
-      }));
-      return await untilAborted(answer, signal);
-    } catch (err) {
-      throw describeRequestError(err, what, host);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const answer = request(url, { method, headers, dispatcher, signal }).then(async (res) => ({
+          status: res.statusCode,
+          headers: res.headers,
+          body: Buffer.from(await res.body.arrayBuffer()),
+        }));
+        return await untilAborted(answer, signal);
+      } catch (err) {
+        const broke = (err as { code?: unknown }).code === BODY_INTERRUPTED;
+        if (!broke || attempt > retry.maxRetries) throw describeRequestError(err, what, host);
+        if (!(await pause(backoffMs(attempt, retry), signal))) throw describeRequestError(signal?.reason, what, host);
+      }
     }
   };
 }
@@ -39,6 +51,14 @@ function untilAborted<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
+}
+
+/**
+ * The RegistryError for an answer that is not the one asked for: the registry's own error code and message, and the
+ * wait it asked for (`Retry-After`) when it sent one.
+ */
+export function errorFromAnswer(a: HttpAnswer, request: string): RegistryError {
+  return errorFromResponse(a.status, a.body.toString(), request, header(a, 'retry-after'));
 }
 
 /** A header's single value ('' when absent). */

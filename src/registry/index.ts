@@ -6,7 +6,7 @@ export type { RegistryAccess, RegistryClientOptions, RegistryClient, PingResult,
 export { createRegistryClient, checkCredentials } from './client.js';
 export { DOCKER_HUB, DOCKER_HUB_CONFIG_KEY, apiHost, normalizeRegistryHost } from './docker-hub.js';
 export { SYSTEM_BUNDLES, systemRoots, trustedContext, type SystemRoots } from './roots.js';
-export { RegistryError, describeTlsError, describeRequestError } from './errors.js';
+export { RegistryError, describeTlsError, describeRequestError, faultReason } from './errors.js';
 export { parseChallenge, type Challenge } from './challenge.js';
 export {
   MEDIA_TYPES,

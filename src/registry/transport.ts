@@ -1,5 +1,6 @@
 import type { SecureContext } from 'node:tls';
 import { EnvHttpProxyAgent, interceptors, type Dispatcher } from 'undici';
+import { DEFAULT_RETRY, guardAttempts, retryDecision, type RetrySettings } from './retry.js';
 import { trustedContext } from './roots.js';
 import type { RegistryAccess, RegistryClientOptions } from './types.js';
 
@@ -26,10 +27,22 @@ export interface Transport {
   close(): Promise<void>;
 }
 
+/** The client's retry tuning with the defaults filled in. */
+export function retrySettings(opts: RegistryClientOptions = {}): RetrySettings {
+  const r = opts.retry ?? {};
+  return {
+    maxRetries: r.maxRetries ?? DEFAULT_RETRY.maxRetries,
+    minDelayMs: r.minDelayMs ?? DEFAULT_RETRY.minDelayMs,
+    maxDelayMs: r.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs,
+    maxRetryAfterMs: r.maxRetryAfterMs ?? DEFAULT_RETRY.maxRetryAfterMs,
+  };
+}
+
 /**
  * The lower layers of the stack: keep-alive connections with per-registry TLS, the environment's proxy settings
  * (EnvHttpProxyAgent, so NO_PROXY works), a per-request timeout, a counter at the wire, and undici's retry
- * interceptor on top (GET/HEAD only; 408/429/5xx and resets; Retry-After honoured; backoff capped).
+ * interceptor on top (GET/HEAD only; 408/429/5xx and resets; backoff capped; a Retry-After honoured up to a bound;
+ * every wait cut short by the stage's signal; a body that broke off left to the caller to fetch again).
  */
 export function createTransport(access: RegistryAccess, opts: RegistryClientOptions = {}): Transport {
   const timeout = opts.timeoutMs ?? 30_000;
@@ -52,21 +65,23 @@ export function createTransport(access: RegistryAccess, opts: RegistryClientOpti
     count++;
     return dispatch(o, handler);
   };
-  const retry = opts.retry ?? {};
+  const retry = retrySettings(opts);
   // compose(): the last interceptor is the outermost, so every retry passes through the counter. Blob GETs may be
   // redirected to the registry's storage; undici drops the Authorization header when the origin changes.
   const dispatcher = agent.compose(
     counter,
+    guardAttempts, // per attempt, below the retry: see GuardedAttempt
     interceptors.redirect({ maxRedirections: 3 }),
     interceptors.retry({
       methods: ['GET', 'HEAD'],
       statusCodes: RETRY_STATUS_CODES,
       errorCodes: RETRY_ERROR_CODES,
-      maxRetries: retry.maxRetries ?? 4,
-      minTimeout: retry.minDelayMs ?? 250,
-      maxTimeout: retry.maxDelayMs ?? 10_000, // also caps a Retry-After wait
+      maxRetries: retry.maxRetries,
+      minTimeout: retry.minDelayMs,
+      maxTimeout: retry.maxDelayMs,
       timeoutFactor: 2,
       retryAfter: true,
+      retry: retryDecision(retry, opts.signal),
       throwOnError: false, // the last answer reaches us with its body, so its registry error code is kept
     }),
   );

@@ -20,10 +20,14 @@ export interface RegistryClientOptions {
   timeoutMs?: number;
   /** Connections per origin, i.e. requests in flight at once (default 8). */
   concurrency?: number;
-  /** Bound on the whole stage: every request fails once this signal aborts (e.g. `AbortSignal.timeout(ms)`). */
+  /** Bound on the whole stage: every request, and every wait before a retry, ends once this signal aborts. */
   signal?: AbortSignal;
-  /** Retries of GET/HEAD on 408/429/5xx and resets (defaults: 4 retries, 250 ms doubling, waits capped at 10 s). */
-  retry?: { maxRetries?: number; minDelayMs?: number; maxDelayMs?: number };
+  /**
+   * Retries of GET/HEAD on 408/429/5xx and resets, and of a GET whose body broke off (defaults: 4 retries, 250 ms
+   * doubling, waits capped at 10 s). A `Retry-After` up to maxRetryAfterMs (default 10 s) is waited as asked; a longer
+   * one is not waited for: that answer (429/503) is final.
+   */
+  retry?: { maxRetries?: number; minDelayMs?: number; maxDelayMs?: number; maxRetryAfterMs?: number };
   /** Proxy settings; default: HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment. */
   proxy?: { httpProxy?: string; httpsProxy?: string; noProxy?: string };
 }

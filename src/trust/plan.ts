@@ -45,8 +45,8 @@ export function defaultAccess(host: string): RegistryAccess {
 
 /**
  * Pure: turns the registries' TLS settings into werf's flags, the per-registry access of the action's checks, and the
- * warnings a user must see (what is unverified or unencrypted, how to install the CA instead, what the Docker daemon
- * or Buildah needs, since werf's flags never reach them).
+ * warnings a user must see (what is unverified or unencrypted, how to install the CA instead, and what Buildah needs,
+ * since werf's flags never reach it; the Docker daemon is checked by its own stage).
  */
 export function planTrust(registries: RegistrySettings[], backend: Backend): TrustPlan {
   const skipped = registries.filter((r) => r.skipTlsVerify && !r.insecureRegistry);
@@ -80,8 +80,9 @@ export function planTrust(registries: RegistrySettings[], backend: Backend): Tru
       );
     }
   }
+  // The Docker daemon is asked itself before the build (src/daemon); Buildah, which the action does not ask, gets advice.
   const unverified = [...skipped, ...http].map((r) => r.host).filter((h) => !isLoopback(h));
-  if (unverified.length > 0) warnings.push(builderWarning(unverified, backend));
+  if (unverified.length > 0 && backend === 'buildah') warnings.push(buildahWarning(unverified));
 
   return {
     werfFlags: { skipTlsVerifyRegistry: skipped.length > 0, insecureRegistry: http.length > 0 },
@@ -90,15 +91,8 @@ export function planTrust(registries: RegistrySettings[], backend: Backend): Tru
   };
 }
 
-/** The builder pushes stages itself and ignores werf's TLS flags: say what its own configuration needs. */
-function builderWarning(hosts: string[], backend: Backend): string {
-  if (backend === 'docker') {
-    const lines = `{ "insecure-registries": [${hosts.map((h) => JSON.stringify(h)).join(', ')}] }`;
-    return (
-      `The Docker daemon pushes werf's stages to ${hosts.join(', ')} and does not see werf's TLS flags: ` +
-      `add the registry to /etc/docker/daemon.json and restart the daemon (sudo systemctl restart docker): ${lines}`
-    );
-  }
+/** Buildah pushes the stages itself and ignores werf's TLS flags: say what its own configuration needs. */
+function buildahWarning(hosts: string[]): string {
   const lines = hosts.map((h) => `[[registry]] location = ${JSON.stringify(h)} insecure = true`).join('; ');
   return (
     `Buildah pushes werf's stages to ${hosts.join(', ')} and reads its TLS settings from /etc/containers/registries.conf: ` +

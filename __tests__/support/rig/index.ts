@@ -19,3 +19,5 @@ export { freePort, isListening } from './ports.js';
 export { runTool, runToolOk, type ToolResult } from './processes.js';
 export { makeTempDir, removeTempDir } from './tmp.js';
 export { stopAll } from './lifecycle.js';
+export { startTestHost, type TestHost } from './test-host.js';
+export { startDockerd, type Dockerd } from './dockerd.js';

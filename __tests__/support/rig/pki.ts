@@ -126,17 +126,23 @@ export async function makeCa(
 }
 
 /**
- * Issues a server certificate for 127.0.0.1 and localhost (SAN IP:127.0.0.1,DNS:localhost, serverAuth) signed by
- * `ca`, written into `outDir` as server.crt and server.key. Validity as in makeCa (default 30 days).
+ * Issues a server certificate (serverAuth) signed by `ca` for `names` (subjectAltName entries, default
+ * IP:127.0.0.1,DNS:localhost), written into `outDir` as server.crt and server.key. Validity as in makeCa (default
+ * 30 days).
  */
-export async function issueServerCert(ca: TestCa, outDir: string, validity: Validity = {}): Promise<ServerCert> {
+export async function issueServerCert(
+  ca: TestCa,
+  outDir: string,
+  validity: Validity = {},
+  names: string[] = ['IP:127.0.0.1', 'DNS:localhost'],
+): Promise<ServerCert> {
   const { key, csr } = await newKeyAndCsr(outDir, 'server', 'localhost');
   const certPath = join(outDir, 'server.crt');
   const extensions = [
     'basicConstraints = CA:FALSE',
     'keyUsage = critical,digitalSignature',
     'extendedKeyUsage = serverAuth',
-    'subjectAltName = IP:127.0.0.1,DNS:localhost',
+    `subjectAltName = ${names.join(',')}`,
     'authorityKeyIdentifier = keyid',
   ].join('\n');
   await sign({

@@ -18,7 +18,7 @@ export interface ServerProcess {
   exited(): boolean;
   /** Resolves when the process exits. */
   whenExited: Promise<void>;
-  /** SIGTERM, SIGKILL after 5 s; resolves only after 'exit' and 'close' (reaped, output closed: no zombie left). */
+  /** SIGTERM, SIGKILL after 5 s (or `killAfterMs`); resolves only after 'exit' and 'close' (reaped, output closed). */
   stop(): Promise<void>;
 }
 
@@ -85,6 +85,16 @@ export async function runToolOk(
   return result.stdout;
 }
 
+/** True while a process of that pid exists (a zombie counts until reaped): for leftovers of runs that died. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
  * Starts a long-running process (no shell), keeps the tail of its output, and returns a handle to stop and reap it.
  * `onOutput` sees all of its output as it arrives (stdout and stderr).
@@ -92,7 +102,7 @@ export async function runToolOk(
 export function startServer(
   cmd: string,
   args: string[],
-  opts: { cwd?: string; onOutput?: (text: string) => void } = {},
+  opts: { cwd?: string; onOutput?: (text: string) => void; killAfterMs?: number } = {},
 ): ServerProcess {
   const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
@@ -115,7 +125,7 @@ export function startServer(
     async stop() {
       if (done) return;
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs ?? 5_000);
       await whenExited;
       clearTimeout(timer);
     },

@@ -7,10 +7,11 @@ import { makeCa, issueServerCert, type TestCa } from './pki.js';
 import { freePort } from './ports.js';
 import { runToolOk, startServer, type ServerProcess } from './processes.js';
 import { own } from './lifecycle.js';
+import type { TestHost } from './test-host.js';
 import { startTokenIssuer, type TokenIssuer } from './token-issuer.js';
 import { makeTempDir, removeTempDir } from './tmp.js';
 
-/** A running CNCF Distribution registry on 127.0.0.1 owned by one test file. */
+/** A running CNCF Distribution registry on 127.0.0.1 (or on a test host) owned by one test file. */
 export interface Registry {
   host: string;
   url: string;
@@ -30,16 +31,19 @@ export interface Registry {
   stop(): Promise<void>;
 }
 
-/** Options for startRegistry; defaults: TLS on, basic auth with TLS and none without, a fresh CA. */
+/** Options for startRegistry; defaults: TLS on, basic auth with TLS and none without, a fresh CA, on 127.0.0.1. */
 export interface RegistryOptions {
   tls?: boolean;
   auth?: 'basic' | 'token' | 'none';
   ca?: TestCa;
   /** sees the registry's log as it arrives (its access log has one line per request) */
   onLog?: (text: string) => void;
+  /** listen on this test host's address (a network namespace; certificate for that IP) instead of 127.0.0.1 */
+  on?: TestHost;
 }
 
 function configYaml(o: {
+  address: string;
   port: number;
   dataDir: string;
   secret: string;
@@ -54,7 +58,7 @@ function configYaml(o: {
     `  filesystem: {rootdirectory: ${JSON.stringify(o.dataDir)}}`,
     '  delete: {enabled: true}',
     'http:',
-    `  addr: 127.0.0.1:${o.port}`,
+    `  addr: ${o.address}:${o.port}`,
     `  secret: ${o.secret}`,
   ];
   if (o.tls) lines.push(`  tls: {certificate: ${JSON.stringify(o.tls.cert)}, key: ${JSON.stringify(o.tls.key)}}`);
@@ -83,9 +87,10 @@ async function waitReady(url: string, dispatcher: Dispatcher, server: ServerProc
 }
 
 /**
- * Starts `docker-registry serve CONFIG.yml` on a free loopback port in its own temp dir: TLS with a server cert
- * from `ca` (a fresh CA when none is given) or plain HTTP; htpasswd basic auth (bcrypt), token auth with an
- * in-process issuer, or none. Resolves once /v2/ answers. stop() kills and reaps it and removes its temp dirs.
+ * Starts `docker-registry serve CONFIG.yml` on a free loopback port (or, with `on`, inside a test host's namespace at
+ * its address) in its own temp dir: TLS with a server cert from `ca` (a fresh CA when none is given) or plain HTTP;
+ * htpasswd basic auth (bcrypt), token auth with an in-process issuer, or none. Resolves once /v2/ answers. stop()
+ * kills and reaps it and removes its temp dirs.
  */
 export async function startRegistry(opts: RegistryOptions = {}): Promise<Registry> {
   const tls = opts.tls ?? true;
@@ -106,7 +111,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
     if (tls) {
       ca = opts.ca ?? (await makeCa({ cn: 'rig-registry-ca' }));
       if (!opts.ca) cleanups.push(() => ca!.remove());
-      const cert = await issueServerCert(ca, dir);
+      const cert = await issueServerCert(ca, dir, {}, opts.on ? [`IP:${opts.on.address}`] : undefined);
       tlsFiles = { cert: cert.certPath, key: cert.keyPath };
     }
 
@@ -129,14 +134,18 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
     cleanups.push(() => dispatcher.close());
     const scheme = tls ? 'https' : 'http';
 
-    // A free port can be taken between probing and binding: try a few.
+    // A free port can be taken between probing and binding: try a few. A test host's ports are its own.
+    const address = opts.on?.address ?? '127.0.0.1';
     for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
+      const port = opts.on ? opts.on.nextPort() : await freePort();
       const config = join(dir, 'config.yml');
       const secret = randomBytes(8).toString('hex');
-      await writeFile(config, configYaml({ port, dataDir, secret, tls: tlsFiles, auth }));
-      const server = startServer('docker-registry', ['serve', config], { onOutput: opts.onLog });
-      const url = `${scheme}://127.0.0.1:${port}`;
+      await writeFile(config, configYaml({ address, port, dataDir, secret, tls: tlsFiles, auth }));
+      const [cmd, args] = opts.on
+        ? opts.on.exec('docker-registry', ['serve', config])
+        : ['docker-registry', ['serve', config]];
+      const server = startServer(cmd, args, { onOutput: opts.onLog });
+      const url = `${scheme}://${address}:${port}`;
       try {
         await waitReady(url, dispatcher, server);
       } catch (err) {
@@ -147,7 +156,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
       cleanups.push(server.stop);
       const stop = own(cleanup);
       return {
-        host: `127.0.0.1:${port}`,
+        host: `${address}:${port}`,
         url,
         port,
         tls,

@@ -1,6 +1,7 @@
 // `werf build` / `werf converge` of the double: werf's flags, late repo validation, and the two pushers of werf's
-// Docker backend - stages to --repo "through the Docker daemon" (daemon trust), then werf's own client reading them
-// and copying to --final-repo (Go trust of the werf process) - done for real with skopeo; the deploy is emulated.
+// Docker backend - stages to --repo through the Docker daemon (a real one when it is there: docker load + docker
+// push; else emulated with skopeo and the daemon's trust knobs), then werf's own client reading them and copying to
+// --final-repo (Go trust of the werf process, skopeo) - all real pushes; the deploy is emulated.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { dockerConfigDir } from './docker-config.mjs';
 import { dockerCertsDir, goGet, goSystemRoots } from './go-tls.mjs';
 import { contentDigest, writeOciLayout } from './oci-image.mjs';
+import { pushThroughDaemon, reachableDaemon } from './docker-daemon.mjs';
 import { renderReport } from './report.mjs';
 import { WerfError, parseFlags, werfVersion } from './cli.mjs';
 import {
@@ -23,21 +25,22 @@ import {
 import { emulateDeploy } from './deploy.mjs';
 
 // skopeo logs `level=fatal msg="..."`; werf (Go) would show the same cause, from `Get "` on when there is one.
-function skopeoCause(stderr) {
+// `goPrefix`: werf's newer Go words x509 failures "tls: failed to verify certificate: x509: ..."; dockerd 20.10 does not.
+function skopeoCause(stderr, goPrefix = true) {
   const m = /msg="((?:[^"\\]|\\.)*)"/.exec(stderr);
   let msg = m ? m[1].replace(/\\(.)/g, '$1') : stderr.trim();
   const get = msg.search(/(?:Get|Head|Put|Post|Patch) "https?:\/\//);
   if (get >= 0) msg = msg.slice(get);
   // skopeo is built with an older Go; werf's Go prefixes x509 failures like this.
-  if (msg.includes('x509:') && !msg.includes('tls: failed to verify certificate'))
+  if (goPrefix && msg.includes('x509:') && !msg.includes('tls: failed to verify certificate'))
     msg = msg.replace('x509:', 'tls: failed to verify certificate: x509:');
   return msg;
 }
 
-function skopeo(args, env, what) {
+function skopeo(args, env, what, goPrefix = true) {
   const r = spawnSync('skopeo', args, { env, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.error) throw new WerfError(`${what}: ${r.error.message}`);
-  if (r.status !== 0) throw new WerfError(`${what}: ${skopeoCause(r.stderr)}`);
+  if (r.status !== 0) throw new WerfError(`${what}: ${skopeoCause(r.stderr, goPrefix)}`);
   return r.stdout;
 }
 
@@ -137,28 +140,45 @@ export async function buildOrConverge(command, argv, out) {
       });
       const host = repoHost(repo);
       const stageRef = `${repo}:${tag}`;
-      const pushDigestFile = join(work, `${tag}.push.digest`);
-      skopeo(
-        [
-          'copy',
-          '-q',
-          '--format',
-          'v2s2',
-          ...(multi ? ['--all'] : []),
-          '--authfile',
-          auth,
-          '--dest-cert-dir',
-          join(dockerCertsDir(), host),
-          ...(daemonInsecure(host) ? ['--dest-tls-verify=false'] : []),
-          '--digestfile',
-          pushDigestFile,
-          layout.ref,
-          `docker://${stageRef}`,
-        ],
-        daemonEnv,
-        `unable to push image ${stageRef}`,
-      );
-      out(`│ Pushed ${stageRef} (through the Docker daemon)\n`);
+      const daemon = reachableDaemon();
+      if (daemon) {
+        // The daemon holds one platform per tag: each platform goes through it; several are then listed under the
+        // stage tag by werf's own client (the list, and its images again, from the layout).
+        for (const platform of platforms) {
+          const ref = multi ? `${stageRef}-${platform.replace(/\//g, '-')}` : stageRef;
+          pushThroughDaemon({ host: daemon, configDir, ref, imageName: img.name, digest: digest56, platform }, out);
+        }
+        if (multi)
+          skopeo(
+            ['copy', '-q', '--format', 'v2s2', '--all', '--authfile', auth, '--dest-cert-dir', emptyCerts,
+              `--dest-tls-verify=${werfTlsVerify}`, layout.ref, `docker://${stageRef}`],
+            process.env,
+            `unable to push image ${stageRef}`,
+          ); // prettier-ignore
+        out(`│ Pushed ${stageRef} (through the Docker daemon at ${daemon})\n`);
+      } else {
+        // No daemon here: its push emulated with skopeo and the daemon's trust as the knobs describe it.
+        skopeo(
+          [
+            'copy',
+            '-q',
+            '--format',
+            'v2s2',
+            ...(multi ? ['--all'] : []),
+            '--authfile',
+            auth,
+            '--dest-cert-dir',
+            join(dockerCertsDir(), host),
+            ...(daemonInsecure(host) ? ['--dest-tls-verify=false'] : []),
+            layout.ref,
+            `docker://${stageRef}`,
+          ],
+          daemonEnv,
+          `unable to push image "${stageRef}"`,
+          false,
+        );
+        out(`│ Pushed ${stageRef} (through the Docker daemon, emulated)\n`);
+      }
       const raw = skopeo(
         [
           'inspect',

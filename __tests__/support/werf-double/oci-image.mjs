@@ -20,26 +20,64 @@ export function parsePlatform(p) {
   return variant ? { os, architecture, variant } : { os, architecture };
 }
 
-// A one-file ustar archive (mtime 0, root-owned), so the layer bytes depend only on the file's content.
-function tarOneFile(name, content) {
-  const h = Buffer.alloc(512);
-  const put = (s, off, len) => h.write(s.slice(0, len), off, 'ascii');
-  const oct = (n, len) => n.toString(8).padStart(len - 1, '0') + '\0';
-  put(name, 0, 100);
-  put(oct(0o644, 8), 100, 8);
-  put(oct(0, 8), 108, 8);
-  put(oct(0, 8), 116, 8);
-  put(oct(content.length, 12), 124, 12);
-  put(oct(0, 12), 136, 12);
-  h.fill(' ', 148, 156);
-  put('0', 156, 1);
-  put('ustar\0', 257, 6);
-  put('00', 263, 2);
-  let sum = 0;
-  for (const b of h) sum += b;
-  put(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8);
-  const pad = Buffer.alloc((512 - (content.length % 512)) % 512);
-  return Buffer.concat([h, content, pad, Buffer.alloc(1024)]);
+// A ustar archive of regular files (mtime 0, root-owned), so its bytes depend only on the files' names and contents.
+function tarFiles(files) {
+  const parts = [];
+  for (const { name, content } of files) {
+    const h = Buffer.alloc(512);
+    const put = (s, off, len) => h.write(s.slice(0, len), off, 'ascii');
+    const oct = (n, len) => n.toString(8).padStart(len - 1, '0') + '\0';
+    put(name, 0, 100);
+    put(oct(0o644, 8), 100, 8);
+    put(oct(0, 8), 108, 8);
+    put(oct(0, 8), 116, 8);
+    put(oct(content.length, 12), 124, 12);
+    put(oct(0, 12), 136, 12);
+    h.fill(' ', 148, 156);
+    put('0', 156, 1);
+    put('ustar\0', 257, 6);
+    put('00', 263, 2);
+    let sum = 0;
+    for (const b of h) sum += b;
+    put(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8);
+    parts.push(h, content, Buffer.alloc((512 - (content.length % 512)) % 512));
+  }
+  return Buffer.concat([...parts, Buffer.alloc(1024)]);
+}
+
+/**
+ * The two pieces of one platform's image: its only layer (an uncompressed tar with one small file) and its config
+ * (JSON; its sha256 is the image ID a Docker daemon gives the image).
+ */
+export function imageParts({ imageName, digest, platform }) {
+  const plat = parsePlatform(platform);
+  const tar = tarFiles([
+    {
+      name: 'werf-double.txt',
+      content: Buffer.from(`image ${imageName}\nplatform ${platform}\ncontent ${digest}\n`),
+    },
+  ]);
+  const config = Buffer.from(
+    JSON.stringify({
+      ...plat,
+      created: '1970-01-01T00:00:00Z',
+      config: { Cmd: ['/werf-double.txt'], Labels: { 'werf-double.image': imageName } },
+      rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
+      history: [{ created: '1970-01-01T00:00:00Z', created_by: 'werf-double' }],
+    }),
+  );
+  return { tar, config };
+}
+
+/** A `docker save` archive of one image (what `docker load` reads), tagged `repoTag`. */
+export function dockerArchive({ tar, config }, repoTag) {
+  const configName = `${sha256(config).slice(7)}.json`;
+  const manifest = Buffer.from(JSON.stringify([{ Config: configName, RepoTags: [repoTag], Layers: ['layer.tar'] }]));
+  return tarFiles([
+    { name: configName, content: config },
+    { name: 'layer.tar', content: tar },
+    { name: 'manifest.json', content: manifest },
+  ]);
 }
 
 /**
@@ -60,20 +98,10 @@ export function writeOciLayout(dir, { tag, imageName, digest, platforms }) {
   let imageId = '';
   for (const p of platforms) {
     const plat = parsePlatform(p);
-    const tar = tarOneFile('werf-double.txt', Buffer.from(`image ${imageName}\nplatform ${p}\ncontent ${digest}\n`));
-    const layer = put(gzipSync(tar, { level: 9 }));
+    const parts = imageParts({ imageName, digest, platform: p });
+    const layer = put(gzipSync(parts.tar, { level: 9 }));
     size += layer.size;
-    const config = put(
-      Buffer.from(
-        JSON.stringify({
-          ...plat,
-          created: '1970-01-01T00:00:00Z',
-          config: { Cmd: ['/werf-double.txt'], Labels: { 'werf-double.image': imageName } },
-          rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
-          history: [{ created: '1970-01-01T00:00:00Z', created_by: 'werf-double' }],
-        }),
-      ),
-    );
+    const config = put(parts.config);
     if (!imageId) imageId = config.digest;
     byPlatform[p] = { imageId: config.digest, size: layer.size };
     const manifest = put(

@@ -16,23 +16,27 @@
 //   - werf.yaml through giterminism (--dir, --config, --dev): in a git work tree the committed file, or the work
 //     tree's with --dev; outside one the file as it is (real werf refuses to run there);
 //   - `build` / `converge`: werf's flags, werf.yaml required, --repo required, tag/digest in --repo/--final-repo
-//     rejected late with werf's text; REAL images pushed with skopeo: stages to --repo with the Docker daemon's
-//     trust (certs dir + daemon.json insecure-registries, Docker schema2; several platforms: an image per platform
-//     under a tag of its own, joined in a manifest list), then werf's own client (Go trust,
-//     --skip-tls-verify-registry / --insecure-registry) reads them and copies them to --final-repo; tags
+//     rejected late with werf's text; REAL images pushed: stages to --repo through a REAL Docker daemon when one is
+//     there (DOCKER_HOST's unix socket, else /var/run/docker.sock: `docker load` + `docker push` with Debian's
+//     docker.io CLI, the daemon's own trust and the job's docker config; a failure is werf's
+//     `unable to push image "<ref>": <docker's error>`), else emulated with skopeo and the daemon's trust as knobs
+//     (certs dir + daemon.json insecure-registries); then werf's own client (Go trust,
+//     --skip-tls-verify-registry / --insecure-registry) reads them and copies them to --final-repo (skopeo, Docker
+//     schema2; several platforms: an image per platform under a tag of its own, joined in a manifest list); tags
 //     <sha3-224 hex>-<ms>; the build report in werf's JSON (tabs, Go field names, map keys sorted; one platform:
 //     TargetPlatform is it, or the runtime's linux/amd64; several: one manifest-list record, TargetPlatform "",
 //     ConfigType "", stage names with the platform; ImagesByPlatform only with WERF_ENABLE_REPORT_BY_PLATFORM=1)
 //     or .env form.
 // What it EMULATES (no real part can run here): the image build itself (a tiny deterministic image per werf image
 // and platform) and the deploy of `converge` (no Kubernetes API: it prints werf-like lines; WERF_DOUBLE_DEPLOY_ERROR
-// makes it fail with that text). Loopback registries are treated like remote ones (real docker code trusts
-// 127.0.0.0/8 without TLS verification; the double does not, so the tests can see TLS failures).
+// makes it fail with that text). Without a real daemon, loopback registries are treated like remote ones (a real
+// daemon trusts 127.0.0.0/8 without TLS verification; the emulation does not, so the tests can see TLS failures).
 // Test knobs: WERF_DOUBLE_ARGV_LOG (JSON line per run, passwords redacted), WERF_DOUBLE_DOCKER_CERTS_DIR
-// (/etc/docker/certs.d), WERF_DOUBLE_DAEMON_JSON (/etc/docker/daemon.json), WERF_DOUBLE_VERSION (2.75.3; `dev` for a local build),
-// WERF_DOUBLE_DOCKER_HUB (host:port standing in for registry-1.docker.io), WERF_DOUBLE_429_RETRY_MS (how long
-// `cr login` retries a 429: 3000 here, 5 minutes in werf), WERF_DOUBLE_NEWER_REPORT=1 (the report of a newer werf:
-// Runtime.WerfVersion, Operations, StageCache).
+// (/etc/docker/certs.d) and WERF_DOUBLE_DAEMON_JSON (/etc/docker/daemon.json) for the emulated daemon,
+// WERF_DOUBLE_VERSION (2.75.3; `dev` for a local build), WERF_DOUBLE_DOCKER_HUB (host:port standing in for
+// registry-1.docker.io), WERF_DOUBLE_429_RETRY_MS (how long `cr login` retries a 429: 3000 here, 5 minutes in werf),
+// WERF_DOUBLE_NEWER_REPORT=1 (the report of a newer werf: Runtime.WerfVersion, Operations, StageCache); DOCKER_HOST
+// chooses the real daemon (a socket that does not exist: none).
 import { appendFileSync } from 'node:fs';
 import { buildOrConverge } from './build.mjs';
 import { WerfError, werfVersion } from './cli.mjs';

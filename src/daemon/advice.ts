@@ -1,0 +1,113 @@
+import { ActionError } from '../errors.js';
+import type { DaemonProblem } from './plan.js';
+import type { DaemonProcess } from './process.js';
+
+/** The daemon's config file as the action found it (read-only): its text, or why there is none to show. */
+export interface DaemonConfigFile {
+  path: string;
+  /** the file's text; undefined when it does not exist or could not be read */
+  text?: string;
+  /** 'missing', or why it could not be read */
+  unreadable?: string;
+}
+
+/** What the user runs on the runner to make the daemon push: a sentence, and the exact file and command for the log. */
+export interface DaemonFix {
+  sentence: string;
+  details: string;
+}
+
+const quoted = (list: string[]) => `[${list.map((h) => JSON.stringify(h)).join(', ')}]`;
+
+/** Pure: the command that makes a running dockerd re-read its config file (insecure-registries reload live). */
+export function reloadCommand(proc: DaemonProcess | undefined): string {
+  const kill = `sudo kill -HUP ${proc ? proc.pid : '$(pidof dockerd)'}`;
+  return proc?.systemd ? `${kill} (it runs as docker.service: sudo systemctl reload docker does the same)` : kill;
+}
+
+/**
+ * Pure: how to add `hosts` to the daemon's insecure registries, exactly: the `insecure-registries` line with the
+ * entries it has now (from its config file, else from `GET /info`) plus the new ones, the whole file as it should
+ * read, and the reload. A dockerd that takes --insecure-registry flags cannot also read them from its file: then the
+ * fix is a flag and a restart.
+ */
+export function insecureRegistriesFix(
+  hosts: string[],
+  o: { current: string[]; file: DaemonConfigFile; process?: DaemonProcess },
+): DaemonFix {
+  if (o.process && o.process.insecureFlags.length > 0) {
+    const flags = hosts.map((h) => `--insecure-registry ${h}`).join(' ');
+    return {
+      sentence: `start dockerd with ${flags} beside its other --insecure-registry flags and restart it (it takes insecure registries on its command line, so ${o.file.path} must not list them)`,
+      details: `dockerd (pid ${o.process.pid}) needs: ${flags}`,
+    };
+  }
+  let parsed: Record<string, unknown> | undefined;
+  let malformed = false;
+  if (o.file.text !== undefined) {
+    try {
+      const value: unknown = JSON.parse(o.file.text.trim() === '' ? '{}' : o.file.text);
+      if (value && typeof value === 'object' && !Array.isArray(value)) parsed = value as Record<string, unknown>;
+      else malformed = true;
+    } catch {
+      malformed = true;
+    }
+  }
+  const listed = parsed?.['insecure-registries'];
+  const existing = Array.isArray(listed) ? listed.filter((e): e is string => typeof e === 'string') : o.current;
+  const list = [...new Set([...existing, ...hosts])];
+  const line = `"insecure-registries": ${quoted(list)}`;
+  const reload = reloadCommand(o.process);
+  const whole =
+    parsed !== undefined || o.file.unreadable === 'missing'
+      ? JSON.stringify({ ...(parsed ?? {}), 'insecure-registries': list }, null, 2)
+      : undefined;
+  const where =
+    o.file.unreadable === 'missing'
+      ? `create ${o.file.path} with { ${line} }`
+      : malformed
+        ? `${o.file.path} is not valid JSON (the daemon keeps its old settings when it reloads it): fix it and set ${line} in it`
+        : `set ${line} in ${o.file.path}`;
+  return {
+    sentence: `${where}, then reload the daemon: ${reload}`,
+    details: [
+      whole !== undefined ? `${o.file.path} should read:\n${whole}` : `${o.file.path} needs: ${line}`,
+      `then: ${reload}`,
+    ].join('\n'),
+  };
+}
+
+/**
+ * Pure: the one failure of the daemon check (before anything is built): what the daemon at `address` would do
+ * to each registry, the daemon change (`fix`) for those an insecure-registries entry fixes, the alternative each
+ * input has, and the certs.d command for a CA the action could not install.
+ */
+export function daemonCheckFailure(
+  address: string,
+  problems: DaemonProblem[],
+  fix: DaemonFix | undefined,
+  mode: 'auto' | 'check' | 'configure',
+): ActionError {
+  const hosts = [...new Set(problems.map((p) => p.host))];
+  const alternatives: string[] = [];
+  if (problems.some((p) => p.need === 'skip-verify'))
+    alternatives.push(
+      "or give the registry's CA in ca-cert instead of skip-tls-verify (the action installs it where the daemon looks)",
+    );
+  if (problems.some((p) => p.need === 'plain-http')) alternatives.push('or serve the registry over HTTPS');
+  const sentences = [
+    `The Docker daemon at ${address} will not push werf's stages to ${hosts.join(', ')}: ${problems.map((p) => p.what).join('; ')}.`,
+  ];
+  if (fix) sentences.push(`On the runner, ${[fix.sentence, ...alternatives].join('; ')}.`);
+  for (const p of problems.filter((q) => !q.fixedByInsecureEntry)) {
+    sentences.push(
+      `Put the CA there: sudo install -D -m 0644 ca.crt /etc/docker/certs.d/${p.host}/ca.crt (ca.crt: the CA you give in ca-cert).`,
+    );
+  }
+  sentences.push(
+    mode === 'configure'
+      ? 'docker-daemon: configure cannot change the daemon yet (this version only checks it); nothing was built.'
+      : `docker-daemon: ${mode} changes nothing; nothing was built.`,
+  );
+  return new ActionError(sentences.join(' '), fix ? { details: fix.details } : {});
+}
