@@ -83,6 +83,8 @@ test('local-action runs main and post from the sources: outputs, job summary, an
       'INPUT_WORKING-DIRECTORY': scenario.workspace,
       'INPUT_NODE-TRUST': 'ca-cert',
       'INPUT_IMAGE-PULL-SECRET': 'regcred',
+      // No Docker daemon here: the double pushes with skopeo.
+      'INPUT_DOCKER-DAEMON': 'off',
       RUNNER_TEMP: runnerTemp,
       RUNNER_TOOL_CACHE: toolCache,
       GITHUB_STEP_SUMMARY: summaryFile,
