@@ -4,7 +4,7 @@ import type { PullCheck } from './nodes/index.js';
 import { markdownCell, renderPullTable } from './nodes/table.js';
 import type { StageTiming } from './stopwatch.js';
 import type { WerfInstall } from './werf/install.js';
-import { headline, type ImageCheck, type ImageOutput } from './verify.js';
+import { headline, type ImageCheck, type ImageOutput } from './verdict.js';
 
 /** Everything the job summary shows; any part may be missing when the run stopped before it. */
 export interface SummaryData {
