@@ -11,20 +11,24 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.resolve(process.argv[2] ?? path.join(root, 'dist'));
 
 /**
- * @actions/core imports its OIDC client at the top (for core.getIDToken, which this action never calls), and with it
+ * @actions/core imports at its top what this action never uses: its OIDC client (core.getIDToken) with
  * @actions/http-client, whose `import * as http` makes Node build the ESM facade of node:http and so load Node's own
- * undici. Here core gets a stand-in that imports the real client only when a token is asked for.
+ * undici; and core.platform with @actions/exec (child_process, net, streams). Here core gets stand-ins
+ * (scripts/core-parts/) that import the real modules only when those functions are called.
  */
-const lazyOidc = {
-  name: 'lazy-oidc',
+const CORE_PARTS = ['oidc-utils.js', 'platform.js'];
+const lazyCoreParts = {
+  name: 'lazy-core-parts',
   setup(b) {
-    b.onResolve({ filter: /^\.\/oidc-utils\.js$/ }, (args) =>
-      args.importer.endsWith(path.join('@actions', 'core', 'lib', 'core.js'))
-        ? { path: path.join(root, 'scripts/lazy-oidc.mjs') }
+    const coreLib = path.join(root, 'node_modules/@actions/core/lib');
+    b.onResolve({ filter: /^\.\/[a-z-]+\.js$/ }, (args) =>
+      args.importer === path.join(coreLib, 'core.js') && CORE_PARTS.includes(args.path.slice(2))
+        ? { path: path.join(root, 'scripts/core-parts', args.path.slice(2).replace(/\.js$/, '.mjs')) }
         : undefined,
     );
-    b.onResolve({ filter: /^@actions\/core\/lib\/oidc-utils\.js$/ }, () => ({
-      path: path.join(root, 'node_modules/@actions/core/lib/oidc-utils.js'),
+    // The stand-ins' own imports of the real modules (core's package exports do not list them).
+    b.onResolve({ filter: /^@actions\/core\/lib\/[a-z-]+\.js$/ }, (args) => ({
+      path: path.join(coreLib, args.path.slice('@actions/core/lib/'.length)),
     }));
   },
 };
@@ -46,7 +50,7 @@ const result = await build({
   format: 'esm',
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [lazyOidc],
+  plugins: [lazyCoreParts],
   // Some dependencies are CommonJS and call require() for Node built-ins; give every ESM file of the bundle a require.
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
