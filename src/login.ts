@@ -8,7 +8,14 @@ import type { Inputs, RegistrySettings } from './inputs.js';
 import type { TrustSetup } from './trust/index.js';
 import { ActionError } from './errors.js';
 import { exportForLaterSteps, recordCleanup } from './state.js';
-import { checkCredentials, describeTlsError, faultReason, RegistryError } from './registry/index.js';
+import {
+  checkCredentials,
+  describeTlsError,
+  faultReason,
+  RegistryError,
+  type RegistryAccess,
+} from './registry/index.js';
+import { accessOf } from './trust/plan.js';
 import { addHubKeyForOtherTools, DOCKER_HUB_KEY, WERF_HUB_KEY } from './docker-config.js';
 
 // Every name a Docker Hub entry can have in a config.json: a credential helper of the runner's for any of them would
@@ -41,22 +48,47 @@ export function derivedSecrets(username: string, password: string): string[] {
   return [password, Buffer.from(`${username}:${password}`).toString('base64')].filter((s) => s !== '');
 }
 
+const registriesWithCredentials = (inputs: Inputs) =>
+  inputs.registries.filter((r) => r.username !== '' && r.password !== '');
+
+/**
+ * Starts the direct credential check of every registry that has credentials (see login) and returns the sentences
+ * of those not accepted. It needs only the inputs (`access` defaults to how the trust plan reaches each registry), so
+ * the main step starts it right after reading them: the checks run while werf is installed and the registries' TLS
+ * is checked, and login only reads their outcome. Never rejects. With `shared`, the checks run over the job's session
+ * with each registry (src/registry/session.ts): the connection and the auth they set up serve the verification too.
+ * `stop` ends them early (the step ended before login read them).
+ */
+export function checkCredentialsOf(
+  inputs: Inputs,
+  access: (r: RegistrySettings) => RegistryAccess = accessOf,
+  opts: { shared?: boolean; stop?: AbortSignal } = {},
+): Promise<string[]> {
+  const checks = registriesWithCredentials(inputs).map((r) => credentialProblem(r, access(r), opts));
+  return Promise.all(checks).then((failures) => failures.filter((p): p is string => p !== undefined));
+}
+
 /**
  * Logs into every registry that has credentials, with `werf cr login` semantics: first a direct credential check
  * against the registry (so a wrong password fails in seconds, before any build, naming the registry, the user and the
- * registry's answer), then `werf cr login --password-stdin` into a docker config dir of this job under RUNNER_TEMP,
- * exported as WERF_DOCKER_CONFIG and DOCKER_CONFIG (the runner's ~/.docker is never written). Records logout and
- * removal for the post step. Without credentials nothing is created and the config dir in use is returned.
+ * registry's answer; `checked`, when the main step started it early with checkCredentialsOf), then
+ * `werf cr login --password-stdin` into a docker config dir of this job under RUNNER_TEMP, exported as
+ * WERF_DOCKER_CONFIG and DOCKER_CONFIG (the runner's ~/.docker is never written). Records logout and removal for the
+ * post step. Without credentials nothing is created and the config dir in use is returned.
  */
-export async function login(inputs: Inputs, werfPath: string, trust: TrustSetup): Promise<{ dockerConfig: string }> {
-  const withCredentials = inputs.registries.filter((r) => r.username !== '' && r.password !== '');
+export async function login(
+  inputs: Inputs,
+  werfPath: string,
+  trust: TrustSetup,
+  checked?: Promise<string[]>,
+): Promise<{ dockerConfig: string }> {
+  const withCredentials = registriesWithCredentials(inputs);
   for (const r of withCredentials) derivedSecrets(r.username, r.password).forEach((s) => core.setSecret(s));
   if (withCredentials.length === 0) {
     return { dockerConfig: process.env.WERF_DOCKER_CONFIG || process.env.DOCKER_CONFIG || '' };
   }
 
-  const failures = await Promise.all(withCredentials.map((r) => credentialProblem(r, trust)));
-  const problems = failures.filter((p): p is string => p !== undefined);
+  const problems = await (checked ?? checkCredentialsOf(inputs, (r) => trust.access(r.host)));
   if (problems.length === 1) throw new ActionError(problems[0] as string);
   if (problems.length > 1) throw new ActionError(`${problems.length} registry logins failed: ${problems.join(' ')}`);
 
@@ -93,11 +125,16 @@ export async function login(inputs: Inputs, werfPath: string, trust: TrustSetup)
 export const CREDENTIAL_CHECK_RETRY = { maxRetries: 4, minDelayMs: 625, maxDelayMs: 5_000, maxRetryAfterMs: 5_000 };
 
 /** The direct check of one registry's credentials: undefined when accepted, else the sentence the user must read. */
-async function credentialProblem(r: RegistrySettings, trust: TrustSetup): Promise<string | undefined> {
+async function credentialProblem(
+  r: RegistrySettings,
+  access: RegistryAccess,
+  { shared, stop }: { shared?: boolean; stop?: AbortSignal },
+): Promise<string | undefined> {
   try {
     // The signal bounds the whole check (ping, token, check) should several of its requests each need the backoff.
-    const signal = AbortSignal.timeout(45_000);
-    await checkCredentials(trust.access(r.host), { timeoutMs: 15_000, retry: CREDENTIAL_CHECK_RETRY, signal });
+    const bound = AbortSignal.timeout(45_000);
+    const signal = stop ? AbortSignal.any([bound, stop]) : bound;
+    await checkCredentials(access, { timeoutMs: 15_000, retry: CREDENTIAL_CHECK_RETRY, signal, shared });
     return undefined;
   } catch (err) {
     const tls = describeTlsError(err, r.host);

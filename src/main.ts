@@ -17,10 +17,20 @@ export async function run(): Promise<void> {
   markMainStarted();
   const stopwatch = new Stopwatch();
   let inputs: Inputs | undefined;
+  // Ends what still talks to the registries when the step ends early (a credential check nobody reads).
+  const ending = new AbortController();
+  let sessionsOpened = false;
   const shown: Partial<SummaryData> = { problems: [] };
   try {
     inputs = readInputs();
     const given = inputs;
+    // The credential checks need only the inputs: they run while werf is installed and the TLS is checked. They and
+    // the verification share one session per registry: its connection, auth scheme and tokens.
+    const credentials = (await import('./login.js')).checkCredentialsOf(given, undefined, {
+      shared: true,
+      stop: ending.signal,
+    });
+    sessionsOpened = true;
 
     const werf = await stopwatch.time('install werf', async () => {
       const { installWerf } = await import('./werf/install.js');
@@ -40,7 +50,7 @@ export async function run(): Promise<void> {
     });
     await stopwatch.time('login', async () => {
       const { login } = await import('./login.js');
-      return login(given, werf.path, trust);
+      return login(given, werf.path, trust, credentials);
     });
 
     const shipped = await stopwatch.time(
@@ -56,9 +66,9 @@ export async function run(): Promise<void> {
     const { reportedImages, verificationFailure, verifyImages } = await import('./verify.js');
     let images: Record<string, ImageOutput>;
     if (given.verifyManifests) {
-      const verification = await stopwatch.time('verify manifests', () => verifyImages(shipped.report, trust.access), {
-        succeeded: (v) => v.verified,
-      });
+      // Over the sessions the credential checks opened: their connections and auth (src/registry/session.ts).
+      const verify = () => verifyImages(shipped.report, trust.access, { shared: true });
+      const verification = await stopwatch.time('verify manifests', verify, { succeeded: (v) => v.verified });
       images = verification.images;
       shown.verified = verification.verified;
       shown.problems = verification.problems;
@@ -111,6 +121,8 @@ export async function run(): Promise<void> {
     if (inputs?.summary) {
       await writeSummary({ command: inputs.command, problems: [], ...shown, stages: stopwatch.stages });
     }
+    ending.abort();
+    if (sessionsOpened) await (await import('./registry/session.js')).closeSharedSessions();
   }
 }
 

@@ -1,3 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a}from"./chunk-CC3GSWXV.js";import{c as n}from"./chunk-J43S6BGA.js";var t=n(a(),1);function c(){return new t.EnvHttpProxyAgent().compose(t.interceptors.retry({maxRetries:3,minTimeout:500}),t.interceptors.redirect({maxRedirections:5}))}async function u(s){let r=c();try{let e=await(0,t.request)(s,{dispatcher:r,headersTimeout:3e4,bodyTimeout:3e4}),o=await e.body.text(),i=e.context?.history??[];return{status:e.statusCode,body:o,via:i}}finally{await r.close()}}export{c as a,u as b};
-//# sourceMappingURL=chunk-DTEOVMLA.js.map
