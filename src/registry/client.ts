@@ -2,9 +2,10 @@ import { Auth } from './auth.js';
 import { apiHost } from './docker-hub.js';
 import { pullScope } from './challenge.js';
 import { RegistryError } from './errors.js';
-import { errorFromAnswer, header, makeSend, type HttpAnswer, type Send } from './http.js';
+import { errorFromAnswer, header, makeSend, type HttpAnswer } from './http.js';
 import { MANIFEST_ACCEPT, sha256Digest } from './media.js';
 import { sharedSession } from './session.js';
+import { atMost, openingFirst } from './pacing.js';
 import { H2_STREAMS, createTransport, retrySettings } from './transport.js';
 import type { FetchedManifest, RegistryAccess, RegistryClient, RegistryClientOptions } from './types.js';
 
@@ -38,24 +39,10 @@ export function createRegistryClient(access: RegistryAccess, opts: RegistryClien
   // request in flight until a connection says which protocol it speaks). No more requests in flight than one HTTP/2
   // connection carries: more would make the pool open further connections for them.
   const origin = new URL(base).origin;
-  const inFlight = slots(H2_STREAMS);
-  let opening: Promise<unknown> | undefined;
-  const sendToRegistry: Send = (...request) =>
-    inFlight(async () => {
-      if (transport.cold(origin)) {
-        if (!opening) {
-          const first = send(...request);
-          const settled = first.then(
-            () => undefined,
-            () => undefined,
-          );
-          opening = settled.finally(() => (opening = undefined));
-          return first;
-        }
-        await opening;
-      }
-      return send(...request);
-    });
+  const sendToRegistry = atMost(
+    H2_STREAMS,
+    openingFirst(() => transport.cold(origin), send),
+  );
 
   // One request in `scope`, authorized; on a 401 the token is fetched once more and the request sent once more.
   async function authorized(method: 'GET' | 'HEAD', path: string, scope: string, extra: Record<string, string> = {}) {
@@ -126,24 +113,6 @@ function blobError(a: HttpAnswer, request: string): RegistryError {
     return new RegistryError(message, { request, status: 404, code: 'BLOB_UNKNOWN' });
   }
   return errorFromAnswer(a, request);
-}
-
-/** Runs tasks with at most `n` at once; the others wait their turn, in order. */
-function slots(n: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: Array<() => void> = [];
-  return async (task) => {
-    if (running < n) running++;
-    else await new Promise<void>((turn) => waiting.push(turn));
-    try {
-      return await task();
-    } finally {
-      // The slot goes straight to the next in line, or is freed.
-      const next = waiting.shift();
-      if (next) next();
-      else running--;
-    }
-  };
 }
 
 function withAuth(headers: Record<string, string>, authorization: string | undefined): Record<string, string> {
