@@ -102,12 +102,15 @@ export async function verifyImages(
     return c;
   };
   const blobChecks = new Map<string, Promise<RegistryError | undefined>>();
-  // A config read once per repository stands for its HEAD too (keys are `<host>/<path>@<digest>`).
-  const configReads = new Map<string, Promise<Buffer>>();
-  const readConfig = (client: RegistryClient, path: string, key: string): Promise<Buffer> => {
+  // A config read once per repository stands for its HEAD too (keys are `<host>/<path>@<digest>`). What is kept of it
+  // is its hash and platform: the body goes as soon as they are known.
+  const configReads = new Map<string, Promise<ConfigSeen>>();
+  const readConfig = (client: RegistryClient, path: string, key: string): Promise<ConfigSeen> => {
     let read = configReads.get(key);
     if (!read) {
-      read = client.getBlob(path, key.slice(key.lastIndexOf('@') + 1));
+      read = client
+        .getBlob(path, key.slice(key.lastIndexOf('@') + 1))
+        .then((body) => ({ digest: sha256Digest(body), platform: configPlatform(body) }));
       configReads.set(key, read);
       blobChecks.set(
         key,
@@ -128,20 +131,23 @@ export async function verifyImages(
     const client = clientFor(host);
     const where = `${host}/${path}`;
     const proof = (text: string) => new ImageProblem([{ text }]);
-    const m = await client.getManifest(path, img.tag).catch((e: unknown) => {
-      throw new ImageProblem([finding(e, `the manifest of tag ${img.tag}`, where)]);
-    });
-    const served = m.digest || m.bodyDigest;
-    if (m.digest && m.digest !== m.bodyDigest) {
-      throw proof(
-        `${where} sent a manifest for tag ${img.tag} whose body hashes to ${m.bodyDigest}, not to the ${m.digest} it named`,
-      );
-    }
-    if (img.digest && served !== img.digest) {
-      throw proof(`the tag ${img.tag} in ${where} now points at ${served}, not at ${img.digest} that werf pushed`);
-    }
-    const digest = img.digest || served;
-    const top = parsed(m.body, m.mediaType, `the manifest ${digest}`, where);
+    // The manifest's body is read in a function of its own: nothing holds it once it is parsed.
+    const { digest, top } = await (async () => {
+      const m = await client.getManifest(path, img.tag).catch((e: unknown) => {
+        throw new ImageProblem([finding(e, `the manifest of tag ${img.tag}`, where)]);
+      });
+      const served = m.digest || m.bodyDigest;
+      if (m.digest && m.digest !== m.bodyDigest) {
+        throw proof(
+          `${where} sent a manifest for tag ${img.tag} whose body hashes to ${m.bodyDigest}, not to the ${m.digest} it named`,
+        );
+      }
+      if (img.digest && served !== img.digest) {
+        throw proof(`the tag ${img.tag} in ${where} now points at ${served}, not at ${img.digest} that werf pushed`);
+      }
+      const reported = img.digest || served;
+      return { digest: reported, top: parsed(m.body, m.mediaType, `the manifest ${reported}`, where) };
+    })();
     // The platforms the registry names (an index's children, an image's config) win; werf's report fills in when it
     // names none.
     let platforms = img.platforms ?? [];
@@ -175,11 +181,11 @@ export async function verifyImages(
     } else {
       fromConfig = readConfig(client, path, `${where}@${top.config}`).then(
         (config) =>
-          sha256Digest(config) === top.config
-            ? { platforms: [configPlatform(config)].filter((p) => p !== '') }
+          config.digest === top.config
+            ? { platforms: [config.platform].filter((p) => p !== '') }
             : {
                 problem: {
-                  text: `${where} served the config blob ${top.config} with a body that hashes to ${sha256Digest(config)}`,
+                  text: `${where} served the config blob ${top.config} with a body that hashes to ${config.digest}`,
                 },
               },
         (e: unknown) => ({ problem: finding(e, `the config blob ${top.config} of manifest ${digest}`, where) }),
@@ -245,6 +251,12 @@ function verdictOf(findings: Finding[]): ImageCheck {
   }
   const reason = [...new Set(findings.map((f) => f.fault))].join(', ');
   return { verdict: 'unchecked', reason, detail: findings.map((f) => f.text).join('; ') };
+}
+
+/** What verification keeps of a config blob it read: the hash of its body and the platform it names. */
+interface ConfigSeen {
+  digest: string;
+  platform: string;
 }
 
 /** `os/architecture[/variant]` of an image config; '' when it does not say. */
