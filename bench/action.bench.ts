@@ -48,6 +48,9 @@ const TARGETS = {
   firstErrorOverNode: 2,
   mainPeakMiB: 80,
   postMs: 150,
+  // The times above were set on a machine where `node -e 0` took this long (issue 12); on a busier machine they are
+  // also judged as that ratio to bare Node in the same run (120 ms = 1.71x, 150 ms = 2.14x).
+  bareNodeMs: 70,
 };
 
 /** The environment of a process started by hand: this one's, without anything a runner sets per step. */
@@ -70,6 +73,8 @@ interface ActionRound {
   groups: Map<string, number>;
   requests: number;
   pings: number;
+  /** connections the requests came over (client ports in the registry's log) */
+  connections: number;
   /** CPU the registry spent on the job */
   registryCpuMs: number;
 }
@@ -98,6 +103,7 @@ async function main() {
       const memory: Partial<Record<string, { stop(): number }>> = {};
       let mainPeakMiB = 0;
       const [requestsBefore, pingsBefore, cpuBefore] = [log.count, log.pings, cpuMs(reg.pid)];
+      const portsBefore = new Set(log.ports);
       const job = await jobScenario.run(inputs, {
         onStepStarted: (step, pid) => {
           if (step === 'main') mainLog = new TimedLog(performance.now());
@@ -129,6 +135,7 @@ async function main() {
         groups: new Map(groups.map((g) => [g.name, g.ms])),
         requests: log.count - requestsBefore,
         pings: log.pings - pingsBefore,
+        connections: [...log.ports].filter((p) => !portsBefore.has(p)).length,
         registryCpuMs: cpuMs(reg.pid) - cpuBefore,
       };
       job.cleanup();
@@ -245,7 +252,7 @@ async function main() {
     );
     line(
       'requests: the action sent (registry log)',
-      `${warm.requests}, of which ${warm.pings} GET /v2/ (main + post, warm-up run)`,
+      `${warm.requests}, of which ${warm.pings} GET /v2/, over ${warm.connections} connection(s) (main + post, warm-up run)`,
     );
     console.log('');
     line(`main step, spawn to exit (median)`, `${ms(mainMs)}  ${all((r) => r.action.mainMs)}`);
@@ -285,6 +292,13 @@ async function main() {
       mainMs / floorMs <= TARGETS.mainOverFloor,
     );
     ratio(`first error (target <= ${TARGETS.firstErrorMs} ms)`, ms(firstMs), firstMs <= TARGETS.firstErrorMs);
+    // The same time targets as ratios to bare Node in this run (see TARGETS.bareNodeMs): the verdict on a busy machine.
+    const asRatio = (targetMs: number) => targetMs / TARGETS.bareNodeMs;
+    ratio(
+      `first error / node -e 0 (target <= ${asRatio(TARGETS.firstErrorMs).toFixed(2)}: ${TARGETS.firstErrorMs} ms)`,
+      `${(firstMs / nodeMs).toFixed(2)}x`,
+      firstMs / nodeMs <= asRatio(TARGETS.firstErrorMs),
+    );
     ratio(
       `first error / node -e 0 (target <= ${TARGETS.firstErrorOverNode})`,
       `${(firstMs / nodeMs).toFixed(2)}x`,
@@ -292,6 +306,11 @@ async function main() {
     );
     ratio(`peak memory, main (target <= ${TARGETS.mainPeakMiB} MiB)`, mib(mainPeak), mainPeak <= TARGETS.mainPeakMiB);
     ratio(`post (target <= ${TARGETS.postMs} ms)`, ms(postMs), postMs <= TARGETS.postMs);
+    ratio(
+      `post / node -e 0 (target <= ${asRatio(TARGETS.postMs).toFixed(2)}: ${TARGETS.postMs} ms)`,
+      `${(postMs / nodeMs).toFixed(2)}x`,
+      postMs / nodeMs <= asRatio(TARGETS.postMs),
+    );
     if (ROUNDS < 5) console.log(`(only ${ROUNDS} round(s): medians of fewer than 5 are not a measurement)`);
   } finally {
     scenario?.remove();
