@@ -20,7 +20,8 @@ const CORE_PARTS = ['oidc-utils.js', 'platform.js'];
 const lazyCoreParts = {
   name: 'lazy-core-parts',
   setup(b) {
-    const coreLib = path.join(root, 'node_modules/@actions/core/lib');
+    // esbuild names importers by their real path (node_modules may be a symlink, or pnpm's store).
+    const coreLib = fs.realpathSync(path.join(root, 'node_modules/@actions/core/lib'));
     b.onResolve({ filter: /^\.\/[a-z-]+\.js$/ }, (args) =>
       args.importer === path.join(coreLib, 'core.js') && CORE_PARTS.includes(args.path.slice(2))
         ? { path: path.join(root, 'scripts/core-parts', args.path.slice(2).replace(/\.js$/, '.mjs')) }
