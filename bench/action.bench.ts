@@ -48,8 +48,8 @@ const TARGETS = {
   firstErrorOverNode: 2,
   mainPeakMiB: 80,
   postMs: 150,
-  // The times above were set on a machine where `node -e 0` took this long (issue 12); on a busier machine they are
-  // also judged as that ratio to bare Node in the same run (120 ms = 1.71x, 150 ms = 2.14x).
+  // The times above were set on a machine where `node -e 0` took this long (issue 12); on a busier machine they
+  // stretch with this run's bare Node (120 ms is 1.71x bare Node, 150 ms 2.14x).
   bareNodeMs: 70,
 };
 
@@ -291,26 +291,23 @@ async function main() {
       `${(mainMs / floorMs).toFixed(2)}x`,
       mainMs / floorMs <= TARGETS.mainOverFloor,
     );
-    ratio(`first error (target <= ${TARGETS.firstErrorMs} ms)`, ms(firstMs), firstMs <= TARGETS.firstErrorMs);
-    // The same time targets as ratios to bare Node in this run (see TARGETS.bareNodeMs): the verdict on a busy machine.
-    const asRatio = (targetMs: number) => targetMs / TARGETS.bareNodeMs;
-    ratio(
-      `first error / node -e 0 (target <= ${asRatio(TARGETS.firstErrorMs).toFixed(2)}: ${TARGETS.firstErrorMs} ms)`,
-      `${(firstMs / nodeMs).toFixed(2)}x`,
-      firstMs / nodeMs <= asRatio(TARGETS.firstErrorMs),
-    );
+    // A time target was set where `node -e 0` took TARGETS.bareNodeMs; where this run's Node is slower (a busy machine),
+    // the target stretches with it: the ratio to bare Node is what is judged then.
+    const stretch = Math.max(1, nodeMs / TARGETS.bareNodeMs);
+    const timeTarget = (label: string, targetMs: number, valueMs: number) =>
+      ratio(
+        `${label} (target <= ${targetMs} ms${stretch > 1 ? `; ${ms(targetMs * stretch)} here` : ''})`,
+        ms(valueMs),
+        valueMs <= targetMs * stretch,
+      );
+    timeTarget('first error', TARGETS.firstErrorMs, firstMs);
     ratio(
       `first error / node -e 0 (target <= ${TARGETS.firstErrorOverNode})`,
       `${(firstMs / nodeMs).toFixed(2)}x`,
       firstMs / nodeMs <= TARGETS.firstErrorOverNode,
     );
     ratio(`peak memory, main (target <= ${TARGETS.mainPeakMiB} MiB)`, mib(mainPeak), mainPeak <= TARGETS.mainPeakMiB);
-    ratio(`post (target <= ${TARGETS.postMs} ms)`, ms(postMs), postMs <= TARGETS.postMs);
-    ratio(
-      `post / node -e 0 (target <= ${asRatio(TARGETS.postMs).toFixed(2)}: ${TARGETS.postMs} ms)`,
-      `${(postMs / nodeMs).toFixed(2)}x`,
-      postMs / nodeMs <= asRatio(TARGETS.postMs),
-    );
+    timeTarget('post', TARGETS.postMs, postMs);
     if (ROUNDS < 5) console.log(`(only ${ROUNDS} round(s): medians of fewer than 5 are not a measurement)`);
   } finally {
     scenario?.remove();
