@@ -49,12 +49,16 @@ function machine(): SystemDirs & { etc: string } {
   };
 }
 
-/** A job's inputs: build into `reg` with `caCert`, no node pull check (nothing here is about the nodes). */
+/**
+ * A job's inputs: build into `reg` with `caCert`; no node pull check and no Docker daemon check (nothing here is about
+ * the nodes, and these jobs' werf double pushes without a daemon).
+ */
 const inputs = (reg: Registry, caCert: string, name: string) => ({
   repo: `${reg.host}/${name}/stages`,
   'ca-cert': caCert,
   command: 'build',
   'verify-pull': 'off',
+  'docker-daemon': 'off',
 });
 
 /** The job id main recorded (the same for every system file of one main step). */
