@@ -1,6 +1,8 @@
 import * as core from '@actions/core';
 import * as exec from '@actions/exec';
 import type { Inputs } from '../inputs.js';
+import { childEnv } from '../child-env.js';
+import { quote } from '../untrusted.js';
 
 /** The namespace werf deploys into when `args` name one (`--namespace X`, `--namespace=X`, `-n X`); '' otherwise. */
 export function namespaceFromArgs(args: string[]): string {
@@ -25,13 +27,15 @@ export async function releaseNamespace(inputs: Inputs, werfPath: string): Promis
   const args = ['helm', 'get-namespace', ...(inputs.env ? ['--env', inputs.env] : [])];
   const out = await exec.getExecOutput(werfPath, args, {
     cwd: inputs.workingDirectory,
+    env: childEnv(),
     silent: true,
     ignoreReturnCode: true,
   });
   const namespace = out.stdout.trim().split('\n').pop()?.trim() ?? '';
   if (out.exitCode === 0 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) return namespace;
+  const said = out.stderr.trim().split('\n').pop()?.trim() || out.stdout.trim().split('\n').pop()?.trim();
   core.warning(
-    `werf helm get-namespace did not name the release's namespace (${out.stderr.trim() || `exit code ${out.exitCode}`}): the probe pods run in the kube context's namespace; pass --namespace in args to choose.`,
+    `werf helm get-namespace did not name the release's namespace (${said ? `it said ${quote(said)}` : `exit code ${out.exitCode}`}): the probe pods run in the kube context's namespace; pass --namespace in args to choose.`,
   );
   return '';
 }
