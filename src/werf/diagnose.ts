@@ -1,4 +1,5 @@
 import { parseRepository } from '../reference.js';
+import { oneLine, quote } from '../untrusted.js';
 
 /** A failure found in werf's output: an annotation title, what happened (one sentence) and what to do about it. */
 export interface Finding {
@@ -52,7 +53,11 @@ function invalidAddress(address: string, inputName: 'repo' | 'final-repo'): Find
   } catch (err) {
     fix = `${(err as Error).message}.`;
   }
-  return { title: 'Invalid repository address', message: `werf rejected the repository address "${address}".`, fix };
+  return {
+    title: 'Invalid repository address',
+    message: `werf rejected the repository address ${quote(address)}.`,
+    fix,
+  };
 }
 
 function untrustedCertificate(line: string): Finding {
@@ -69,7 +74,7 @@ function untrustedCertificate(line: string): Finding {
   const pusher = { daemon: 'the Docker daemon', buildah: 'buildah', werf: 'werf itself' }[who];
   return {
     title: 'Registry certificate not trusted',
-    message: `${pusher} could not verify the TLS certificate of ${where} (${cause}).`,
+    message: `${pusher} could not verify the TLS certificate of ${where} (${oneLine(cause)}).`,
     fix,
     ...(registry ? { registry } : {}),
     who,
@@ -114,7 +119,7 @@ function authFailure(line: string): Finding {
 function nodePull(line: string): Finding {
   const image = /image "([^"]+)"/.exec(line)?.[1];
   const registry = registryOf(line) ?? (image ? hostOfImage(image) : undefined);
-  const what = image ? `"${image}"` : 'an image';
+  const what = image ? quote(image) : 'an image';
   const base = { title: 'Nodes cannot pull the image', ...(registry ? { registry } : {}), who: 'nodes' as const };
   if (X509_RE.test(line)) {
     return {
@@ -160,10 +165,12 @@ function whoPushed(line: string): 'daemon' | 'werf' | 'buildah' {
 
 /** host[:port] from the first URL in the line, else from the first quoted image reference. */
 function registryOf(line: string): string | undefined {
+  // werf's output is not ours: what is taken from it goes into our sentences as one plain line.
   const url = /https?:\/\/([^/"\s]+)/.exec(line)?.[1];
-  if (url) return url;
+  if (url) return oneLine(url);
   const quoted = /"([^"\s]+\/[^"\s]+)"/.exec(line)?.[1];
-  if (quoted && hostOfImage(quoted)) return hostOfImage(quoted);
+  const host = quoted ? hostOfImage(quoted) : undefined;
+  if (host) return oneLine(host);
   // An unquoted reference such as `unable to push image 127.0.0.1:5443/app:tag: ...`.
   return /(?:^|[\s[(])((?:[a-z0-9-]+\.)+[a-z0-9-]+(?::\d+)?|localhost(?::\d+)?|\[[0-9a-f:]+\](?::\d+)?)\/[a-z0-9]/i.exec(
     line,
@@ -173,7 +180,7 @@ function registryOf(line: string): string | undefined {
 /** host/repository from a /v2/<repo>/(manifests|blobs|tags) URL in the line. */
 function repositoryOf(line: string): string | undefined {
   const m = /https?:\/\/([^/"\s]+)\/v2\/(.+?)\/(?:manifests|blobs|tags)\//.exec(line);
-  return m ? `${m[1]}/${m[2]}` : undefined;
+  return m ? oneLine(`${m[1]}/${m[2]}`) : undefined;
 }
 
 function hostOfImage(image: string): string | undefined {

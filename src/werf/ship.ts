@@ -10,6 +10,7 @@ import { diagnose } from './diagnose.js';
 import { parseBuildReport, type BuildReport } from './report.js';
 import { runWerf } from './run.js';
 import { ambientKubeconfig } from './kubeconfig.js';
+import { oneLine } from '../untrusted.js';
 
 /** What `werf converge`/`werf build` produced: the report werf wrote, parsed, and the kubeconfig of the deploy. */
 export interface Shipped {
@@ -33,7 +34,8 @@ export async function shipWithWerf(inputs: Inputs, werfPath: string, trust: Trus
     kubeConfigPath: writtenKubeconfig,
     tls: trust.werfFlags,
   });
-  core.info(`werf ${args.join(' ')}`);
+  // The argv as one line: an arg holds no line break (inputs.ts refuses them), and oneLine breaks a `##[`.
+  core.info(oneLine(`werf ${args.join(' ')}`));
   const run = await runWerf(werfPath, args, { cwd, env: trust.env, title: `werf ${inputs.command}` });
   if (run.exitCode !== 0) {
     const findings = diagnose(run.output);
