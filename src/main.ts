@@ -7,7 +7,14 @@ import { setUpTrust } from './trust/index.js';
 import { login } from './login.js';
 import { shipWithWerf } from './werf/ship.js';
 import { reportedImages, verifyImages, type ImageOutput } from './verify.js';
-import { checkPull, pullCheckProblem, resolveMode, type KubeTarget, type PullCheck } from './nodes/index.js';
+import {
+  checkPull,
+  pullCheckFindings,
+  pullCheckProblem,
+  resolveMode,
+  type KubeTarget,
+  type PullCheck,
+} from './nodes/index.js';
 import { pullCheckImages } from './nodes/targets.js';
 import { releaseNamespace } from './werf/namespace.js';
 import { writeSummary, type SummaryData } from './summary.js';
@@ -72,11 +79,10 @@ export async function main(): Promise<void> {
     );
     shown.pullCheck = pullCheck;
     core.setOutput('pull-check', JSON.stringify(pullCheck));
-    for (const r of pullCheck.results.filter((result) => !result.ok)) {
-      core.error(`${r.image}${r.node ? ` on ${r.node}` : ''}: ${r.reason} ${r.remediation}`, {
-        title: 'Nodes cannot pull',
-      });
-    }
+    // A build-only run with verify-pull: auto deploys nothing: the nodes' view is advice there, not a failure.
+    const advice = given.command === 'build' && given.verifyPull === 'auto';
+    const annotate = advice ? core.warning : core.error;
+    for (const finding of pullCheckFindings(pullCheck)) annotate(finding, { title: 'Nodes cannot pull' });
 
     if (shown.problems && shown.problems.length > 0) {
       throw new ActionError(
@@ -84,8 +90,7 @@ export async function main(): Promise<void> {
       );
     }
     const pullProblem = pullCheckProblem(pullCheck);
-    // A build-only run with verify-pull: auto deploys nothing: the nodes' view is advice there, not a failure.
-    if (pullProblem && given.command === 'build' && given.verifyPull === 'auto') core.warning(pullProblem);
+    if (pullProblem && advice) core.warning(pullProblem);
     else if (pullProblem) throw new ActionError(pullProblem);
   } catch (err) {
     shown.failure = err instanceof Error ? err.message : String(err);
