@@ -5781,7 +5781,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants5 = require_constants2();
+    var constants6 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util3.addListener;
@@ -5856,7 +5856,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports2 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants5.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants6.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5951,11 +5951,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants5.ERROR.OK) {
+          if (ret !== constants6.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants5.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants6.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants5.ERROR.PAUSED) {
+            } else if (ret === constants6.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -5978,10 +5978,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants5.ERROR.OK) {
+        if (ret === constants6.ERROR.OK) {
           return null;
         }
-        if (ret === constants5.ERROR.PAUSED || ret === constants5.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants6.ERROR.PAUSED || ret === constants6.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -5998,7 +5998,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants5.ERROR[ret], data);
+        return new HTTPParserError(message, constants6.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -6178,7 +6178,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants5.ERROR.PAUSED : 0;
+        return pause ? constants6.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6200,7 +6200,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request3.onData(buf) === false) {
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6236,13 +6236,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util3.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util3.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util3.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -12276,13 +12276,13 @@ var require_headers = __commonJS({
           return this.#headersList[kHeadersSortedMap];
         }
         const headers = [];
-        const names = this.#headersList.toSortedArray();
+        const names2 = this.#headersList.toSortedArray();
         const cookies = this.#headersList.cookies;
         if (cookies === null || cookies.length === 1) {
-          return this.#headersList[kHeadersSortedMap] = names;
+          return this.#headersList[kHeadersSortedMap] = names2;
         }
-        for (let i = 0; i < names.length; ++i) {
-          const { 0: name, 1: value } = names[i];
+        for (let i = 0; i < names2.length; ++i) {
+          const { 0: name, 1: value } = names2[i];
           if (name === "set-cookie") {
             for (let j = 0; j < cookies.length; ++j) {
               headers.push([name, cookies[j]]);
@@ -20023,10 +20023,10 @@ var require_truncate = __commonJS({
   "node_modules/semver/functions/truncate.js"(exports, module) {
     "use strict";
     var parse2 = require_parse2();
-    var constants5 = require_constants6();
+    var constants6 = require_constants6();
     var SemVer = require_semver();
     var truncate = (version, truncation, options) => {
-      if (!constants5.RELEASE_TYPES.includes(truncation)) {
+      if (!constants6.RELEASE_TYPES.includes(truncation)) {
         return null;
       }
       const clonedVersion = cloneInputVersion(version, options);
@@ -21266,7 +21266,7 @@ var require_semver2 = __commonJS({
   "node_modules/semver/index.js"(exports, module) {
     "use strict";
     var internalRe = require_re();
-    var constants5 = require_constants6();
+    var constants6 = require_constants6();
     var SemVer = require_semver();
     var identifiers = require_identifiers();
     var parse2 = require_parse2();
@@ -21350,8 +21350,8 @@ var require_semver2 = __commonJS({
       re: internalRe.re,
       src: internalRe.src,
       tokens: internalRe.t,
-      SEMVER_SPEC_VERSION: constants5.SEMVER_SPEC_VERSION,
-      RELEASE_TYPES: constants5.RELEASE_TYPES,
+      SEMVER_SPEC_VERSION: constants6.SEMVER_SPEC_VERSION,
+      RELEASE_TYPES: constants6.RELEASE_TYPES,
       compareIdentifiers: identifiers.compareIdentifiers,
       rcompareIdentifiers: identifiers.rcompareIdentifiers
     };
@@ -28002,7 +28002,7 @@ var require_client_h12 = __commonJS({
       kHTTPContext,
       kClosed
     } = require_symbols6();
-    var constants5 = require_constants8();
+    var constants6 = require_constants8();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var removeAllListeners = util3.removeAllListeners;
@@ -28138,7 +28138,7 @@ var require_client_h12 = __commonJS({
          */
       constructor(client, socket, { exports: exports2 }) {
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants5.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants6.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -28234,11 +28234,11 @@ var require_client_h12 = __commonJS({
             currentParser = null;
             currentBufferRef = null;
           }
-          if (ret !== constants5.ERROR.OK) {
+          if (ret !== constants6.ERROR.OK) {
             const data = chunk.subarray(llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr);
-            if (ret === constants5.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants6.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(data);
-            } else if (ret === constants5.ERROR.PAUSED) {
+            } else if (ret === constants6.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(data);
             } else {
@@ -28261,10 +28261,10 @@ var require_client_h12 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants5.ERROR.OK) {
+        if (ret === constants6.ERROR.OK) {
           return null;
         }
-        if (ret === constants5.ERROR.PAUSED || ret === constants5.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants6.ERROR.PAUSED || ret === constants6.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -28281,7 +28281,7 @@ var require_client_h12 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants5.ERROR[ret], data);
+        return new HTTPParserError(message, constants6.ERROR[ret], data);
       }
       destroy() {
         assert(currentParser === null);
@@ -28492,7 +28492,7 @@ var require_client_h12 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants5.ERROR.PAUSED : 0;
+        return pause ? constants6.ERROR.PAUSED : 0;
       }
       /**
        * @param {Buffer} buf
@@ -28518,7 +28518,7 @@ var require_client_h12 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request3.onData(buf) === false) {
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         }
         return 0;
       }
@@ -28558,13 +28558,13 @@ var require_client_h12 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util3.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util3.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util3.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(client[kResume]);
         } else {
@@ -37400,12 +37400,12 @@ var require_date = __commonJS({
           return parseRfc850Date(date);
       }
     }
-    function makeDate(year, monthIdx, day2, hour, minute, second, weekday) {
-      const result2 = new Date(Date.UTC(year, monthIdx, day2, hour, minute, second));
+    function makeDate(year, monthIdx, day3, hour, minute, second, weekday) {
+      const result2 = new Date(Date.UTC(year, monthIdx, day3, hour, minute, second));
       if (year >= 0 && year <= 99) {
         result2.setUTCFullYear(year);
       }
-      return result2.getUTCFullYear() === year && result2.getUTCMonth() === monthIdx && result2.getUTCDate() === day2 && result2.getUTCHours() === hour && result2.getUTCMinutes() === minute && result2.getUTCSeconds() === second && result2.getUTCDay() === weekday ? result2 : void 0;
+      return result2.getUTCFullYear() === year && result2.getUTCMonth() === monthIdx && result2.getUTCDate() === day3 && result2.getUTCHours() === hour && result2.getUTCMinutes() === minute && result2.getUTCSeconds() === second && result2.getUTCDay() === weekday ? result2 : void 0;
     }
     function parseImfDate(date) {
       if (date.length !== 29 || date[4] !== " " || date[7] !== " " || date[11] !== " " || date[16] !== " " || date[19] !== ":" || date[22] !== ":" || date[25] !== " " || date[26] !== "G" || date[27] !== "M" || date[28] !== "T") {
@@ -37429,13 +37429,13 @@ var require_date = __commonJS({
       } else {
         return void 0;
       }
-      let day2 = 0;
+      let day3 = 0;
       if (date[5] === "0") {
         const code = date.charCodeAt(6);
         if (code < 49 || code > 57) {
           return void 0;
         }
-        day2 = code - 48;
+        day3 = code - 48;
       } else {
         const code1 = date.charCodeAt(5);
         if (code1 < 49 || code1 > 51) {
@@ -37445,7 +37445,7 @@ var require_date = __commonJS({
         if (code2 < 48 || code2 > 57) {
           return void 0;
         }
-        day2 = (code1 - 48) * 10 + (code2 - 48);
+        day3 = (code1 - 48) * 10 + (code2 - 48);
       }
       let monthIdx = -1;
       if (date[8] === "J" && date[9] === "a" && date[10] === "n") {
@@ -37567,7 +37567,7 @@ var require_date = __commonJS({
         }
         second = (code1 - 48) * 10 + (code2 - 48);
       }
-      return makeDate(year, monthIdx, day2, hour, minute, second, weekday);
+      return makeDate(year, monthIdx, day3, hour, minute, second, weekday);
     }
     function parseAscTimeDate(date) {
       if (date.length !== 24 || date[7] !== " " || date[10] !== " " || date[19] !== " ") {
@@ -37637,13 +37637,13 @@ var require_date = __commonJS({
       } else {
         return void 0;
       }
-      let day2 = 0;
+      let day3 = 0;
       if (date[8] === " ") {
         const code = date.charCodeAt(9);
         if (code < 49 || code > 57) {
           return void 0;
         }
-        day2 = code - 48;
+        day3 = code - 48;
       } else {
         const code1 = date.charCodeAt(8);
         if (code1 < 49 || code1 > 51) {
@@ -37653,7 +37653,7 @@ var require_date = __commonJS({
         if (code2 < 48 || code2 > 57) {
           return void 0;
         }
-        day2 = (code1 - 48) * 10 + (code2 - 48);
+        day3 = (code1 - 48) * 10 + (code2 - 48);
       }
       let hour = 0;
       if (date[11] === "0") {
@@ -37729,7 +37729,7 @@ var require_date = __commonJS({
         return void 0;
       }
       const year = (yearDigit1 - 48) * 1e3 + (yearDigit2 - 48) * 100 + (yearDigit3 - 48) * 10 + (yearDigit4 - 48);
-      return makeDate(year, monthIdx, day2, hour, minute, second, weekday);
+      return makeDate(year, monthIdx, day3, hour, minute, second, weekday);
     }
     function parseRfc850Date(date) {
       let commaIndex = -1;
@@ -37765,13 +37765,13 @@ var require_date = __commonJS({
       if (date[commaIndex] !== "," || date.length - commaIndex - 1 !== 23 || date[commaIndex + 1] !== " " || date[commaIndex + 4] !== "-" || date[commaIndex + 8] !== "-" || date[commaIndex + 11] !== " " || date[commaIndex + 14] !== ":" || date[commaIndex + 17] !== ":" || date[commaIndex + 20] !== " " || date[commaIndex + 21] !== "G" || date[commaIndex + 22] !== "M" || date[commaIndex + 23] !== "T") {
         return void 0;
       }
-      let day2 = 0;
+      let day3 = 0;
       if (date[commaIndex + 2] === "0") {
         const code = date.charCodeAt(commaIndex + 3);
         if (code < 49 || code > 57) {
           return void 0;
         }
-        day2 = code - 48;
+        day3 = code - 48;
       } else {
         const code1 = date.charCodeAt(commaIndex + 2);
         if (code1 < 49 || code1 > 51) {
@@ -37781,7 +37781,7 @@ var require_date = __commonJS({
         if (code2 < 48 || code2 > 57) {
           return void 0;
         }
-        day2 = (code1 - 48) * 10 + (code2 - 48);
+        day3 = (code1 - 48) * 10 + (code2 - 48);
       }
       let monthIdx = -1;
       if (date[commaIndex + 5] === "J" && date[commaIndex + 6] === "a" && date[commaIndex + 7] === "n") {
@@ -37878,7 +37878,7 @@ var require_date = __commonJS({
         }
         second = (code1 - 48) * 10 + (code2 - 48);
       }
-      return makeDate(year, monthIdx, day2, hour, minute, second, weekday);
+      return makeDate(year, monthIdx, day3, hour, minute, second, weekday);
     }
     module.exports = {
       parseHttpDate
@@ -40834,13 +40834,13 @@ var require_headers2 = __commonJS({
         return headersList.sortedMap;
       }
       const headers = [];
-      const names = headersList.toSortedArray();
+      const names2 = headersList.toSortedArray();
       const cookies = headersList.cookies;
       if (cookies === null || cookies.length === 1) {
-        return headersList.sortedMap = names;
+        return headersList.sortedMap = names2;
       }
-      for (let i = 0; i < names.length; ++i) {
-        const { 0: name, 1: value } = names[i];
+      for (let i = 0; i < names2.length; ++i) {
+        const { 0: name, 1: value } = names2[i];
         if (name === "set-cookie") {
           for (let j = 0; j < cookies.length; ++j) {
             headers.push([name, cookies[j]]);
@@ -50071,7 +50071,7 @@ function getState(name) {
 }
 
 // src/inputs.ts
-import * as fs6 from "node:fs";
+import * as fs7 from "node:fs";
 import * as path8 from "node:path";
 
 // node_modules/js-yaml/dist/js-yaml.mjs
@@ -50782,9 +50782,9 @@ function requireTimestamp() {
     if (match === null) throw new Error("Date resolve error");
     const year = +match[1];
     const month = +match[2] - 1;
-    const day2 = +match[3];
+    const day3 = +match[3];
     if (!match[4]) {
-      return new Date(Date.UTC(year, month, day2));
+      return new Date(Date.UTC(year, month, day3));
     }
     const hour = +match[4];
     const minute = +match[5];
@@ -50802,7 +50802,7 @@ function requireTimestamp() {
       delta = (tzHour * 60 + tzMinute) * 6e4;
       if (match[9] === "-") delta = -delta;
     }
-    const date = new Date(Date.UTC(year, month, day2, hour, minute, second, fraction));
+    const date = new Date(Date.UTC(year, month, day3, hour, minute, second, fraction));
     if (delta) date.setTime(date.getTime() - delta);
     return date;
   }
@@ -51245,9 +51245,9 @@ function requireLoader() {
     const transactions = state.anchorMapTransactions;
     if (transactions.length === 0) return;
     const parent = transactions[transactions.length - 1];
-    const names = Object.keys(transaction);
-    for (let index2 = 0, length = names.length; index2 < length; index2 += 1) {
-      const name = names[index2];
+    const names2 = Object.keys(transaction);
+    for (let index2 = 0, length = names2.length; index2 < length; index2 += 1) {
+      const name = names2[index2];
       if (!_hasOwnProperty.call(parent, name)) {
         parent[name] = transaction[name];
       }
@@ -51255,13 +51255,13 @@ function requireLoader() {
   }
   function rollbackAnchorTransaction(state) {
     const transaction = state.anchorMapTransactions.pop();
-    const names = Object.keys(transaction);
-    for (let index2 = names.length - 1; index2 >= 0; index2 -= 1) {
-      const entry = transaction[names[index2]];
+    const names2 = Object.keys(transaction);
+    for (let index2 = names2.length - 1; index2 >= 0; index2 -= 1) {
+      const entry = transaction[names2[index2]];
       if (entry.existed) {
-        state.anchorMap[names[index2]] = entry.value;
+        state.anchorMap[names2[index2]] = entry.value;
       } else {
-        delete state.anchorMap[names[index2]];
+        delete state.anchorMap[names2[index2]];
       }
     }
   }
@@ -52647,7 +52647,7 @@ function requireDumper() {
     let i;
     let char = 0;
     let prevChar = null;
-    let hasLineBreak = false;
+    let hasLineBreak2 = false;
     let hasFoldableLine = false;
     const shouldTrackWidth = lineWidth !== -1;
     let previousLineBreak = -1;
@@ -52665,7 +52665,7 @@ function requireDumper() {
       for (i = 0; i < string.length; char >= 65536 ? i += 2 : i++) {
         char = codePointAt(string, i);
         if (char === CHAR_LINE_FEED) {
-          hasLineBreak = true;
+          hasLineBreak2 = true;
           if (shouldTrackWidth) {
             hasFoldableLine = hasFoldableLine || // Foldable line = too long, and not more-indented.
             i - previousLineBreak - 1 > lineWidth && string[previousLineBreak + 1] !== " ";
@@ -52679,7 +52679,7 @@ function requireDumper() {
       }
       hasFoldableLine = hasFoldableLine || shouldTrackWidth && (i - previousLineBreak - 1 > lineWidth && string[previousLineBreak + 1] !== " ");
     }
-    if (!hasLineBreak && !hasFoldableLine) {
+    if (!hasLineBreak2 && !hasFoldableLine) {
       if (plain && !forceQuotes && !testAmbiguousType(string)) {
         return STYLE_PLAIN;
       }
@@ -53140,6 +53140,19 @@ var {
   safeDump
 } = yaml;
 
+// src/child-env.ts
+var ACTION_INPUT = /^INPUT_/i;
+function childEnv(extra = {}, env = process.env) {
+  const result2 = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== void 0 && !ACTION_INPUT.test(name)) result2[name] = value;
+  }
+  return { ...result2, ...extra };
+}
+function forgetInputs(env = process.env) {
+  for (const name of Object.keys(env)) if (ACTION_INPUT.test(name)) delete env[name];
+}
+
 // src/errors.ts
 var ActionError = class extends Error {
   details;
@@ -53159,6 +53172,160 @@ function combineInputErrors(problems) {
     details: problems.map((p) => `- ${p}`).join("\n")
   });
 }
+
+// src/input-text.ts
+import * as fs3 from "node:fs";
+
+// src/untrusted.ts
+import { randomBytes } from "node:crypto";
+function quote(value) {
+  return JSON.stringify(value).replace(/##\[/g, "##\\u005b");
+}
+function oneLine(value) {
+  return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, " ").replace(/##\[/g, "## [");
+}
+function commandStop() {
+  const token = `werf-ship-${randomBytes(16).toString("hex")}`;
+  return { stop: `::stop-commands::${token}`, resume: `::${token}::` };
+}
+function logUntrusted(text2) {
+  if (text2 === "") return;
+  const { stop, resume } = commandStop();
+  process.stdout.write(`${stop}
+${text2.endsWith("\n") ? text2 : `${text2}
+`}${resume}
+`);
+}
+async function withCommandsStopped(fn) {
+  const { stop, resume } = commandStop();
+  let endsWithNewline = true;
+  process.stdout.write(`${stop}
+`);
+  try {
+    return await fn((chunk) => {
+      const text2 = typeof chunk === "string" ? chunk : chunk.toString("utf8");
+      if (text2 === "") return;
+      process.stdout.write(text2);
+      endsWithNewline = text2.endsWith("\n");
+    });
+  } finally {
+    process.stdout.write(`${endsWithNewline ? "" : "\n"}${resume}
+`);
+  }
+}
+
+// src/input-text.ts
+var MAX_PASSWORD_BYTES = 16 * 1024;
+var MAX_SECRET_INPUT_BYTES = 256 * 1024;
+var MAX_INPUT_FILE_BYTES = 1024 * 1024;
+function rawInput(name, env = process.env) {
+  return env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "";
+}
+function hasLineBreak(value) {
+  return /[\r\n]/.test(value);
+}
+function passwordText(raw) {
+  return raw.replace(/[\r\n]+$/, "");
+}
+function passwordProblem(name, password) {
+  if (hasLineBreak(password)) {
+    return `Input ${name} has a line break inside it: a password or token is one line (only a line break at its end, as a YAML block scalar adds, is dropped).`;
+  }
+  const bytes = Buffer.byteLength(password, "utf8");
+  if (bytes > MAX_PASSWORD_BYTES) {
+    return `Input ${name} is ${sizeText(bytes)}, more than the ${sizeText(MAX_PASSWORD_BYTES)} a password or token may have here: registries refuse an Authorization header that large; check that the right secret is passed.`;
+  }
+  return void 0;
+}
+function sizeText(bytes) {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024 * 10) / 10} KiB`;
+  return `${Math.round(bytes / 1024 / 1024 * 10) / 10} MiB`;
+}
+function readBoundedFile(file, maxBytes) {
+  let stat3;
+  try {
+    stat3 = fs3.statSync(file);
+  } catch (err2) {
+    return { ok: false, why: openFailure(err2) };
+  }
+  if (!stat3.isFile()) return { ok: false, why: `it is ${fileKind(stat3)}, not a regular file` };
+  if (stat3.size > maxBytes) return { ok: false, why: `it is larger than ${sizeText(maxBytes)}` };
+  let fd2;
+  try {
+    fd2 = fs3.openSync(file, fs3.constants.O_RDONLY | (fs3.constants.O_NONBLOCK ?? 0));
+  } catch (err2) {
+    return { ok: false, why: openFailure(err2) };
+  }
+  try {
+    const opened = fs3.fstatSync(fd2);
+    if (!opened.isFile()) return { ok: false, why: `it is ${fileKind(opened)}, not a regular file` };
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const n = fs3.readSync(fd2, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    if (length > maxBytes) return { ok: false, why: `it is larger than ${sizeText(maxBytes)}` };
+    return { ok: true, text: buffer.subarray(0, length).toString("utf8") };
+  } catch (err2) {
+    return { ok: false, why: openFailure(err2) };
+  } finally {
+    fs3.closeSync(fd2);
+  }
+}
+function openFailure(err2) {
+  const code = err2.code;
+  if (code === "ENOENT" || code === "ENOTDIR") return "there is no such file";
+  if (code === "EACCES" || code === "EPERM") return "it cannot be read (permission denied)";
+  if (code === "ENAMETOOLONG") return "the name is too long for a path";
+  return `it cannot be read (${code ?? "error"})`;
+}
+function fileKind(stat3) {
+  if (stat3.isDirectory()) return "a directory";
+  if (stat3.isFIFO()) return "a FIFO (named pipe)";
+  if (stat3.isCharacterDevice() || stat3.isBlockDevice()) return "a device";
+  if (stat3.isSocket()) return "a socket";
+  return "not a regular file";
+}
+function shownValue(value) {
+  if (!hasLineBreak(value) && value.length <= 256) return quote(value);
+  const lines = value.split(/\r\n|\r|\n/).length;
+  return `(a value of ${value.length} characters${lines > 1 ? ` on ${lines} lines` : ""}, not shown)`;
+}
+function yamlErrorWhere(err2) {
+  const e = err2;
+  const line = typeof e?.mark?.line === "number" ? e.mark.line + 1 : void 0;
+  const column = typeof e?.mark?.column === "number" ? e.mark.column + 1 : void 0;
+  const where = line !== void 0 ? `at line ${line}${column !== void 0 ? `, column ${column}` : ""}` : "somewhere";
+  const reason = typeof e?.reason === "string" ? e.reason : "";
+  const known = YAML_PROBLEMS.find(([pattern]) => pattern.test(reason));
+  return `${where}: ${known ? known[1] : "the YAML syntax is broken there"}`;
+}
+var YAML_PROBLEMS = [
+  [/^(unidentified alias|name of an alias)/, 'a value that starts with "*" is read as a YAML alias: quote it'],
+  [
+    /^(unknown tag|undeclared tag|tag |named tag|unacceptable node kind|cannot resolve a node|there is a previously declared suffix)/,
+    'a value that starts with "!" is read as a YAML tag: quote it'
+  ],
+  [/^(name of an anchor|duplication of an anchor)/, 'a value that starts with "&" is read as a YAML anchor: quote it'],
+  [
+    /within a flow collection|missed comma between flow collection entries/,
+    'a "[" or "{" opens a YAML list or mapping that is not closed: quote a value that starts with one'
+  ],
+  [
+    /quoted scalar|unknown escape sequence|expected hexadecimal character|expected valid JSON character/,
+    "a quoted value is not closed, or has an escape sequence YAML does not know"
+  ],
+  [/^tab characters/, "a tab in the indentation: indent with spaces"],
+  [/^duplicated mapping key/, "a key appears twice in one entry"],
+  [/^(the stream contains non-printable|null byte)/, "a control character: the text must be printable"],
+  [
+    /^(bad indentation|can not read|a whitespace character is expected|incomplete explicit mapping pair|end of the stream or a document separator|a line break is expected|missing indentation)/,
+    'a "key: value" pair is expected at the indentation of its entry (quote a value that starts with * ! & [ { | > % @ or `)'
+  ]
+];
 
 // src/reference.ts
 var DEFAULT_DOMAIN = "docker.io";
@@ -53199,7 +53366,7 @@ function splitReference(input) {
 }
 function domainProblem(domain) {
   if (DOMAIN_RE.test(domain)) return void 0;
-  return `has an invalid registry host "${domain}": a host name (letters, digits, "-" and "."), an IPv4 address or an IPv6 address in brackets, with an optional ":PORT" of digits`;
+  return `has an invalid registry host ${quote(domain)}: a host name (letters, digits, "-" and "."), an IPv4 address or an IPv6 address in brackets, with an optional ":PORT" of digits`;
 }
 function pathProblem(path14) {
   if (path14 === "" || path14 === "library/") return "has no repository path";
@@ -53208,31 +53375,31 @@ function pathProblem(path14) {
   }
   const bad = /[^a-z0-9._\-/A-Z]/.exec(path14);
   if (bad) {
-    return `contains "${bad[0]}", which a repository path cannot hold: lowercase letters, digits, "/", and ".", "_", "__" or "-" between them`;
+    return `contains ${quote(bad[0])}, which a repository path cannot hold: lowercase letters, digits, "/", and ".", "_", "__" or "-" between them`;
   }
   if (/[A-Z]/.test(path14)) return "must be lowercase in its repository path";
   for (const component of path14.split("/")) {
     if (component === "") return 'has an empty path component (a "//", or a "/" at the start or the end)';
     if (!PATH_COMPONENT_RE.test(component)) {
-      return `has the path component "${component}", which must start and end with a letter or digit and have only ".", "_", "__" or "-" between them`;
+      return `has the path component ${quote(component)}, which must start and end with a letter or digit and have only ".", "_", "__" or "-" between them`;
     }
   }
   return void 0;
 }
 function digestProblem(digest) {
   if (!DIGEST_RE.test(digest)) {
-    return `has an invalid digest "${digest}": expected ALGORITHM:HEX such as "sha256:" and 64 hexadecimal digits`;
+    return `has an invalid digest ${quote(digest)}: expected ALGORITHM:HEX such as "sha256:" and 64 hexadecimal digits`;
   }
   const [algorithm = "", hex = ""] = digest.split(":");
   const expected = DIGEST_HEX_LENGTH[algorithm];
   if (expected !== void 0 && hex.length !== expected) {
-    return `has an invalid digest "${digest}": a ${algorithm} digest has ${expected} hexadecimal digits, not ${hex.length}`;
+    return `has an invalid digest ${quote(digest)}: a ${algorithm} digest has ${expected} hexadecimal digits, not ${hex.length}`;
   }
   return void 0;
 }
 function tagProblem(tag) {
   if (TAG_RE.test(tag)) return void 0;
-  return `has an invalid tag "${tag}": 1 to 128 letters, digits, "_", "." or "-", not starting with "." or "-"`;
+  return `has an invalid tag ${quote(tag)}: 1 to 128 letters, digits, "_", "." or "-", not starting with "." or "-"`;
 }
 function referenceProblem(input, parts) {
   if (input === "") return "is empty";
@@ -53252,7 +53419,7 @@ function familiar(domain, path14) {
 function parseImageReference(input) {
   const parts = splitReference(input);
   const problem = referenceProblem(input, parts);
-  if (problem) throw new ActionError(`Image reference "${input}" ${problem}.`);
+  if (problem) throw new ActionError(`Image reference ${quote(input)} ${problem}.`);
   const fullName = `${parts.domain}/${parts.path}`;
   return {
     domain: parts.domain,
@@ -53264,13 +53431,13 @@ function parseImageReference(input) {
   };
 }
 function parseRepository(input, inputName) {
-  const why = (problem) => `${inputName} "${input}" ${problem}`;
+  const why = (problem) => `${inputName} ${quote(input)} ${problem}`;
   if (input.trim() === "") throw new ActionError(why('is empty: give a repository such as "registry.example.com/app"'));
   const { clauses, corrected, example } = correctRepository(input, inputName);
   const parts = splitReference(corrected);
   const remaining = referenceProblem(corrected, parts);
   if (clauses.length > 0) {
-    const tail = remaining ? `; and it ${remaining}` : `; ${example ? "for example" : "use"} "${corrected}"`;
+    const tail = remaining ? `; and it ${remaining}` : `; ${example ? "for example" : "use"} ${quote(corrected)}`;
     throw new ActionError(`${why(clauses.join("; "))}${tail}`);
   }
   if (remaining) throw new ActionError(why(remaining));
@@ -53360,14 +53527,31 @@ var OWNED_FLAGS = {
   "--skip-tls-verify-registry": "the skip-tls-verify input",
   "--docker-config": "the login (username/password or registries)"
 };
-var SECRET_FLAGS = ["--kube-config-base64"];
+var SECRET_FLAG_NAMES = [
+  "--kube-config-base64",
+  "--kube-key-data",
+  "--kube-auth-provider-config",
+  "--secret-key",
+  "--release-storage-sql-connection"
+];
+var SECRET_FLAG_PATTERN = /^--(?:[a-z0-9]+-)*(?:password|token)$/;
+function isSecretFlag(flag) {
+  const name = flag.toLowerCase();
+  return SECRET_FLAG_NAMES.includes(name) || SECRET_FLAG_PATTERN.test(name);
+}
+function envTwin(flag) {
+  return `WERF_${flag.replace(/^--/, "").toUpperCase().replace(/-/g, "_")}`;
+}
 function checkExtraArgs(args) {
   const problems = [];
   for (const arg of args) {
     const flag = arg.split("=")[0];
-    if (SECRET_FLAGS.includes(flag)) {
+    if (!flag.startsWith("--")) continue;
+    if (isSecretFlag(flag)) {
+      const twin = envTwin(flag.toLowerCase());
+      const instead = flag.toLowerCase() === "--kube-config-base64" ? "use the kube-config-base64 input" : `set ${twin} in the step's env instead (env: ${twin}: \${{ secrets.NAME }}), which werf reads the same way`;
       problems.push(
-        `Input "args" has ${flag}: its value is a secret and a command line is visible to every process on the runner; use kube-config-base64, or werf's environment variable for it.`
+        `Input "args" has ${oneLine(flag)}: its value is a secret, and a command line is visible to every process on the runner and in the log; ${instead}.`
       );
     } else if (flag in OWNED_FLAGS) {
       problems.push(`Input "args" has ${flag}, which the action sets from ${OWNED_FLAGS[flag]}: use that instead.`);
@@ -53393,12 +53577,12 @@ function planWerfCommand(inputs, ctx) {
 }
 
 // src/werf/install.ts
-import * as fs4 from "node:fs";
+import * as fs5 from "node:fs";
 import * as path6 from "node:path";
 
 // node_modules/@actions/tool-cache/lib/tool-cache.js
 import * as crypto3 from "crypto";
-import * as fs3 from "fs";
+import * as fs4 from "fs";
 
 // node_modules/@actions/tool-cache/lib/manifest.js
 var semver = __toESM(require_semver2(), 1);
@@ -53543,7 +53727,7 @@ function downloadTool(url, dest, auth, headers) {
 }
 function downloadToolAttempt(url, dest, auth, headers) {
   return __awaiter9(this, void 0, void 0, function* () {
-    if (fs3.existsSync(dest)) {
+    if (fs4.existsSync(dest)) {
       throw new Error(`Destination file path ${dest} already exists`);
     }
     const http2 = new HttpClient(userAgent, [], {
@@ -53567,7 +53751,7 @@ function downloadToolAttempt(url, dest, auth, headers) {
     const readStream = responseMessageFactory();
     let succeeded = false;
     try {
-      yield pipeline2(readStream, fs3.createWriteStream(dest));
+      yield pipeline2(readStream, fs4.createWriteStream(dest));
       debug("download complete");
       succeeded = true;
       return dest;
@@ -53589,7 +53773,7 @@ function cacheFile(sourceFile, targetFile, tool, version, arch3) {
     arch3 = arch3 || os6.arch();
     debug(`Caching tool ${tool} ${version} ${arch3}`);
     debug(`source file: ${sourceFile}`);
-    if (!fs3.statSync(sourceFile).isFile()) {
+    if (!fs4.statSync(sourceFile).isFile()) {
       throw new Error("sourceFile is not a file");
     }
     const destFolder = yield _createToolPath(tool, version, arch3);
@@ -53618,7 +53802,7 @@ function find(toolName, versionSpec, arch3) {
     versionSpec = semver2.clean(versionSpec) || "";
     const cachePath = path5.join(_getCacheDirectory(), toolName, versionSpec, arch3);
     debug(`checking cache: ${cachePath}`);
-    if (fs3.existsSync(cachePath) && fs3.existsSync(`${cachePath}.complete`)) {
+    if (fs4.existsSync(cachePath) && fs4.existsSync(`${cachePath}.complete`)) {
       debug(`Found tool in cache ${toolName} ${versionSpec} ${arch3}`);
       toolPath = cachePath;
     } else {
@@ -53631,12 +53815,12 @@ function findAllVersions(toolName, arch3) {
   const versions = [];
   arch3 = arch3 || os6.arch();
   const toolPath = path5.join(_getCacheDirectory(), toolName);
-  if (fs3.existsSync(toolPath)) {
-    const children = fs3.readdirSync(toolPath);
+  if (fs4.existsSync(toolPath)) {
+    const children = fs4.readdirSync(toolPath);
     for (const child2 of children) {
       if (isExplicitVersion(child2)) {
         const fullPath = path5.join(toolPath, child2, arch3 || "");
-        if (fs3.existsSync(fullPath) && fs3.existsSync(`${fullPath}.complete`)) {
+        if (fs4.existsSync(fullPath) && fs4.existsSync(`${fullPath}.complete`)) {
           versions.push(child2);
         }
       }
@@ -53658,7 +53842,7 @@ function _createToolPath(tool, version, arch3) {
 function _completeToolPath(tool, version, arch3) {
   const folderPath = path5.join(_getCacheDirectory(), tool, semver2.clean(version) || version, arch3 || "");
   const markerPath = `${folderPath}.complete`;
-  fs3.writeFileSync(markerPath, "");
+  fs4.writeFileSync(markerPath, "");
   debug("finished caching tool");
 }
 function isExplicitVersion(versionSpec) {
@@ -68080,7 +68264,7 @@ function createXOFer(hashCons) {
   return hashC;
 }
 var wrapConstructor = createHasher;
-function randomBytes(bytesLength = 32) {
+function randomBytes2(bytesLength = 32) {
   if (crypto$2 && typeof crypto$2.getRandomValues === "function") {
     return crypto$2.getRandomValues(new Uint8Array(bytesLength));
   }
@@ -70131,7 +70315,7 @@ function getWLengths(Fp2, Fn2) {
 }
 function ecdh(Point, ecdhOpts = {}) {
   const { Fn: Fn2 } = Point;
-  const randomBytes_ = ecdhOpts.randomBytes || randomBytes;
+  const randomBytes_ = ecdhOpts.randomBytes || randomBytes2;
   const lengths = Object.assign(getWLengths(Point.Fp, Fn2), { seed: getMinHashLength(Fn2.ORDER) });
   function isValidSecretKey(secretKey) {
     try {
@@ -70206,7 +70390,7 @@ function ecdsa(Point, hash, ecdsaOpts = {}) {
     bits2int: "function",
     bits2int_modN: "function"
   });
-  const randomBytes$1 = ecdsaOpts.randomBytes || randomBytes;
+  const randomBytes$1 = ecdsaOpts.randomBytes || randomBytes2;
   const hmac$1 = ecdsaOpts.hmac || ((key, ...msgs) => hmac(hash, key, concatBytes(...msgs)));
   const { Fp: Fp2, Fn: Fn2 } = Point;
   const { ORDER: CURVE_ORDER, BITS: fnBits } = Fn2;
@@ -71042,7 +71226,7 @@ function eddsa(Point, cHash, eddsaOpts = {}) {
   });
   const { prehash } = eddsaOpts;
   const { BASE, Fp: Fp2, Fn: Fn2 } = Point;
-  const randomBytes$1 = eddsaOpts.randomBytes || randomBytes;
+  const randomBytes$1 = eddsaOpts.randomBytes || randomBytes2;
   const adjustScalarBytes2 = eddsaOpts.adjustScalarBytes || ((bytes) => bytes);
   const domain = eddsaOpts.domain || ((data, ctx, phflag) => {
     _abool2(phflag, "phflag");
@@ -71241,7 +71425,7 @@ function montgomery(curveDef) {
   const is25519 = type2 === "x25519";
   if (!is25519 && type2 !== "x448")
     throw new Error("invalid type");
-  const randomBytes_ = rand || randomBytes;
+  const randomBytes_ = rand || randomBytes2;
   const montgomeryBits = is25519 ? 255 : 448;
   const fieldLen = is25519 ? 32 : 56;
   const Gu = is25519 ? BigInt(9) : BigInt(5);
@@ -79291,10 +79475,68 @@ async function verifyDetachedSignature(data, signatureBytes, armoredKeys, what, 
       failures.push(err2.message);
     }
   }
+  const madeAt = signature.packets[0]?.created ?? void 0;
+  for (const id of signedBy) {
+    const state = await keyState(keys, id, madeAt ?? /* @__PURE__ */ new Date());
+    if (state) {
+      throw new ActionError(
+        `The signature of ${what} was made by key ${id}, which ${keyName} says ${state}: its signatures are not trusted, and nothing was installed. Check ${keyName} against werf's current release key.`,
+        { details: failures.join("\n") }
+      );
+    }
+  }
   throw new ActionError(
     `The signature of ${what} does not match the download: the file was altered or damaged; nothing was installed.`,
     { details: failures.join("\n") || "the signature file holds no signature" }
   );
+}
+async function keyState(keys, keyId, madeAt) {
+  for (const key of keys) {
+    const subkey = key.subkeys.find((k) => k.getKeyID().toHex().toUpperCase() === keyId);
+    if (!subkey && key.getKeyID().toHex().toUpperCase() !== keyId) continue;
+    if (await key.isRevoked(void 0, void 0, /* @__PURE__ */ new Date()))
+      return `was revoked${revocation(key.revocationSignatures)}`;
+    const binding = subkey?.bindingSignatures.at(-1);
+    if (subkey && binding && await subkey.isRevoked(binding, key.keyPacket, /* @__PURE__ */ new Date())) {
+      return `has revoked that signing subkey${revocation(subkey.revocationSignatures)}`;
+    }
+    const expiry = await expirationOf(key);
+    if (expiry && expiry.getTime() < madeAt.getTime())
+      return `had expired on ${day(expiry)}, before the signature was made`;
+    const subkeyExpiry = subkey ? await subkey.getExpirationTime().catch(() => null) : null;
+    if (subkeyExpiry instanceof Date && subkeyExpiry.getTime() < madeAt.getTime()) {
+      return `had let that signing subkey expire on ${day(subkeyExpiry)}, before the signature was made`;
+    }
+  }
+  return void 0;
+}
+async function expirationOf(key) {
+  try {
+    const time = await key.getExpirationTime();
+    return time instanceof Date ? time : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function revocation(signatures) {
+  const sig = signatures[0];
+  if (!sig) return "";
+  const when = sig.created ? ` on ${day(sig.created)}` : "";
+  const flag = sig.reasonForRevocationFlag;
+  const named = flag !== null && flag !== void 0 ? REVOCATION_REASONS[flag] : void 0;
+  const text2 = sig.reasonForRevocationString ? quote(sig.reasonForRevocationString) : "";
+  const reason = [named, text2].filter(Boolean).join(": ");
+  return `${when}${reason ? ` (${reason})` : ""}`;
+}
+var REVOCATION_REASONS = {
+  0: "no reason given",
+  1: "key superseded",
+  2: "key compromised",
+  3: "key retired",
+  32: "user ID no longer valid"
+};
+function day(date) {
+  return date.toISOString().slice(0, 10);
 }
 
 // src/werf/release-key.ts
@@ -79389,8 +79631,8 @@ async function installWerf(inputs, opts = {}) {
     if (key) {
       signature = await download(urls.signature, `the signature of werf ${version}`, "signature");
       const verified2 = await verifyDetachedSignature(
-        fs4.readFileSync(binary2),
-        fs4.readFileSync(signature),
+        fs5.readFileSync(binary2),
+        fs5.readFileSync(signature),
         key.armored,
         `werf ${version} (${urls.binary})`,
         key.name
@@ -79399,12 +79641,12 @@ async function installWerf(inputs, opts = {}) {
     } else {
       warnUnverified(version, base);
     }
-    fs4.chmodSync(binary2, 493);
+    fs5.chmodSync(binary2, 493);
     const dir = await cacheFile(binary2, fileName, TOOL_NAME, version, key ? platform2 : unverifiedKey);
     addPath(dir);
     return { path: path6.join(dir, fileName), version };
   } finally {
-    for (const file of [binary2, signature]) if (file) fs4.rmSync(file, { force: true });
+    for (const file of [binary2, signature]) if (file) fs5.rmSync(file, { force: true });
   }
 }
 function parseWerfVersion(value) {
@@ -79482,8 +79724,8 @@ async function download(url, what, kind = "binary") {
 async function useGivenWerf(werfPath) {
   const absolute = path6.resolve(werfPath);
   try {
-    fs4.accessSync(absolute, fs4.constants.X_OK);
-    if (!fs4.statSync(absolute).isFile()) throw new Error("not a file");
+    fs5.accessSync(absolute, fs5.constants.X_OK);
+    if (!fs5.statSync(absolute).isFile()) throw new Error("not a file");
   } catch {
     throw new ActionError(`werf-path ${werfPath} is not an executable file: give the path of the werf binary.`);
   }
@@ -79500,7 +79742,7 @@ ${result2.stderr}`
 }
 
 // src/werf/kubeconfig.ts
-import * as fs5 from "node:fs";
+import * as fs6 from "node:fs";
 import * as os7 from "node:os";
 import * as path7 from "node:path";
 function ambientKubeconfig(env = process.env) {
@@ -79508,11 +79750,59 @@ function ambientKubeconfig(env = process.env) {
   const candidates = listed.length > 0 ? listed : [path7.join(env.HOME || os7.homedir(), ".kube", "config")];
   return candidates.find((p) => {
     try {
-      return fs5.statSync(p).isFile();
+      return fs6.statSync(p).isFile();
     } catch {
       return false;
     }
   });
+}
+var SECRET_KEY = /token|password|secret|key-data|certificate-data|credential/i;
+var SECRET_FLAG = /^--?[\w.-]*(token|password|secret|key|credential)[\w.-]*$/i;
+var SECRET_LINE = /^\s*-?\s*["']?(?:[\w-]*(?:token|password|secret|key-data|certificate-data|credential)[\w-]*)["']?\s*:\s*(\S.*?)\s*,?\s*$/gim;
+var SECRET_FLOW = /["']?[\w-]*(?:token|password|secret|key-data|certificate-data|credential)[\w-]*["']?\s*:\s*("(?:[^"\\]|\\.)*"|'[^']*'|[^,}\]\s][^,}\]\n]*)/gi;
+function kubeconfigSecrets(text2) {
+  let doc;
+  try {
+    doc = yaml.load(text2, { schema: yaml.FAILSAFE_SCHEMA });
+  } catch {
+    return fallbackSecrets(text2);
+  }
+  const found = /* @__PURE__ */ new Set();
+  walk(doc, [], found);
+  return [...found].filter((s) => s.trim() !== "");
+}
+function walk(node, path14, found) {
+  if (typeof node === "string") {
+    const key = path14.at(-1) ?? "";
+    const provider = path14.indexOf("auth-provider");
+    const underProviderConfig = provider >= 0 && path14[provider + 1] === "config";
+    const exec2 = path14.indexOf("exec");
+    const execEnvValue = exec2 >= 0 && path14[exec2 + 1] === "env" && key === "value";
+    if (SECRET_KEY.test(key) || underProviderConfig || execEnvValue) found.add(node);
+    return;
+  }
+  if (Array.isArray(node)) {
+    node.forEach((item, i) => {
+      if (path14.at(-1) === "args" && typeof item === "string") {
+        const joined = /^(--?[^=]+)=(.+)$/s.exec(item);
+        if (joined && SECRET_FLAG.test(joined[1])) found.add(joined[2]);
+        const previous = node[i - 1];
+        if (typeof previous === "string" && SECRET_FLAG.test(previous) && !item.startsWith("-")) found.add(item);
+      }
+      walk(item, path14, found);
+    });
+    return;
+  }
+  if (node !== null && typeof node === "object") {
+    for (const [key, value] of Object.entries(node)) walk(value, [...path14, key], found);
+  }
+}
+function fallbackSecrets(text2) {
+  const found = /* @__PURE__ */ new Set();
+  for (const m of text2.matchAll(SECRET_LINE)) found.add(m[1]);
+  for (const m of text2.matchAll(SECRET_FLOW)) found.add(m[1].trim());
+  for (const value of [...found]) found.add(value.replace(/^["']|["']$/g, ""));
+  return [...found].filter((s) => s.trim() !== "");
 }
 
 // src/inputs.ts
@@ -79522,63 +79812,83 @@ var WERF_TUF_ROOT = {
 };
 var TRUE_WORDS = ["true", "True", "TRUE"];
 var FALSE_WORDS = ["false", "False", "FALSE"];
-var KUBECONFIG_SECRET_LINE = /^\s*-?\s*"?(?:token|id-token|refresh-token|access-token|client-key-data|client-certificate-data|password|[\w-]*secret)"?\s*:\s*(\S.*?)\s*,?\s*$/gm;
+var MULTI_LINE_INPUTS = ["password", "registries", "ca-cert", "werf-signing-key", "args", "kube-config-base64"];
+var REGISTRY_PASSWORD_LINE = /^[\s-]*["']?password["']?\s*:[ \t]*(\S.*?)[ \t]*$/gm;
+var REGISTRY_PASSWORD_FLOW = /["']?password["']?\s*:\s*("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^,}\]\s][^,}\]\n]*)/g;
 var REGISTRY_KEYS = ["registry", "username", "password", "ca-cert", "skip-tls-verify", "insecure-registry"];
 function readInputs() {
-  const get = (name) => getInput(name);
-  for (const secret of secretInputs(get)) setSecret(secret);
-  return parseInputs(get, process.cwd());
+  const get = (name) => rawInput(name);
+  try {
+    for (const secret of secretInputs(get)) setSecret(secret);
+    return parseInputs(get, process.cwd());
+  } finally {
+    forgetInputs();
+  }
 }
 function secretInputs(get) {
-  const secrets = [get("password"), get("kube-config-base64")];
+  const secrets = [];
+  const addPassword = (raw) => {
+    secrets.push(raw, passwordText(raw), ...raw.split(/\r\n|\r|\n/));
+  };
+  addPassword(get("password"));
+  const registries = get("registries");
+  for (const m of registries.matchAll(REGISTRY_PASSWORD_LINE)) addPassword(m[1]);
+  for (const m of registries.matchAll(REGISTRY_PASSWORD_FLOW)) addPassword(m[1].trim());
+  for (const s of [...secrets]) secrets.push(s.replace(/^(["'])(.*)\1$/s, "$2"));
   try {
-    const list = loadRegistriesYaml(get("registries"));
+    const list = loadRegistriesYaml(registries);
     if (Array.isArray(list)) {
       for (const entry of list) {
         const password = entry?.password;
-        if (typeof password === "string") secrets.push(password);
+        if (typeof password === "string") addPassword(password);
       }
     }
   } catch {
   }
-  const kubeconfig = get("kube-config-base64").trim();
-  if (kubeconfig) {
-    const text2 = Buffer.from(kubeconfig, "base64").toString("utf8");
-    secrets.push(
-      text2,
-      ...[...text2.matchAll(KUBECONFIG_SECRET_LINE)].map((m) => m[1].replace(/^["']|["']$/g, ""))
-    );
+  const kubeconfig = get("kube-config-base64");
+  if (kubeconfig.trim() !== "") {
+    const text2 = Buffer.from(kubeconfig.trim(), "base64").toString("utf8");
+    secrets.push(kubeconfig, kubeconfig.trim(), ...kubeconfig.split(/\s+/), text2, ...kubeconfigSecrets(text2));
   }
-  return secrets.filter((s) => s.trim() !== "");
+  return [...new Set(secrets)].filter((s) => s.trim() !== "");
 }
 function parseInputs(get, cwd) {
   const problems = [];
-  const text2 = (name) => get(name).trim();
+  const broken = /* @__PURE__ */ new Set();
+  const text2 = (name) => {
+    const value = get(name).trim();
+    if (MULTI_LINE_INPUTS.includes(name) || !hasLineBreak(value)) return value;
+    if (!broken.has(name)) problems.push(`Input "${name}" must be one line, but it has a line break: ${quote(value)}.`);
+    broken.add(name);
+    return "";
+  };
   const bool2 = (name, fallback) => {
     const value = text2(name);
     if (value === "") return fallback;
     if (TRUE_WORDS.includes(value)) return true;
     if (FALSE_WORDS.includes(value)) return false;
-    problems.push(`Input "${name}" must be true or false (YAML 1.2 core schema), not "${value}".`);
+    problems.push(`Input "${name}" must be true or false (YAML 1.2 core schema), not ${quote(value)}.`);
     return fallback;
   };
   const oneOf = (name, allowed, fallback) => {
     const value = text2(name) || fallback;
     if (allowed.includes(value)) return value;
-    problems.push(`Input "${name}" must be one of ${allowed.join(", ")}, not "${value}".`);
+    problems.push(`Input "${name}" must be one of ${allowed.join(", ")}, not ${quote(value)}.`);
     return fallback;
   };
   const repo = text2("repo");
-  if (repo === "")
+  if (repo === "" && !broken.has("repo"))
     problems.push('Input "repo" is required: the werf stages repository, e.g. registry.example.com/app.');
   const repoHost = repo === "" ? void 0 : repositoryHost(repo, "repo", problems);
   const finalRepo = text2("final-repo");
   const finalRepoHost = finalRepo === "" ? void 0 : repositoryHost(finalRepo, "final-repo", problems);
   const username = text2("username");
-  const password = get("password");
+  const password = passwordText(get("password"));
+  const badPassword = passwordProblem('"password"', password);
+  if (badPassword) problems.push(badPassword);
   if (username !== "" && password === "")
     problems.push('Input "username" is set but "password" is empty: set both or neither.');
-  if (username === "" && password !== "")
+  if (username === "" && password !== "" && !broken.has("username"))
     problems.push('Input "password" is set but "username" is empty: set both or neither.');
   const caCert = readPemOrPath("ca-cert", text2("ca-cert"), cwd, problems);
   const skipTlsVerify = bool2("skip-tls-verify", false);
@@ -79587,13 +79897,14 @@ function parseInputs(get, cwd) {
   const defaults = { host: "", username, password, caCert, skipTlsVerify, insecureRegistry };
   const repoHosts = [repoHost, finalRepoHost].filter((h) => h !== void 0);
   let registries;
-  if (text2("registries") !== "") {
+  const registriesText = get("registries");
+  if (registriesText.trim() !== "") {
     if (username !== "" || password !== "") {
       problems.push(
         'Inputs "registries" and "username"/"password" exclude each other: put the credentials into the list entries.'
       );
     }
-    registries = parseRegistries(get("registries"), { ...defaults, username: "", password: "" }, cwd, problems);
+    registries = parseRegistries(registriesText, { ...defaults, username: "", password: "" }, cwd, problems);
     for (const host of repoHosts) {
       if (!registries.some((r) => r.host === host)) {
         registries.push({ ...defaults, ...topLevelTls(host, defaults), host, username: "", password: "" });
@@ -79604,12 +79915,11 @@ function parseInputs(get, cwd) {
   }
   const command = oneOf("command", ["converge", "build"], "converge");
   const kubeConfigBase64 = text2("kube-config-base64");
-  if (kubeConfigBase64 !== "" && !isBase64(kubeConfigBase64)) {
-    problems.push('Input "kube-config-base64" is not base64: encode the kubeconfig with `base64 -w0 ~/.kube/config`.');
-  }
+  const kubeconfigProblem = checkKubeconfig(kubeConfigBase64);
+  if (kubeconfigProblem) problems.push(kubeconfigProblem);
   const workingDirectory = path8.resolve(cwd, text2("working-directory") || ".");
   if (!isDirectory2(workingDirectory)) {
-    problems.push(`Input "working-directory" names "${workingDirectory}", which is not a directory.`);
+    problems.push(`Input "working-directory" names ${quote(workingDirectory)}, which is not a directory.`);
   }
   const werfVersion = text2("werf-version") || "2 stable";
   try {
@@ -79619,7 +79929,7 @@ function parseInputs(get, cwd) {
   }
   const werfBaseUrl = (text2("werf-base-url") || "https://tuf.werf.io").replace(/\/+$/, "");
   if (!/^https?:\/\/[^/\s]+/.test(werfBaseUrl)) {
-    problems.push(`Input "werf-base-url" must be an http(s) URL, not "${werfBaseUrl}".`);
+    problems.push(`Input "werf-base-url" must be an http(s) URL, not ${quote(werfBaseUrl)}.`);
   }
   const werfPath = text2("werf-path") ? path8.resolve(cwd, text2("werf-path")) : "";
   const werfTufRoot = parseTufRootPin(text2("werf-tuf-root"), problems);
@@ -79640,10 +79950,16 @@ function parseInputs(get, cwd) {
   const imagePullSecret = text2("image-pull-secret");
   if (imagePullSecret !== "" && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(imagePullSecret)) {
     problems.push(
-      `Input "image-pull-secret" must be a Kubernetes secret name (lowercase, digits, "-", "."), not "${imagePullSecret}".`
+      `Input "image-pull-secret" must be a Kubernetes secret name (lowercase, digits, "-", "."), not ${quote(imagePullSecret)}.`
     );
   }
   const args = get("args").split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "");
+  const withCr = args.findIndex((arg) => /[\r\u2028\u2029]/.test(arg));
+  if (withCr >= 0) {
+    problems.push(
+      `Input "args" has a carriage return inside argument ${withCr + 1}: give one argument per line, ending lines with a line feed only.`
+    );
+  }
   problems.push(...checkExtraArgs(args));
   const inputs = {
     repo,
@@ -79698,11 +80014,20 @@ function loadRegistriesYaml(raw) {
   return yaml.load(raw, { schema: yaml.FAILSAFE_SCHEMA });
 }
 function parseRegistries(raw, defaults, cwd, problems) {
+  const bytes = Buffer.byteLength(raw, "utf8");
+  if (bytes > MAX_SECRET_INPUT_BYTES) {
+    problems.push(
+      `Input "registries" is ${sizeText(bytes)}, more than the ${sizeText(MAX_SECRET_INPUT_BYTES)} it may have: check that the right text is passed.`
+    );
+    return [];
+  }
   let list;
   try {
     list = loadRegistriesYaml(raw);
   } catch (err2) {
-    problems.push(`Input "registries" is not valid YAML: ${err2.message.split("\n")[0]}`);
+    problems.push(
+      `Input "registries" is not valid YAML ${yamlErrorWhere(err2)}. It must be a list of "- registry: host[:port]" entries; write a password as "password: \${{ toJSON(secrets.NAME) }}" so that any character in it is kept.`
+    );
     return [];
   }
   if (!Array.isArray(list)) {
@@ -79719,9 +80044,8 @@ function parseRegistries(raw, defaults, cwd, problems) {
     const entry = item;
     const unknownKeys = Object.keys(entry).filter((k) => !REGISTRY_KEYS.includes(k));
     if (unknownKeys.length > 0) {
-      problems.push(
-        `Input ${where} has unknown keys ${unknownKeys.join(", ")}: allowed are ${REGISTRY_KEYS.join(", ")}.`
-      );
+      const shown = unknownKeys.map((k) => /^[A-Za-z][\w.-]{0,39}$/.test(k) ? k : "a key that is not a name");
+      problems.push(`Input ${where} has unknown keys ${shown.join(", ")}: allowed are ${REGISTRY_KEYS.join(", ")}.`);
     }
     const str2 = (key) => {
       const value = entry[key];
@@ -79735,17 +80059,24 @@ function parseRegistries(raw, defaults, cwd, problems) {
       if (value === void 0 || value === null) return fallback;
       if (typeof value === "string" && TRUE_WORDS.includes(value)) return true;
       if (typeof value === "string" && FALSE_WORDS.includes(value)) return false;
-      problems.push(`Input ${where}.${key} must be true or false, not "${String(value)}".`);
+      problems.push(
+        `Input ${where}.${key} must be true or false, not ${typeof value === "string" ? quote(value) : "a list or mapping"}.`
+      );
       return fallback;
     };
     const host = registryEntryHost(str2("registry"), where, problems);
     const inherited = topLevelTls(host, defaults);
     const skipTlsVerify = flag("skip-tls-verify", inherited.skipTlsVerify);
     const insecureRegistry = flag("insecure-registry", inherited.insecureRegistry);
+    const username = str2("username");
+    if (hasLineBreak(username)) problems.push(`Input ${where}.username must be one line: ${quote(username)}.`);
+    const password = passwordText(str2("password"));
+    const badPassword = passwordProblem(`${where}.password`, password);
+    if (badPassword) problems.push(badPassword);
     const settings = {
       host,
-      username: str2("username"),
-      password: str2("password"),
+      username,
+      password,
       // An entry that turns verification off itself does not take the top-level CA: only its own ca-cert contradicts.
       caCert: entry["ca-cert"] !== void 0 ? readPemOrPath(`${where}.ca-cert`, str2("ca-cert").trim(), cwd, problems) : skipTlsVerify || insecureRegistry ? "" : inherited.caCert,
       skipTlsVerify,
@@ -79767,10 +80098,10 @@ function registryEntryHost(value, where, problems) {
     problems.push(`Input ${where}.registry is required: host[:port] of the registry.`);
   } else if (/^[a-z]+:\/\//.test(host)) {
     problems.push(
-      `Input ${where}.registry must be host[:port] without a scheme: use "${host.replace(/^[a-z]+:\/\//, "").replace(/\/.*$/, "")}".`
+      `Input ${where}.registry must be host[:port] without a scheme: use ${quote(host.replace(/^[a-z]+:\/\//, "").replace(/\/.*$/, ""))}.`
     );
   } else if (!/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(:\d{1,5})?$/.test(host)) {
-    problems.push(`Input ${where}.registry must be host[:port] (e.g. registry.example.com:5000), not "${value}".`);
+    problems.push(`Input ${where}.registry must be host[:port] (e.g. registry.example.com:5000), not ${quote(value)}.`);
   }
   return normalizeRegistryHost(host);
 }
@@ -79796,20 +80127,43 @@ function checkTlsContradictions(prefix, s, problems) {
 }
 function readPemOrPath(name, value, cwd, problems, label = "CERTIFICATE") {
   if (value === "" || value.includes("-----BEGIN")) return value;
-  const file = path8.resolve(cwd, value);
-  try {
-    return fs6.readFileSync(file, "utf8");
-  } catch {
-    problems.push(`Input "${name}" is neither PEM text (-----BEGIN ${label}-----) nor a readable file: "${value}".`);
+  if (hasLineBreak(value)) {
+    problems.push(`Input "${name}" is neither PEM text (-----BEGIN ${label}-----) nor a path: ${shownValue(value)}.`);
     return "";
   }
+  const read = readBoundedFile(path8.resolve(cwd, value), MAX_INPUT_FILE_BYTES);
+  if (read.ok) return read.text;
+  problems.push(
+    `Input "${name}" is neither PEM text (-----BEGIN ${label}-----) nor a readable file: ${shownValue(value)} (${read.why}).`
+  );
+  return "";
+}
+function checkKubeconfig(base64) {
+  if (base64 === "") return void 0;
+  const bytes = Buffer.byteLength(base64, "utf8");
+  if (bytes > MAX_SECRET_INPUT_BYTES) {
+    return `Input "kube-config-base64" is ${sizeText(bytes)}, more than the ${sizeText(MAX_SECRET_INPUT_BYTES)} it may have: check that the right secret is passed.`;
+  }
+  if (!isBase64(base64)) {
+    return 'Input "kube-config-base64" is not base64: encode the kubeconfig with `base64 -w0 ~/.kube/config`.';
+  }
+  let doc;
+  try {
+    doc = yaml.load(Buffer.from(base64, "base64").toString("utf8"), { schema: yaml.FAILSAFE_SCHEMA });
+  } catch (err2) {
+    return `Input "kube-config-base64" does not decode to a kubeconfig: the decoded text is not valid YAML ${yamlErrorWhere(err2)}. Encode the kubeconfig file itself with \`base64 -w0 ~/.kube/config\`.`;
+  }
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
+    return 'Input "kube-config-base64" does not decode to a kubeconfig (a YAML mapping with clusters, users and contexts): encode the kubeconfig file itself with `base64 -w0 ~/.kube/config`.';
+  }
+  return void 0;
 }
 function isBase64(value) {
   return /^[A-Za-z0-9+/\s]+={0,2}$/.test(value) && Buffer.from(value, "base64").length > 0;
 }
 function isDirectory2(p) {
   try {
-    return fs6.statSync(p).isDirectory();
+    return fs7.statSync(p).isDirectory();
   } catch {
     return false;
   }
@@ -79844,21 +80198,6 @@ function savedCleanup() {
   }
 }
 
-// src/untrusted.ts
-import { randomBytes as randomBytes2 } from "node:crypto";
-function commandStop() {
-  const token = `werf-ship-${randomBytes2(16).toString("hex")}`;
-  return { stop: `::stop-commands::${token}`, resume: `::${token}::` };
-}
-function logUntrusted(text2) {
-  if (text2 === "") return;
-  const { stop, resume } = commandStop();
-  process.stdout.write(`${stop}
-${text2.endsWith("\n") ? text2 : `${text2}
-`}${resume}
-`);
-}
-
 // src/failure.ts
 function reportFailure(err2) {
   if (err2 instanceof ActionError) {
@@ -79873,7 +80212,7 @@ function reportFailure(err2) {
   }
   const error2 = err2 instanceof Error ? err2 : new Error(String(err2));
   if (error2.stack) debug(error2.stack);
-  setFailed(`Unexpected failure: ${error2.message}`);
+  setFailed(`Unexpected failure: ${oneLine(error2.message)}`);
 }
 
 // src/registry/challenge.ts
@@ -80174,7 +80513,7 @@ var import_undici4 = __toESM(require_undici2(), 1);
 
 // src/registry/roots.ts
 import { createHash as createHash3 } from "node:crypto";
-import { existsSync as existsSync3, readFileSync as readFileSync3 } from "node:fs";
+import { existsSync as existsSync3, readFileSync as readFileSync2 } from "node:fs";
 import { createSecureContext, rootCertificates } from "node:tls";
 var SYSTEM_BUNDLES = [
   "/etc/ssl/certs/ca-certificates.crt",
@@ -80188,7 +80527,7 @@ function systemRoots(env = process.env) {
   for (const file of [env.SSL_CERT_FILE, ...SYSTEM_BUNDLES]) {
     if (file && existsSync3(file)) {
       try {
-        return { pem: readFileSync3(file, "utf8"), source: file };
+        return { pem: readFileSync2(file, "utf8"), source: file };
       } catch {
       }
     }
@@ -80340,14 +80679,14 @@ var DAY_MS = 864e5;
 var EXPIRY_WARNING_DAYS = 30;
 var PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 function formatName(name) {
-  return name.split("\n").filter(Boolean).join(", ");
+  return oneLine(name.split("\n").filter(Boolean).join(", "));
 }
 function hostName(host) {
   const v6 = /^\[([^\]]+)\](?::\d+)?$/.exec(host);
   if (v6) return v6[1];
   return host.replace(/:\d+$/, "");
 }
-function day(date) {
+function day2(date) {
   return date.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
 }
 function namesHost(cert, host) {
@@ -80384,15 +80723,15 @@ function checkCaCert(text2, opts) {
     }
     const info2 = describe(cert, opts.host);
     const subject = `"${info2.subject}"`;
-    const validity = `valid from ${day(info2.validFrom)} to ${day(info2.validTo)}`;
+    const validity = `valid from ${day2(info2.validFrom)} to ${day2(info2.validTo)}`;
     if (info2.validTo.getTime() < now.getTime()) {
       throw new ActionError(
-        `${what} (subject ${subject}) expired on ${day(info2.validTo)} (${validity}): get the renewed CA certificate from the registry's administrator.`
+        `${what} (subject ${subject}) expired on ${day2(info2.validTo)} (${validity}): get the renewed CA certificate from the registry's administrator.`
       );
     }
     if (info2.validFrom.getTime() > now.getTime()) {
       throw new ActionError(
-        `${what} (subject ${subject}) is not valid until ${day(info2.validFrom)} (${validity}; now is ${day(now)}): check the runner's clock, or give the CA that is in use today.`
+        `${what} (subject ${subject}) is not valid until ${day2(info2.validFrom)} (${validity}; now is ${day2(now)}): check the runner's clock, or give the CA that is in use today.`
       );
     }
     if (!info2.isCa && !info2.registryOwn) {
@@ -80405,7 +80744,7 @@ function checkCaCert(text2, opts) {
     if (msLeft <= EXPIRY_WARNING_DAYS * DAY_MS) {
       const daysLeft = Math.floor(msLeft / DAY_MS);
       warnings.push(
-        `${what} (subject ${subject}) expires in ${daysLeft} day(s), on ${day(info2.validTo)}: renew it before then, or the registry's TLS stops working.`
+        `${what} (subject ${subject}) expires in ${daysLeft} day(s), on ${day2(info2.validTo)}: renew it before then, or the registry's TLS stops working.`
       );
     }
     certs.push(info2);
@@ -80471,7 +80810,7 @@ function probeTls(host, roots, timeoutMs = 1e4) {
         issuer: formatName(leaf.issuer),
         topIssuer: formatName(new X509Certificate2(top.raw).issuer),
         validTo: new Date(leaf.validTo),
-        names: leaf.subjectAltName ?? formatName(leaf.subject)
+        names: leaf.subjectAltName ? oneLine(leaf.subjectAltName) : formatName(leaf.subject)
       });
     });
     socket.once("error", (err2) => {
@@ -80515,38 +80854,38 @@ function proxied(host, env = process.env) {
 }
 
 // src/trust/install.ts
-import * as fs9 from "node:fs/promises";
+import * as fs10 from "node:fs/promises";
 import * as path11 from "node:path";
 
 // src/jobdir.ts
-import * as fs7 from "node:fs";
+import * as fs8 from "node:fs";
 import * as os8 from "node:os";
 import * as path9 from "node:path";
 var created;
 function jobDir() {
   if (created) return created;
   const base = process.env.RUNNER_TEMP || os8.tmpdir();
-  fs7.mkdirSync(base, { recursive: true });
-  const dir = fs7.mkdtempSync(path9.join(base, "werf-ship-"));
+  fs8.mkdirSync(base, { recursive: true });
+  const dir = fs8.mkdtempSync(path9.join(base, "werf-ship-"));
   recordCleanup({ kind: "remove-dir", path: dir });
   created = dir;
   return dir;
 }
 function writePrivateFile(name, content) {
   const file = path9.join(jobDir(), name);
-  fs7.writeFileSync(file, content, { mode: 384 });
+  fs8.writeFileSync(file, content, { mode: 384 });
   return file;
 }
 
 // src/trust/place.ts
-import * as fs8 from "node:fs/promises";
+import * as fs9 from "node:fs/promises";
 import * as path10 from "node:path";
-import { constants as constants4 } from "node:fs";
+import { constants as constants5 } from "node:fs";
 async function existingAncestor(p) {
   let dir = p;
   for (; ; ) {
     try {
-      await fs8.stat(dir);
+      await fs9.stat(dir);
       return dir;
     } catch {
       const parent = path10.dirname(dir);
@@ -80557,7 +80896,7 @@ async function existingAncestor(p) {
 }
 async function writable(p) {
   try {
-    await fs8.access(p, constants4.W_OK);
+    await fs9.access(p, constants5.W_OK);
     return true;
   } catch {
     return false;
@@ -80565,7 +80904,7 @@ async function writable(p) {
 }
 async function readIfExists(p) {
   try {
-    return await fs8.readFile(p, "utf8");
+    return await fs9.readFile(p, "utf8");
   } catch (err2) {
     if (err2.code === "ENOENT") return void 0;
     throw err2;
@@ -80593,31 +80932,31 @@ async function placeCaFile(target, pem, source, backupDir) {
     const fileExists = existing !== void 0 || !readable;
     const useSudo = !isRoot && !await writable(fileExists ? target : await existingAncestor(path10.dirname(target)));
     if (fileExists) {
-      await fs8.mkdir(backupDir, { recursive: true });
-      const slot = await fs8.mkdtemp(path10.join(backupDir, `${fileSafe(path10.basename(path10.dirname(target)))}-`));
+      await fs9.mkdir(backupDir, { recursive: true });
+      const slot = await fs9.mkdtemp(path10.join(backupDir, `${fileSafe(path10.basename(path10.dirname(target)))}-`));
       const backup = path10.join(slot, `${path10.basename(target)}.orig`);
       if (useSudo) await sudo(["cp", "-p", target, backup]);
-      else await fs8.copyFile(target, backup);
+      else await fs9.copyFile(target, backup);
       recordCleanup({ kind: "restore-file", path: target, backup, ...useSudo ? { sudo: true } : {} });
       const combined = path10.join(slot, "combined.crt");
-      const current = existing ?? await fs8.readFile(backup, "utf8").catch(() => "");
-      await fs8.writeFile(combined, `${current.trimEnd()}
+      const current = existing ?? await fs9.readFile(backup, "utf8").catch(() => "");
+      await fs9.writeFile(combined, `${current.trimEnd()}
 ${pem}`);
       if (useSudo) await sudo(["install", "-m", "0644", combined, target]);
-      else await fs8.copyFile(combined, target);
+      else await fs9.copyFile(combined, target);
       return { placed: true, path: target, sudo: useSudo, action: "extended" };
     }
     const ancestor = await existingAncestor(path10.dirname(target));
     const firstNew = ancestor === path10.dirname(target) ? void 0 : topmostNew(ancestor, target);
     const created2 = firstNew ?? target;
-    if (!(await fs8.stat(ancestor)).isDirectory()) throw new Error(`${ancestor} is not a directory`);
+    if (!(await fs9.stat(ancestor)).isDirectory()) throw new Error(`${ancestor} is not a directory`);
     if (useSudo) await sudo(["true"]);
     recordCleanup({ kind: firstNew ? "remove-dir" : "remove-file", path: created2, ...useSudo ? { sudo: true } : {} });
     if (useSudo) {
       await sudo(["install", "-D", "-m", "0644", source, target]);
     } else {
-      await fs8.mkdir(path10.dirname(target), { recursive: true, mode: 493 });
-      await fs8.writeFile(target, pem, { mode: 420 });
+      await fs9.mkdir(path10.dirname(target), { recursive: true, mode: 493 });
+      await fs9.writeFile(target, pem, { mode: 420 });
     }
     return { placed: true, path: target, sudo: useSudo, action: "created" };
   } catch (err2) {
@@ -80644,26 +80983,26 @@ function fileSafe2(host) {
 }
 async function installCas(cas) {
   const dir = path11.join(jobDir(), "trust");
-  await fs9.mkdir(dir, { recursive: true });
+  await fs10.mkdir(dir, { recursive: true });
   const extra = cas.map((c) => `# ${c.host} (ca-cert)
 ${c.pem.trim()}
 `).join("");
   const roots = systemRoots();
   const bundlePath = path11.join(dir, "ca-bundle.pem");
-  await fs9.writeFile(bundlePath, `${roots.pem.trimEnd()}
+  await fs10.writeFile(bundlePath, `${roots.pem.trimEnd()}
 ${extra}`, { mode: 420 });
   info(`CA bundle for werf: ${roots.source} + ${cas.map((c) => c.host).join(", ")} -> ${bundlePath}`);
   const previousExtra = process.env.NODE_EXTRA_CA_CERTS;
-  const kept = previousExtra ? await fs9.readFile(previousExtra, "utf8").catch(() => "") : "";
+  const kept = previousExtra ? await fs10.readFile(previousExtra, "utf8").catch(() => "") : "";
   const nodeExtraPath = path11.join(dir, "node-extra-ca.pem");
-  await fs9.writeFile(nodeExtraPath, `${kept.trimEnd()}
+  await fs10.writeFile(nodeExtraPath, `${kept.trimEnd()}
 ${extra}`.trimStart(), { mode: 420 });
   const places = [];
   const warnings = [];
   const { docker, containers } = certsDirs();
   for (const ca of cas) {
     const source = path11.join(dir, `${fileSafe2(ca.host)}.crt`);
-    await fs9.writeFile(source, ca.pem, { mode: 420 });
+    await fs10.writeFile(source, ca.pem, { mode: 420 });
     for (const [who, certsDir] of [
       ["the Docker daemon", docker],
       ["Buildah", containers]
@@ -80720,7 +81059,7 @@ function planTrust(registries, backend) {
   const skipped = registries.filter((r) => r.skipTlsVerify && !r.insecureRegistry);
   const http2 = registries.filter((r) => r.insecureRegistry);
   const warnings = [];
-  const others = (names) => registries.map((r) => r.host).filter((h) => !names.includes(h));
+  const others = (names2) => registries.map((r) => r.host).filter((h) => !names2.includes(h));
   if (skipped.length > 0) {
     const hosts = skipped.map((r) => r.host);
     const spill = others(hosts);
@@ -80736,7 +81075,7 @@ function planTrust(registries, backend) {
     );
     for (const r of http2.filter((h) => h.username !== "" && !isLoopback(h.host))) {
       warnings.push(
-        `The password of "${r.username}" for ${r.host} travels unencrypted over plain HTTP: anyone on the network path can read it. Serve the registry over HTTPS and give its CA in "ca-cert".`
+        `The password of ${quote(r.username)} for ${r.host} travels unencrypted over plain HTTP: anyone on the network path can read it. Serve the registry over HTTPS and give its CA in "ca-cert".`
       );
     }
   }
@@ -80824,7 +81163,7 @@ function trustFailure(problems) {
 }
 
 // src/login.ts
-import * as fs10 from "node:fs/promises";
+import * as fs11 from "node:fs/promises";
 import * as os9 from "node:os";
 import * as path12 from "node:path";
 import { randomBytes as randomBytes3 } from "node:crypto";
@@ -80858,7 +81197,7 @@ async function login(inputs, werfPath, trust) {
   if (problems.length === 1) throw new ActionError(problems[0]);
   if (problems.length > 1) throw new ActionError(`${problems.length} registry logins failed: ${problems.join(" ")}`);
   const dockerConfig = await makeDockerConfigDir(withCredentials.map((r) => r.host));
-  const env = { ...process.env, ...trust.env, WERF_DOCKER_CONFIG: dockerConfig, DOCKER_CONFIG: dockerConfig };
+  const env = childEnv({ ...trust.env, WERF_DOCKER_CONFIG: dockerConfig, DOCKER_CONFIG: dockerConfig });
   for (const r of withCredentials) {
     recordCleanup({ kind: "logout", registry: r.host, werfPath, dockerConfig });
     const out = await getExecOutput(werfPath, crLoginArgs(r, dockerConfig), {
@@ -80869,13 +81208,16 @@ async function login(inputs, werfPath, trust) {
       env
     });
     if (out.exitCode !== 0) {
-      const said = lastLine(out.stderr) || lastLine(out.stdout) || `exit code ${out.exitCode}`;
-      throw new ActionError(`werf cr login to ${r.host} as "${r.username}" failed: ${said}`, {
-        details: `${out.stdout}
+      const said = lastLine(out.stderr) || lastLine(out.stdout);
+      throw new ActionError(
+        `werf cr login to ${r.host} as ${quote(r.username)} failed: ${said ? oneLine(said) : `exit code ${out.exitCode}`}`,
+        {
+          details: `${out.stdout}
 ${out.stderr}`.trim()
-      });
+        }
+      );
     }
-    info(`Logged in to ${r.host} as "${r.username}" (werf cr login).`);
+    info(`Logged in to ${r.host} as ${quote(r.username)} (werf cr login).`);
   }
   if (withCredentials.some((r) => r.host === "docker.io")) await copyHubEntry(dockerConfig);
   exportForLaterSteps("WERF_DOCKER_CONFIG", dockerConfig, { credentials: true });
@@ -80888,28 +81230,28 @@ async function credentialProblem(r, trust) {
     return void 0;
   } catch (err2) {
     const tls2 = describeTlsError(err2, r.host);
-    if (tls2) return `Cannot log in to ${r.host} as "${r.username}": ${tls2}`;
+    if (tls2) return `Cannot log in to ${r.host} as ${quote(r.username)}: ${tls2}`;
     if (err2 instanceof RegistryError && (err2.status === 401 || err2.status === 403)) {
-      return `Login to ${r.host} as "${r.username}" was refused: ${err2.message}. Check the username and password (or token) for ${r.host}.`;
+      return `Login to ${r.host} as ${quote(r.username)} was refused: ${oneLine(err2.message)}. Check the username and password (or token) for ${r.host}.`;
     }
-    return `Cannot check the credentials of "${r.username}" for ${r.host}: ${err2.message}`;
+    return `Cannot check the credentials of ${quote(r.username)} for ${r.host}: ${oneLine(err2.message)}`;
   }
 }
 async function makeDockerConfigDir(hosts) {
   const base = process.env.RUNNER_TEMP || os9.tmpdir();
   const dir = path12.join(base, `werf-ship-docker-config-${randomBytes3(4).toString("hex")}`);
   recordCleanup({ kind: "remove-dir", path: dir, credentials: true });
-  await fs10.mkdir(dir, { recursive: true, mode: 448 });
+  await fs11.mkdir(dir, { recursive: true, mode: 448 });
   const previous = path12.join(process.env.DOCKER_CONFIG || path12.join(os9.homedir(), ".docker"), "config.json");
   let config2 = {};
   try {
-    config2 = JSON.parse(await fs10.readFile(previous, "utf8"));
+    config2 = JSON.parse(await fs11.readFile(previous, "utf8"));
     delete config2.credsStore;
     const helpers = config2.credHelpers;
     for (const host of hosts.flatMap((h) => h === "docker.io" ? HUB_KEYS : [h])) delete helpers?.[host];
   } catch {
   }
-  await fs10.writeFile(path12.join(dir, "config.json"), JSON.stringify(config2, null, "	"), { mode: 384 });
+  await fs11.writeFile(path12.join(dir, "config.json"), JSON.stringify(config2, null, "	"), { mode: 384 });
   return dir;
 }
 function withHubKey(config2) {
@@ -80921,11 +81263,11 @@ function hubKeysIn(config2) {
   return HUB_KEYS.filter((k) => config2.auths?.[k] !== void 0);
 }
 async function readConfig(dockerConfig) {
-  return JSON.parse(await fs10.readFile(path12.join(dockerConfig, "config.json"), "utf8"));
+  return JSON.parse(await fs11.readFile(path12.join(dockerConfig, "config.json"), "utf8"));
 }
 async function copyHubEntry(dockerConfig) {
   const config2 = withHubKey(await readConfig(dockerConfig));
-  await fs10.writeFile(path12.join(dockerConfig, "config.json"), JSON.stringify(config2, null, "	"), { mode: 384 });
+  await fs11.writeFile(path12.join(dockerConfig, "config.json"), JSON.stringify(config2, null, "	"), { mode: 384 });
 }
 function lastLine(text2) {
   return text2.trim().split("\n").pop()?.trim() ?? "";
@@ -80940,21 +81282,23 @@ async function logout(entry) {
         {
           silent: true,
           ignoreReturnCode: true,
-          env: { ...process.env }
-          // this process's env as it is now, stated explicitly
+          env: childEnv()
+          // this process's env as it is now, without the action's inputs
         }
       );
       if (out.exitCode !== 0) {
-        warning(`werf cr logout from ${key} failed: ${lastLine(out.stderr) || `exit code ${out.exitCode}`}`);
+        warning(
+          `werf cr logout from ${key} failed: ${oneLine(lastLine(out.stderr)) || `exit code ${out.exitCode}`}`
+        );
       }
     }
   } catch (err2) {
-    warning(`werf cr logout from ${entry.registry} failed: ${err2.message}`);
+    warning(`werf cr logout from ${entry.registry} failed: ${oneLine(err2.message)}`);
   }
 }
 
 // src/werf/ship.ts
-import * as fs11 from "node:fs";
+import * as fs12 from "node:fs";
 import * as path13 from "node:path";
 
 // src/werf/diagnose.ts
@@ -80988,7 +81332,11 @@ function invalidAddress(address, inputName) {
   } catch (err2) {
     fix = `${err2.message}.`;
   }
-  return { title: "Invalid repository address", message: `werf rejected the repository address "${address}".`, fix };
+  return {
+    title: "Invalid repository address",
+    message: `werf rejected the repository address ${quote(address)}.`,
+    fix
+  };
 }
 function untrustedCertificate(line) {
   const registry = registryOf(line);
@@ -80999,7 +81347,7 @@ function untrustedCertificate(line) {
   const pusher = { daemon: "the Docker daemon", buildah: "buildah", werf: "werf itself" }[who];
   return {
     title: "Registry certificate not trusted",
-    message: `${pusher} could not verify the TLS certificate of ${where} (${cause}).`,
+    message: `${pusher} could not verify the TLS certificate of ${where} (${oneLine(cause)}).`,
     fix,
     ...registry ? { registry } : {},
     who
@@ -81036,7 +81384,7 @@ function authFailure(line) {
 function nodePull(line) {
   const image = /image "([^"]+)"/.exec(line)?.[1];
   const registry = registryOf(line) ?? (image ? hostOfImage(image) : void 0);
-  const what = image ? `"${image}"` : "an image";
+  const what = image ? quote(image) : "an image";
   const base = { title: "Nodes cannot pull the image", ...registry ? { registry } : {}, who: "nodes" };
   if (X509_RE.test(line)) {
     return {
@@ -81077,16 +81425,17 @@ function whoPushed(line) {
 }
 function registryOf(line) {
   const url = /https?:\/\/([^/"\s]+)/.exec(line)?.[1];
-  if (url) return url;
+  if (url) return oneLine(url);
   const quoted = /"([^"\s]+\/[^"\s]+)"/.exec(line)?.[1];
-  if (quoted && hostOfImage(quoted)) return hostOfImage(quoted);
+  const host = quoted ? hostOfImage(quoted) : void 0;
+  if (host) return oneLine(host);
   return /(?:^|[\s[(])((?:[a-z0-9-]+\.)+[a-z0-9-]+(?::\d+)?|localhost(?::\d+)?|\[[0-9a-f:]+\](?::\d+)?)\/[a-z0-9]/i.exec(
     line
   )?.[1];
 }
 function repositoryOf(line) {
   const m = /https?:\/\/([^/"\s]+)\/v2\/(.+?)\/(?:manifests|blobs|tags)\//.exec(line);
-  return m ? `${m[1]}/${m[2]}` : void 0;
+  return m ? oneLine(`${m[1]}/${m[2]}`) : void 0;
 }
 function hostOfImage(image) {
   const first = image.split("/")[0];
@@ -81157,35 +81506,40 @@ function reportStage(s) {
 import { spawn as spawn2 } from "node:child_process";
 var OUTPUT_TAIL_CHARS = 4 * 1024 * 1024;
 async function runWerf(werfPath, args, opts) {
-  return group(opts.title, async () => {
-    const child2 = spawn2(werfPath, args, {
-      cwd: opts.cwd,
-      env: { ...process.env, ...opts.env },
-      stdio: ["ignore", "pipe", "pipe"]
-    });
-    let tail = "";
-    const keep = (chunk, stream2) => {
-      stream2.write(chunk);
-      tail = (tail + chunk.toString("utf8")).slice(-OUTPUT_TAIL_CHARS);
-    };
-    child2.stdout.on("data", (chunk) => keep(chunk, process.stdout));
-    child2.stderr.on("data", (chunk) => keep(chunk, process.stderr));
-    const forward = (signal) => () => child2.kill(signal);
-    const onInt = forward("SIGINT");
-    const onTerm = forward("SIGTERM");
-    process.on("SIGINT", onInt);
-    process.on("SIGTERM", onTerm);
-    try {
-      const exitCode = await new Promise((resolve4, reject) => {
-        child2.on("error", reject);
-        child2.on("close", (code, signal) => resolve4(code ?? (signal ? 128 + signalNumber(signal) : 1)));
+  return group(
+    opts.title,
+    () => withCommandsStopped(async (write) => {
+      const child2 = spawn2(werfPath, args, {
+        cwd: opts.cwd,
+        env: childEnv(opts.env),
+        stdio: ["ignore", "pipe", "pipe"]
       });
-      return { exitCode, output: tail };
-    } finally {
-      process.off("SIGINT", onInt);
-      process.off("SIGTERM", onTerm);
-    }
-  });
+      let tail = "";
+      const keep = (chunk) => {
+        write(chunk);
+        tail = (tail + chunk).slice(-OUTPUT_TAIL_CHARS);
+      };
+      child2.stdout.setEncoding("utf8");
+      child2.stderr.setEncoding("utf8");
+      child2.stdout.on("data", keep);
+      child2.stderr.on("data", keep);
+      const forward = (signal) => () => child2.kill(signal);
+      const onInt = forward("SIGINT");
+      const onTerm = forward("SIGTERM");
+      process.on("SIGINT", onInt);
+      process.on("SIGTERM", onTerm);
+      try {
+        const exitCode = await new Promise((resolve4, reject) => {
+          child2.on("error", reject);
+          child2.on("close", (code, signal) => resolve4(code ?? (signal ? 128 + signalNumber(signal) : 1)));
+        });
+        return { exitCode, output: tail };
+      } finally {
+        process.off("SIGINT", onInt);
+        process.off("SIGTERM", onTerm);
+      }
+    })
+  );
 }
 function signalNumber(signal) {
   return signal === "SIGINT" ? 2 : signal === "SIGKILL" ? 9 : 15;
@@ -81200,7 +81554,7 @@ async function shipWithWerf(inputs, werfPath, trust) {
     kubeConfigPath: writtenKubeconfig,
     tls: trust.werfFlags
   });
-  info(`werf ${args.join(" ")}`);
+  info(oneLine(`werf ${args.join(" ")}`));
   const run = await runWerf(werfPath, args, { cwd, env: trust.env, title: `werf ${inputs.command}` });
   if (run.exitCode !== 0) {
     const findings = diagnose(run.output);
@@ -81210,13 +81564,13 @@ async function shipWithWerf(inputs, werfPath, trust) {
       first ? `werf ${inputs.command} failed: ${first.message} ${first.fix}` : `werf ${inputs.command} failed with exit code ${run.exitCode}; see its output above.`
     );
   }
-  if (!fs11.existsSync(buildReportPath)) {
+  if (!fs12.existsSync(buildReportPath)) {
     throw new ActionError(
       `werf ${inputs.command} succeeded but wrote no build report at ${buildReportPath}; is this werf older than 1.2?`
     );
   }
   const kubeConfigPath = inputs.command === "converge" ? writtenKubeconfig ?? ambientKubeconfig() : void 0;
-  return { buildReportPath, report: parseBuildReport(fs11.readFileSync(buildReportPath, "utf8")), kubeConfigPath };
+  return { buildReportPath, report: parseBuildReport(fs12.readFileSync(buildReportPath, "utf8")), kubeConfigPath };
 }
 
 // src/verify.ts
@@ -81575,7 +81929,8 @@ function targetArgs(kube) {
 function kubectlFor(kube) {
   return (args, stdin) => new Promise((resolve4) => {
     const child2 = spawn3(kube.kubectlPath ?? "kubectl", [...targetArgs(kube), ...args], {
-      stdio: ["pipe", "pipe", "pipe"]
+      stdio: ["pipe", "pipe", "pipe"],
+      env: childEnv()
     });
     const out = [];
     const err2 = [];
@@ -81747,12 +82102,12 @@ var ClusterCheckUnavailable = class extends ActionError {
   }
 };
 function rbac(kube) {
-  const ns = kube.namespace ? `the namespace "${kube.namespace}"` : "the deploy namespace";
+  const ns = kube.namespace ? `the namespace ${quote(kube.namespace)}` : "the deploy namespace";
   return `list on nodes (a ClusterRole) and create, get, list, delete on pods and list on events in ${ns} (a Role)`;
 }
 function account(stderr) {
   const user = /User "([^"]+)"/.exec(stderr)?.[1];
-  return user ? `the account "${user}"` : "the deploy account";
+  return user ? `the account ${quote(user)}` : "the deploy account";
 }
 var RBAC_DENIED = /cannot [a-z]+ resource "/;
 function unavailableFrom(step, res, kube, platforms) {
@@ -81777,12 +82132,14 @@ function unavailableFrom(step, res, kube, platforms) {
     });
   }
   if (step === "create pods" && /Error from server/.test(res.stderr)) {
-    const ns = kube.namespace ? ` in the namespace "${kube.namespace}"` : "";
+    const ns = kube.namespace ? ` in the namespace ${quote(kube.namespace)}` : "";
     return new ClusterCheckUnavailable({
       why: "refused",
       // All of it on one line: a policy engine names the policy below its first line.
-      problem: `could not create its probe pods${ns}: ${clip(
-        res.stderr.trim().split(/\s*\n\s*/).join(" ")
+      problem: `could not create its probe pods${ns}: ${oneLine(
+        clip(
+          res.stderr.trim().split(/\s*\n\s*/).join(" ")
+        )
       )}`,
       fix: `let ${kube.namespace ? "that" : "the deploy"} namespace admit the pull-only probe pods (label ${PROBE_LABEL}; they meet Pod Security "restricted" and request 1m CPU and 4Mi memory each)`,
       details,
@@ -81799,7 +82156,7 @@ function noSchedulableNode() {
   });
 }
 function firstLine(text2) {
-  return text2.trim().split("\n")[0] ?? "";
+  return oneLine(text2.trim().split(/\r?\n/)[0] ?? "");
 }
 function clip(text2) {
   return text2.length > 400 ? `${text2.slice(0, 400)}\u2026` : text2;
@@ -82003,7 +82360,14 @@ async function checkImage(client, image, platforms, imagePullSecret) {
 
 // src/nodes/table.ts
 function markdownCell(text2) {
-  return text2.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
+  return text2.replace(/[\\`*_[\]!~|]/g, (c) => `\\${c}`).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\r\n|\r|\n/g, "<br>");
+}
+function markdownCode(text2) {
+  const flat = text2.replace(/[\r\n]+/g, " ").replace(/\|/g, "\\|");
+  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(longest + 1);
+  const pad2 = flat.startsWith("`") || flat.endsWith("`") ? " " : "";
+  return `${fence}${pad2}${flat}${pad2}${fence}`;
 }
 function renderPullTable(check) {
   if (check.mode === "off" || check.verdict === "skipped") return [`Node pull check: skipped (mode ${check.mode}).`];
@@ -82116,6 +82480,31 @@ function pullCheckProblem(check) {
   const where = first?.node ? ` on node ${first.node}` : "";
   return `verify-pull: ${check.verdict}: ${bad.length} of ${check.results.length} checks failed; ${first?.image}${where}: ${first?.reason}`;
 }
+var NAMES_SHOWN = 5;
+function pullCheckFindings(check) {
+  const total = new Set(check.results.map((r) => r.image)).size;
+  const groups = /* @__PURE__ */ new Map();
+  for (const r of check.results.filter((result2) => !result2.ok)) {
+    const view = check.mode === "registry" ? /\(([^()]*)\)$/.exec(r.reason)?.[1] ?? "" : "";
+    const key = `${view}
+${r.remediation}`;
+    groups.set(key, [...groups.get(key) ?? [], r]);
+  }
+  return [...groups.values()].map((rows) => {
+    const first = rows[0];
+    const images = [...new Set(rows.map((r) => r.image))];
+    const nodes = [...new Set(rows.flatMap((r) => r.node ? [r.node] : []))];
+    const on = nodes.length === 0 ? "" : ` on ${nodes.length === 1 ? "node" : "nodes"} ${names(nodes)}`;
+    const grouped = images.length > 1 || nodes.length > 1;
+    const what = images.length === 1 ? oneLine(first.image) : `${images.length} of ${total} images (${names(images)})`;
+    const whose = grouped ? `${oneLine(first.image)}${first.node ? ` on ${oneLine(first.node)}` : ""}: ` : "";
+    return `${what}${on}: ${whose}${first.reason} ${first.remediation}`.trim();
+  });
+}
+function names(list) {
+  const shown = list.slice(0, NAMES_SHOWN).map(oneLine).join(", ");
+  return list.length > NAMES_SHOWN ? `${shown} and ${list.length - NAMES_SHOWN} more` : shown;
+}
 async function deleteProbes(entry, kubectlPath) {
   const kubectl = kubectlFor({
     kubeconfigPath: entry.kubeconfigPath,
@@ -82146,13 +82535,15 @@ async function releaseNamespace(inputs, werfPath) {
   const args = ["helm", "get-namespace", ...inputs.env ? ["--env", inputs.env] : []];
   const out = await getExecOutput(werfPath, args, {
     cwd: inputs.workingDirectory,
+    env: childEnv(),
     silent: true,
     ignoreReturnCode: true
   });
   const namespace = out.stdout.trim().split("\n").pop()?.trim() ?? "";
   if (out.exitCode === 0 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) return namespace;
+  const said = out.stderr.trim().split("\n").pop()?.trim() || out.stdout.trim().split("\n").pop()?.trim();
   warning(
-    `werf helm get-namespace did not name the release's namespace (${out.stderr.trim() || `exit code ${out.exitCode}`}): the probe pods run in the kube context's namespace; pass --namespace in args to choose.`
+    `werf helm get-namespace did not name the release's namespace (${said ? `it said ${quote(said)}` : `exit code ${out.exitCode}`}): the probe pods run in the kube context's namespace; pass --namespace in args to choose.`
   );
   return "";
 }
@@ -82172,9 +82563,9 @@ function renderSummary(data) {
       "|---|---|---|---|---|"
     );
     for (const [name, image] of images) {
-      const platforms = image.platforms.length > 0 ? image.platforms.join(", ") : "\u2014";
+      const platforms = image.platforms.length > 0 ? markdownCell(image.platforms.join(", ")) : "\u2014";
       lines.push(
-        `| ${markdownCell(name)} | \`${image.image}\` | \`${shortDigest(image.digest)}\` | ${platforms} | ${verified2} |`
+        `| ${markdownCell(name)} | ${markdownCode(image.image)} | ${markdownCode(shortDigest(image.digest))} | ${platforms} | ${verified2} |`
       );
     }
     lines.push("");
@@ -82188,7 +82579,8 @@ function renderSummary(data) {
   }
   if (data.stages.length > 0) {
     lines.push("### Stages", "", "| stage | time | |", "|---|---|---|");
-    for (const s of data.stages) lines.push(`| ${s.stage} | ${s.seconds.toFixed(1)} s | ${s.ok ? "\u2705" : "\u274C"} |`);
+    for (const s of data.stages)
+      lines.push(`| ${markdownCell(s.stage)} | ${s.seconds.toFixed(1)} s | ${s.ok ? "\u2705" : "\u274C"} |`);
     lines.push("");
   }
   return lines.join("\n");
@@ -82197,7 +82589,7 @@ async function writeSummary(data) {
   try {
     await summary.addRaw(renderSummary(data), true).write();
   } catch (err2) {
-    warning(`Could not write the job summary: ${err2.message}`);
+    warning(`Could not write the job summary: ${oneLine(err2.message)}`);
   }
 }
 
@@ -82271,18 +82663,16 @@ async function main() {
     );
     shown.pullCheck = pullCheck;
     setOutput("pull-check", JSON.stringify(pullCheck));
-    for (const r of pullCheck.results.filter((result2) => !result2.ok)) {
-      error(`${r.image}${r.node ? ` on ${r.node}` : ""}: ${r.reason} ${r.remediation}`, {
-        title: "Nodes cannot pull"
-      });
-    }
+    const advice = given.command === "build" && given.verifyPull === "auto";
+    const annotate = advice ? warning : error;
+    for (const finding of pullCheckFindings(pullCheck)) annotate(finding, { title: "Nodes cannot pull" });
     if (shown.problems && shown.problems.length > 0) {
       throw new ActionError(
         `${shown.problems.length} image(s) are not in the registry as werf reported: ${shown.problems[0]}`
       );
     }
     const pullProblem = pullCheckProblem(pullCheck);
-    if (pullProblem && given.command === "build" && given.verifyPull === "auto") warning(pullProblem);
+    if (pullProblem && advice) warning(pullProblem);
     else if (pullProblem) throw new ActionError(pullProblem);
   } catch (err2) {
     shown.failure = err2 instanceof Error ? err2.message : String(err2);
@@ -82303,7 +82693,7 @@ async function kubeTarget(inputs, werfPath, kubeconfigPath) {
 }
 
 // src/post.ts
-import * as fs12 from "node:fs";
+import * as fs13 from "node:fs";
 async function post() {
   const keepCredentials = /^(false|False|FALSE)$/.test(getInput("logout").trim());
   const entries = savedCleanup().reverse();
@@ -82332,15 +82722,15 @@ async function undo(entry) {
       if (entry.sudo) {
         await exec("sudo", ["-n", "rm", "-rf", "--", entry.path], { silent: true });
       } else {
-        fs12.rmSync(entry.path, { recursive: true, force: true });
+        fs13.rmSync(entry.path, { recursive: true, force: true });
       }
       return;
     case "restore-file":
       if (entry.sudo) {
         await exec("sudo", ["-n", "mv", "-f", "--", entry.backup, entry.path], { silent: true });
       } else {
-        fs12.copyFileSync(entry.backup, entry.path);
-        fs12.rmSync(entry.backup, { force: true });
+        fs13.copyFileSync(entry.backup, entry.path);
+        fs13.rmSync(entry.backup, { force: true });
       }
       return;
   }
