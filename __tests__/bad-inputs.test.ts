@@ -205,7 +205,7 @@ const cases: Array<[string, Record<string, string>, string | RegExp]> = [
   [
     'werf-base-url ftp',
     { repo: R, 'werf-base-url': 'ftp://mirror.internal/werf' },
-    'Input "werf-base-url" must be an http(s) URL, not "ftp://mirror.internal/werf".',
+    'Input "werf-base-url" must be an http(s) URL without a query or fragment, not "ftp://mirror.internal/werf".',
   ],
   [
     'image-pull-secret with capitals',

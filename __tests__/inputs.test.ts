@@ -488,6 +488,25 @@ describe('one-line inputs', () => {
     },
   );
 
+  test('werf-base-url: an http(s) URL that can be logged, no query, fragment or brackets; a password in it is masked', () => {
+    for (const ok of ['https://tuf.werf.io', 'http://mirror.lan:8080/werf/', 'https://[::1]:8443/tuf'])
+      expect(parseInputs(source({ 'werf-base-url': ok }), workspace).werfBaseUrl).toBe(ok.replace(/\/+$/, ''));
+    for (const bad of [
+      'ftp://m/werf',
+      'https://m/x?y=1',
+      'https://m/##[set-output name=verified;]true',
+      'https://m/a b',
+      'mirror.lan/werf',
+    ]) {
+      expect(() => parseInputs(source({ 'werf-base-url': bad }), workspace)).toThrow(
+        /^Input "werf-base-url" must be an http\(s\) URL without a query or fragment, not ".*"\.$/,
+      );
+    }
+    expect(secretInputs(source({ 'werf-base-url': 'https://ci:m1rr0r%2Fpw@mirror.lan/werf' }))).toEqual(
+      expect.arrayContaining(['m1rr0r%2Fpw', 'm1rr0r/pw']),
+    );
+  });
+
   test('args: a carriage return inside an argument is refused', () => {
     expect(() => parseInputs(source({ args: '--platform=linux/amd64\r::error::x' }), workspace)).toThrow(
       'Input "args" has a carriage return inside argument 1: give one argument per line, ending lines with a line feed only.',

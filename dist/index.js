@@ -79845,6 +79845,11 @@ function secretInputs(get) {
     }
   } catch {
   }
+  try {
+    const password = new URL(get("werf-base-url").trim()).password;
+    if (password) secrets.push(password, decodeURIComponent(password));
+  } catch {
+  }
   const kubeconfig = get("kube-config-base64");
   if (kubeconfig.trim() !== "") {
     const text2 = Buffer.from(kubeconfig.trim(), "base64").toString("utf8");
@@ -79928,8 +79933,10 @@ function parseInputs(get, cwd) {
     problems.push(err2.message);
   }
   const werfBaseUrl = (text2("werf-base-url") || "https://tuf.werf.io").replace(/\/+$/, "");
-  if (!/^https?:\/\/[^/\s]+/.test(werfBaseUrl)) {
-    problems.push(`Input "werf-base-url" must be an http(s) URL, not ${quote(werfBaseUrl)}.`);
+  if (!isBaseUrl(werfBaseUrl)) {
+    problems.push(
+      `Input "werf-base-url" must be an http(s) URL without a query or fragment, not ${quote(werfBaseUrl)}.`
+    );
   }
   const werfPath = text2("werf-path") ? path8.resolve(cwd, text2("werf-path")) : "";
   const werfTufRoot = parseTufRootPin(text2("werf-tuf-root"), problems);
@@ -80157,6 +80164,17 @@ function checkKubeconfig(base64) {
     return 'Input "kube-config-base64" does not decode to a kubeconfig (a YAML mapping with clusters, users and contexts): encode the kubeconfig file itself with `base64 -w0 ~/.kube/config`.';
   }
   return void 0;
+}
+function isBaseUrl(value) {
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  const afterHost = value.slice(value.indexOf(url.host) + url.host.length);
+  return /^https?:$/.test(url.protocol) && url.host !== "" && url.search === "" && url.hash === "" && // eslint-disable-next-line no-control-regex
+  !/[\s[\]\u0000-\u001f\u007f#?]/.test(afterHost);
 }
 function isBase64(value) {
   return /^[A-Za-z0-9+/\s]+={0,2}$/.test(value) && Buffer.from(value, "base64").length > 0;

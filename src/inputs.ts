@@ -145,6 +145,13 @@ export function secretInputs(get: InputSource): string[] {
   } catch {
     // Not YAML: parseInputs says where; the patterns above found what looks like a password in it.
   }
+  // A mirror's URL may carry a password (https://user:pass@mirror): the download's log lines name the URL.
+  try {
+    const password = new URL(get('werf-base-url').trim()).password;
+    if (password) secrets.push(password, decodeURIComponent(password));
+  } catch {
+    // not a URL: parseInputs says so
+  }
   const kubeconfig = get('kube-config-base64');
   if (kubeconfig.trim() !== '') {
     const text = Buffer.from(kubeconfig.trim(), 'base64').toString('utf8');
@@ -242,8 +249,10 @@ export function parseInputs(get: InputSource, cwd: string): Inputs {
     problems.push((err as Error).message);
   }
   const werfBaseUrl = (text('werf-base-url') || 'https://tuf.werf.io').replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/\s]+/.test(werfBaseUrl)) {
-    problems.push(`Input "werf-base-url" must be an http(s) URL, not ${quote(werfBaseUrl)}.`);
+  if (!isBaseUrl(werfBaseUrl)) {
+    problems.push(
+      `Input "werf-base-url" must be an http(s) URL without a query or fragment, not ${quote(werfBaseUrl)}.`,
+    );
   }
   const werfPath = text('werf-path') ? path.resolve(cwd, text('werf-path')) : '';
   const werfTufRoot = parseTufRootPin(text('werf-tuf-root'), problems);
@@ -523,6 +532,28 @@ function checkKubeconfig(base64: string): string | undefined {
     return 'Input "kube-config-base64" does not decode to a kubeconfig (a YAML mapping with clusters, users and contexts): encode the kubeconfig file itself with `base64 -w0 ~/.kube/config`.';
   }
   return undefined;
+}
+
+/**
+ * An http(s) URL that the download URLs can be built on and logged: no query or fragment, and no brackets, blanks or
+ * control characters in it (outside an IPv6 host), which would also let a `##[` reach the log.
+ */
+function isBaseUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  const afterHost = value.slice(value.indexOf(url.host) + url.host.length);
+  return (
+    /^https?:$/.test(url.protocol) &&
+    url.host !== '' &&
+    url.search === '' &&
+    url.hash === '' &&
+    // eslint-disable-next-line no-control-regex
+    !/[\s[\]\u0000-\u001f\u007f#?]/.test(afterHost)
+  );
 }
 
 function isBase64(value: string): boolean {
