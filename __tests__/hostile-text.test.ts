@@ -63,24 +63,29 @@ function expectJobNotForged(job: JobResult): void {
   expectNothingForged(job.post);
 }
 
-// Inputs whose value is one line; each is also given with a second wrong input, as in the report that found this.
+// Every input whose value is one line (inputs.test.ts checks this list against action.yml); each is also given with a
+// second wrong input, as in the report that found this.
 const ONE_LINE = [
   'repo',
   'final-repo',
   'username',
+  'skip-tls-verify',
+  'insecure-registry',
+  'command',
   'env',
   'kube-context',
   'working-directory',
   'werf-version',
   'werf-path',
   'werf-base-url',
+  'werf-verify-signature',
   'werf-tuf-root',
-  'image-pull-secret',
-  'command',
+  'verify-manifests',
   'verify-pull',
   'node-trust',
+  'image-pull-secret',
   'docker-daemon',
-  'skip-tls-verify',
+  'logout',
   'summary',
 ];
 
@@ -88,9 +93,10 @@ describe('a hostile one-line input', () => {
   test.each(ONE_LINE)('%s: one input error that shows it quoted; nothing forged, nothing ran', async (name) => {
     const s = tests.scenario();
     const value = hostile('prod');
+    const second = name === 'node-trust' ? 'verify-pull' : 'node-trust';
     const job = await tests.run(s, {
       repo: `${tls.host}/hostile/stages`,
-      'verify-manifests': 'maybe',
+      [second]: 'sometimes',
       ...(name === 'username' ? { password: 'pw' } : {}),
       [name]: value,
     });
@@ -102,7 +108,7 @@ describe('a hostile one-line input', () => {
     // JSON-quoted, with the `[` after `##` written as its JSON escape.
     const quoted = JSON.stringify(value).replace(/##\[/g, '##\\u005b');
     expect(errors[0]?.message).toContain(`Input "${name}" must be one line, but it has a line break: ${quoted}.`);
-    expect(errors[0]?.message).toContain('Input "verify-manifests" must be true or false');
+    expect(errors[0]?.message).toContain(`Input "${second}" must be one of`);
     expect(s.werfCalls()).toEqual([]);
   });
 });
@@ -121,6 +127,14 @@ describe('hostile text in multi-line inputs and in the registries list', () => {
       { registries: `- registry: r.example.com\n  skip-tls-verify: ${JSON.stringify(hostile('yes'))}` },
     ],
     ['the password', { username: 'ci', password: hostile('pw') }],
+    [
+      'a registries password',
+      { registries: `- registry: r.example.com\n  username: ci\n  password: ${JSON.stringify(hostile('pw'))}` },
+    ],
+    [
+      'a kubeconfig that is not one',
+      { 'kube-config-base64': Buffer.from(hostile('apiVersion: v1')).toString('base64') },
+    ],
   ])('%s: an input error; nothing forged, nothing ran', async (_what, inputs) => {
     const s = tests.scenario();
     const job = await tests.run(s, { repo: `${tls.host}/hostile/stages`, ...inputs });
