@@ -324,6 +324,14 @@ describe('secretInputs', () => {
     expect(flow).toEqual(expect.arrayContaining(['!tagged,pw']));
   });
 
+  test('a password written as a YAML block scalar: its text is masked, the `|` header is not', () => {
+    const secrets = secretInputs(
+      source({ registries: '- registry: r.example.com\n  username: ci\n  password: |-\n    block-pw-77\n' }),
+    );
+    expect(secrets).toEqual(expect.arrayContaining(['block-pw-77']));
+    expect(secrets).not.toContain('|-');
+  });
+
   test('the password as written and as used (without the line break a YAML block scalar adds)', () => {
     expect(secretInputs(source({ password: '  spaced pw \n' }))).toEqual(
       expect.arrayContaining(['  spaced pw \n', '  spaced pw ']),

@@ -79832,8 +79832,10 @@ function secretInputs(get) {
   };
   addPassword(get("password"));
   const registries = get("registries");
-  for (const m of registries.matchAll(REGISTRY_PASSWORD_LINE)) addPassword(m[1]);
-  for (const m of registries.matchAll(REGISTRY_PASSWORD_FLOW)) addPassword(m[1].trim());
+  const found = [...registries.matchAll(REGISTRY_PASSWORD_LINE), ...registries.matchAll(REGISTRY_PASSWORD_FLOW)];
+  for (const value of found.map((m) => m[1].trim())) {
+    if (!/^[|>][-+1-9]*$/.test(value)) addPassword(value);
+  }
   for (const s of [...secrets]) secrets.push(s.replace(/^(["'])(.*)\1$/s, "$2"));
   try {
     const list = loadRegistriesYaml(registries);

@@ -130,8 +130,11 @@ export function secretInputs(get: InputSource): string[] {
   };
   addPassword(get('password'));
   const registries = get('registries');
-  for (const m of registries.matchAll(REGISTRY_PASSWORD_LINE)) addPassword(m[1] as string);
-  for (const m of registries.matchAll(REGISTRY_PASSWORD_FLOW)) addPassword((m[1] as string).trim());
+  // A block scalar's header (`password: |`) is no password: masking `|` would hide every one in the log.
+  const found = [...registries.matchAll(REGISTRY_PASSWORD_LINE), ...registries.matchAll(REGISTRY_PASSWORD_FLOW)];
+  for (const value of found.map((m) => (m[1] as string).trim())) {
+    if (!/^[|>][-+1-9]*$/.test(value)) addPassword(value);
+  }
   // The found text with its quotes, and without them: a tool prints the value itself.
   for (const s of [...secrets]) secrets.push(s.replace(/^(["'])(.*)\1$/s, '$2'));
   try {
