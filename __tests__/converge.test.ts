@@ -105,6 +105,8 @@ interface KubeCall {
   step: 'main' | 'post';
   argv: string[];
   kubeconfig: { path?: string; exists: boolean; mode?: string; sha256?: string };
+  /** the INPUT_* variables kubectl inherited */
+  inputs: string[];
 }
 
 /** A scene for the stand-in for kubectl, and the job environment that puts it first on PATH. */
@@ -247,6 +249,11 @@ describe('converge with kube-config-base64 and a stand-in for kubectl', () => {
       JSON.stringify(scene.calls()),
     ].join('\n');
     for (const secret of [kube.base64, kube.text, kube.token]) expect(surface).not.toContain(secret);
+
+    // werf (every call, main and post) and kubectl (and so a kubeconfig exec plugin) never saw the action's inputs.
+    expect(s.werfCalls().map((c) => [c.argv[0], c.inputs])).toEqual(s.werfCalls().map((c) => [c.argv[0], []]));
+    expect(scene.calls().map((c) => [c.step, c.inputs])).toEqual(scene.calls().map((c) => [c.step, []]));
+    expect(scene.calls().some((c) => c.step === 'post')).toBe(true);
   });
 
   test("the probe pods' namespace is the one werf deployed to: get-namespace asked with converge's --dir, env and werf.yaml's deploy.namespace (stand-in for kubectl)", async () => {
@@ -337,7 +344,12 @@ describe('converge with kube-config-base64 and a stand-in for kubectl', () => {
       /^verify-pull: not-pullable: 2 of 2 checks failed; app on node kind-control-plane: .*x509: certificate signed by unknown authority/,
     );
     expect(failed[0]?.message).not.toContain('\n');
-    expect(job.main.annotations.filter((a) => a.properties.title === 'Nodes cannot pull')).toHaveLength(2);
+    // The same finding on both nodes is one annotation that names them.
+    const nodeFindings = job.main.annotations.filter((a) => a.properties.title === 'Nodes cannot pull');
+    expect(nodeFindings.map((a) => a.level)).toEqual(['error']);
+    expect(nodeFindings[0]?.message).toMatch(
+      /^app on nodes kind-control-plane, kind-worker: app on kind-control-plane: /,
+    );
 
     // The main step's delete failed; the post step's delete by the run's label removed the probes.
     const runId = scene.created()[0]?.metadata.labels[PROBE_LABEL];

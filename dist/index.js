@@ -5981,7 +5981,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants5 = require_constants2();
+    var constants6 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util3.addListener;
@@ -6056,7 +6056,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports2 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants5.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants6.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -6151,11 +6151,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants5.ERROR.OK) {
+          if (ret !== constants6.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants5.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants6.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants5.ERROR.PAUSED) {
+            } else if (ret === constants6.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -6178,10 +6178,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants5.ERROR.OK) {
+        if (ret === constants6.ERROR.OK) {
           return null;
         }
-        if (ret === constants5.ERROR.PAUSED || ret === constants5.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants6.ERROR.PAUSED || ret === constants6.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -6198,7 +6198,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants5.ERROR[ret], data);
+        return new HTTPParserError(message, constants6.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -6378,7 +6378,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause2 ? constants5.ERROR.PAUSED : 0;
+        return pause2 ? constants6.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6400,7 +6400,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request5.onData(buf) === false) {
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6436,13 +6436,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util3.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util3.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util3.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -12476,13 +12476,13 @@ var require_headers = __commonJS({
           return this.#headersList[kHeadersSortedMap];
         }
         const headers = [];
-        const names = this.#headersList.toSortedArray();
+        const names2 = this.#headersList.toSortedArray();
         const cookies = this.#headersList.cookies;
         if (cookies === null || cookies.length === 1) {
-          return this.#headersList[kHeadersSortedMap] = names;
+          return this.#headersList[kHeadersSortedMap] = names2;
         }
-        for (let i = 0; i < names.length; ++i) {
-          const { 0: name, 1: value } = names[i];
+        for (let i = 0; i < names2.length; ++i) {
+          const { 0: name, 1: value } = names2[i];
           if (name === "set-cookie") {
             for (let j = 0; j < cookies.length; ++j) {
               headers.push([name, cookies[j]]);
@@ -21334,6 +21334,49 @@ var init_errors = __esm({
   }
 });
 
+// src/untrusted.ts
+import { randomBytes } from "node:crypto";
+function quote(value) {
+  return JSON.stringify(value).replace(/##\[/g, "##\\u005b");
+}
+function oneLine(value) {
+  return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, " ").replace(/##\[/g, "## [");
+}
+function commandStop() {
+  const token = `werf-ship-${randomBytes(16).toString("hex")}`;
+  return { stop: `::stop-commands::${token}`, resume: `::${token}::` };
+}
+function logUntrusted(text2) {
+  if (text2 === "") return;
+  const { stop, resume } = commandStop();
+  process.stdout.write(`${stop}
+${text2.endsWith("\n") ? text2 : `${text2}
+`}${resume}
+`);
+}
+async function withCommandsStopped(fn) {
+  const { stop, resume } = commandStop();
+  let endsWithNewline = true;
+  process.stdout.write(`${stop}
+`);
+  try {
+    return await fn((chunk) => {
+      const text2 = typeof chunk === "string" ? chunk : chunk.toString("utf8");
+      if (text2 === "") return;
+      process.stdout.write(text2);
+      endsWithNewline = text2.endsWith("\n");
+    });
+  } finally {
+    process.stdout.write(`${endsWithNewline ? "" : "\n"}${resume}
+`);
+  }
+}
+var init_untrusted = __esm({
+  "src/untrusted.ts"() {
+    "use strict";
+  }
+});
+
 // node_modules/semver/internal/constants.js
 var require_constants6 = __commonJS({
   "node_modules/semver/internal/constants.js"(exports, module) {
@@ -22212,10 +22255,10 @@ var require_truncate = __commonJS({
   "node_modules/semver/functions/truncate.js"(exports, module) {
     "use strict";
     var parse2 = require_parse2();
-    var constants5 = require_constants6();
+    var constants6 = require_constants6();
     var SemVer = require_semver();
     var truncate = (version, truncation, options) => {
-      if (!constants5.RELEASE_TYPES.includes(truncation)) {
+      if (!constants6.RELEASE_TYPES.includes(truncation)) {
         return null;
       }
       const clonedVersion = cloneInputVersion(version, options);
@@ -23455,7 +23498,7 @@ var require_semver2 = __commonJS({
   "node_modules/semver/index.js"(exports, module) {
     "use strict";
     var internalRe = require_re();
-    var constants5 = require_constants6();
+    var constants6 = require_constants6();
     var SemVer = require_semver();
     var identifiers = require_identifiers();
     var parse2 = require_parse2();
@@ -23539,37 +23582,11 @@ var require_semver2 = __commonJS({
       re: internalRe.re,
       src: internalRe.src,
       tokens: internalRe.t,
-      SEMVER_SPEC_VERSION: constants5.SEMVER_SPEC_VERSION,
-      RELEASE_TYPES: constants5.RELEASE_TYPES,
+      SEMVER_SPEC_VERSION: constants6.SEMVER_SPEC_VERSION,
+      RELEASE_TYPES: constants6.RELEASE_TYPES,
       compareIdentifiers: identifiers.compareIdentifiers,
       rcompareIdentifiers: identifiers.rcompareIdentifiers
     };
-  }
-});
-
-// src/untrusted.ts
-import { randomBytes } from "node:crypto";
-function quote(value) {
-  return JSON.stringify(value).replace(/##\[/g, "##\\u005b");
-}
-function oneLine(value) {
-  return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, " ").replace(/##\[/g, "## [");
-}
-function commandStop() {
-  const token = `werf-ship-${randomBytes(16).toString("hex")}`;
-  return { stop: `::stop-commands::${token}`, resume: `::${token}::` };
-}
-function logUntrusted(text2) {
-  if (text2 === "") return;
-  const { stop, resume } = commandStop();
-  process.stdout.write(`${stop}
-${text2.endsWith("\n") ? text2 : `${text2}
-`}${resume}
-`);
-}
-var init_untrusted = __esm({
-  "src/untrusted.ts"() {
-    "use strict";
   }
 });
 
@@ -30217,7 +30234,7 @@ var require_client_h12 = __commonJS({
       kHTTPContext,
       kClosed
     } = require_symbols6();
-    var constants5 = require_constants8();
+    var constants6 = require_constants8();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var removeAllListeners = util3.removeAllListeners;
@@ -30353,7 +30370,7 @@ var require_client_h12 = __commonJS({
          */
       constructor(client, socket, { exports: exports2 }) {
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants5.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants6.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -30449,11 +30466,11 @@ var require_client_h12 = __commonJS({
             currentParser = null;
             currentBufferRef = null;
           }
-          if (ret !== constants5.ERROR.OK) {
+          if (ret !== constants6.ERROR.OK) {
             const data = chunk.subarray(llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr);
-            if (ret === constants5.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants6.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(data);
-            } else if (ret === constants5.ERROR.PAUSED) {
+            } else if (ret === constants6.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(data);
             } else {
@@ -30476,10 +30493,10 @@ var require_client_h12 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants5.ERROR.OK) {
+        if (ret === constants6.ERROR.OK) {
           return null;
         }
-        if (ret === constants5.ERROR.PAUSED || ret === constants5.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants6.ERROR.PAUSED || ret === constants6.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -30496,7 +30513,7 @@ var require_client_h12 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants5.ERROR[ret], data);
+        return new HTTPParserError(message, constants6.ERROR[ret], data);
       }
       destroy() {
         assert(currentParser === null);
@@ -30707,7 +30724,7 @@ var require_client_h12 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause2 ? constants5.ERROR.PAUSED : 0;
+        return pause2 ? constants6.ERROR.PAUSED : 0;
       }
       /**
        * @param {Buffer} buf
@@ -30733,7 +30750,7 @@ var require_client_h12 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request5.onData(buf) === false) {
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         }
         return 0;
       }
@@ -30773,13 +30790,13 @@ var require_client_h12 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util3.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util3.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util3.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(client[kResume]);
         } else {
@@ -39615,12 +39632,12 @@ var require_date = __commonJS({
           return parseRfc850Date(date);
       }
     }
-    function makeDate(year, monthIdx, day2, hour, minute, second, weekday) {
-      const result2 = new Date(Date.UTC(year, monthIdx, day2, hour, minute, second));
+    function makeDate(year, monthIdx, day3, hour, minute, second, weekday) {
+      const result2 = new Date(Date.UTC(year, monthIdx, day3, hour, minute, second));
       if (year >= 0 && year <= 99) {
         result2.setUTCFullYear(year);
       }
-      return result2.getUTCFullYear() === year && result2.getUTCMonth() === monthIdx && result2.getUTCDate() === day2 && result2.getUTCHours() === hour && result2.getUTCMinutes() === minute && result2.getUTCSeconds() === second && result2.getUTCDay() === weekday ? result2 : void 0;
+      return result2.getUTCFullYear() === year && result2.getUTCMonth() === monthIdx && result2.getUTCDate() === day3 && result2.getUTCHours() === hour && result2.getUTCMinutes() === minute && result2.getUTCSeconds() === second && result2.getUTCDay() === weekday ? result2 : void 0;
     }
     function parseImfDate(date) {
       if (date.length !== 29 || date[4] !== " " || date[7] !== " " || date[11] !== " " || date[16] !== " " || date[19] !== ":" || date[22] !== ":" || date[25] !== " " || date[26] !== "G" || date[27] !== "M" || date[28] !== "T") {
@@ -39644,13 +39661,13 @@ var require_date = __commonJS({
       } else {
         return void 0;
       }
-      let day2 = 0;
+      let day3 = 0;
       if (date[5] === "0") {
         const code2 = date.charCodeAt(6);
         if (code2 < 49 || code2 > 57) {
           return void 0;
         }
-        day2 = code2 - 48;
+        day3 = code2 - 48;
       } else {
         const code1 = date.charCodeAt(5);
         if (code1 < 49 || code1 > 51) {
@@ -39660,7 +39677,7 @@ var require_date = __commonJS({
         if (code2 < 48 || code2 > 57) {
           return void 0;
         }
-        day2 = (code1 - 48) * 10 + (code2 - 48);
+        day3 = (code1 - 48) * 10 + (code2 - 48);
       }
       let monthIdx = -1;
       if (date[8] === "J" && date[9] === "a" && date[10] === "n") {
@@ -39782,7 +39799,7 @@ var require_date = __commonJS({
         }
         second = (code1 - 48) * 10 + (code2 - 48);
       }
-      return makeDate(year, monthIdx, day2, hour, minute, second, weekday);
+      return makeDate(year, monthIdx, day3, hour, minute, second, weekday);
     }
     function parseAscTimeDate(date) {
       if (date.length !== 24 || date[7] !== " " || date[10] !== " " || date[19] !== " ") {
@@ -39852,13 +39869,13 @@ var require_date = __commonJS({
       } else {
         return void 0;
       }
-      let day2 = 0;
+      let day3 = 0;
       if (date[8] === " ") {
         const code2 = date.charCodeAt(9);
         if (code2 < 49 || code2 > 57) {
           return void 0;
         }
-        day2 = code2 - 48;
+        day3 = code2 - 48;
       } else {
         const code1 = date.charCodeAt(8);
         if (code1 < 49 || code1 > 51) {
@@ -39868,7 +39885,7 @@ var require_date = __commonJS({
         if (code2 < 48 || code2 > 57) {
           return void 0;
         }
-        day2 = (code1 - 48) * 10 + (code2 - 48);
+        day3 = (code1 - 48) * 10 + (code2 - 48);
       }
       let hour = 0;
       if (date[11] === "0") {
@@ -39944,7 +39961,7 @@ var require_date = __commonJS({
         return void 0;
       }
       const year = (yearDigit1 - 48) * 1e3 + (yearDigit2 - 48) * 100 + (yearDigit3 - 48) * 10 + (yearDigit4 - 48);
-      return makeDate(year, monthIdx, day2, hour, minute, second, weekday);
+      return makeDate(year, monthIdx, day3, hour, minute, second, weekday);
     }
     function parseRfc850Date(date) {
       let commaIndex = -1;
@@ -39980,13 +39997,13 @@ var require_date = __commonJS({
       if (date[commaIndex] !== "," || date.length - commaIndex - 1 !== 23 || date[commaIndex + 1] !== " " || date[commaIndex + 4] !== "-" || date[commaIndex + 8] !== "-" || date[commaIndex + 11] !== " " || date[commaIndex + 14] !== ":" || date[commaIndex + 17] !== ":" || date[commaIndex + 20] !== " " || date[commaIndex + 21] !== "G" || date[commaIndex + 22] !== "M" || date[commaIndex + 23] !== "T") {
         return void 0;
       }
-      let day2 = 0;
+      let day3 = 0;
       if (date[commaIndex + 2] === "0") {
         const code2 = date.charCodeAt(commaIndex + 3);
         if (code2 < 49 || code2 > 57) {
           return void 0;
         }
-        day2 = code2 - 48;
+        day3 = code2 - 48;
       } else {
         const code1 = date.charCodeAt(commaIndex + 2);
         if (code1 < 49 || code1 > 51) {
@@ -39996,7 +40013,7 @@ var require_date = __commonJS({
         if (code2 < 48 || code2 > 57) {
           return void 0;
         }
-        day2 = (code1 - 48) * 10 + (code2 - 48);
+        day3 = (code1 - 48) * 10 + (code2 - 48);
       }
       let monthIdx = -1;
       if (date[commaIndex + 5] === "J" && date[commaIndex + 6] === "a" && date[commaIndex + 7] === "n") {
@@ -40093,7 +40110,7 @@ var require_date = __commonJS({
         }
         second = (code1 - 48) * 10 + (code2 - 48);
       }
-      return makeDate(year, monthIdx, day2, hour, minute, second, weekday);
+      return makeDate(year, monthIdx, day3, hour, minute, second, weekday);
     }
     module.exports = {
       parseHttpDate
@@ -43049,13 +43066,13 @@ var require_headers2 = __commonJS({
         return headersList.sortedMap;
       }
       const headers = [];
-      const names = headersList.toSortedArray();
+      const names2 = headersList.toSortedArray();
       const cookies = headersList.cookies;
       if (cookies === null || cookies.length === 1) {
-        return headersList.sortedMap = names;
+        return headersList.sortedMap = names2;
       }
-      for (let i = 0; i < names.length; ++i) {
-        const { 0: name, 1: value } = names[i];
+      for (let i = 0; i < names2.length; ++i) {
+        const { 0: name, 1: value } = names2[i];
         if (name === "set-cookie") {
           for (let j = 0; j < cookies.length; ++j) {
             headers.push([name, cookies[j]]);
@@ -75787,16 +75804,76 @@ async function verifyDetachedSignature(data, signatureBytes, armoredKeys, what, 
       failures.push(err2.message);
     }
   }
+  const madeAt = signature.packets[0]?.created ?? void 0;
+  for (const id of signedBy) {
+    const state = await keyState(keys, id, madeAt ?? /* @__PURE__ */ new Date());
+    if (state) {
+      throw new ActionError(
+        `The signature of ${what} was made by key ${id}, which ${keyName} says ${state}: its signatures are not trusted, and nothing was installed. Check ${keyName} against werf's current release key.`,
+        { details: failures.join("\n") }
+      );
+    }
+  }
   throw new ActionError(
     `The signature of ${what} does not match the download: the file was altered or damaged; nothing was installed.`,
     { details: failures.join("\n") || "the signature file holds no signature" }
   );
 }
+async function keyState(keys, keyId, madeAt) {
+  for (const key of keys) {
+    const subkey = key.subkeys.find((k) => k.getKeyID().toHex().toUpperCase() === keyId);
+    if (!subkey && key.getKeyID().toHex().toUpperCase() !== keyId) continue;
+    if (await key.isRevoked(void 0, void 0, /* @__PURE__ */ new Date()))
+      return `was revoked${revocation(key.revocationSignatures)}`;
+    const binding = subkey?.bindingSignatures.at(-1);
+    if (subkey && binding && await subkey.isRevoked(binding, key.keyPacket, /* @__PURE__ */ new Date())) {
+      return `has revoked that signing subkey${revocation(subkey.revocationSignatures)}`;
+    }
+    const expiry = await expirationOf(key);
+    if (expiry && expiry.getTime() < madeAt.getTime())
+      return `had expired on ${day(expiry)}, before the signature was made`;
+    const subkeyExpiry = subkey ? await subkey.getExpirationTime().catch(() => null) : null;
+    if (subkeyExpiry instanceof Date && subkeyExpiry.getTime() < madeAt.getTime()) {
+      return `had let that signing subkey expire on ${day(subkeyExpiry)}, before the signature was made`;
+    }
+  }
+  return void 0;
+}
+async function expirationOf(key) {
+  try {
+    const time = await key.getExpirationTime();
+    return time instanceof Date ? time : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function revocation(signatures) {
+  const sig = signatures[0];
+  if (!sig) return "";
+  const when = sig.created ? ` on ${day(sig.created)}` : "";
+  const flag = sig.reasonForRevocationFlag;
+  const named = flag !== null && flag !== void 0 ? REVOCATION_REASONS[flag] : void 0;
+  const text2 = sig.reasonForRevocationString ? quote(sig.reasonForRevocationString) : "";
+  const reason = [named, text2].filter(Boolean).join(": ");
+  return `${when}${reason ? ` (${reason})` : ""}`;
+}
+function day(date) {
+  return date.toISOString().slice(0, 10);
+}
+var REVOCATION_REASONS;
 var init_signature = __esm({
   "src/werf/signature.ts"() {
     "use strict";
     init_openpgp();
     init_errors();
+    init_untrusted();
+    REVOCATION_REASONS = {
+      0: "no reason given",
+      1: "key superseded",
+      2: "key compromised",
+      3: "key retired",
+      32: "user ID no longer valid"
+    };
   }
 });
 
@@ -80986,7 +81063,7 @@ var require_updater = __commonJS({
     exports.Updater = void 0;
     var models_1 = require_dist();
     var debug_1 = __importDefault(require_src());
-    var fs17 = __importStar(__require("fs"));
+    var fs18 = __importStar(__require("fs"));
     var path19 = __importStar(__require("path"));
     var package_json_1 = require_package();
     var config_1 = require_config();
@@ -81065,9 +81142,9 @@ var require_updater = __commonJS({
         }
         const targetUrl = url.join(targetBaseUrl, targetFilePath);
         await this.fetcher.downloadFile(targetUrl, targetInfo.length, async (fileName) => {
-          await targetInfo.verify(fs17.createReadStream(fileName));
+          await targetInfo.verify(fs18.createReadStream(fileName));
           log("WRITE %s", targetPath);
-          fs17.copyFileSync(fileName, targetPath);
+          fs18.copyFileSync(fileName, targetPath);
         });
         return targetPath;
       }
@@ -81076,8 +81153,8 @@ var require_updater = __commonJS({
           filePath = this.generateTargetPath(targetInfo);
         }
         try {
-          if (fs17.existsSync(filePath)) {
-            await targetInfo.verify(fs17.createReadStream(filePath));
+          if (fs18.existsSync(filePath)) {
+            await targetInfo.verify(fs18.createReadStream(filePath));
             return filePath;
           }
         } catch (error2) {
@@ -81088,7 +81165,7 @@ var require_updater = __commonJS({
       loadLocalMetadata(fileName) {
         const filePath = path19.join(this.dir, `${fileName}.json`);
         log("READ %s", filePath);
-        return fs17.readFileSync(filePath);
+        return fs18.readFileSync(filePath);
       }
       // Sequentially load and persist on local disk every newer root metadata
       // version available on the remote.
@@ -81246,7 +81323,7 @@ var require_updater = __commonJS({
         try {
           const filePath = path19.join(this.dir, `${encodedName}.json`);
           log("WRITE %s", filePath);
-          fs17.writeFileSync(filePath, bytesData.toString("utf8"));
+          fs18.writeFileSync(filePath, bytesData.toString("utf8"));
         } catch (error2) {
           throw new error_1.PersistError(`Failed to persist metadata ${encodedName} error: ${error2}`);
         }
@@ -81283,15 +81360,15 @@ __export(tuf_exports, {
   openTufRepository: () => openTufRepository
 });
 import { createHash as createHash2, randomBytes as randomBytes3 } from "node:crypto";
-import * as fs4 from "node:fs";
+import * as fs5 from "node:fs";
 import * as path6 from "node:path";
 import { Transform, Writable } from "node:stream";
 import { pipeline as pipeline2 } from "node:stream/promises";
 async function openTufRepository(opts) {
   const metadataDir = path6.join(opts.workDir, "metadata");
   const targetsDir = path6.join(opts.workDir, "targets");
-  fs4.mkdirSync(metadataDir, { recursive: true });
-  fs4.mkdirSync(targetsDir, { recursive: true });
+  fs5.mkdirSync(metadataDir, { recursive: true });
+  fs5.mkdirSync(targetsDir, { recursive: true });
   const fetcher = new ReleaseFetcher(opts.workDir);
   const newUpdater = () => new import_tuf_js.Updater({
     metadataDir,
@@ -81310,8 +81387,8 @@ async function openTufRepository(opts) {
         warning(
           `The TUF metadata of ${opts.baseUrl} kept in ${opts.stateDir} is damaged (${oneLine(err2.message)}): starting again from the pinned root ${opts.pin.version}.`
         );
-        fs4.rmSync(metadataDir, { recursive: true, force: true });
-        fs4.mkdirSync(metadataDir);
+        fs5.rmSync(metadataDir, { recursive: true, force: true });
+        fs5.mkdirSync(metadataDir);
       }
     }
     if (!updater) {
@@ -81366,7 +81443,7 @@ async function trustPinnedRoot(fetcher, opts, metadataDir) {
       `The TUF root ${url} has SHA-512 ${sha5122}, but werf-tuf-root pins ${opts.pin.sha512}: it is not the root you trust; nothing was installed. Check werf-base-url, and werf-tuf-root for a mirror with its own root.`
     );
   }
-  fs4.writeFileSync(path6.join(metadataDir, "root.json"), root);
+  fs5.writeFileSync(path6.join(metadataDir, "root.json"), root);
 }
 function explainRefreshFailure(err2, ctx) {
   if (err2 instanceof ActionError) return err2;
@@ -81427,7 +81504,7 @@ function unreachable(base, err2, details) {
 function expiryOf(role, ctx) {
   const fetched = ctx.fetcher.bodies.get(`${role}.json`);
   const file = path6.join(ctx.metadataDir, `${role}.json`);
-  const body = role !== "root" && fetched ? fetched : fs4.existsSync(file) ? fs4.readFileSync(file) : void 0;
+  const body = role !== "root" && fetched ? fetched : fs5.existsSync(file) ? fs5.readFileSync(file) : void 0;
   try {
     const expires = JSON.parse(body?.toString("utf8") ?? "").signed?.expires;
     const date = typeof expires === "string" ? new Date(expires) : void 0;
@@ -81438,34 +81515,34 @@ function expiryOf(role, ctx) {
 }
 function metadataVersion(dir, role) {
   try {
-    const version = JSON.parse(fs4.readFileSync(path6.join(dir, `${role}.json`), "utf8")).signed.version;
+    const version = JSON.parse(fs5.readFileSync(path6.join(dir, `${role}.json`), "utf8")).signed.version;
     return Number.isInteger(version) ? String(version) : "?";
   } catch {
     return "?";
   }
 }
 function copyMetadata(from, to) {
-  if (!fs4.existsSync(path6.join(from, "root.json"))) return false;
+  if (!fs5.existsSync(path6.join(from, "root.json"))) return false;
   for (const role of TOP_LEVEL_METADATA) {
     const file = path6.join(from, `${role}.json`);
-    if (fs4.existsSync(file)) fs4.copyFileSync(file, path6.join(to, `${role}.json`));
+    if (fs5.existsSync(file)) fs5.copyFileSync(file, path6.join(to, `${role}.json`));
   }
   return true;
 }
 function saveMetadata(from, to) {
   for (const role of TOP_LEVEL_METADATA) {
     const file = path6.join(from, `${role}.json`);
-    if (fs4.existsSync(file)) saveFile(file, path6.join(to, `${role}.json`));
+    if (fs5.existsSync(file)) saveFile(file, path6.join(to, `${role}.json`));
   }
 }
 function saveFile(file, dest) {
-  fs4.mkdirSync(path6.dirname(dest), { recursive: true });
+  fs5.mkdirSync(path6.dirname(dest), { recursive: true });
   const temp = `${dest}.${randomBytes3(6).toString("hex")}.tmp`;
   try {
-    fs4.copyFileSync(file, temp);
-    fs4.renameSync(temp, dest);
+    fs5.copyFileSync(file, temp);
+    fs5.renameSync(temp, dest);
   } finally {
-    fs4.rmSync(temp, { force: true });
+    fs5.rmSync(temp, { force: true });
   }
 }
 var import_tuf_js, import_error, import_undici3, ROOT_MAX_LENGTH, TOP_LEVEL_METADATA, VerifiedRepository, ReleaseFetcher;
@@ -81511,7 +81588,7 @@ var init_tuf = __esm({
       }
       async matches(target, file) {
         try {
-          await target.verify(fs4.createReadStream(file));
+          await target.verify(fs5.createReadStream(file));
           return true;
         } catch {
           return false;
@@ -81522,7 +81599,7 @@ var init_tuf = __esm({
         try {
           await this.updater.downloadTarget(target, dest);
         } catch (err2) {
-          fs4.rmSync(dest, { force: true });
+          fs5.rmSync(dest, { force: true });
           const url = this.fetcher.count > before ? this.fetcher.lastUrl : `${this.opts.baseUrl}/targets/${target.path}`;
           const message = err2.message;
           if (err2 instanceof import_error.DownloadHTTPError) {
@@ -81541,10 +81618,10 @@ var init_tuf = __esm({
       async read(target, what) {
         const name = encodeURIComponent(target.path);
         const kept = path6.join(this.opts.stateDir, "targets", name);
-        if (await this.matches(target, kept)) return fs4.readFileSync(kept);
+        if (await this.matches(target, kept)) return fs5.readFileSync(kept);
         const fresh = path6.join(this.targetsDir, name);
         await this.download(target, fresh, what);
-        const content = fs4.readFileSync(fresh);
+        const content = fs5.readFileSync(fresh);
         saveFile(fresh, kept);
         return content;
       }
@@ -81584,10 +81661,10 @@ var init_tuf = __esm({
       async downloadFile(url, maxLength, handler) {
         const file = path6.join(this.tempDir, `download-${randomBytes3(6).toString("hex")}`);
         try {
-          await this.fetchInto(url, maxLength, fs4.createWriteStream(file, { mode: 384 }));
+          await this.fetchInto(url, maxLength, fs5.createWriteStream(file, { mode: 384 }));
           return await handler(file);
         } finally {
-          fs4.rmSync(file, { force: true });
+          fs5.rmSync(file, { force: true });
         }
       }
       async close() {
@@ -81641,7 +81718,7 @@ init_core();
 
 // src/inputs.ts
 init_core();
-import * as fs7 from "node:fs";
+import * as fs8 from "node:fs";
 import * as path9 from "node:path";
 
 // node_modules/js-yaml/dist/js-yaml.mjs
@@ -82352,9 +82429,9 @@ function requireTimestamp() {
     if (match === null) throw new Error("Date resolve error");
     const year = +match[1];
     const month = +match[2] - 1;
-    const day2 = +match[3];
+    const day3 = +match[3];
     if (!match[4]) {
-      return new Date(Date.UTC(year, month, day2));
+      return new Date(Date.UTC(year, month, day3));
     }
     const hour = +match[4];
     const minute = +match[5];
@@ -82372,7 +82449,7 @@ function requireTimestamp() {
       delta = (tzHour * 60 + tzMinute) * 6e4;
       if (match[9] === "-") delta = -delta;
     }
-    const date = new Date(Date.UTC(year, month, day2, hour, minute, second, fraction));
+    const date = new Date(Date.UTC(year, month, day3, hour, minute, second, fraction));
     if (delta) date.setTime(date.getTime() - delta);
     return date;
   }
@@ -82815,9 +82892,9 @@ function requireLoader() {
     const transactions = state.anchorMapTransactions;
     if (transactions.length === 0) return;
     const parent = transactions[transactions.length - 1];
-    const names = Object.keys(transaction);
-    for (let index2 = 0, length = names.length; index2 < length; index2 += 1) {
-      const name = names[index2];
+    const names2 = Object.keys(transaction);
+    for (let index2 = 0, length = names2.length; index2 < length; index2 += 1) {
+      const name = names2[index2];
       if (!_hasOwnProperty.call(parent, name)) {
         parent[name] = transaction[name];
       }
@@ -82825,13 +82902,13 @@ function requireLoader() {
   }
   function rollbackAnchorTransaction(state) {
     const transaction = state.anchorMapTransactions.pop();
-    const names = Object.keys(transaction);
-    for (let index2 = names.length - 1; index2 >= 0; index2 -= 1) {
-      const entry = transaction[names[index2]];
+    const names2 = Object.keys(transaction);
+    for (let index2 = names2.length - 1; index2 >= 0; index2 -= 1) {
+      const entry = transaction[names2[index2]];
       if (entry.existed) {
-        state.anchorMap[names[index2]] = entry.value;
+        state.anchorMap[names2[index2]] = entry.value;
       } else {
-        delete state.anchorMap[names[index2]];
+        delete state.anchorMap[names2[index2]];
       }
     }
   }
@@ -84217,7 +84294,7 @@ function requireDumper() {
     let i;
     let char = 0;
     let prevChar = null;
-    let hasLineBreak = false;
+    let hasLineBreak2 = false;
     let hasFoldableLine = false;
     const shouldTrackWidth = lineWidth !== -1;
     let previousLineBreak = -1;
@@ -84235,7 +84312,7 @@ function requireDumper() {
       for (i = 0; i < string.length; char >= 65536 ? i += 2 : i++) {
         char = codePointAt(string, i);
         if (char === CHAR_LINE_FEED) {
-          hasLineBreak = true;
+          hasLineBreak2 = true;
           if (shouldTrackWidth) {
             hasFoldableLine = hasFoldableLine || // Foldable line = too long, and not more-indented.
             i - previousLineBreak - 1 > lineWidth && string[previousLineBreak + 1] !== " ";
@@ -84249,7 +84326,7 @@ function requireDumper() {
       }
       hasFoldableLine = hasFoldableLine || shouldTrackWidth && (i - previousLineBreak - 1 > lineWidth && string[previousLineBreak + 1] !== " ");
     }
-    if (!hasLineBreak && !hasFoldableLine) {
+    if (!hasLineBreak2 && !hasFoldableLine) {
       if (plain && !forceQuotes && !testAmbiguousType(string)) {
         return STYLE_PLAIN;
       }
@@ -84710,11 +84787,140 @@ var {
   safeDump
 } = yaml;
 
+// src/child-env.ts
+var ACTION_INPUT = /^INPUT_/i;
+function childEnv(extra = {}, env = process.env) {
+  const result2 = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== void 0 && !ACTION_INPUT.test(name)) result2[name] = value;
+  }
+  return { ...result2, ...extra };
+}
+function forgetInputs(env = process.env) {
+  for (const name of Object.keys(env)) if (ACTION_INPUT.test(name)) delete env[name];
+}
+
 // src/inputs.ts
 init_errors();
 
+// src/input-text.ts
+init_untrusted();
+import * as fs3 from "node:fs";
+var MAX_PASSWORD_BYTES = 16 * 1024;
+var MAX_SECRET_INPUT_BYTES = 256 * 1024;
+var MAX_INPUT_FILE_BYTES = 1024 * 1024;
+function rawInput(name, env = process.env) {
+  return env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "";
+}
+function hasLineBreak(value) {
+  return /[\r\n]/.test(value);
+}
+function passwordText(raw) {
+  return raw.replace(/[\r\n]+$/, "");
+}
+function passwordProblem(name, password) {
+  if (hasLineBreak(password)) {
+    return `Input ${name} has a line break inside it: a password or token is one line (only a line break at its end, as a YAML block scalar adds, is dropped).`;
+  }
+  const bytes = Buffer.byteLength(password, "utf8");
+  if (bytes > MAX_PASSWORD_BYTES) {
+    return `Input ${name} is ${sizeText(bytes)}, more than the ${sizeText(MAX_PASSWORD_BYTES)} a password or token may have here: registries refuse an Authorization header that large; check that the right secret is passed.`;
+  }
+  return void 0;
+}
+function sizeText(bytes) {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024 * 10) / 10} KiB`;
+  return `${Math.round(bytes / 1024 / 1024 * 10) / 10} MiB`;
+}
+function readBoundedFile(file, maxBytes) {
+  let stat3;
+  try {
+    stat3 = fs3.statSync(file);
+  } catch (err2) {
+    return { ok: false, why: openFailure(err2) };
+  }
+  if (!stat3.isFile()) return { ok: false, why: `it is ${fileKind(stat3)}, not a regular file` };
+  if (stat3.size > maxBytes) return { ok: false, why: `it is larger than ${sizeText(maxBytes)}` };
+  let fd2;
+  try {
+    fd2 = fs3.openSync(file, fs3.constants.O_RDONLY | (fs3.constants.O_NONBLOCK ?? 0));
+  } catch (err2) {
+    return { ok: false, why: openFailure(err2) };
+  }
+  try {
+    const opened = fs3.fstatSync(fd2);
+    if (!opened.isFile()) return { ok: false, why: `it is ${fileKind(opened)}, not a regular file` };
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const n = fs3.readSync(fd2, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    if (length > maxBytes) return { ok: false, why: `it is larger than ${sizeText(maxBytes)}` };
+    return { ok: true, text: buffer.subarray(0, length).toString("utf8") };
+  } catch (err2) {
+    return { ok: false, why: openFailure(err2) };
+  } finally {
+    fs3.closeSync(fd2);
+  }
+}
+function openFailure(err2) {
+  const code2 = err2.code;
+  if (code2 === "ENOENT" || code2 === "ENOTDIR") return "there is no such file";
+  if (code2 === "EACCES" || code2 === "EPERM") return "it cannot be read (permission denied)";
+  if (code2 === "ENAMETOOLONG") return "the name is too long for a path";
+  return `it cannot be read (${code2 ?? "error"})`;
+}
+function fileKind(stat3) {
+  if (stat3.isDirectory()) return "a directory";
+  if (stat3.isFIFO()) return "a FIFO (named pipe)";
+  if (stat3.isCharacterDevice() || stat3.isBlockDevice()) return "a device";
+  if (stat3.isSocket()) return "a socket";
+  return "not a regular file";
+}
+function shownValue(value) {
+  if (!hasLineBreak(value) && value.length <= 256) return quote(value);
+  const lines = value.split(/\r\n|\r|\n/).length;
+  return `(a value of ${value.length} characters${lines > 1 ? ` on ${lines} lines` : ""}, not shown)`;
+}
+function yamlErrorWhere(err2) {
+  const e = err2;
+  const line = typeof e?.mark?.line === "number" ? e.mark.line + 1 : void 0;
+  const column = typeof e?.mark?.column === "number" ? e.mark.column + 1 : void 0;
+  const where = line !== void 0 ? `at line ${line}${column !== void 0 ? `, column ${column}` : ""}` : "somewhere";
+  const reason = typeof e?.reason === "string" ? e.reason : "";
+  const known = YAML_PROBLEMS.find(([pattern]) => pattern.test(reason));
+  return `${where}: ${known ? known[1] : "the YAML syntax is broken there"}`;
+}
+var YAML_PROBLEMS = [
+  [/^(unidentified alias|name of an alias)/, 'a value that starts with "*" is read as a YAML alias: quote it'],
+  [
+    /^(unknown tag|undeclared tag|tag |named tag|unacceptable node kind|cannot resolve a node|there is a previously declared suffix)/,
+    'a value that starts with "!" is read as a YAML tag: quote it'
+  ],
+  [/^(name of an anchor|duplication of an anchor)/, 'a value that starts with "&" is read as a YAML anchor: quote it'],
+  [
+    /within a flow collection|missed comma between flow collection entries/,
+    'a "[" or "{" opens a YAML list or mapping that is not closed: quote a value that starts with one'
+  ],
+  [
+    /quoted scalar|unknown escape sequence|expected hexadecimal character|expected valid JSON character/,
+    "a quoted value is not closed, or has an escape sequence YAML does not know"
+  ],
+  [/^tab characters/, "a tab in the indentation: indent with spaces"],
+  [/^duplicated mapping key/, "a key appears twice in one entry"],
+  [/^(the stream contains non-printable|null byte)/, "a control character: the text must be printable"],
+  [
+    /^(bad indentation|can not read|a whitespace character is expected|incomplete explicit mapping pair|end of the stream or a document separator|a line break is expected|missing indentation)/,
+    'a "key: value" pair is expected at the indentation of its entry (quote a value that starts with * ! & [ { | > % @ or `)'
+  ]
+];
+
 // src/reference.ts
 init_errors();
+init_untrusted();
 var DEFAULT_DOMAIN = "docker.io";
 var LEGACY_DEFAULT_DOMAIN = "index.docker.io";
 var PATH_MAX_LENGTH = 255;
@@ -84753,7 +84959,7 @@ function splitReference(input) {
 }
 function domainProblem(domain) {
   if (DOMAIN_RE.test(domain)) return void 0;
-  return `has an invalid registry host "${domain}": a host name (letters, digits, "-" and "."), an IPv4 address or an IPv6 address in brackets, with an optional ":PORT" of digits`;
+  return `has an invalid registry host ${quote(domain)}: a host name (letters, digits, "-" and "."), an IPv4 address or an IPv6 address in brackets, with an optional ":PORT" of digits`;
 }
 function pathProblem(path19) {
   if (path19 === "" || path19 === "library/") return "has no repository path";
@@ -84762,31 +84968,31 @@ function pathProblem(path19) {
   }
   const bad = /[^a-z0-9._\-/A-Z]/.exec(path19);
   if (bad) {
-    return `contains "${bad[0]}", which a repository path cannot hold: lowercase letters, digits, "/", and ".", "_", "__" or "-" between them`;
+    return `contains ${quote(bad[0])}, which a repository path cannot hold: lowercase letters, digits, "/", and ".", "_", "__" or "-" between them`;
   }
   if (/[A-Z]/.test(path19)) return "must be lowercase in its repository path";
   for (const component of path19.split("/")) {
     if (component === "") return 'has an empty path component (a "//", or a "/" at the start or the end)';
     if (!PATH_COMPONENT_RE.test(component)) {
-      return `has the path component "${component}", which must start and end with a letter or digit and have only ".", "_", "__" or "-" between them`;
+      return `has the path component ${quote(component)}, which must start and end with a letter or digit and have only ".", "_", "__" or "-" between them`;
     }
   }
   return void 0;
 }
 function digestProblem(digest) {
   if (!DIGEST_RE.test(digest)) {
-    return `has an invalid digest "${digest}": expected ALGORITHM:HEX such as "sha256:" and 64 hexadecimal digits`;
+    return `has an invalid digest ${quote(digest)}: expected ALGORITHM:HEX such as "sha256:" and 64 hexadecimal digits`;
   }
   const [algorithm = "", hex = ""] = digest.split(":");
   const expected = DIGEST_HEX_LENGTH[algorithm];
   if (expected !== void 0 && hex.length !== expected) {
-    return `has an invalid digest "${digest}": a ${algorithm} digest has ${expected} hexadecimal digits, not ${hex.length}`;
+    return `has an invalid digest ${quote(digest)}: a ${algorithm} digest has ${expected} hexadecimal digits, not ${hex.length}`;
   }
   return void 0;
 }
 function tagProblem(tag) {
   if (TAG_RE.test(tag)) return void 0;
-  return `has an invalid tag "${tag}": 1 to 128 letters, digits, "_", "." or "-", not starting with "." or "-"`;
+  return `has an invalid tag ${quote(tag)}: 1 to 128 letters, digits, "_", "." or "-", not starting with "." or "-"`;
 }
 function referenceProblem(input, parts) {
   if (input === "") return "is empty";
@@ -84806,7 +85012,7 @@ function familiar(domain, path19) {
 function parseImageReference(input) {
   const parts = splitReference(input);
   const problem = referenceProblem(input, parts);
-  if (problem) throw new ActionError(`Image reference "${input}" ${problem}.`);
+  if (problem) throw new ActionError(`Image reference ${quote(input)} ${problem}.`);
   const fullName = `${parts.domain}/${parts.path}`;
   return {
     domain: parts.domain,
@@ -84818,13 +85024,13 @@ function parseImageReference(input) {
   };
 }
 function parseRepository(input, inputName) {
-  const why = (problem) => `${inputName} "${input}" ${problem}`;
+  const why = (problem) => `${inputName} ${quote(input)} ${problem}`;
   if (input.trim() === "") throw new ActionError(why('is empty: give a repository such as "registry.example.com/app"'));
   const { clauses, corrected, example } = correctRepository(input, inputName);
   const parts = splitReference(corrected);
   const remaining = referenceProblem(corrected, parts);
   if (clauses.length > 0) {
-    const tail = remaining ? `; and it ${remaining}` : `; ${example ? "for example" : "use"} "${corrected}"`;
+    const tail = remaining ? `; and it ${remaining}` : `; ${example ? "for example" : "use"} ${quote(corrected)}`;
     throw new ActionError(`${why(clauses.join("; "))}${tail}`);
   }
   if (remaining) throw new ActionError(why(remaining));
@@ -84903,6 +85109,7 @@ function apiHost(host) {
 
 // src/werf/argv.ts
 init_errors();
+init_untrusted();
 var OWNED_FLAGS = {
   "--repo": "the repo input",
   "--final-repo": "the final-repo input",
@@ -84915,14 +85122,31 @@ var OWNED_FLAGS = {
   "--skip-tls-verify-registry": "the skip-tls-verify input",
   "--docker-config": "the login (username/password or registries)"
 };
-var SECRET_FLAGS = ["--kube-config-base64"];
+var SECRET_FLAG_NAMES = [
+  "--kube-config-base64",
+  "--kube-key-data",
+  "--kube-auth-provider-config",
+  "--secret-key",
+  "--release-storage-sql-connection"
+];
+var SECRET_FLAG_PATTERN = /^--(?:[a-z0-9]+-)*(?:password|token)$/;
+function isSecretFlag(flag) {
+  const name = flag.toLowerCase();
+  return SECRET_FLAG_NAMES.includes(name) || SECRET_FLAG_PATTERN.test(name);
+}
+function envTwin(flag) {
+  return `WERF_${flag.replace(/^--/, "").toUpperCase().replace(/-/g, "_")}`;
+}
 function checkExtraArgs(args) {
   const problems = [];
   for (const arg of args) {
     const flag = arg.split("=")[0];
-    if (SECRET_FLAGS.includes(flag)) {
+    if (!flag.startsWith("--")) continue;
+    if (isSecretFlag(flag)) {
+      const twin = envTwin(flag.toLowerCase());
+      const instead = flag.toLowerCase() === "--kube-config-base64" ? "use the kube-config-base64 input" : `set ${twin} in the step's env instead (env: ${twin}: \${{ secrets.NAME }}), which werf reads the same way`;
       problems.push(
-        `Input "args" has ${flag}: its value is a secret and a command line is visible to every process on the runner; use kube-config-base64, or werf's environment variable for it.`
+        `Input "args" has ${oneLine(flag)}: its value is a secret, and a command line is visible to every process on the runner and in the log; ${instead}.`
       );
     } else if (flag in OWNED_FLAGS) {
       problems.push(`Input "args" has ${flag}, which the action sets from ${OWNED_FLAGS[flag]}: use that instead.`);
@@ -84951,7 +85175,7 @@ function planWerfCommand(inputs, ctx) {
 init_core();
 init_exec();
 import { createHash as createHash3 } from "node:crypto";
-import * as fs5 from "node:fs";
+import * as fs6 from "node:fs";
 import * as os7 from "node:os";
 import * as path7 from "node:path";
 
@@ -84959,7 +85183,7 @@ import * as path7 from "node:path";
 init_core();
 init_io();
 import * as crypto3 from "crypto";
-import * as fs3 from "fs";
+import * as fs4 from "fs";
 
 // node_modules/@actions/tool-cache/lib/manifest.js
 var semver = __toESM(require_semver2(), 1);
@@ -85108,7 +85332,7 @@ function downloadTool(url, dest, auth, headers) {
 }
 function downloadToolAttempt(url, dest, auth, headers) {
   return __awaiter9(this, void 0, void 0, function* () {
-    if (fs3.existsSync(dest)) {
+    if (fs4.existsSync(dest)) {
       throw new Error(`Destination file path ${dest} already exists`);
     }
     const http2 = new HttpClient(userAgent, [], {
@@ -85132,7 +85356,7 @@ function downloadToolAttempt(url, dest, auth, headers) {
     const readStream = responseMessageFactory();
     let succeeded = false;
     try {
-      yield pipeline3(readStream, fs3.createWriteStream(dest));
+      yield pipeline3(readStream, fs4.createWriteStream(dest));
       debug("download complete");
       succeeded = true;
       return dest;
@@ -85154,7 +85378,7 @@ function cacheFile(sourceFile, targetFile, tool, version, arch3) {
     arch3 = arch3 || os6.arch();
     debug(`Caching tool ${tool} ${version} ${arch3}`);
     debug(`source file: ${sourceFile}`);
-    if (!fs3.statSync(sourceFile).isFile()) {
+    if (!fs4.statSync(sourceFile).isFile()) {
       throw new Error("sourceFile is not a file");
     }
     const destFolder = yield _createToolPath(tool, version, arch3);
@@ -85183,7 +85407,7 @@ function find(toolName, versionSpec, arch3) {
     versionSpec = semver2.clean(versionSpec) || "";
     const cachePath = path5.join(_getCacheDirectory(), toolName, versionSpec, arch3);
     debug(`checking cache: ${cachePath}`);
-    if (fs3.existsSync(cachePath) && fs3.existsSync(`${cachePath}.complete`)) {
+    if (fs4.existsSync(cachePath) && fs4.existsSync(`${cachePath}.complete`)) {
       debug(`Found tool in cache ${toolName} ${versionSpec} ${arch3}`);
       toolPath = cachePath;
     } else {
@@ -85196,12 +85420,12 @@ function findAllVersions(toolName, arch3) {
   const versions = [];
   arch3 = arch3 || os6.arch();
   const toolPath = path5.join(_getCacheDirectory(), toolName);
-  if (fs3.existsSync(toolPath)) {
-    const children = fs3.readdirSync(toolPath);
+  if (fs4.existsSync(toolPath)) {
+    const children = fs4.readdirSync(toolPath);
     for (const child2 of children) {
       if (isExplicitVersion(child2)) {
         const fullPath = path5.join(toolPath, child2, arch3 || "");
-        if (fs3.existsSync(fullPath) && fs3.existsSync(`${fullPath}.complete`)) {
+        if (fs4.existsSync(fullPath) && fs4.existsSync(`${fullPath}.complete`)) {
           versions.push(child2);
         }
       }
@@ -85223,7 +85447,7 @@ function _createToolPath(tool, version, arch3) {
 function _completeToolPath(tool, version, arch3) {
   const folderPath = path5.join(_getCacheDirectory(), tool, semver2.clean(version) || version, arch3 || "");
   const markerPath = `${folderPath}.complete`;
-  fs3.writeFileSync(markerPath, "");
+  fs4.writeFileSync(markerPath, "");
   debug("finished caching tool");
 }
 function isExplicitVersion(versionSpec) {
@@ -85354,7 +85578,7 @@ async function installThroughTuf(inputs, spec, platform2) {
   const toolCache = process.env.RUNNER_TOOL_CACHE;
   if (!toolCache) throw new ActionError("RUNNER_TOOL_CACHE is not set: is this a GitHub Actions runner?");
   const { openTufRepository: openTufRepository2 } = await Promise.resolve().then(() => (init_tuf(), tuf_exports));
-  const workDir = fs5.mkdtempSync(path7.join(process.env.RUNNER_TEMP || os7.tmpdir(), "werf-tuf-"));
+  const workDir = fs6.mkdtempSync(path7.join(process.env.RUNNER_TEMP || os7.tmpdir(), "werf-tuf-"));
   let repo;
   try {
     repo = await openTufRepository2({ baseUrl: base, pin, stateDir: tufStateDir(toolCache, base, pin), workDir });
@@ -85378,7 +85602,7 @@ async function installThroughTuf(inputs, spec, platform2) {
       }
       const signature = path7.join(workDir, `${fileName}.sig`);
       await repo.download(info3, signature, `the PGP signature of ${what}`);
-      const good = await pgp.verify(fs5.readFileSync(file), fs5.readFileSync(signature), `${what} (${base})`);
+      const good = await pgp.verify(fs6.readFileSync(file), fs6.readFileSync(signature), `${what} (${base})`);
       info(`The PGP signature of werf ${version} is good (key ${good.keyId}).`);
     };
     const provenance = `verified through TUF from ${base} (root pinned at version ${pin.version})${pgp ? " and by its PGP signature" : ""}`;
@@ -85401,14 +85625,14 @@ async function installThroughTuf(inputs, spec, platform2) {
     info(`Downloading werf ${version} (${platform2}) from ${base}/targets/${targets.binary}`);
     await repo.download(binary2, download2, what);
     await checkSignature(download2);
-    fs5.chmodSync(download2, 493);
+    fs6.chmodSync(download2, 493);
     const dir = await cacheFile(download2, fileName, TOOL_NAME, version, platform2);
     info(`werf ${version} has the signed length and hashes; cached in ${dir} (${repo.requests} request(s)).`);
     addPath(dir);
     return { path: path7.join(dir, fileName), version, provenance };
   } finally {
     await repo?.close();
-    fs5.rmSync(workDir, { recursive: true, force: true });
+    fs6.rmSync(workDir, { recursive: true, force: true });
   }
 }
 async function readChannel(repo, base, spec) {
@@ -85449,12 +85673,12 @@ async function installUnverified(base, spec, platform2) {
   const binary2 = await download(url, `werf ${version} (${platform2})`);
   try {
     warnUnverified(version, base);
-    fs5.chmodSync(binary2, 493);
+    fs6.chmodSync(binary2, 493);
     const dir = await cacheFile(binary2, fileName, TOOL_NAME, version, unverifiedKey);
     addPath(dir);
     return { path: path7.join(dir, fileName), version, provenance };
   } finally {
-    fs5.rmSync(binary2, { force: true });
+    fs6.rmSync(binary2, { force: true });
   }
 }
 function warnUnverified(version, base) {
@@ -85502,8 +85726,8 @@ async function download(url, what) {
 async function useGivenWerf(werfPath) {
   const absolute = path7.resolve(werfPath);
   try {
-    fs5.accessSync(absolute, fs5.constants.X_OK);
-    if (!fs5.statSync(absolute).isFile()) throw new Error("not a file");
+    fs6.accessSync(absolute, fs6.constants.X_OK);
+    if (!fs6.statSync(absolute).isFile()) throw new Error("not a file");
   } catch {
     throw new ActionError(`werf-path ${werfPath} is not an executable file: give the path of the werf binary.`);
   }
@@ -85525,7 +85749,7 @@ ${result2.stderr}`
 }
 
 // src/werf/kubeconfig.ts
-import * as fs6 from "node:fs";
+import * as fs7 from "node:fs";
 import * as os8 from "node:os";
 import * as path8 from "node:path";
 function ambientKubeconfig(env = process.env) {
@@ -85533,77 +85757,153 @@ function ambientKubeconfig(env = process.env) {
   const candidates = listed.length > 0 ? listed : [path8.join(env.HOME || os8.homedir(), ".kube", "config")];
   return candidates.find((p) => {
     try {
-      return fs6.statSync(p).isFile();
+      return fs7.statSync(p).isFile();
     } catch {
       return false;
     }
   });
 }
+var SECRET_KEY = /token|password|secret|key-data|certificate-data|credential/i;
+var SECRET_FLAG = /^--?[\w.-]*(token|password|secret|key|credential)[\w.-]*$/i;
+var SECRET_LINE = /^\s*-?\s*["']?(?:[\w-]*(?:token|password|secret|key-data|certificate-data|credential)[\w-]*)["']?\s*:\s*(\S.*?)\s*,?\s*$/gim;
+var SECRET_FLOW = /["']?[\w-]*(?:token|password|secret|key-data|certificate-data|credential)[\w-]*["']?\s*:\s*("(?:[^"\\]|\\.)*"|'[^']*'|[^,}\]\s][^,}\]\n]*)/gi;
+function kubeconfigSecrets(text2) {
+  let doc;
+  try {
+    doc = yaml.load(text2, { schema: yaml.FAILSAFE_SCHEMA });
+  } catch {
+    return fallbackSecrets(text2);
+  }
+  const found = /* @__PURE__ */ new Set();
+  walk(doc, [], found);
+  return [...found].filter((s) => s.trim() !== "");
+}
+function walk(node, path19, found) {
+  if (typeof node === "string") {
+    const key = path19.at(-1) ?? "";
+    const provider = path19.indexOf("auth-provider");
+    const underProviderConfig = provider >= 0 && path19[provider + 1] === "config";
+    const exec2 = path19.indexOf("exec");
+    const execEnvValue = exec2 >= 0 && path19[exec2 + 1] === "env" && key === "value";
+    if (SECRET_KEY.test(key) || underProviderConfig || execEnvValue) found.add(node);
+    return;
+  }
+  if (Array.isArray(node)) {
+    node.forEach((item, i) => {
+      if (path19.at(-1) === "args" && typeof item === "string") {
+        const joined = /^(--?[^=]+)=(.+)$/s.exec(item);
+        if (joined && SECRET_FLAG.test(joined[1])) found.add(joined[2]);
+        const previous = node[i - 1];
+        if (typeof previous === "string" && SECRET_FLAG.test(previous) && !item.startsWith("-")) found.add(item);
+      }
+      walk(item, path19, found);
+    });
+    return;
+  }
+  if (node !== null && typeof node === "object") {
+    for (const [key, value] of Object.entries(node)) walk(value, [...path19, key], found);
+  }
+}
+function fallbackSecrets(text2) {
+  const found = /* @__PURE__ */ new Set();
+  for (const m of text2.matchAll(SECRET_LINE)) found.add(m[1]);
+  for (const m of text2.matchAll(SECRET_FLOW)) found.add(m[1].trim());
+  for (const value of [...found]) found.add(value.replace(/^["']|["']$/g, ""));
+  return [...found].filter((s) => s.trim() !== "");
+}
 
 // src/inputs.ts
+init_untrusted();
 var WERF_TUF_ROOT = {
   version: 12,
   sha512: "e1d3c7bcfdf473fe1466c5e9d9030bea0fed857d0563db1407754d2795256e4d063b099156807346cdcdc21d747326cc43f96fa2cacda5f1c67c8349fe09894d"
 };
 var TRUE_WORDS = ["true", "True", "TRUE"];
 var FALSE_WORDS = ["false", "False", "FALSE"];
-var KUBECONFIG_SECRET_LINE = /^\s*-?\s*"?(?:token|id-token|refresh-token|access-token|client-key-data|client-certificate-data|password|[\w-]*secret)"?\s*:\s*(\S.*?)\s*,?\s*$/gm;
+var MULTI_LINE_INPUTS = ["password", "registries", "ca-cert", "werf-signing-key", "args", "kube-config-base64"];
+var REGISTRY_PASSWORD_LINE = /^[\s-]*["']?password["']?\s*:[ \t]*(\S.*?)[ \t]*$/gm;
+var REGISTRY_PASSWORD_FLOW = /["']?password["']?\s*:\s*("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^,}\]\s][^,}\]\n]*)/g;
 var REGISTRY_KEYS = ["registry", "username", "password", "ca-cert", "skip-tls-verify", "insecure-registry"];
 function readInputs() {
-  const get = (name) => getInput(name);
-  for (const secret of secretInputs(get)) setSecret(secret);
-  return parseInputs(get, process.cwd());
+  const get = (name) => rawInput(name);
+  try {
+    for (const secret of secretInputs(get)) setSecret(secret);
+    return parseInputs(get, process.cwd());
+  } finally {
+    forgetInputs();
+  }
 }
 function secretInputs(get) {
-  const secrets = [get("password"), get("kube-config-base64")];
+  const secrets = [];
+  const addPassword = (raw) => {
+    secrets.push(raw, passwordText(raw), ...raw.split(/\r\n|\r|\n/));
+  };
+  addPassword(get("password"));
+  const registries = get("registries");
+  const found = [...registries.matchAll(REGISTRY_PASSWORD_LINE), ...registries.matchAll(REGISTRY_PASSWORD_FLOW)];
+  for (const value of found.map((m) => m[1].trim())) {
+    if (!/^[|>][-+1-9]*$/.test(value)) addPassword(value);
+  }
+  for (const s of [...secrets]) secrets.push(s.replace(/^(["'])(.*)\1$/s, "$2"));
   try {
-    const list = loadRegistriesYaml(get("registries"));
+    const list = loadRegistriesYaml(registries);
     if (Array.isArray(list)) {
       for (const entry of list) {
         const password = entry?.password;
-        if (typeof password === "string") secrets.push(password);
+        if (typeof password === "string") addPassword(password);
       }
     }
   } catch {
   }
-  const kubeconfig = get("kube-config-base64").trim();
-  if (kubeconfig) {
-    const text2 = Buffer.from(kubeconfig, "base64").toString("utf8");
-    secrets.push(
-      text2,
-      ...[...text2.matchAll(KUBECONFIG_SECRET_LINE)].map((m) => m[1].replace(/^["']|["']$/g, ""))
-    );
+  try {
+    const password = new URL(get("werf-base-url").trim()).password;
+    if (password) secrets.push(password, decodeURIComponent(password));
+  } catch {
   }
-  return secrets.filter((s) => s.trim() !== "");
+  const kubeconfig = get("kube-config-base64");
+  if (kubeconfig.trim() !== "") {
+    const text2 = Buffer.from(kubeconfig.trim(), "base64").toString("utf8");
+    secrets.push(kubeconfig, kubeconfig.trim(), ...kubeconfig.split(/\s+/), text2, ...kubeconfigSecrets(text2));
+  }
+  return [...new Set(secrets)].filter((s) => s.trim() !== "");
 }
 function parseInputs(get, cwd) {
   const problems = [];
-  const text2 = (name) => get(name).trim();
+  const broken = /* @__PURE__ */ new Set();
+  const text2 = (name) => {
+    const value = get(name).trim();
+    if (MULTI_LINE_INPUTS.includes(name) || !hasLineBreak(value)) return value;
+    if (!broken.has(name)) problems.push(`Input "${name}" must be one line, but it has a line break: ${quote(value)}.`);
+    broken.add(name);
+    return "";
+  };
   const bool2 = (name, fallback) => {
     const value = text2(name);
     if (value === "") return fallback;
     if (TRUE_WORDS.includes(value)) return true;
     if (FALSE_WORDS.includes(value)) return false;
-    problems.push(`Input "${name}" must be true or false (YAML 1.2 core schema), not "${value}".`);
+    problems.push(`Input "${name}" must be true or false (YAML 1.2 core schema), not ${quote(value)}.`);
     return fallback;
   };
   const oneOf = (name, allowed, fallback) => {
     const value = text2(name) || fallback;
     if (allowed.includes(value)) return value;
-    problems.push(`Input "${name}" must be one of ${allowed.join(", ")}, not "${value}".`);
+    problems.push(`Input "${name}" must be one of ${allowed.join(", ")}, not ${quote(value)}.`);
     return fallback;
   };
   const repo = text2("repo");
-  if (repo === "")
+  if (repo === "" && !broken.has("repo"))
     problems.push('Input "repo" is required: the werf stages repository, e.g. registry.example.com/app.');
   const repoHost = repo === "" ? void 0 : repositoryHost(repo, "repo", problems);
   const finalRepo = text2("final-repo");
   const finalRepoHost = finalRepo === "" ? void 0 : repositoryHost(finalRepo, "final-repo", problems);
   const username = text2("username");
-  const password = get("password");
+  const password = passwordText(get("password"));
+  const badPassword = passwordProblem('"password"', password);
+  if (badPassword) problems.push(badPassword);
   if (username !== "" && password === "")
     problems.push('Input "username" is set but "password" is empty: set both or neither.');
-  if (username === "" && password !== "")
+  if (username === "" && password !== "" && !broken.has("username"))
     problems.push('Input "password" is set but "username" is empty: set both or neither.');
   const caCert = readPemOrPath("ca-cert", text2("ca-cert"), cwd, problems);
   const skipTlsVerify = bool2("skip-tls-verify", false);
@@ -85612,13 +85912,14 @@ function parseInputs(get, cwd) {
   const defaults = { host: "", username, password, caCert, skipTlsVerify, insecureRegistry };
   const repoHosts = [repoHost, finalRepoHost].filter((h) => h !== void 0);
   let registries;
-  if (text2("registries") !== "") {
+  const registriesText = get("registries");
+  if (registriesText.trim() !== "") {
     if (username !== "" || password !== "") {
       problems.push(
         'Inputs "registries" and "username"/"password" exclude each other: put the credentials into the list entries.'
       );
     }
-    registries = parseRegistries(get("registries"), { ...defaults, username: "", password: "" }, cwd, problems);
+    registries = parseRegistries(registriesText, { ...defaults, username: "", password: "" }, cwd, problems);
     for (const host of repoHosts) {
       if (!registries.some((r) => r.host === host)) {
         registries.push({ ...defaults, ...topLevelTls(host, defaults), host, username: "", password: "" });
@@ -85629,12 +85930,11 @@ function parseInputs(get, cwd) {
   }
   const command = oneOf("command", ["converge", "build"], "converge");
   const kubeConfigBase64 = text2("kube-config-base64");
-  if (kubeConfigBase64 !== "" && !isBase64(kubeConfigBase64)) {
-    problems.push('Input "kube-config-base64" is not base64: encode the kubeconfig with `base64 -w0 ~/.kube/config`.');
-  }
+  const kubeconfigProblem = checkKubeconfig(kubeConfigBase64);
+  if (kubeconfigProblem) problems.push(kubeconfigProblem);
   const workingDirectory = path9.resolve(cwd, text2("working-directory") || ".");
   if (!isDirectory2(workingDirectory)) {
-    problems.push(`Input "working-directory" names "${workingDirectory}", which is not a directory.`);
+    problems.push(`Input "working-directory" names ${quote(workingDirectory)}, which is not a directory.`);
   }
   const werfVersion = text2("werf-version") || "2 stable";
   try {
@@ -85643,8 +85943,10 @@ function parseInputs(get, cwd) {
     problems.push(err2.message);
   }
   const werfBaseUrl = (text2("werf-base-url") || "https://tuf.werf.io").replace(/\/+$/, "");
-  if (!/^https?:\/\/[^/\s]+/.test(werfBaseUrl)) {
-    problems.push(`Input "werf-base-url" must be an http(s) URL, not "${werfBaseUrl}".`);
+  if (!isBaseUrl(werfBaseUrl)) {
+    problems.push(
+      `Input "werf-base-url" must be an http(s) URL without a query or fragment, not ${quote(werfBaseUrl)}.`
+    );
   }
   const werfPath = text2("werf-path") ? path9.resolve(cwd, text2("werf-path")) : "";
   const werfTufRoot = parseTufRootPin(text2("werf-tuf-root"), problems);
@@ -85665,10 +85967,16 @@ function parseInputs(get, cwd) {
   const imagePullSecret = text2("image-pull-secret");
   if (imagePullSecret !== "" && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(imagePullSecret)) {
     problems.push(
-      `Input "image-pull-secret" must be a Kubernetes secret name (lowercase, digits, "-", "."), not "${imagePullSecret}".`
+      `Input "image-pull-secret" must be a Kubernetes secret name (lowercase, digits, "-", "."), not ${quote(imagePullSecret)}.`
     );
   }
   const args = get("args").split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "");
+  const withCr = args.findIndex((arg) => /[\r\u2028\u2029]/.test(arg));
+  if (withCr >= 0) {
+    problems.push(
+      `Input "args" has a carriage return inside argument ${withCr + 1}: give one argument per line, ending lines with a line feed only.`
+    );
+  }
   problems.push(...checkExtraArgs(args));
   const inputs = {
     repo,
@@ -85723,11 +86031,20 @@ function loadRegistriesYaml(raw) {
   return yaml.load(raw, { schema: yaml.FAILSAFE_SCHEMA });
 }
 function parseRegistries(raw, defaults, cwd, problems) {
+  const bytes = Buffer.byteLength(raw, "utf8");
+  if (bytes > MAX_SECRET_INPUT_BYTES) {
+    problems.push(
+      `Input "registries" is ${sizeText(bytes)}, more than the ${sizeText(MAX_SECRET_INPUT_BYTES)} it may have: check that the right text is passed.`
+    );
+    return [];
+  }
   let list;
   try {
     list = loadRegistriesYaml(raw);
   } catch (err2) {
-    problems.push(`Input "registries" is not valid YAML: ${err2.message.split("\n")[0]}`);
+    problems.push(
+      `Input "registries" is not valid YAML ${yamlErrorWhere(err2)}. It must be a list of "- registry: host[:port]" entries; write a password as "password: \${{ toJSON(secrets.NAME) }}" so that any character in it is kept.`
+    );
     return [];
   }
   if (!Array.isArray(list)) {
@@ -85744,9 +86061,8 @@ function parseRegistries(raw, defaults, cwd, problems) {
     const entry = item;
     const unknownKeys = Object.keys(entry).filter((k) => !REGISTRY_KEYS.includes(k));
     if (unknownKeys.length > 0) {
-      problems.push(
-        `Input ${where} has unknown keys ${unknownKeys.join(", ")}: allowed are ${REGISTRY_KEYS.join(", ")}.`
-      );
+      const shown = unknownKeys.map((k) => /^[A-Za-z][\w.-]{0,39}$/.test(k) ? k : "a key that is not a name");
+      problems.push(`Input ${where} has unknown keys ${shown.join(", ")}: allowed are ${REGISTRY_KEYS.join(", ")}.`);
     }
     const str2 = (key) => {
       const value = entry[key];
@@ -85760,17 +86076,24 @@ function parseRegistries(raw, defaults, cwd, problems) {
       if (value === void 0 || value === null) return fallback;
       if (typeof value === "string" && TRUE_WORDS.includes(value)) return true;
       if (typeof value === "string" && FALSE_WORDS.includes(value)) return false;
-      problems.push(`Input ${where}.${key} must be true or false, not "${String(value)}".`);
+      problems.push(
+        `Input ${where}.${key} must be true or false, not ${typeof value === "string" ? quote(value) : "a list or mapping"}.`
+      );
       return fallback;
     };
     const host = registryEntryHost(str2("registry"), where, problems);
     const inherited = topLevelTls(host, defaults);
     const skipTlsVerify = flag("skip-tls-verify", inherited.skipTlsVerify);
     const insecureRegistry = flag("insecure-registry", inherited.insecureRegistry);
+    const username = str2("username");
+    if (hasLineBreak(username)) problems.push(`Input ${where}.username must be one line: ${quote(username)}.`);
+    const password = passwordText(str2("password"));
+    const badPassword = passwordProblem(`${where}.password`, password);
+    if (badPassword) problems.push(badPassword);
     const settings = {
       host,
-      username: str2("username"),
-      password: str2("password"),
+      username,
+      password,
       // An entry that turns verification off itself does not take the top-level CA: only its own ca-cert contradicts.
       caCert: entry["ca-cert"] !== void 0 ? readPemOrPath(`${where}.ca-cert`, str2("ca-cert").trim(), cwd, problems) : skipTlsVerify || insecureRegistry ? "" : inherited.caCert,
       skipTlsVerify,
@@ -85792,10 +86115,10 @@ function registryEntryHost(value, where, problems) {
     problems.push(`Input ${where}.registry is required: host[:port] of the registry.`);
   } else if (/^[a-z]+:\/\//.test(host)) {
     problems.push(
-      `Input ${where}.registry must be host[:port] without a scheme: use "${host.replace(/^[a-z]+:\/\//, "").replace(/\/.*$/, "")}".`
+      `Input ${where}.registry must be host[:port] without a scheme: use ${quote(host.replace(/^[a-z]+:\/\//, "").replace(/\/.*$/, ""))}.`
     );
   } else if (!/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(:\d{1,5})?$/.test(host)) {
-    problems.push(`Input ${where}.registry must be host[:port] (e.g. registry.example.com:5000), not "${value}".`);
+    problems.push(`Input ${where}.registry must be host[:port] (e.g. registry.example.com:5000), not ${quote(value)}.`);
   }
   return normalizeRegistryHost(host);
 }
@@ -85821,20 +86144,54 @@ function checkTlsContradictions(prefix, s, problems) {
 }
 function readPemOrPath(name, value, cwd, problems, label = "CERTIFICATE") {
   if (value === "" || value.includes("-----BEGIN")) return value;
-  const file = path9.resolve(cwd, value);
-  try {
-    return fs7.readFileSync(file, "utf8");
-  } catch {
-    problems.push(`Input "${name}" is neither PEM text (-----BEGIN ${label}-----) nor a readable file: "${value}".`);
+  if (hasLineBreak(value)) {
+    problems.push(`Input "${name}" is neither PEM text (-----BEGIN ${label}-----) nor a path: ${shownValue(value)}.`);
     return "";
   }
+  const read = readBoundedFile(path9.resolve(cwd, value), MAX_INPUT_FILE_BYTES);
+  if (read.ok) return read.text;
+  problems.push(
+    `Input "${name}" is neither PEM text (-----BEGIN ${label}-----) nor a readable file: ${shownValue(value)} (${read.why}).`
+  );
+  return "";
+}
+function checkKubeconfig(base64) {
+  if (base64 === "") return void 0;
+  const bytes = Buffer.byteLength(base64, "utf8");
+  if (bytes > MAX_SECRET_INPUT_BYTES) {
+    return `Input "kube-config-base64" is ${sizeText(bytes)}, more than the ${sizeText(MAX_SECRET_INPUT_BYTES)} it may have: check that the right secret is passed.`;
+  }
+  if (!isBase64(base64)) {
+    return 'Input "kube-config-base64" is not base64: encode the kubeconfig with `base64 -w0 ~/.kube/config`.';
+  }
+  let doc;
+  try {
+    doc = yaml.load(Buffer.from(base64, "base64").toString("utf8"), { schema: yaml.FAILSAFE_SCHEMA });
+  } catch (err2) {
+    return `Input "kube-config-base64" does not decode to a kubeconfig: the decoded text is not valid YAML ${yamlErrorWhere(err2)}. Encode the kubeconfig file itself with \`base64 -w0 ~/.kube/config\`.`;
+  }
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
+    return 'Input "kube-config-base64" does not decode to a kubeconfig (a YAML mapping with clusters, users and contexts): encode the kubeconfig file itself with `base64 -w0 ~/.kube/config`.';
+  }
+  return void 0;
+}
+function isBaseUrl(value) {
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  const afterHost = value.slice(value.indexOf(url.host) + url.host.length);
+  return /^https?:$/.test(url.protocol) && url.host !== "" && url.search === "" && url.hash === "" && // eslint-disable-next-line no-control-regex
+  !/[\s[\]\u0000-\u001f\u007f#?]/.test(afterHost);
 }
 function isBase64(value) {
   return /^[A-Za-z0-9+/\s]+={0,2}$/.test(value) && Buffer.from(value, "base64").length > 0;
 }
 function isDirectory2(p) {
   try {
-    return fs7.statSync(p).isDirectory();
+    return fs8.statSync(p).isDirectory();
   } catch {
     return false;
   }
@@ -85887,7 +86244,7 @@ function reportFailure(err2) {
   }
   const error2 = err2 instanceof Error ? err2 : new Error(String(err2));
   if (error2.stack) debug(error2.stack);
-  setFailed(`Unexpected failure: ${error2.message}`);
+  setFailed(`Unexpected failure: ${oneLine(error2.message)}`);
 }
 
 // src/trust/index.ts
@@ -86340,7 +86697,7 @@ var import_undici5 = __toESM(require_undici2(), 1);
 
 // src/registry/roots.ts
 import { createHash as createHash5 } from "node:crypto";
-import { existsSync as existsSync4, readFileSync as readFileSync4 } from "node:fs";
+import { existsSync as existsSync4, readFileSync as readFileSync3 } from "node:fs";
 import { createSecureContext, rootCertificates } from "node:tls";
 var SYSTEM_BUNDLES = [
   "/etc/ssl/certs/ca-certificates.crt",
@@ -86354,7 +86711,7 @@ function systemRoots(env = process.env) {
   for (const file of [env.SSL_CERT_FILE, ...SYSTEM_BUNDLES]) {
     if (file && existsSync4(file)) {
       try {
-        return { pem: readFileSync4(file, "utf8"), source: file };
+        return { pem: readFileSync3(file, "utf8"), source: file };
       } catch {
       }
     }
@@ -86517,20 +86874,21 @@ init_errors();
 
 // src/trust/ca.ts
 init_errors();
+init_untrusted();
 import { X509Certificate } from "node:crypto";
 import { isIP } from "node:net";
 var DAY_MS = 864e5;
 var EXPIRY_WARNING_DAYS = 30;
 var PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 function formatName(name) {
-  return name.split("\n").filter(Boolean).join(", ");
+  return oneLine(name.split("\n").filter(Boolean).join(", "));
 }
 function hostName(host) {
   const v6 = /^\[([^\]]+)\](?::\d+)?$/.exec(host);
   if (v6) return v6[1];
   return host.replace(/:\d+$/, "");
 }
-function day(date) {
+function day2(date) {
   return date.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
 }
 function namesHost(cert, host) {
@@ -86567,15 +86925,15 @@ function checkCaCert(text2, opts) {
     }
     const info3 = describe(cert, opts.host);
     const subject = `"${info3.subject}"`;
-    const validity = `valid from ${day(info3.validFrom)} to ${day(info3.validTo)}`;
+    const validity = `valid from ${day2(info3.validFrom)} to ${day2(info3.validTo)}`;
     if (info3.validTo.getTime() < now.getTime()) {
       throw new ActionError(
-        `${what} (subject ${subject}) expired on ${day(info3.validTo)} (${validity}): get the renewed CA certificate from the registry's administrator.`
+        `${what} (subject ${subject}) expired on ${day2(info3.validTo)} (${validity}): get the renewed CA certificate from the registry's administrator.`
       );
     }
     if (info3.validFrom.getTime() > now.getTime()) {
       throw new ActionError(
-        `${what} (subject ${subject}) is not valid until ${day(info3.validFrom)} (${validity}; now is ${day(now)}): check the runner's clock, or give the CA that is in use today.`
+        `${what} (subject ${subject}) is not valid until ${day2(info3.validFrom)} (${validity}; now is ${day2(now)}): check the runner's clock, or give the CA that is in use today.`
       );
     }
     if (!info3.isCa && !info3.registryOwn) {
@@ -86588,7 +86946,7 @@ function checkCaCert(text2, opts) {
     if (msLeft <= EXPIRY_WARNING_DAYS * DAY_MS) {
       const daysLeft = Math.floor(msLeft / DAY_MS);
       warnings.push(
-        `${what} (subject ${subject}) expires in ${daysLeft} day(s), on ${day(info3.validTo)}: renew it before then, or the registry's TLS stops working.`
+        `${what} (subject ${subject}) expires in ${daysLeft} day(s), on ${day2(info3.validTo)}: renew it before then, or the registry's TLS stops working.`
       );
     }
     certs.push(info3);
@@ -86612,6 +86970,7 @@ function describe(cert, host) {
 import * as tls from "node:tls";
 import { isIP as isIP2 } from "node:net";
 import { X509Certificate as X509Certificate2 } from "node:crypto";
+init_untrusted();
 function networkAddress(host) {
   if (apiHost(host) !== host) return { name: apiHost(host), port: 443 };
   const port = /:(\d+)$/.exec(host.replace(/^\[[^\]]+\]/, ""))?.[1];
@@ -86654,7 +87013,7 @@ function probeTls(host, roots, timeoutMs = 1e4) {
         issuer: formatName(leaf.issuer),
         topIssuer: formatName(new X509Certificate2(top.raw).issuer),
         validTo: new Date(leaf.validTo),
-        names: leaf.subjectAltName ?? formatName(leaf.subject)
+        names: leaf.subjectAltName ? oneLine(leaf.subjectAltName) : formatName(leaf.subject)
       });
     });
     socket.once("error", (err2) => {
@@ -86699,26 +87058,26 @@ function proxied(host, env = process.env) {
 
 // src/trust/install.ts
 init_core();
-import * as fs11 from "node:fs/promises";
+import * as fs12 from "node:fs/promises";
 import * as path14 from "node:path";
 
 // src/jobdir.ts
-import * as fs8 from "node:fs";
+import * as fs9 from "node:fs";
 import * as os9 from "node:os";
 import * as path10 from "node:path";
 var created;
 function jobDir() {
   if (created) return created;
   const base = process.env.RUNNER_TEMP || os9.tmpdir();
-  fs8.mkdirSync(base, { recursive: true });
-  const dir = fs8.mkdtempSync(path10.join(base, "werf-ship-"));
+  fs9.mkdirSync(base, { recursive: true });
+  const dir = fs9.mkdtempSync(path10.join(base, "werf-ship-"));
   recordCleanup({ kind: "remove-dir", path: dir });
   created = dir;
   return dir;
 }
 function writePrivateFile(name, content) {
   const file = path10.join(jobDir(), name);
-  fs8.writeFileSync(file, content, { mode: 384 });
+  fs9.writeFileSync(file, content, { mode: 384 });
   return file;
 }
 
@@ -86728,9 +87087,9 @@ import * as path13 from "node:path";
 
 // src/system/files.ts
 init_exec();
-import * as fs9 from "node:fs/promises";
+import * as fs10 from "node:fs/promises";
 import * as path11 from "node:path";
-import { constants as constants4 } from "node:fs";
+import { constants as constants5 } from "node:fs";
 import { randomBytes as randomBytes4 } from "node:crypto";
 var runCommand = async (command, args, input) => getExecOutput(command, args, {
   silent: true,
@@ -86740,7 +87099,7 @@ var runCommand = async (command, args, input) => getExecOutput(command, args, {
 var code = (err2) => err2.code;
 async function readDirect(file) {
   try {
-    return await fs9.readFile(file, "utf8");
+    return await fs10.readFile(file, "utf8");
   } catch (err2) {
     if (code(err2) === "ENOENT" || code(err2) === "ENOTDIR") return void 0;
     throw err2;
@@ -86748,7 +87107,7 @@ async function readDirect(file) {
 }
 async function info2(file) {
   try {
-    const st = await fs9.lstat(file);
+    const st = await fs10.lstat(file);
     return { mode: st.mode & 4095, mtimeMs: st.mtimeMs, isDirectory: st.isDirectory() };
   } catch (err2) {
     if (code(err2) === "ENOENT" || code(err2) === "ENOTDIR") return void 0;
@@ -86757,8 +87116,8 @@ async function info2(file) {
 }
 async function keepOwner(from, to) {
   if (process.getuid?.() !== 0) return;
-  const st = await fs9.stat(from).catch(() => void 0);
-  if (st) await fs9.chown(to, st.uid, st.gid);
+  const st = await fs10.stat(from).catch(() => void 0);
+  if (st) await fs10.chown(to, st.uid, st.gid);
 }
 function besideTemp(file) {
   return `${file}.werf-ship.tmp-${randomBytes4(6).toString("hex")}`;
@@ -86770,20 +87129,20 @@ var directFiles = {
   info: info2,
   createNew: async (file, content, mode) => {
     const temp = besideTemp(file);
-    await fs9.writeFile(temp, content, { mode, flag: "wx" });
+    await fs10.writeFile(temp, content, { mode, flag: "wx" });
     try {
-      await fs9.link(temp, file);
+      await fs10.link(temp, file);
       return true;
     } catch (err2) {
       if (code(err2) === "EEXIST") return false;
       throw err2;
     } finally {
-      await fs9.rm(temp, { force: true });
+      await fs10.rm(temp, { force: true });
     }
   },
   link: async (existing, name) => {
     try {
-      await fs9.link(existing, name);
+      await fs10.link(existing, name);
       return true;
     } catch (err2) {
       if (code(err2) === "EEXIST" || code(err2) === "ENOENT") return false;
@@ -86793,27 +87152,27 @@ var directFiles = {
   replace: async (file, content, mode) => {
     const temp = besideTemp(file);
     try {
-      await fs9.writeFile(temp, content, { mode, flag: "wx" });
-      await fs9.chmod(temp, mode);
+      await fs10.writeFile(temp, content, { mode, flag: "wx" });
+      await fs10.chmod(temp, mode);
       await keepOwner(file, temp);
-      await fs9.rename(temp, file);
+      await fs10.rename(temp, file);
     } catch (err2) {
-      await fs9.rm(temp, { force: true });
+      await fs10.rm(temp, { force: true });
       throw err2;
     }
   },
   copyKeepingTimes: async (from, to) => {
-    const st = await fs9.stat(from);
-    await fs9.copyFile(from, to);
-    await fs9.chmod(to, st.mode & 4095);
+    const st = await fs10.stat(from);
+    await fs10.copyFile(from, to);
+    await fs10.chmod(to, st.mode & 4095);
     await keepOwner(from, to);
-    await fs9.utimes(to, st.atime, st.mtime);
+    await fs10.utimes(to, st.atime, st.mtime);
   },
-  rename: (from, to) => fs9.rename(from, to),
-  remove: (file) => fs9.rm(file, { force: true }),
+  rename: (from, to) => fs10.rename(from, to),
+  remove: (file) => fs10.rm(file, { force: true }),
   mkdir: async (dir) => {
     try {
-      await fs9.mkdir(dir, { mode: 493 });
+      await fs10.mkdir(dir, { mode: 493 });
       return true;
     } catch (err2) {
       if (code(err2) === "EEXIST") return false;
@@ -86822,7 +87181,7 @@ var directFiles = {
   },
   rmdir: async (dir) => {
     try {
-      await fs9.rmdir(dir);
+      await fs10.rmdir(dir);
       return "removed";
     } catch (err2) {
       if (code(err2) === "ENOTEMPTY" || code(err2) === "EEXIST") return "not-empty";
@@ -86903,7 +87262,7 @@ function sudoFiles(run = runCommand) {
       const out = await sudo(["rmdir", "--", dir]);
       if (out.exitCode === 0) return "removed";
       if (await info2(dir) === void 0) return "missing";
-      if ((await fs9.readdir(dir).catch(() => [])).length > 0) return "not-empty";
+      if ((await fs10.readdir(dir).catch(() => [])).length > 0) return "not-empty";
       throw new Error(`sudo rmdir ${dir}: ${out.stderr.trim()}`);
     }
   };
@@ -86924,7 +87283,7 @@ async function existingAncestor(p) {
 async function filesFor(dir, run = runCommand) {
   if (process.getuid?.() === 0) return directFiles;
   try {
-    await fs9.access(await existingAncestor(dir), constants4.W_OK);
+    await fs10.access(await existingAncestor(dir), constants5.W_OK);
     return directFiles;
   } catch {
     return sudoFiles(run);
@@ -86940,10 +87299,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 // src/system/owner.ts
 import { randomBytes as randomBytes5 } from "node:crypto";
-import * as fs10 from "node:fs";
+import * as fs11 from "node:fs";
 function readText(file) {
   try {
-    return fs10.readFileSync(file, "utf8").trim();
+    return fs11.readFileSync(file, "utf8").trim();
   } catch {
     return void 0;
   }
@@ -86952,7 +87311,7 @@ function here() {
   const boot = readText("/proc/sys/kernel/random/boot_id");
   let pidNamespace;
   try {
-    pidNamespace = fs10.readlinkSync("/proc/self/ns/pid");
+    pidNamespace = fs11.readlinkSync("/proc/self/ns/pid");
   } catch {
     return void 0;
   }
@@ -87432,19 +87791,19 @@ function certsDirs(env = process.env) {
 }
 async function installCas(cas) {
   const dir = path14.join(jobDir(), "trust");
-  await fs11.mkdir(dir, { recursive: true });
+  await fs12.mkdir(dir, { recursive: true });
   const extra = cas.map((c) => `# ${c.host} (ca-cert)
 ${c.pem.trim()}
 `).join("");
   const roots = systemRoots();
   const bundlePath = path14.join(dir, "ca-bundle.pem");
-  await fs11.writeFile(bundlePath, `${roots.pem.trimEnd()}
+  await fs12.writeFile(bundlePath, `${roots.pem.trimEnd()}
 ${extra}`, { mode: 420 });
   info(`CA bundle for werf: ${roots.source} + ${cas.map((c) => c.host).join(", ")} -> ${bundlePath}`);
   const previousExtra = process.env.NODE_EXTRA_CA_CERTS;
-  const kept = previousExtra ? await fs11.readFile(previousExtra, "utf8").catch(() => "") : "";
+  const kept = previousExtra ? await fs12.readFile(previousExtra, "utf8").catch(() => "") : "";
   const nodeExtraPath = path14.join(dir, "node-extra-ca.pem");
-  await fs11.writeFile(nodeExtraPath, `${kept.trimEnd()}
+  await fs12.writeFile(nodeExtraPath, `${kept.trimEnd()}
 ${extra}`.trimStart(), { mode: 420 });
   const places = [];
   const warnings = [];
@@ -87475,6 +87834,7 @@ ${extra}`.trimStart(), { mode: 420 });
 }
 
 // src/trust/plan.ts
+init_untrusted();
 function isLoopback(host) {
   const name = hostName(host);
   return name === "localhost" || name === "::1" || /^127\.\d+\.\d+\.\d+$/.test(name);
@@ -87501,7 +87861,7 @@ function planTrust(registries, backend) {
   const skipped = registries.filter((r) => r.skipTlsVerify && !r.insecureRegistry);
   const http2 = registries.filter((r) => r.insecureRegistry);
   const warnings = [];
-  const others = (names) => registries.map((r) => r.host).filter((h) => !names.includes(h));
+  const others = (names2) => registries.map((r) => r.host).filter((h) => !names2.includes(h));
   if (skipped.length > 0) {
     const hosts = skipped.map((r) => r.host);
     const spill = others(hosts);
@@ -87517,7 +87877,7 @@ function planTrust(registries, backend) {
     );
     for (const r of http2.filter((h) => h.username !== "" && !isLoopback(h.host))) {
       warnings.push(
-        `The password of "${r.username}" for ${r.host} travels unencrypted over plain HTTP: anyone on the network path can read it. Serve the registry over HTTPS and give its CA in "ca-cert".`
+        `The password of ${quote(r.username)} for ${r.host} travels unencrypted over plain HTTP: anyone on the network path can read it. Serve the registry over HTTPS and give its CA in "ca-cert".`
       );
     }
   }
@@ -87602,7 +87962,7 @@ function trustFailure(problems) {
 
 // src/daemon/index.ts
 init_core();
-import * as fs13 from "node:fs/promises";
+import * as fs14 from "node:fs/promises";
 import * as path16 from "node:path";
 import { X509Certificate as X509Certificate3 } from "node:crypto";
 import { lookup } from "node:dns/promises";
@@ -87717,7 +88077,7 @@ async function readDaemonInfo(socketPath, timeoutMs = 5e3) {
 }
 
 // src/daemon/process.ts
-import * as fs12 from "node:fs/promises";
+import * as fs13 from "node:fs/promises";
 import * as path15 from "node:path";
 var DEFAULT_DAEMON_JSON = "/etc/docker/daemon.json";
 var VALUE_FLAGS = {
@@ -87761,19 +88121,19 @@ function servesSocket(hosts, socketPath) {
 async function findDaemonProcess(socketPath, proc = "/proc") {
   let entries;
   try {
-    entries = (await fs12.readdir(proc)).filter((e) => /^\d+$/.test(e));
+    entries = (await fs13.readdir(proc)).filter((e) => /^\d+$/.test(e));
   } catch {
     return void 0;
   }
   const found = [];
   await Promise.all(
     entries.map(async (pid) => {
-      const comm = await fs12.readFile(path15.join(proc, pid, "comm"), "utf8").catch(() => "");
+      const comm = await fs13.readFile(path15.join(proc, pid, "comm"), "utf8").catch(() => "");
       if (comm.trim() !== "dockerd") return;
-      const raw = await fs12.readFile(path15.join(proc, pid, "cmdline"), "utf8").catch(() => "");
+      const raw = await fs13.readFile(path15.join(proc, pid, "cmdline"), "utf8").catch(() => "");
       const args = parseDockerdArgs(raw.split("\0").filter((a) => a !== ""));
       if (!servesSocket(args.hosts, socketPath)) return;
-      const cgroup = await fs12.readFile(path15.join(proc, pid, "cgroup"), "utf8").catch(() => "");
+      const cgroup = await fs13.readFile(path15.join(proc, pid, "cgroup"), "utf8").catch(() => "");
       found.push({
         pid: Number(pid),
         configFile: args.configFile ?? DEFAULT_DAEMON_JSON,
@@ -87969,9 +88329,9 @@ async function daemonTrust(facts, caCert) {
   return { caInCertsDir: false, verifiedByDaemon: verified2 };
 }
 async function certsDirPem(dir) {
-  const names = await fs13.readdir(dir).catch(() => []);
+  const names2 = await fs14.readdir(dir).catch(() => []);
   const texts = await Promise.all(
-    names.filter((n) => n.endsWith(".crt")).map((n) => fs13.readFile(path16.join(dir, n), "utf8").catch(() => ""))
+    names2.filter((n) => n.endsWith(".crt")).map((n) => fs14.readFile(path16.join(dir, n), "utf8").catch(() => ""))
   );
   return texts.join("\n");
 }
@@ -87991,7 +88351,7 @@ async function fixFor(hosts, socketPath, current) {
   const filePath = proc?.configFile ?? "/etc/docker/daemon.json";
   const file = { path: filePath };
   try {
-    file.text = await fs13.readFile(filePath, "utf8");
+    file.text = await fs14.readFile(filePath, "utf8");
   } catch (err2) {
     const code2 = err2.code;
     file.unreadable = code2 === "ENOENT" ? "missing" : code2 ?? "unreadable";
@@ -88003,10 +88363,11 @@ async function fixFor(hosts, socketPath, current) {
 init_core();
 init_exec();
 init_errors();
-import * as fs14 from "node:fs/promises";
+import * as fs15 from "node:fs/promises";
 import * as os10 from "node:os";
 import * as path17 from "node:path";
 import { randomBytes as randomBytes7 } from "node:crypto";
+init_untrusted();
 var WERF_HUB_KEY = "index.docker.io";
 var HUB_KEYS = [DOCKER_HUB_CONFIG_KEY, WERF_HUB_KEY, "docker.io", "registry-1.docker.io"];
 function crLoginArgs(r, dockerConfig) {
@@ -88038,7 +88399,7 @@ async function login(inputs, werfPath, trust) {
   if (problems.length === 1) throw new ActionError(problems[0]);
   if (problems.length > 1) throw new ActionError(`${problems.length} registry logins failed: ${problems.join(" ")}`);
   const dockerConfig = await makeDockerConfigDir(withCredentials.map((r) => r.host));
-  const env = { ...process.env, ...trust.env, WERF_DOCKER_CONFIG: dockerConfig, DOCKER_CONFIG: dockerConfig };
+  const env = childEnv({ ...trust.env, WERF_DOCKER_CONFIG: dockerConfig, DOCKER_CONFIG: dockerConfig });
   for (const r of withCredentials) {
     recordCleanup({ kind: "logout", registry: r.host, werfPath, dockerConfig });
     const out = await getExecOutput(werfPath, crLoginArgs(r, dockerConfig), {
@@ -88049,13 +88410,16 @@ async function login(inputs, werfPath, trust) {
       env
     });
     if (out.exitCode !== 0) {
-      const said = lastLine(out.stderr) || lastLine(out.stdout) || `exit code ${out.exitCode}`;
-      throw new ActionError(`werf cr login to ${r.host} as "${r.username}" failed: ${said}`, {
-        details: `${out.stdout}
+      const said = lastLine(out.stderr) || lastLine(out.stdout);
+      throw new ActionError(
+        `werf cr login to ${r.host} as ${quote(r.username)} failed: ${said ? oneLine(said) : `exit code ${out.exitCode}`}`,
+        {
+          details: `${out.stdout}
 ${out.stderr}`.trim()
-      });
+        }
+      );
     }
-    info(`Logged in to ${r.host} as "${r.username}" (werf cr login).`);
+    info(`Logged in to ${r.host} as ${quote(r.username)} (werf cr login).`);
   }
   if (withCredentials.some((r) => r.host === "docker.io")) await addHubKeyForOtherTools(dockerConfig);
   exportForLaterSteps("WERF_DOCKER_CONFIG", dockerConfig, { credentials: true });
@@ -88070,31 +88434,31 @@ async function credentialProblem(r, trust) {
     return void 0;
   } catch (err2) {
     const tls2 = describeTlsError(err2, r.host);
-    if (tls2) return `Cannot log in to ${r.host} as "${r.username}": ${tls2}`;
+    if (tls2) return `Cannot log in to ${r.host} as ${quote(r.username)}: ${tls2}`;
     if (err2 instanceof RegistryError && (err2.status === 401 || err2.status === 403)) {
-      return `Login to ${r.host} as "${r.username}" was refused: ${err2.message}. Check the username and password (or token) for ${r.host}.`;
+      return `Login to ${r.host} as ${quote(r.username)} was refused: ${oneLine(err2.message)}. Check the username and password (or token) for ${r.host}.`;
     }
     const reason = err2 instanceof RegistryError ? faultReason(err2) : void 0;
     const retried = err2 instanceof RegistryError && (err2.status === 429 || (err2.status ?? 0) >= 500);
     const why = reason ? ` (${reason}${retried ? ", still after retrying for about 10 s" : ""})` : "";
-    return `Cannot check the credentials of "${r.username}" for ${r.host}${why}: ${err2.message}`;
+    return `Cannot check the credentials of ${quote(r.username)} for ${r.host}${why}: ${oneLine(err2.message)}`;
   }
 }
 async function makeDockerConfigDir(hosts) {
   const base = process.env.RUNNER_TEMP || os10.tmpdir();
   const dir = path17.join(base, `werf-ship-docker-config-${randomBytes7(4).toString("hex")}`);
   recordCleanup({ kind: "remove-dir", path: dir, credentials: true });
-  await fs14.mkdir(dir, { recursive: true, mode: 448 });
+  await fs15.mkdir(dir, { recursive: true, mode: 448 });
   const previous = path17.join(process.env.DOCKER_CONFIG || path17.join(os10.homedir(), ".docker"), "config.json");
   let config2 = {};
   try {
-    config2 = JSON.parse(await fs14.readFile(previous, "utf8"));
+    config2 = JSON.parse(await fs15.readFile(previous, "utf8"));
     delete config2.credsStore;
     const helpers = config2.credHelpers;
     for (const host of hosts.flatMap((h) => h === "docker.io" ? HUB_KEYS : [h])) delete helpers?.[host];
   } catch {
   }
-  await fs14.writeFile(path17.join(dir, "config.json"), JSON.stringify(config2, null, "	"), { mode: 384 });
+  await fs15.writeFile(path17.join(dir, "config.json"), JSON.stringify(config2, null, "	"), { mode: 384 });
   return dir;
 }
 function withHubKey(config2) {
@@ -88108,13 +88472,13 @@ function withoutHubKey(config2) {
   return { ...config2, auths };
 }
 async function readConfig(dockerConfig) {
-  return JSON.parse(await fs14.readFile(path17.join(dockerConfig, "config.json"), "utf8"));
+  return JSON.parse(await fs15.readFile(path17.join(dockerConfig, "config.json"), "utf8"));
 }
 async function writeConfig(dockerConfig, config2) {
   const file = path17.join(dockerConfig, "config.json");
   const temporary = `${file}.${randomBytes7(4).toString("hex")}.tmp`;
-  await fs14.writeFile(temporary, JSON.stringify(config2, null, "	"), { mode: 384 });
-  await fs14.rename(temporary, file);
+  await fs15.writeFile(temporary, JSON.stringify(config2, null, "	"), { mode: 384 });
+  await fs15.rename(temporary, file);
 }
 async function addHubKeyForOtherTools(dockerConfig) {
   await writeConfig(dockerConfig, withHubKey(await readConfig(dockerConfig)));
@@ -88142,28 +88506,29 @@ async function logout(entry) {
       {
         silent: true,
         ignoreReturnCode: true,
-        env: { ...process.env }
-        // this process's env as it is now, stated explicitly
+        env: childEnv()
+        // this process's env as it is now, without the action's inputs
       }
     );
     if (out.exitCode !== 0) {
       warning(
-        `werf cr logout from ${entry.registry} failed: ${lastLine(out.stderr) || `exit code ${out.exitCode}`}`
+        `werf cr logout from ${entry.registry} failed: ${oneLine(lastLine(out.stderr)) || `exit code ${out.exitCode}`}`
       );
     }
     if (hub) await removeHubKeyForOtherTools(entry.dockerConfig);
   } catch (err2) {
-    warning(`werf cr logout from ${entry.registry} failed: ${err2.message}`);
+    warning(`werf cr logout from ${entry.registry} failed: ${oneLine(err2.message)}`);
   }
 }
 
 // src/werf/ship.ts
 init_core();
 init_errors();
-import * as fs15 from "node:fs";
+import * as fs16 from "node:fs";
 import * as path18 from "node:path";
 
 // src/werf/diagnose.ts
+init_untrusted();
 var NODE_PULL_RE = /ErrImagePull|ImagePullBackOff|Failed to pull image|failed to pull and unpack image|Back-off pulling image/;
 var X509_RE = /x509: [^"\n]*/;
 var PLAIN_HTTP_RE = /server gave HTTP response to HTTPS client/;
@@ -88204,7 +88569,11 @@ function invalidAddress(address, inputName) {
   } catch (err2) {
     fix = `${err2.message}.`;
   }
-  return { title: "Invalid repository address", message: `werf rejected the repository address "${address}".`, fix };
+  return {
+    title: "Invalid repository address",
+    message: `werf rejected the repository address ${quote(address)}.`,
+    fix
+  };
 }
 var PUSHER_NAME = { daemon: "the Docker daemon", buildah: "Buildah", werf: "werf itself" };
 function whoMet(kind, line, registry, knows) {
@@ -88244,7 +88613,7 @@ function untrustedCertificate(line, knows) {
   }
   return {
     title: "Registry certificate not trusted",
-    message: `${PUSHER_NAME[who]} could not verify the TLS certificate of ${where} (${cause}).`,
+    message: `${PUSHER_NAME[who]} could not verify the TLS certificate of ${where} (${oneLine(cause)}).`,
     fix,
     ...registry ? { registry } : {},
     who
@@ -88289,7 +88658,7 @@ function authFailure(line) {
 function nodePull(line) {
   const image = /image "([^"]+)"/.exec(line)?.[1];
   const registry = registryOf(line) ?? (image ? hostOfImage(image) : void 0);
-  const what = image ? `"${image}"` : "an image";
+  const what = image ? quote(image) : "an image";
   const base = { title: "Nodes cannot pull the image", ...registry ? { registry } : {}, who: "nodes" };
   if (X509_RE.test(line)) {
     return {
@@ -88324,18 +88693,20 @@ function isRegistryAuthFailure(line) {
 }
 function registryOf(line) {
   const url = /https?:\/\/([^/"\s]+)/.exec(line)?.[1];
-  if (url) return url;
+  if (url) return oneLine(url);
   const pushed = /unable to push image "([^"]+)"/.exec(line)?.[1] ?? UNQUOTED_PUSH_RE.exec(line)?.[1] ?? /push refers to repository \[([^\]]+)\]/.exec(line)?.[1];
-  if (pushed && hostOfImage(pushed)) return hostOfImage(pushed);
+  const pushedHost = pushed ? hostOfImage(pushed) : void 0;
+  if (pushedHost) return oneLine(pushedHost);
   const quoted2 = /"([^"\s]+\/[^"\s]+)"/.exec(line)?.[1];
-  if (quoted2 && hostOfImage(quoted2)) return hostOfImage(quoted2);
+  const host = quoted2 ? hostOfImage(quoted2) : void 0;
+  if (host) return oneLine(host);
   return /(?:^|[\s[(])((?:[a-z0-9-]+\.)+[a-z0-9-]+(?::\d+)?|localhost(?::\d+)?|\[[0-9a-f:]+\](?::\d+)?)\/[a-z0-9]/i.exec(
     line
   )?.[1];
 }
 function repositoryOf(line) {
   const m = /https?:\/\/([^/"\s]+)\/v2\/(.+?)\/(?:manifests|blobs|tags)\//.exec(line);
-  return m ? `${m[1]}/${m[2]}` : void 0;
+  return m ? oneLine(`${m[1]}/${m[2]}`) : void 0;
 }
 function hostOfImage(image) {
   const first = image.split("/")[0];
@@ -88408,43 +88779,50 @@ function reportStage(s) {
 // src/werf/run.ts
 init_core();
 import { spawn as spawn2 } from "node:child_process";
+init_untrusted();
 var OUTPUT_TAIL_CHARS = 4 * 1024 * 1024;
 async function runWerf(werfPath, args, opts) {
-  return group(opts.title, async () => {
-    const child2 = spawn2(werfPath, args, {
-      cwd: opts.cwd,
-      env: { ...process.env, ...opts.env },
-      stdio: ["ignore", "pipe", "pipe"]
-    });
-    let tail = "";
-    const keep = (chunk, stream2) => {
-      stream2.write(chunk);
-      tail = (tail + chunk.toString("utf8")).slice(-OUTPUT_TAIL_CHARS);
-    };
-    child2.stdout.on("data", (chunk) => keep(chunk, process.stdout));
-    child2.stderr.on("data", (chunk) => keep(chunk, process.stderr));
-    const forward = (signal) => () => child2.kill(signal);
-    const onInt = forward("SIGINT");
-    const onTerm = forward("SIGTERM");
-    process.on("SIGINT", onInt);
-    process.on("SIGTERM", onTerm);
-    try {
-      const exitCode = await new Promise((resolve4, reject) => {
-        child2.on("error", reject);
-        child2.on("close", (code2, signal) => resolve4(code2 ?? (signal ? 128 + signalNumber(signal) : 1)));
+  return group(
+    opts.title,
+    () => withCommandsStopped(async (write) => {
+      const child2 = spawn2(werfPath, args, {
+        cwd: opts.cwd,
+        env: childEnv(opts.env),
+        stdio: ["ignore", "pipe", "pipe"]
       });
-      return { exitCode, output: tail };
-    } finally {
-      process.off("SIGINT", onInt);
-      process.off("SIGTERM", onTerm);
-    }
-  });
+      let tail = "";
+      const keep = (chunk) => {
+        write(chunk);
+        tail = (tail + chunk).slice(-OUTPUT_TAIL_CHARS);
+      };
+      child2.stdout.setEncoding("utf8");
+      child2.stderr.setEncoding("utf8");
+      child2.stdout.on("data", keep);
+      child2.stderr.on("data", keep);
+      const forward = (signal) => () => child2.kill(signal);
+      const onInt = forward("SIGINT");
+      const onTerm = forward("SIGTERM");
+      process.on("SIGINT", onInt);
+      process.on("SIGTERM", onTerm);
+      try {
+        const exitCode = await new Promise((resolve4, reject) => {
+          child2.on("error", reject);
+          child2.on("close", (code2, signal) => resolve4(code2 ?? (signal ? 128 + signalNumber(signal) : 1)));
+        });
+        return { exitCode, output: tail };
+      } finally {
+        process.off("SIGINT", onInt);
+        process.off("SIGTERM", onTerm);
+      }
+    })
+  );
 }
 function signalNumber(signal) {
   return signal === "SIGINT" ? 2 : signal === "SIGKILL" ? 9 : 15;
 }
 
 // src/werf/ship.ts
+init_untrusted();
 async function shipWithWerf(inputs, werfPath, trust, daemon) {
   const buildReportPath = path18.join(jobDir(), "build-report.json");
   const writtenKubeconfig = inputs.command === "converge" && inputs.kubeConfigBase64 ? writePrivateFile("kubeconfig", Buffer.from(inputs.kubeConfigBase64, "base64")) : void 0;
@@ -88453,7 +88831,7 @@ async function shipWithWerf(inputs, werfPath, trust, daemon) {
     kubeConfigPath: writtenKubeconfig,
     tls: trust.werfFlags
   });
-  info(`werf ${args.join(" ")}`);
+  info(oneLine(`werf ${args.join(" ")}`));
   const run = await runWerf(werfPath, args, { cwd, env: trust.env, title: `werf ${inputs.command}` });
   if (run.exitCode !== 0) {
     const findings = diagnose(run.output, whatTheActionKnows(inputs, trust, daemon));
@@ -88463,13 +88841,13 @@ async function shipWithWerf(inputs, werfPath, trust, daemon) {
       first ? `werf ${inputs.command} failed: ${first.message} ${first.fix}` : `werf ${inputs.command} failed with exit code ${run.exitCode}; see its output above.`
     );
   }
-  if (!fs15.existsSync(buildReportPath)) {
+  if (!fs16.existsSync(buildReportPath)) {
     throw new ActionError(
       `werf ${inputs.command} succeeded but wrote no build report at ${buildReportPath}; is this werf older than 1.2?`
     );
   }
   const kubeConfigPath = inputs.command === "converge" ? writtenKubeconfig ?? ambientKubeconfig() : void 0;
-  return { buildReportPath, report: parseBuildReport(fs15.readFileSync(buildReportPath, "utf8")), kubeConfigPath };
+  return { buildReportPath, report: parseBuildReport(fs16.readFileSync(buildReportPath, "utf8")), kubeConfigPath };
 }
 function whatTheActionKnows(inputs, trust, daemon, env = process.env) {
   const byHost = new Map(inputs.registries.map((r) => [r.host, r]));
@@ -88906,7 +89284,8 @@ function targetArgs(kube) {
 function kubectlFor(kube) {
   return (args, stdin) => new Promise((resolve4) => {
     const child2 = spawn3(kube.kubectlPath ?? "kubectl", [...targetArgs(kube), ...args], {
-      stdio: ["pipe", "pipe", "pipe"]
+      stdio: ["pipe", "pipe", "pipe"],
+      env: childEnv()
     });
     const out = [];
     const err2 = [];
@@ -89066,6 +89445,7 @@ function pullTarget(image) {
 
 // src/nodes/unavailable.ts
 init_errors();
+init_untrusted();
 var ClusterCheckUnavailable = class extends ActionError {
   why;
   warning;
@@ -89079,12 +89459,12 @@ var ClusterCheckUnavailable = class extends ActionError {
   }
 };
 function rbac(kube) {
-  const ns = kube.namespace ? `the namespace "${kube.namespace}"` : "the deploy namespace";
+  const ns = kube.namespace ? `the namespace ${quote(kube.namespace)}` : "the deploy namespace";
   return `list on nodes (a ClusterRole) and create, get, list, delete on pods and list on events in ${ns} (a Role)`;
 }
 function account(stderr) {
   const user = /User "([^"]+)"/.exec(stderr)?.[1];
-  return user ? `the account "${user}"` : "the deploy account";
+  return user ? `the account ${quote(user)}` : "the deploy account";
 }
 var RBAC_DENIED = /cannot [a-z]+ resource "/;
 function unavailableFrom(step, res, kube, platforms) {
@@ -89109,12 +89489,14 @@ function unavailableFrom(step, res, kube, platforms) {
     });
   }
   if (step === "create pods" && /Error from server/.test(res.stderr)) {
-    const ns = kube.namespace ? ` in the namespace "${kube.namespace}"` : "";
+    const ns = kube.namespace ? ` in the namespace ${quote(kube.namespace)}` : "";
     return new ClusterCheckUnavailable({
       why: "refused",
       // All of it on one line: a policy engine names the policy below its first line.
-      problem: `could not create its probe pods${ns}: ${clip(
-        res.stderr.trim().split(/\s*\n\s*/).join(" ")
+      problem: `could not create its probe pods${ns}: ${oneLine(
+        clip(
+          res.stderr.trim().split(/\s*\n\s*/).join(" ")
+        )
       )}`,
       fix: `let ${kube.namespace ? "that" : "the deploy"} namespace admit the pull-only probe pods (label ${PROBE_LABEL}; they meet Pod Security "restricted" and request 1m CPU and 4Mi memory each)`,
       details,
@@ -89131,7 +89513,7 @@ function noSchedulableNode() {
   });
 }
 function firstLine(text2) {
-  return text2.trim().split("\n")[0] ?? "";
+  return oneLine(text2.trim().split(/\r?\n/)[0] ?? "");
 }
 function clip(text2) {
   return text2.length > 400 ? `${text2.slice(0, 400)}\u2026` : text2;
@@ -89333,9 +89715,19 @@ async function checkImage(client, image, platforms, imagePullSecret) {
   );
 }
 
+// src/nodes/index.ts
+init_untrusted();
+
 // src/nodes/table.ts
 function markdownCell(text2) {
-  return text2.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
+  return text2.replace(/[\\`*_[\]!~|]/g, (c) => `\\${c}`).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\r\n|\r|\n/g, "<br>");
+}
+function markdownCode(text2) {
+  const flat = text2.replace(/[\r\n]+/g, " ").replace(/\|/g, "\\|");
+  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(longest + 1);
+  const pad2 = flat.startsWith("`") || flat.endsWith("`") ? " " : "";
+  return `${fence}${pad2}${flat}${pad2}${fence}`;
 }
 function renderPullTable(check) {
   if (check.mode === "off" || check.verdict === "skipped") return [`Node pull check: skipped (mode ${check.mode}).`];
@@ -89448,6 +89840,31 @@ function pullCheckProblem(check) {
   const where = first?.node ? ` on node ${first.node}` : "";
   return `verify-pull: ${check.verdict}: ${bad.length} of ${check.results.length} checks failed; ${first?.image}${where}: ${first?.reason}`;
 }
+var NAMES_SHOWN = 5;
+function pullCheckFindings(check) {
+  const total = new Set(check.results.map((r) => r.image)).size;
+  const groups = /* @__PURE__ */ new Map();
+  for (const r of check.results.filter((result2) => !result2.ok)) {
+    const view = check.mode === "registry" ? /\(([^()]*)\)$/.exec(r.reason)?.[1] ?? "" : "";
+    const key = `${view}
+${r.remediation}`;
+    groups.set(key, [...groups.get(key) ?? [], r]);
+  }
+  return [...groups.values()].map((rows) => {
+    const first = rows[0];
+    const images = [...new Set(rows.map((r) => r.image))];
+    const nodes = [...new Set(rows.flatMap((r) => r.node ? [r.node] : []))];
+    const on = nodes.length === 0 ? "" : ` on ${nodes.length === 1 ? "node" : "nodes"} ${names(nodes)}`;
+    const grouped = images.length > 1 || nodes.length > 1;
+    const what = images.length === 1 ? oneLine(first.image) : `${images.length} of ${total} images (${names(images)})`;
+    const whose = grouped ? `${oneLine(first.image)}${first.node ? ` on ${oneLine(first.node)}` : ""}: ` : "";
+    return `${what}${on}: ${whose}${first.reason} ${first.remediation}`.trim();
+  });
+}
+function names(list) {
+  const shown = list.slice(0, NAMES_SHOWN).map(oneLine).join(", ");
+  return list.length > NAMES_SHOWN ? `${shown} and ${list.length - NAMES_SHOWN} more` : shown;
+}
 async function deleteProbes(entry, kubectlPath) {
   const kubectl = kubectlFor({
     kubeconfigPath: entry.kubeconfigPath,
@@ -89465,6 +89882,7 @@ async function deleteProbes(entry, kubectlPath) {
 // src/werf/namespace.ts
 init_core();
 init_exec();
+init_untrusted();
 function namespaceFromArgs(args) {
   let namespace;
   for (let i = 0; i < args.length; i++) {
@@ -89504,21 +89922,26 @@ async function releaseNamespace(inputs, werfPath) {
   const args = ["helm", "get-namespace", ...inputs.env ? ["--env", inputs.env] : [], ...werfYamlArgs(inputs.args)];
   const out = await getExecOutput(werfPath, args, {
     cwd: inputs.workingDirectory,
-    // WERF_DIR, WERF_CONFIG, WERF_DEV, WERF_ENV... as converge got them: this process's env as it is now
-    env: { ...process.env },
+    // WERF_DIR, WERF_CONFIG, WERF_DEV, WERF_ENV... as converge got them: this process's env as it is now, without
+    // the action's inputs
+    env: childEnv(),
     silent: true,
     ignoreReturnCode: true
   });
   const namespace = out.stdout.trim().split("\n").pop()?.trim() ?? "";
   if (out.exitCode === 0 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) return namespace;
+  const lines = `${out.stderr}
+${out.stdout}`.split("\n").map((l) => l.trim()).filter(Boolean);
+  const said = lines.find((l) => l.startsWith("Error: ")) ?? lines.at(-1);
   warning(
-    `werf helm get-namespace did not name the release's namespace (${out.stderr.trim() || `exit code ${out.exitCode}`}): the probe pods run in the kube context's namespace; pass --namespace in args to choose.`
+    `werf helm get-namespace did not name the release's namespace (${said ? `it said ${quote(said)}` : `exit code ${out.exitCode}`}): the probe pods run in the kube context's namespace; pass --namespace in args to choose.`
   );
   return "";
 }
 
 // src/summary.ts
 init_core();
+init_untrusted();
 var shortDigest = (digest) => digest.startsWith("sha256:") ? `sha256:${digest.slice(7, 19)}` : digest;
 function renderSummary(data) {
   const lines = [`## werf ${data.command}`, ""];
@@ -89543,9 +89966,9 @@ function renderSummary(data) {
       "|---|---|---|---|---|"
     );
     for (const [name, image] of images) {
-      const platforms = image.platforms.length > 0 ? image.platforms.join(", ") : "\u2014";
+      const platforms = image.platforms.length > 0 ? markdownCell(image.platforms.join(", ")) : "\u2014";
       lines.push(
-        `| ${markdownCell(name)} | \`${image.image}\` | \`${shortDigest(image.digest)}\` | ${platforms} | ${verified2(name)} |`
+        `| ${markdownCell(name)} | ${markdownCode(image.image)} | ${markdownCode(shortDigest(image.digest))} | ${platforms} | ${verified2(name)} |`
       );
     }
     lines.push("");
@@ -89559,7 +89982,8 @@ function renderSummary(data) {
   }
   if (data.stages.length > 0) {
     lines.push("### Stages", "", "| stage | time | |", "|---|---|---|");
-    for (const s of data.stages) lines.push(`| ${s.stage} | ${s.seconds.toFixed(1)} s | ${s.ok ? "\u2705" : "\u274C"} |`);
+    for (const s of data.stages)
+      lines.push(`| ${markdownCell(s.stage)} | ${s.seconds.toFixed(1)} s | ${s.ok ? "\u2705" : "\u274C"} |`);
     lines.push("");
   }
   return lines.join("\n");
@@ -89568,7 +89992,7 @@ async function writeSummary(data) {
   try {
     await summary.addRaw(renderSummary(data), true).write();
   } catch (err2) {
-    warning(`Could not write the job summary: ${err2.message}`);
+    warning(`Could not write the job summary: ${oneLine(err2.message)}`);
   }
 }
 
@@ -89647,15 +90071,13 @@ async function main() {
     );
     shown.pullCheck = pullCheck;
     setOutput("pull-check", JSON.stringify(pullCheck));
-    for (const r of pullCheck.results.filter((result2) => !result2.ok)) {
-      error(`${r.image}${r.node ? ` on ${r.node}` : ""}: ${r.reason} ${r.remediation}`, {
-        title: "Nodes cannot pull"
-      });
-    }
+    const advice = given.command === "build" && given.verifyPull === "auto";
+    const annotate = advice ? warning : error;
+    for (const finding2 of pullCheckFindings(pullCheck)) annotate(finding2, { title: "Nodes cannot pull" });
     const notVerified = shown.checks && verificationFailure(shown.checks);
     if (notVerified) throw new ActionError(notVerified);
     const pullProblem = pullCheckProblem(pullCheck);
-    if (pullProblem && given.command === "build" && given.verifyPull === "auto") warning(pullProblem);
+    if (pullProblem && advice) warning(pullProblem);
     else if (pullProblem) throw new ActionError(pullProblem);
   } catch (err2) {
     shown.failure = err2 instanceof Error ? err2.message : String(err2);
@@ -89677,7 +90099,7 @@ async function kubeTarget(inputs, werfPath, kubeconfigPath) {
 
 // src/post.ts
 init_core();
-import * as fs16 from "node:fs";
+import * as fs17 from "node:fs";
 async function post() {
   const keepCredentials = /^(false|False|FALSE)$/.test(getInput("logout").trim());
   const entries = savedCleanup().reverse();
@@ -89702,7 +90124,7 @@ async function undo(entry) {
       exportVariable(entry.name, entry.previous);
       return;
     case "remove-dir":
-      fs16.rmSync(entry.path, { recursive: true, force: true });
+      fs17.rmSync(entry.path, { recursive: true, force: true });
       return;
     case "owned-file": {
       const released = await releaseOwnedFile(entry.path, entry.job);

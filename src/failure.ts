@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { ActionError } from './errors.js';
-import { logUntrusted } from './untrusted.js';
+import { logUntrusted, oneLine } from './untrusted.js';
 
 /**
  * Ends the job with one `core.setFailed` line: an ActionError's sentence (its details to the log, an annotation where
@@ -21,5 +21,6 @@ export function reportFailure(err: unknown): void {
   }
   const error = err instanceof Error ? err : new Error(String(err));
   if (error.stack) core.debug(error.stack);
-  core.setFailed(`Unexpected failure: ${error.message}`);
+  // An unexpected error's message may quote anything (a server's answer, a file): one plain line.
+  core.setFailed(`Unexpected failure: ${oneLine(error.message)}`);
 }

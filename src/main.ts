@@ -8,7 +8,14 @@ import { checkDockerDaemon } from './daemon/index.js';
 import { login } from './login.js';
 import { shipWithWerf } from './werf/ship.js';
 import { reportedImages, verificationFailure, verifyImages, type ImageOutput } from './verify.js';
-import { checkPull, pullCheckProblem, resolveMode, type KubeTarget, type PullCheck } from './nodes/index.js';
+import {
+  checkPull,
+  pullCheckFindings,
+  pullCheckProblem,
+  resolveMode,
+  type KubeTarget,
+  type PullCheck,
+} from './nodes/index.js';
 import { pullCheckImages } from './nodes/targets.js';
 import { releaseNamespace } from './werf/namespace.js';
 import { writeSummary, type SummaryData } from './summary.js';
@@ -76,18 +83,16 @@ export async function main(): Promise<void> {
     );
     shown.pullCheck = pullCheck;
     core.setOutput('pull-check', JSON.stringify(pullCheck));
-    for (const r of pullCheck.results.filter((result) => !result.ok)) {
-      core.error(`${r.image}${r.node ? ` on ${r.node}` : ''}: ${r.reason} ${r.remediation}`, {
-        title: 'Nodes cannot pull',
-      });
-    }
+    // A build-only run with verify-pull: auto deploys nothing: the nodes' view is advice there, not a failure.
+    const advice = given.command === 'build' && given.verifyPull === 'auto';
+    const annotate = advice ? core.warning : core.error;
+    for (const finding of pullCheckFindings(pullCheck)) annotate(finding, { title: 'Nodes cannot pull' });
 
     // Images proved missing and images a faulty registry hid are told apart; either way nothing is verified.
     const notVerified = shown.checks && verificationFailure(shown.checks);
     if (notVerified) throw new ActionError(notVerified);
     const pullProblem = pullCheckProblem(pullCheck);
-    // A build-only run with verify-pull: auto deploys nothing: the nodes' view is advice there, not a failure.
-    if (pullProblem && given.command === 'build' && given.verifyPull === 'auto') core.warning(pullProblem);
+    if (pullProblem && advice) core.warning(pullProblem);
     else if (pullProblem) throw new ActionError(pullProblem);
   } catch (err) {
     shown.failure = err instanceof Error ? err.message : String(err);

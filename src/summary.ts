@@ -1,9 +1,10 @@
 import * as core from '@actions/core';
 import type { Command } from './inputs.js';
-import { markdownCell, renderPullTable, type PullCheck } from './nodes/index.js';
+import { markdownCell, markdownCode, renderPullTable, type PullCheck } from './nodes/index.js';
 import type { StageTiming } from './stopwatch.js';
 import type { WerfInstall } from './werf/install.js';
 import { headline, type ImageCheck, type ImageOutput } from './verify.js';
+import { oneLine } from './untrusted.js';
 
 /** Everything the job summary shows; any part may be missing when the run stopped before it. */
 export interface SummaryData {
@@ -51,9 +52,10 @@ export function renderSummary(data: SummaryData): string {
       '|---|---|---|---|---|',
     );
     for (const [name, image] of images) {
-      const platforms = image.platforms.length > 0 ? image.platforms.join(', ') : '—';
+      // Names, references and platforms come from werf's report: escaped like any text we did not write.
+      const platforms = image.platforms.length > 0 ? markdownCell(image.platforms.join(', ')) : '—';
       lines.push(
-        `| ${markdownCell(name)} | \`${image.image}\` | \`${shortDigest(image.digest)}\` | ${platforms} | ${verified(name)} |`,
+        `| ${markdownCell(name)} | ${markdownCode(image.image)} | ${markdownCode(shortDigest(image.digest))} | ${platforms} | ${verified(name)} |`,
       );
     }
     lines.push('');
@@ -67,7 +69,8 @@ export function renderSummary(data: SummaryData): string {
   }
   if (data.stages.length > 0) {
     lines.push('### Stages', '', '| stage | time | |', '|---|---|---|');
-    for (const s of data.stages) lines.push(`| ${s.stage} | ${s.seconds.toFixed(1)} s | ${s.ok ? '✅' : '❌'} |`);
+    for (const s of data.stages)
+      lines.push(`| ${markdownCell(s.stage)} | ${s.seconds.toFixed(1)} s | ${s.ok ? '✅' : '❌'} |`);
     lines.push('');
   }
   return lines.join('\n');
@@ -78,6 +81,6 @@ export async function writeSummary(data: SummaryData): Promise<void> {
   try {
     await core.summary.addRaw(renderSummary(data), true).write();
   } catch (err) {
-    core.warning(`Could not write the job summary: ${(err as Error).message}`);
+    core.warning(`Could not write the job summary: ${oneLine((err as Error).message)}`);
   }
 }

@@ -138,4 +138,22 @@ describe('releaseNamespace', () => {
       write.mockRestore();
     }
   });
+
+  test("werf helm get-namespace runs without the action's inputs in its environment", async () => {
+    const log = path.join(project, 'argv.jsonl');
+    process.env.WERF_DOUBLE_ARGV_LOG = log;
+    process.env.INPUT_PASSWORD = 'input-secret';
+    try {
+      expect(await releaseNamespace(inputs({ env: 'production' }), WERF_DOUBLE)).toBe('shop-production');
+    } finally {
+      delete process.env.WERF_DOUBLE_ARGV_LOG;
+      delete process.env.INPUT_PASSWORD;
+    }
+    const calls = fs
+      .readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { argv: string[]; inputs: string[] });
+    expect(calls.map((c) => [c.argv.slice(0, 2), c.inputs])).toEqual([[['helm', 'get-namespace'], []]]);
+  });
 });

@@ -1,6 +1,7 @@
 import type { RegistrySettings } from '../inputs.js';
 import { normalizeRegistryHost, type RegistryAccess } from '../registry/index.js';
 import { hostName } from './ca.js';
+import { quote } from '../untrusted.js';
 
 /** Which builder pushes werf's stages: it decides whose trust settings a warning must name. */
 export type Backend = 'docker' | 'buildah';
@@ -76,7 +77,7 @@ export function planTrust(registries: RegistrySettings[], backend: Backend): Tru
     );
     for (const r of http.filter((h) => h.username !== '' && !isLoopback(h.host))) {
       warnings.push(
-        `The password of "${r.username}" for ${r.host} travels unencrypted over plain HTTP: anyone on the network path can read it. Serve the registry over HTTPS and give its CA in "ca-cert".`,
+        `The password of ${quote(r.username)} for ${r.host} travels unencrypted over plain HTTP: anyone on the network path can read it. Serve the registry over HTTPS and give its CA in "ca-cert".`,
       );
     }
   }
