@@ -7,7 +7,14 @@ import { setUpTrust } from './trust/index.js';
 import { login } from './login.js';
 import { shipWithWerf } from './werf/ship.js';
 import { reportedImages, verifyImages, type ImageOutput } from './verify.js';
-import { checkPull, pullCheckProblem, resolveMode, type KubeTarget, type PullCheck } from './nodes/index.js';
+import {
+  checkPull,
+  pullCheckOutput,
+  pullCheckProblem,
+  resolveMode,
+  type KubeTarget,
+  type PullCheck,
+} from './nodes/index.js';
 import { pullCheckImages } from './nodes/targets.js';
 import { releaseNamespace } from './werf/namespace.js';
 import { writeSummary, type SummaryData } from './summary.js';
@@ -72,7 +79,7 @@ export async function main(): Promise<void> {
       { succeeded: (check) => pullCheckProblem(check) === undefined },
     );
     shown.pullCheck = pullCheck;
-    core.setOutput('pull-check', JSON.stringify(pullCheck));
+    core.setOutput('pull-check', pullCheckOutput(pullCheck));
     for (const r of pullCheck.results.filter((result) => !result.ok)) {
       core.error(`${r.image}${r.node ? ` on ${r.node}` : ''}: ${r.reason} ${r.remediation}`, {
         title: 'Nodes cannot pull',
@@ -100,13 +107,14 @@ export async function main(): Promise<void> {
 }
 
 /**
- * The cluster the pull check may look at: the converge's kubeconfig and context, and, when probe pods will run, the
- * release's namespace (where its imagePullSecret lives), asked of werf only then.
+ * The cluster the pull check may look at: the converge's kubeconfig and context, and, when probe pods will run or the
+ * registry mode reads the image-pull-secret, the release's namespace (where that secret lives), asked of werf only then.
  */
 async function kubeTarget(inputs: Inputs, werfPath: string, kubeconfigPath?: string): Promise<KubeTarget | undefined> {
   if (!kubeconfigPath) return undefined;
   const kube = { kubeconfigPath, context: inputs.kubeContext, namespace: '' };
-  if (resolveMode({ mode: inputs.verifyPull, command: inputs.command, kube }) === 'cluster') {
+  const mode = resolveMode({ mode: inputs.verifyPull, command: inputs.command, kube });
+  if (mode === 'cluster' || (mode === 'registry' && inputs.imagePullSecret !== '')) {
     kube.namespace = await releaseNamespace(inputs, werfPath);
   }
   return kube;

@@ -32,14 +32,27 @@ export function targetArgs(kube: KubeTarget): string[] {
 }
 
 /**
- * A Kubectl that spawns the binary with an argv (never through a shell) and collects its output. It never throws
- * for a non-zero exit: callers decide what a failure means. A failure to start kubectl at all is an exit code 127.
+ * The environment kubectl gets: this process's without the action's inputs (`INPUT_*`: the password, the registries
+ * list, the kubeconfig), which neither kubectl nor a kubeconfig exec plugin it starts has any use for. Pure.
+ */
+export function kubectlEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env))
+    if (value !== undefined && !/^INPUT_/i.test(name)) result[name] = value;
+  return result;
+}
+
+/**
+ * A Kubectl that spawns the binary with an argv (never through a shell), in kubectlEnv, and collects its output in
+ * memory (a secret it prints stays there). It never throws for a non-zero exit: callers decide what a failure means.
+ * A failure to start kubectl at all is an exit code 127.
  */
 export function kubectlFor(kube: KubeTarget): Kubectl {
   return (args, stdin) =>
     new Promise((resolve) => {
       const child = spawn(kube.kubectlPath ?? 'kubectl', [...targetArgs(kube), ...args], {
         stdio: ['pipe', 'pipe', 'pipe'],
+        env: kubectlEnv(),
       });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
