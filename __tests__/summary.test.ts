@@ -37,6 +37,33 @@ describe('renderSummary', () => {
     expect(md).toContain('| install werf | 1.2 s | ✅ |');
   });
 
+  test('the registry mode says whose credentials it sent, one line per registry, escaped', () => {
+    const md = renderSummary({
+      command: 'build',
+      problems: [],
+      stages: [],
+      pullCheck: {
+        mode: 'registry',
+        verdict: 'pullable',
+        results: [
+          {
+            image: 'app',
+            ok: true,
+            reason:
+              "pulled with the login's credentials in place of secret regcred (linux/amd64, node-trust: system, the login's credentials in place of secret regcred)",
+            remediation: '',
+          },
+        ],
+        credentials: [
+          "r.example.com: the login's credentials stood in for secret regcred, which the check did not read: <no kubeconfig>.",
+        ],
+      },
+    });
+    expect(md).toContain(
+      "### Can the nodes pull it? (registry: pullable)\n\nCredentials sent to r.example.com: the login's credentials stood in for secret regcred, which the check did not read: &lt;no kubeconfig&gt;.\n\n| image |",
+    );
+  });
+
   test('a failed run: the failure line first, escaped for markdown; problems listed; a failed stage marked', () => {
     const md = renderSummary({
       command: 'build',

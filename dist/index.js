@@ -75910,7 +75910,7 @@ var require_guard = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.isDefined = isDefined;
-    exports.isObject = isObject2;
+    exports.isObject = isObject3;
     exports.isStringArray = isStringArray;
     exports.isObjectArray = isObjectArray;
     exports.isStringRecord = isStringRecord;
@@ -75918,14 +75918,14 @@ var require_guard = __commonJS({
     function isDefined(val) {
       return val !== void 0;
     }
-    function isObject2(value) {
+    function isObject3(value) {
       return typeof value === "object" && value !== null;
     }
     function isStringArray(value) {
       return Array.isArray(value) && value.every((v) => typeof v === "string");
     }
     function isObjectArray(value) {
-      return Array.isArray(value) && value.every(isObject2);
+      return Array.isArray(value) && value.every(isObject3);
     }
     function isStringRecord(value) {
       return typeof value === "object" && value !== null && Object.keys(value).every((k) => typeof k === "string") && Object.values(value).every((v) => typeof v === "string");
@@ -81735,7 +81735,7 @@ function requireCommon() {
   function isNothing(subject) {
     return typeof subject === "undefined" || subject === null;
   }
-  function isObject2(subject) {
+  function isObject3(subject) {
     return typeof subject === "object" && subject !== null;
   }
   function toArray2(sequence) {
@@ -81764,7 +81764,7 @@ function requireCommon() {
     return number === 0 && Number.NEGATIVE_INFINITY === 1 / number;
   }
   common.isNothing = isNothing;
-  common.isObject = isObject2;
+  common.isObject = isObject3;
   common.toArray = toArray2;
   common.repeat = repeat;
   common.isNegativeZero = isNegativeZero;
@@ -89085,6 +89085,146 @@ import { randomBytes as randomBytes8 } from "node:crypto";
 import { setTimeout as sleep2 } from "node:timers/promises";
 
 // src/nodes/remediation.ts
+init_untrusted();
+
+// src/nodes/docker-config.ts
+var PULL_SECRET_TYPES = {
+  "kubernetes.io/dockerconfigjson": ".dockerconfigjson",
+  "kubernetes.io/dockercfg": ".dockercfg"
+};
+function decodeAuthField(auth) {
+  const padded = auth.trim().endsWith("=");
+  const valid2 = padded ? /^[A-Za-z0-9+/]*={1,2}$/.test(auth) && auth.length % 4 === 0 : /^[A-Za-z0-9+/]*$/.test(auth) && auth.length % 4 !== 1;
+  if (!valid2) throw new Error('its "auth" is not base64');
+  const text2 = Buffer.from(auth, "base64").toString("utf8");
+  const colon = text2.indexOf(":");
+  if (colon < 0) throw new Error('its "auth" is not base64 of username:password');
+  return { username: text2.slice(0, colon), password: text2.slice(colon + 1) };
+}
+function readDockerConfig(text2, legacy) {
+  const secrets = [];
+  let doc;
+  try {
+    doc = JSON.parse(text2);
+  } catch {
+    return { entries: [], secrets, error: "its docker config is not JSON" };
+  }
+  const auths = legacy ? doc : isObject2(doc) ? doc.auths ?? {} : void 0;
+  if (!isObject2(auths)) return { entries: [], secrets, error: `its ${legacy ? "" : '"auths" '}is not a JSON object` };
+  for (const raw of Object.values(auths)) {
+    if (!isObject2(raw)) continue;
+    for (const field of ["password", "auth", "identitytoken", "registrytoken"])
+      if (typeof raw[field] === "string" && raw[field] !== "") secrets.push(raw[field]);
+  }
+  const entries = [];
+  for (const [key, raw] of Object.entries(auths)) {
+    if (!isObject2(raw)) return { entries: [], secrets, error: `its entry ${JSON.stringify(key)} is not an object` };
+    const field = (name) => {
+      const v = raw[name];
+      if (v === void 0 || v === null) return "";
+      return typeof v === "string" ? v : void 0;
+    };
+    const [username, password, auth] = [field("username"), field("password"), field("auth")];
+    if (username === void 0 || password === void 0 || auth === void 0) {
+      return { entries: [], secrets, error: `its entry ${JSON.stringify(key)} has a field that is not a string` };
+    }
+    let creds = { username, password };
+    if (auth !== "") {
+      try {
+        creds = decodeAuthField(auth);
+      } catch (err2) {
+        return { entries: [], secrets, error: `its entry ${JSON.stringify(key)}: ${err2.message}` };
+      }
+    }
+    if (creds.password !== "") {
+      secrets.push(creds.password, Buffer.from(`${creds.username}:${creds.password}`).toString("base64"));
+    }
+    const hasToken = ["identitytoken", "registrytoken"].some((t) => typeof raw[t] === "string" && raw[t] !== "");
+    entries.push({ key, ...creds, hasToken });
+  }
+  return { entries, secrets: [...new Set(secrets)] };
+}
+function keyringKey(key) {
+  const rest = key.startsWith("https://") ? key.slice(8) : key.startsWith("http://") ? key.slice(7) : key;
+  const { host, path: path19 } = splitSchemeless(rest);
+  if (host === "") return void 0;
+  const effective = path19.startsWith("/v2/") || path19.startsWith("/v1/") ? path19.slice(3) : path19;
+  return effective !== "" && effective !== "/" ? `${host}${effective}` : host;
+}
+function splitSchemeless(s) {
+  const end = s.search(/[/?#]/);
+  const authority = end < 0 ? s : s.slice(0, end);
+  const rest = end < 0 ? "" : s.slice(end);
+  const path19 = rest.startsWith("/") ? rest.replace(/[?#].*$/, "") : "";
+  return { host: authority.slice(authority.lastIndexOf("@") + 1), path: path19 };
+}
+function hostAndPort(host) {
+  const v6 = /^\[([^\]]*)\]:(.*)$/.exec(host);
+  if (v6) return { parts: v6[1].split("."), port: v6[2] };
+  const colons = host.split(":").length - 1;
+  if (colons === 1 && !host.startsWith("[")) {
+    const [name, port] = host.split(":");
+    return { parts: name.split("."), port };
+  }
+  return { parts: host.split("."), port: "" };
+}
+function globMatches(glob, label) {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === "*") re += ".*";
+    else if (c === "?") re += ".";
+    else if (c === "\\" && i + 1 < glob.length) re += escapeRegExp(glob[++i]);
+    else if (c === "[") {
+      const close = glob.indexOf("]", i + 2);
+      if (close < 0) return false;
+      const body = glob.slice(i + 1, close).replace(/\\/g, "\\\\");
+      re += `[${body.startsWith("^") ? `^${body.slice(1)}` : body}]`;
+      i = close;
+    } else re += escapeRegExp(c);
+  }
+  try {
+    return new RegExp(`^${re}$`, "s").test(label);
+  } catch {
+    return false;
+  }
+}
+var escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+function keyMatches(key, image) {
+  const k = splitSchemeless(key);
+  const t = splitSchemeless(image);
+  const kh = hostAndPort(k.host);
+  const th = hostAndPort(t.host);
+  if (kh.port !== th.port || kh.parts.length !== th.parts.length) return false;
+  if (!t.path.startsWith(k.path)) return false;
+  return kh.parts.every((glob, i) => globMatches(glob, th.parts[i]));
+}
+function isDockerHubImage(image) {
+  const [first, ...rest] = image.split("/");
+  if (!first) return false;
+  if (rest.length === 0) return true;
+  if (first === "docker.io" || first === "index.docker.io") return true;
+  return !/[.:]/.test(first);
+}
+function entriesFor(entries, image) {
+  const byKey = /* @__PURE__ */ new Map();
+  for (const entry of entries) {
+    const key = keyringKey(entry.key);
+    if (key !== void 0) byKey.set(key, [...byKey.get(key) ?? [], entry]);
+  }
+  const index2 = [...byKey.keys()].sort().reverse();
+  const found = index2.filter((key) => keyMatches(key, image)).flatMap((key) => byKey.get(key) ?? []);
+  if (found.length > 0) return found;
+  return isDockerHubImage(image) ? byKey.get("index.docker.io") ?? [] : [];
+}
+function dockerServerFor(host) {
+  return host === "docker.io" ? DOCKER_HUB_CONFIG_KEY : host;
+}
+function isObject2(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+// src/nodes/remediation.ts
 function runtimeOf(containerRuntimeVersion) {
   const scheme = (containerRuntimeVersion ?? "").split("://")[0]?.toLowerCase();
   if (scheme === "containerd") return "containerd";
@@ -89133,9 +89273,8 @@ function fixesFor(cause, ctx) {
         after: `The node is configured for plain HTTP to ${host}; point it at https:// instead.`
       };
     case "unauthorized":
-      return ctx.imagePullSecret ? `The credentials in the secret "${ctx.imagePullSecret}" were refused: check its .dockerconfigjson "auths" entry for ${host}, and that the secret is in the namespace of the pods.` : `Give the pods credentials: kubectl create secret docker-registry NAME --docker-server=${host} ... (or werf converge --set-docker-config-json-value, which puts the login into .Values.global.werf.dockerconfigjson for a chart's Secret), list it in the pods' imagePullSecrets and set image-pull-secret: NAME.`;
     case "denied":
-      return `Grant pull permission on the repository to the user${ctx.imagePullSecret ? ` in the secret "${ctx.imagePullSecret}"` : ""} (a read-only robot account or token is enough).`;
+      return credentialsFix(cause, ctx);
     case "platform-missing":
       return `Build for the node's platform${ctx.platform ? ` (${ctx.platform})` : ""}: werf --platform (add it in args, e.g. --platform=linux/amd64,linux/arm64), or keep the pods off nodes of this platform with a nodeSelector on kubernetes.io/arch.`;
     case "blob-missing":
@@ -89149,6 +89288,26 @@ function fixesFor(cause, ctx) {
     case "unknown":
       return "Read the message above; the node's runtime log (journalctl -u containerd / crio / docker) has the details.";
   }
+}
+function secretCommand(secret, namespace, host, how) {
+  const ns = namespace ? ` --namespace=${oneLine(namespace)}` : "";
+  const line = `kubectl create secret docker-registry ${secret}${ns} --docker-server=${dockerServerFor(host)} --docker-username=<username> --docker-password=<password or token>`;
+  return how === "replace" ? `${line} --dry-run=client -o yaml | kubectl apply -f -` : line;
+}
+function credentialsFix(cause, ctx) {
+  const { host, sent } = ctx;
+  if (sent?.kind === "unusable") return sent.problem.fix;
+  if (sent?.kind === "secret") {
+    return cause === "unauthorized" ? `Put credentials that may pull from ${host} into the entry ${quote(sent.entry)} of secret ${sent.secret}: ${secretCommand(sent.secret, sent.namespace, host, "replace")}` : `Grant pull permission on the repository to the user in the entry ${quote(sent.entry)} of secret ${sent.secret} (a read-only robot account or token is enough), or put such an account's credentials into it: ${secretCommand(sent.secret, sent.namespace, host, "replace")}`;
+  }
+  if (sent?.kind === "login") {
+    return `The registry refused the login's credentials, which stood in for secret "${sent.secret}" (${sent.why}): whether the secret's own would work is unknown. Check its .dockerconfigjson "auths" entry for ${host}; with a kubeconfig whose account may get the secret, the check uses it.`;
+  }
+  const secret = ctx.imagePullSecret;
+  if (cause === "denied") {
+    return `Grant pull permission on the repository to the user${secret ? ` in the secret "${secret}"` : ""} (a read-only robot account or token is enough).`;
+  }
+  return secret ? `The credentials in the secret "${secret}" were refused: check its .dockerconfigjson "auths" entry for ${host}, and that the secret is in the namespace of the pods.` : `Give the pods credentials: kubectl create secret docker-registry NAME --docker-server=${dockerServerFor(host)} ... (or werf converge --set-docker-config-json-value, which puts the login into .Values.global.werf.dockerconfigjson for a chart's Secret), list it in the pods' imagePullSecrets and set image-pull-secret: NAME.`;
 }
 function remediationFor(cause, ctx) {
   const fixes = fixesFor(cause, ctx);
@@ -89233,7 +89392,19 @@ function classifyPullError(error2, ctx) {
   if (cause === "unknown")
     reason = /BackOff|Back-off/i.test(text2) ? "the kubelet backs off pulling" : "the pull failed";
   const verdict = cause === "unauthorized" || cause === "denied" ? "needs-credentials" : "not-pullable";
-  return { verdict, cause, reason: `${reason}: ${detailOf(error2, text2)}`, remediation: remediationFor(cause, ctx) };
+  if (verdict === "needs-credentials" && ctx.sent) reason = credentialsReason(cause, ctx.sent) ?? reason;
+  const sentNone = ctx.sent?.kind === "unusable" ? `${ctx.sent.problem.reason}; ` : "";
+  let remediation = remediationFor(cause, ctx);
+  if (ctx.sent?.kind === "unusable" && verdict !== "needs-credentials") {
+    remediation = `${remediation}
+${ctx.sent.problem.fix}`;
+  }
+  return { verdict, cause, reason: `${sentNone}${reason}: ${detailOf(error2, text2)}`, remediation };
+}
+function credentialsReason(cause, sent) {
+  const whose = sent.kind === "secret" ? `the credentials in secret ${sent.secret}` : sent.kind === "login" && sent.loggedIn ? `the login's credentials (standing in for secret ${sent.secret})` : void 0;
+  if (!whose) return void 0;
+  return cause === "denied" ? `the registry refused the pull for ${whose} (no pull permission on the repository)` : `the registry refused ${whose}`;
 }
 function detailOf(error2, text2) {
   const e = error2;
@@ -89628,6 +89799,146 @@ async function kubectlJson(kubectl, kube, step, args, platforms) {
   }
 }
 
+// src/nodes/pull-secret.ts
+init_core();
+init_untrusted();
+async function readPullSecret(kubectl, name, kube) {
+  const res = await kubectl(["get", "secret", name, "-o", "json"]);
+  if (res.code !== 0) {
+    if (/\(NotFound\)|secrets? "[^"]*" not found/.test(res.stderr)) return { state: "missing" };
+    const where = kube.namespace ? `the namespace ${quote(kube.namespace)}` : "the deploy namespace";
+    const fix = res.code === 127 ? "install kubectl on the runner (for example with azure/setup-kubectl)" : `grant the deploy account get on secrets in ${where} (a Role; resourceNames: [${name}] is enough)`;
+    return { state: "unreadable", why: `kubectl could not get it: ${oneLine(firstLine(res.stderr))}`, fix };
+  }
+  let secret;
+  try {
+    secret = JSON.parse(res.stdout);
+  } catch {
+    return { state: "unreadable", why: "kubectl printed no JSON for it", fix: "check the kubectl on the runner" };
+  }
+  const data = typeof secret.data === "object" && secret.data !== null ? secret.data : {};
+  for (const value of Object.values(data)) if (typeof value === "string" && value !== "") setSecret(value);
+  const type2 = typeof secret.type === "string" ? secret.type : "";
+  const key = PULL_SECRET_TYPES[type2];
+  const raw = key ? data[key] : void 0;
+  if (!key) return { state: "wrong-type", type: type2 || "no type" };
+  if (typeof raw !== "string" || raw === "") return { state: "no-data", key };
+  const config2 = readDockerConfig(Buffer.from(raw, "base64").toString("utf8"), key === ".dockercfg");
+  for (const value of config2.secrets) setSecret(value);
+  if (config2.error) return { state: "malformed", why: config2.error };
+  return { state: "read", entries: config2.entries };
+}
+function credentialsPlan(o) {
+  const secret = o.imagePullSecret;
+  const namespace = o.kube?.namespace ?? "";
+  const none = (source) => [{ username: "", password: "", source }];
+  const unusable = (problem) => none({ kind: "unusable", secret, problem });
+  const login2 = (host, why) => {
+    const { username, password } = o.access(host);
+    return [{ username, password, source: { kind: "login", secret, why, loggedIn: username !== "" } }];
+  };
+  const where = namespace ? `namespace ${quote(namespace)}` : "the kube context's namespace";
+  const named = `secret ${secret} in ${where}`;
+  return {
+    forImage: (image) => {
+      const { host, repo } = image;
+      if (!secret) return none({ kind: "none" });
+      const state = o.state;
+      if (!state) return login2(host, o.noSecretWhy ?? "it was not read");
+      const create = secretCommand(secret, namespace, host, "create");
+      const replace = secretCommand(secret, namespace, host, "replace");
+      switch (state.state) {
+        case "unreadable":
+          return login2(host, state.why);
+        case "missing":
+          return unusable({
+            reason: `${named} does not exist, so a node pulls without credentials`,
+            fix: `Create it where the pods run and list it in their imagePullSecrets: ${create}`,
+            failsPull: false
+          });
+        case "wrong-type":
+          return unusable({
+            reason: `${named} is of type ${quote(state.type)}, which the kubelet takes no credentials from (only kubernetes.io/dockerconfigjson and kubernetes.io/dockercfg), so a node pulls without credentials`,
+            fix: `Recreate it as a docker-registry secret (the type of a secret cannot change): kubectl delete secret ${secret}${namespace ? ` --namespace=${oneLine(namespace)}` : ""}, then ${create}`,
+            failsPull: false
+          });
+        case "no-data":
+          return unusable({
+            reason: `${named} has no ${state.key} data, so a node pulls without credentials`,
+            fix: `Write it anew: ${replace}`,
+            failsPull: false
+          });
+        case "malformed":
+          return unusable({
+            reason: `the kubelet cannot read ${named} (${state.why}), so a node fails every pull that uses it`,
+            fix: `Write it anew: ${replace}`,
+            failsPull: true
+          });
+        case "read": {
+          const matching = entriesFor(state.entries, `${host}/${repo}`);
+          if (matching.length === 0) {
+            const keys = state.entries.map((e) => quote(e.key)).join(", ") || "none";
+            return unusable({
+              reason: `${named} has no entry the kubelet uses for ${host} (its entries: ${keys}; host and port must match as written), so a node pulls without credentials`,
+              fix: `Add an entry for ${host}: ${replace} (this replaces its entries; to keep them, add ${quote(host)} to the "auths" of its .dockerconfigjson instead)`,
+              failsPull: false
+            });
+          }
+          return matching.map((entry) => {
+            if (entry.username === "" && entry.password === "") {
+              const token = entry.hasToken ? ", only an identitytoken or registrytoken, which the kubelet does not send" : "";
+              return {
+                username: "",
+                password: "",
+                source: {
+                  kind: "unusable",
+                  secret,
+                  problem: {
+                    reason: `the entry ${quote(entry.key)} of ${named} has no username and password${token}, so a node pulls without credentials`,
+                    fix: `Put a username and password (or a token as the password) into it: ${replace}`,
+                    failsPull: false
+                  }
+                }
+              };
+            }
+            return {
+              username: entry.username,
+              password: entry.password,
+              source: { kind: "secret", secret, namespace, entry: entry.key }
+            };
+          });
+        }
+      }
+    }
+  };
+}
+function sourceLabel(source) {
+  switch (source.kind) {
+    case "none":
+      return "anonymous";
+    case "secret":
+      return `secret ${source.secret}`;
+    case "login":
+      return `${source.loggedIn ? "the login's credentials" : "no credentials"} in place of secret ${source.secret}`;
+    case "unusable":
+      return `anonymous, secret ${source.secret} unusable`;
+  }
+}
+function sourceSentence(source, host) {
+  switch (source.kind) {
+    case "none":
+      return `${host}: no credentials (no image-pull-secret), as a node without one pulls.`;
+    case "secret": {
+      const ns = source.namespace ? ` from namespace ${quote(source.namespace)}` : "";
+      return `${host}: the credentials of secret ${source.secret}${ns} (its entry ${quote(source.entry)}), read with kubectl, as the kubelet picks them.`;
+    }
+    case "login":
+      return `${host}: ${source.loggedIn ? "the login's credentials" : "no credentials (the job has no login for it)"} stood in for secret ${source.secret}, which the check did not read: ${source.why}.`;
+    case "unusable":
+      return `${host}: no credentials: ${source.problem.reason}.`;
+  }
+}
+
 // src/nodes/platform.ts
 function normalize2(platform2) {
   const [os11 = "", arch3 = "", variant = ""] = platform2.toLowerCase().split("/");
@@ -89643,44 +89954,66 @@ function platformMatches(nodePlatform, entryPlatform) {
 }
 
 // src/nodes/registry-check.ts
-function nodeAccess(runner, o) {
-  const creds = o.imagePullSecret ? { username: runner.username, password: runner.password } : { username: "", password: "" };
+function nodeAccess(runner, o, creds) {
+  const who = { username: creds.username, password: creds.password };
   switch (o.nodeTrust) {
     case "system":
-      return { host: runner.host, scheme: "https", trust: "system", ...creds };
+      return { host: runner.host, scheme: "https", trust: "system", ...who };
     case "ca-cert":
-      return { host: runner.host, scheme: "https", trust: "ca", ca: runner.ca || o.caCert || void 0, ...creds };
+      return { host: runner.host, scheme: "https", trust: "ca", ca: runner.ca || o.caCert || void 0, ...who };
     case "skip-verify":
-      return { host: runner.host, scheme: runner.scheme, trust: "skip-verify", ...creds };
+      return { host: runner.host, scheme: runner.scheme, trust: "skip-verify", ...who };
   }
 }
 async function checkFromNodeView(o) {
   const clients = /* @__PURE__ */ new Map();
-  const clientFor = (host) => {
-    let client = clients.get(host);
+  const clientFor = (host, creds) => {
+    const key = JSON.stringify([host, creds.username, creds.password]);
+    let client = clients.get(key);
     if (!client) {
-      const access3 = nodeAccess(o.access(host), o);
+      const access3 = nodeAccess(o.access(host), o, creds);
       client = createRegistryClient(access3, { timeoutMs: o.timeoutMs ?? 3e4, retry: { maxRetries: 1 } });
-      clients.set(host, client);
+      clients.set(key, client);
     }
     return client;
   };
   try {
     const perImage = await Promise.all(
-      o.images.map((image) => checkImage(clientFor(image.host), image, o.platforms, o.imagePullSecret))
+      o.images.map(async (image) => {
+        let first;
+        for (const creds of o.credentials(image)) {
+          const ctx = { imagePullSecret: o.imagePullSecret, sent: creds.source };
+          const results = await checkImage(clientFor(image.host, creds), image, o.platforms, ctx);
+          if (!results.some((r) => r.failure?.verdict === "needs-credentials")) return results;
+          first ??= results;
+        }
+        return first ?? [];
+      })
     );
     return perImage.flat();
   } finally {
     await Promise.all([...clients.values()].map((c) => c.close()));
   }
 }
-async function checkImage(client, image, platforms, imagePullSecret) {
+async function checkImage(client, image, platforms, ctx) {
+  const credentials = ctx.sent;
   const fail = (platform2, error2) => ({
     image,
     platform: platform2,
     ok: false,
-    failure: classifyPullError(error2, { host: image.host, platform: platform2, imagePullSecret })
+    credentials,
+    failure: classifyPullError(error2, { host: image.host, platform: platform2, ...ctx })
   });
+  if (credentials.kind === "unusable" && credentials.problem.failsPull) {
+    const { reason, fix } = credentials.problem;
+    return platforms.map((platform2) => ({
+      image,
+      platform: platform2,
+      ok: false,
+      credentials,
+      failure: { verdict: "needs-credentials", cause: "unauthorized", reason, remediation: fix }
+    }));
+  }
   const { reference } = pullTarget(image);
   let top;
   try {
@@ -89707,7 +90040,7 @@ async function checkImage(client, image, platforms, imagePullSecret) {
           if (manifest.kind !== "image") return fail(platform2, `nested index ${child2.digest} is not an image manifest`);
         }
         for (const blob of [manifest.config, ...manifest.layers]) await client.headBlob(image.repo, blob);
-        return { image, platform: platform2, ok: true };
+        return { image, platform: platform2, ok: true, credentials };
       } catch (error2) {
         return fail(platform2, error2);
       }
@@ -89744,6 +90077,9 @@ function renderPullTable(check) {
 }
 
 // src/nodes/index.ts
+function pullCheckOutput(check) {
+  return JSON.stringify({ mode: check.mode, verdict: check.verdict, results: check.results });
+}
 function resolveMode(o) {
   if (o.mode !== "auto") return o.mode;
   return o.command === "converge" && o.kube ? "cluster" : "registry";
@@ -89758,6 +90094,7 @@ async function checkPull(o) {
   const unchecked = o.images.filter((i) => pullTarget(i).reference === "").map(uncheckable);
   if (images.length === 0) return summarize(mode, unchecked);
   let known;
+  let noKubectl;
   if (mode === "cluster" && o.kube) {
     const kubectl = o.kubectl ?? kubectlFor(o.kube);
     try {
@@ -89767,11 +90104,43 @@ async function checkPull(o) {
       if (!(err2 instanceof ClusterCheckUnavailable) || o.mode !== "auto") throw err2;
       warning(err2.warning);
       known = err2.platforms ?? ["linux/amd64"];
+      if (err2.why === "no-kubectl") noKubectl = "kubectl could not be started";
     }
   }
   const platforms = o.platforms ?? known ?? await clusterPlatforms(o) ?? ["linux/amd64"];
-  const found = await checkFromNodeView({ ...o, images, platforms });
-  return summarize("registry", [...found.map((r) => fromNodeView(r, o.nodeTrust, o.imagePullSecret)), ...unchecked]);
+  const plan = await pullCredentials(o, noKubectl);
+  const found = await checkFromNodeView({ ...o, images, platforms, credentials: plan.forImage });
+  const credentials = [...new Set(found.map((r) => sourceSentence(r.credentials, r.image.host)))];
+  for (const sentence of credentials) info(`verify-pull: registry sent to ${sentence}`);
+  warnAboutSecret(found);
+  const check = summarize("registry", [...found.map((r) => fromNodeView(r, o.nodeTrust)), ...unchecked]);
+  return o.imagePullSecret ? { ...check, credentials } : check;
+}
+async function pullCredentials(o, kubectlFailed) {
+  const base = { imagePullSecret: o.imagePullSecret, kube: o.kube, access: o.access };
+  if (!o.imagePullSecret) return credentialsPlan(base);
+  if (!o.kube) {
+    const why = o.command === "build" ? "command: build deploys nothing, so there is no kubeconfig to read it with" : "there is no kubeconfig to read it with";
+    return credentialsPlan({ ...base, noSecretWhy: why });
+  }
+  if (kubectlFailed) return credentialsPlan({ ...base, noSecretWhy: kubectlFailed });
+  const state = await readPullSecret(o.kubectl ?? kubectlFor(o.kube), o.imagePullSecret, o.kube);
+  if (state.state === "unreadable") {
+    warning(
+      `verify-pull: registry could not read secret ${o.imagePullSecret} (${state.why}): the login's credentials stood in for it, so the check says nothing about the secret. For the check to use it, ${state.fix}.`
+    );
+  }
+  return credentialsPlan({ ...base, state });
+}
+function warnAboutSecret(found) {
+  const said = /* @__PURE__ */ new Set();
+  for (const r of found) {
+    if (!r.ok || r.credentials.kind !== "unusable") continue;
+    const { reason, fix } = r.credentials.problem;
+    const text2 = `verify-pull: ${reason}; the registry served ${r.image.host} without credentials. ${fix}`;
+    if (!said.has(text2)) warning(text2);
+    said.add(text2);
+  }
 }
 async function clusterPlatforms(o) {
   if (!o.kube) return void 0;
@@ -89812,14 +90181,26 @@ function fromNode(r) {
     verdict: r.failure?.verdict ?? "pullable"
   };
 }
-function fromNodeView(r, nodeTrust, imagePullSecret) {
-  const as = `${r.platform}, node-trust: ${nodeTrust}, ${imagePullSecret ? `secret ${imagePullSecret}` : "anonymous"}`;
+function fromNodeView(r, nodeTrust) {
+  const as = `${r.platform}, node-trust: ${nodeTrust}, ${sourceLabel(r.credentials)}`;
+  if (r.failure) {
+    return {
+      image: r.image.name,
+      ok: false,
+      reason: `${failed(r.image, r.failure.reason)} (${as})`,
+      remediation: r.failure.remediation,
+      verdict: r.failure.verdict
+    };
+  }
+  const what = `manifest and blobs of ${pulled(r.image)}`;
+  const sent = r.credentials;
+  const how = sent.kind === "secret" ? `${what} pulled as a node would, with the credentials of secret ${sent.secret}` : sent.kind === "login" ? `${what} pulled with ${sent.loggedIn ? "the login's credentials" : "no credentials"} in place of secret ${sent.secret}, which the check did not read: ${sent.why}` : sent.kind === "unusable" ? `${what} pulled as a node would, without credentials: ${sent.problem.reason}` : `${what} pulled as a node would, without credentials`;
   return {
     image: r.image.name,
-    ok: r.ok,
-    reason: r.failure ? `${failed(r.image, r.failure.reason)} (${as})` : `manifest and blobs of ${pulled(r.image)} pulled as a node would (${as})`,
-    remediation: r.failure?.remediation ?? "",
-    verdict: r.failure?.verdict ?? "pullable"
+    ok: true,
+    reason: `${how} (${as})`,
+    remediation: sent.kind === "unusable" ? sent.problem.fix : "",
+    verdict: "pullable"
   };
 }
 function summarize(mode, rows) {
@@ -89978,6 +90359,8 @@ function renderSummary(data) {
   }
   if (data.pullCheck) {
     lines.push(`### Can the nodes pull it? (${data.pullCheck.mode}: ${data.pullCheck.verdict})`, "");
+    for (const sentence of data.pullCheck.credentials ?? [])
+      lines.push(`Credentials sent to ${markdownCell(sentence)}`, "");
     lines.push(...renderPullTable(data.pullCheck), "");
   }
   if (data.stages.length > 0) {
@@ -90070,7 +90453,7 @@ async function main() {
       { succeeded: (check) => pullCheckProblem(check) === void 0 }
     );
     shown.pullCheck = pullCheck;
-    setOutput("pull-check", JSON.stringify(pullCheck));
+    setOutput("pull-check", pullCheckOutput(pullCheck));
     const advice = given.command === "build" && given.verifyPull === "auto";
     const annotate = advice ? warning : error;
     for (const finding2 of pullCheckFindings(pullCheck)) annotate(finding2, { title: "Nodes cannot pull" });
@@ -90091,7 +90474,8 @@ async function main() {
 async function kubeTarget(inputs, werfPath, kubeconfigPath) {
   if (!kubeconfigPath) return void 0;
   const kube = { kubeconfigPath, context: inputs.kubeContext, namespace: "" };
-  if (resolveMode({ mode: inputs.verifyPull, command: inputs.command, kube }) === "cluster") {
+  const mode = resolveMode({ mode: inputs.verifyPull, command: inputs.command, kube });
+  if (mode === "cluster" || mode === "registry" && inputs.imagePullSecret !== "") {
     kube.namespace = await releaseNamespace(inputs, werfPath);
   }
   return kube;

@@ -100,7 +100,7 @@ try {
     ca-cert: \${{ secrets.REGISTRY_CA_CERT }}
     command: build
     node-trust: ca-cert
-    image-pull-secret: regcred`);
+    image-pull-secret: regcred   # a build has no kubeconfig to read it with: the login's credentials stand in (said below)`);
 
   const job = await scenario.run(inputs);
   rule('annotations');

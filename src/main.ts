@@ -11,6 +11,7 @@ import { reportedImages, verificationFailure, verifyImages, type ImageOutput } f
 import {
   checkPull,
   pullCheckFindings,
+  pullCheckOutput,
   pullCheckProblem,
   resolveMode,
   type KubeTarget,
@@ -82,7 +83,7 @@ export async function main(): Promise<void> {
       { succeeded: (check) => pullCheckProblem(check) === undefined },
     );
     shown.pullCheck = pullCheck;
-    core.setOutput('pull-check', JSON.stringify(pullCheck));
+    core.setOutput('pull-check', pullCheckOutput(pullCheck));
     // A build-only run with verify-pull: auto deploys nothing: the nodes' view is advice there, not a failure.
     const advice = given.command === 'build' && given.verifyPull === 'auto';
     const annotate = advice ? core.warning : core.error;
@@ -106,13 +107,14 @@ export async function main(): Promise<void> {
 }
 
 /**
- * The cluster the pull check may look at: the converge's kubeconfig and context, and, when probe pods will run, the
- * release's namespace (where its imagePullSecret lives), asked of werf only then.
+ * The cluster the pull check may look at: the converge's kubeconfig and context, and, when probe pods will run or the
+ * registry mode reads the image-pull-secret, the release's namespace (where that secret lives), asked of werf only then.
  */
 async function kubeTarget(inputs: Inputs, werfPath: string, kubeconfigPath?: string): Promise<KubeTarget | undefined> {
   if (!kubeconfigPath) return undefined;
   const kube = { kubeconfigPath, context: inputs.kubeContext, namespace: '' };
-  if (resolveMode({ mode: inputs.verifyPull, command: inputs.command, kube }) === 'cluster') {
+  const mode = resolveMode({ mode: inputs.verifyPull, command: inputs.command, kube });
+  if (mode === 'cluster' || (mode === 'registry' && inputs.imagePullSecret !== '')) {
     kube.namespace = await releaseNamespace(inputs, werfPath);
   }
   return kube;

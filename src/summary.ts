@@ -65,6 +65,9 @@ export function renderSummary(data: SummaryData): string {
   }
   if (data.pullCheck) {
     lines.push(`### Can the nodes pull it? (${data.pullCheck.mode}: ${data.pullCheck.verdict})`, '');
+    // Whose credentials the registry mode sent: the secret's, or what stood in for it and why.
+    for (const sentence of data.pullCheck.credentials ?? [])
+      lines.push(`Credentials sent to ${markdownCell(sentence)}`, '');
     lines.push(...renderPullTable(data.pullCheck), '');
   }
   if (data.stages.length > 0) {

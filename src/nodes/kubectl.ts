@@ -34,8 +34,9 @@ export function targetArgs(kube: KubeTarget): string[] {
 
 /**
  * A Kubectl that spawns the binary with an argv (never through a shell), without the action's inputs in its
- * environment (a kubeconfig exec plugin runs with it), and collects its output. It never throws
- * for a non-zero exit: callers decide what a failure means. A failure to start kubectl at all is an exit code 127.
+ * environment (a kubeconfig exec plugin runs with it), and collects its output in memory (a secret it prints stays
+ * there). It never throws for a non-zero exit: callers decide what a failure means. A failure to start kubectl at all
+ * is an exit code 127.
  */
 export function kubectlFor(kube: KubeTarget): Kubectl {
   return (args, stdin) =>
