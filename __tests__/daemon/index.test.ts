@@ -247,8 +247,9 @@ describe('docker-daemon: off, and what werf says then (who pushed, from what the
       'docker-daemon': 'off',
     });
     expect(job.main.exitCode).toBe(1);
-    // The daemon's own words, wrapped by werf's (quoted: the container backend).
-    expect(job.main.stderr).toMatch(
+    // The daemon's own words, wrapped by werf's (quoted: the container backend); werf's stderr is logged on stdout,
+    // inside the stop-commands block.
+    expect(job.main.stdout).toMatch(
       new RegExp(
         `^Error: unable to push image "${tls.host.replace(/\./g, '\\.')}/shop/stages:[0-9a-f]{56}-\\d{13}": Get "https://${tls.host.replace(/\./g, '\\.')}/v2/": x509: certificate signed by unknown authority$`,
         'm',
@@ -273,7 +274,7 @@ describe('docker-daemon: off, and what werf says then (who pushed, from what the
       'docker-daemon': 'off',
     });
     expect(job.main.exitCode).toBe(1);
-    expect(job.main.stderr).toContain(
+    expect(job.main.stdout).toContain(
       `": Get "https://${http.host}/v2/": http: server gave HTTP response to HTTPS client`,
     );
     const failure = failureLine(job) ?? '';
