@@ -176,7 +176,7 @@ describe('cr login / logout against real registries', () => {
     expect(r.stdout).toBe('Successful login\n');
   });
 
-  test('cr login --insecure-registry skips verification (docker\'s registry service, unlike werf\'s own client)', async () => {
+  test("cr login --insecure-registry skips verification (docker's registry service, unlike werf's own client)", async () => {
     const r = await werf(['cr', 'login', '--insecure-registry', '-u', tls.username, '-p', tls.password, tls.host], {
       DOCKER_CONFIG: join(work, 'cfg-insecure'),
     });

@@ -87885,7 +87885,7 @@ function daemonCheckFailure(address, problems, fix, notChanged) {
     );
   if (problems.some((p) => p.need === "plain-http")) alternatives.push("or serve the registry over HTTPS");
   const sentences = [
-    `The Docker daemon at ${oneLine(address)} will not push werf's stages to ${hosts.join(", ")}: ${problems.map((p) => p.what).join("; ")}.`
+    `The Docker daemon at ${address} will not push werf's stages to ${hosts.join(", ")}: ${problems.map((p) => p.what).join("; ")}.`
   ];
   if (fix) sentences.push(`On the runner, ${[fix.sentence, ...alternatives].join("; ")}.`);
   for (const p of problems.filter((q) => !q.fixedByInsecureEntry)) {
@@ -87894,7 +87894,7 @@ function daemonCheckFailure(address, problems, fix, notChanged) {
     );
   }
   sentences.push(notChangedSentence(notChanged));
-  return new ActionError(sentences.join(" "), fix ? { details: fix.details } : {});
+  return new ActionError(oneLine(sentences.join(" ")), fix ? { details: fix.details } : {});
 }
 
 // src/daemon/configure.ts
@@ -88034,20 +88034,19 @@ function listsInsecure(config2, host) {
 }
 async function waitForInsecureRegistries(socketPath, wanted, timeoutMs = RELOAD_WAIT_MS) {
   const started = performance.now();
-  let lastSeen = "it did not answer";
+  let lastSeen = "GET /info does not answer";
   for (let attempt = 0; ; attempt++) {
     try {
       const config2 = (await readDaemonInfo(socketPath, Math.min(2e3, timeoutMs))).RegistryConfig ?? {};
       const wrong = Object.entries(wanted).filter(([host, want]) => listsInsecure(config2, host) !== want);
       if (wrong.length === 0) return performance.now() - started;
-      lastSeen = wrong.map(([host, want]) => `${want ? "does not list" : "still lists"} ${host} in its insecure registries`).join(", ");
+      lastSeen = `GET /info ${wrong.map(([host, want]) => `${want ? "still does not list" : "still lists"} ${host} as an insecure registry`).join(" and ")}`;
     } catch (err2) {
       if (!(err2 instanceof DaemonUnreachable)) throw err2;
-      lastSeen = `it did not answer (${err2.reason})`;
+      lastSeen = `GET /info does not answer (${err2.reason})`;
     }
     const elapsed = performance.now() - started;
-    if (elapsed >= timeoutMs)
-      throw new Error(`after ${Math.round(elapsed / 1e3)} s the daemon's GET /info ${lastSeen.replace(/^it /, "")}`);
+    if (elapsed >= timeoutMs) throw new Error(`${lastSeen} after ${(elapsed / 1e3).toFixed(1)} s`);
     await sleep2(Math.min(5 * 2 ** attempt, 100));
   }
 }
@@ -88105,7 +88104,7 @@ function reloadAfterChange(daemon, hosts, o) {
       o.onReloaded?.(ms);
     } catch (err2) {
       throw new Error(
-        `dockerd (pid ${daemon.pid}) was sent SIGHUP, but ${err2.message}: its log says why (journalctl -u docker, or where its output goes)`
+        `dockerd (pid ${daemon.pid}) did not take the change: it was sent SIGHUP, but ${err2.message} (its log says why: journalctl -u docker, or where its output goes)`
       );
     }
   };
@@ -88349,7 +88348,9 @@ async function checkDockerDaemon(inputs, env = process.env) {
   });
   if (refusal || !proc) throw refuse(refusal ?? "no dockerd process");
   if (!access3 || "reason" in access3) throw refuse(access3?.reason ?? "no access");
-  info(`${decision.because}: adding ${plan.insecureToAdd.join(", ")} to insecure-registries in ${file.path}.`);
+  info(
+    oneLine(`${decision.because}: adding ${plan.insecureToAdd.join(", ")} to insecure-registries in ${file.path}.`)
+  );
   let configured;
   try {
     configured = await configureDaemon({ socketPath, process: proc, hosts: plan.insecureToAdd, files: access3.files });
@@ -88358,7 +88359,7 @@ async function checkDockerDaemon(inputs, env = process.env) {
     for (const w of err2.warnings) warning(w, { title: "Docker daemon" });
     throw refuse(err2.reason);
   }
-  for (const c of configured) info(configuredLine(c, file.path, proc, access3.how));
+  for (const c of configured) info(oneLine(configuredLine(c, file.path, proc, access3.how)));
   const after = await assess(socketPath, host, need, settings?.caCert ?? "", env);
   if (after.plan.problems.length > 0) {
     const unchanged = configured.filter((c) => c.outcome === "unchanged").map((c) => c.host);
@@ -88410,7 +88411,7 @@ async function shareAnotherJobsEntry(mode, host, socketPath, env) {
   }
   try {
     const [c] = await configureDaemon({ socketPath, process: proc, hosts: [host], files: access3.files });
-    if (c) info(configuredLine(c, proc.configFile, proc, access3.how));
+    if (c) info(oneLine(configuredLine(c, proc.configFile, proc, access3.how)));
   } catch (err2) {
     if (!(err2 instanceof ConfigureFailed)) throw err2;
     for (const w of err2.warnings) warning(w, { title: "Docker daemon" });

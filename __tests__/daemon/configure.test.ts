@@ -20,7 +20,10 @@ import {
 } from '../support/rig/index.js';
 import { TestJobs, failureLine, leftInRunnerTemp, type Scenario } from '../support/scenario.js';
 import { repoRoot, type JobResult, type RunOptions, type StepResult } from '../support/runner.js';
-import { decideMode, whyNotConfigure } from '../../src/daemon/configure.js';
+import { ConfigureFailed, configureDaemon, decideMode, whyNotConfigure } from '../../src/daemon/configure.js';
+import { findDaemonProcess, type DaemonProcess } from '../../src/daemon/process.js';
+import { directFiles } from '../../src/system/files.js';
+import type { DaemonConfigEntry } from '../../src/state.js';
 import type { DaemonProblem } from '../../src/daemon/plan.js';
 
 const GATED_WERF = path.join(repoRoot, '__tests__/support/gated-werf/werf');
@@ -299,6 +302,51 @@ describe('configure where nothing needs changing, or nothing may be changed', ()
   }, 90_000);
 });
 
+describe('a daemon that does not take the change', () => {
+  test('configureDaemon: GET /info never lists the entry (the reload fails: dockerd has --insecure-registry flags): a clear error after the bound, the entry taken out again at once', async () => {
+    await withDaemon(
+      {},
+      async (d) => {
+        ageConfigFile(d);
+        const before = await daemonState(d);
+        const proc = await findDaemonProcess(d.socket);
+        expect(proc).toMatchObject({ pid: d.pid, configFile: d.configFile, insecureFlags: ['10.98.0.0/16'] });
+        const journal: DaemonConfigEntry[] = [];
+        const host = '198.18.0.9:5000';
+        const started = Date.now();
+        const err = await configureDaemon({
+          socketPath: d.socket,
+          process: proc as DaemonProcess,
+          hosts: [host],
+          files: directFiles,
+          waitMs: 1_500,
+          record: (e) => journal.push(e),
+        }).catch((e: unknown) => e);
+        expect(Date.now() - started).toBeLessThan(10_000);
+        expect(err).toBeInstanceOf(ConfigureFailed);
+        expect((err as ConfigureFailed).reason).toMatch(
+          new RegExp(
+            `^it added ${host.replace(/\./g, '\\.')} to insecure-registries in ${d.configFile}, but dockerd \\(pid ${d.pid}\\) did not take the change: it was sent SIGHUP, but GET /info still does not list ${host.replace(/\./g, '\\.')} as an insecure registry after 1\\.\\d s \\(its log says why: journalctl -u docker, or where its output goes\\); the entry was taken out again$`,
+          ),
+        );
+        expect((err as ConfigureFailed).warnings).toEqual([]);
+        // The journal names the change for the post step, which finds nothing left to do.
+        expect(journal).toEqual([
+          expect.objectContaining({
+            kind: 'docker-daemon-config',
+            path: d.configFile,
+            hosts: [host],
+            socketPath: d.socket,
+          }),
+        ]);
+        expect(await daemonState(d)).toEqual(before);
+        expect(d.logs()).toContain('unable to configure the Docker daemon with file');
+      },
+      { args: ['--insecure-registry', '10.98.0.0/16'] },
+    );
+  }, 60_000);
+});
+
 describe('docker-daemon: auto', () => {
   test('on a GitHub-hosted runner (RUNNER_ENVIRONMENT=github-hosted, root here): configure; without it: check, which fails before the build', async () => {
     await withDaemon({}, async (d) => {
@@ -410,6 +458,32 @@ describe('two jobs at once on one daemon (configure)', () => {
     },
     150_000,
   );
+});
+
+describe("another job's entry, and a job that only checks", () => {
+  test("docker-daemon: check while another job's configure entry lets the daemon push: it passes, warning that the entry goes with that job", async () => {
+    await withDaemon({}, async (d) => {
+      const before = await daemonState(d);
+      const jobA = await tests.runMain(
+        tests.scenario(['app']),
+        { ...jobInputs(plainHttp()), 'docker-daemon': 'configure' },
+        { env: { DOCKER_HOST: d.host } },
+      );
+      expect(jobA.main.exitCode).toBe(0);
+      const during = await daemonState(d);
+      const jobB = await runWith(d, tests.scenario(['app']), { ...plainHttp(), 'docker-daemon': 'check' });
+      expectPushedThroughDaemon(jobB, d, http.host);
+      expect(jobB.main.annotations.filter((a) => a.properties.title === 'Docker daemon').map((a) => a.message)).toEqual(
+        [
+          `The Docker daemon lists ${http.host} in insecure-registries only for another job on this runner (run 4242 attempt 1, job ship), whose post step takes it out when that job is done: this job's push fails if that comes first. Set docker-daemon: configure to have this job share the entry, or list the registry in the config file yourself.`,
+        ],
+      );
+      // check changed nothing: A's entry is still A's alone.
+      expect(await daemonState(d)).toEqual(during);
+      expectQuietPost(await jobA.post());
+      expect(await daemonState(d)).toEqual(before);
+    });
+  }, 90_000);
 });
 
 describe('the decisions, pure', () => {

@@ -118,7 +118,7 @@ export function daemonCheckFailure(
     );
   if (problems.some((p) => p.need === 'plain-http')) alternatives.push('or serve the registry over HTTPS');
   const sentences = [
-    `The Docker daemon at ${oneLine(address)} will not push werf's stages to ${hosts.join(', ')}: ${problems.map((p) => p.what).join('; ')}.`,
+    `The Docker daemon at ${address} will not push werf's stages to ${hosts.join(', ')}: ${problems.map((p) => p.what).join('; ')}.`,
   ];
   if (fix) sentences.push(`On the runner, ${[fix.sentence, ...alternatives].join('; ')}.`);
   for (const p of problems.filter((q) => !q.fixedByInsecureEntry)) {
@@ -127,5 +127,6 @@ export function daemonCheckFailure(
     );
   }
   sentences.push(notChangedSentence(notChanged));
-  return new ActionError(sentences.join(' '), fix ? { details: fix.details } : {});
+  // Paths and addresses come from the daemon's command line and DOCKER_HOST: one line, no workflow command in it.
+  return new ActionError(oneLine(sentences.join(' ')), fix ? { details: fix.details } : {});
 }

@@ -111,7 +111,7 @@ function reloadAfterChange(
       o.onReloaded?.(ms);
     } catch (err) {
       throw new Error(
-        `dockerd (pid ${daemon.pid}) was sent SIGHUP, but ${(err as Error).message}: its log says why (journalctl -u docker, or where its output goes)`,
+        `dockerd (pid ${daemon.pid}) did not take the change: it was sent SIGHUP, but ${(err as Error).message} (its log says why: journalctl -u docker, or where its output goes)`,
       );
     }
   };

@@ -126,7 +126,9 @@ export async function checkDockerDaemon(inputs: Inputs, env: NodeJS.ProcessEnv =
   if (refusal || !proc) throw refuse(refusal ?? 'no dockerd process');
   if (!access || 'reason' in access) throw refuse(access?.reason ?? 'no access');
 
-  core.info(`${decision.because}: adding ${plan.insecureToAdd.join(', ')} to insecure-registries in ${file.path}.`);
+  core.info(
+    oneLine(`${decision.because}: adding ${plan.insecureToAdd.join(', ')} to insecure-registries in ${file.path}.`),
+  );
   let configured: ConfiguredEntry[];
   try {
     configured = await configureDaemon({ socketPath, process: proc, hosts: plan.insecureToAdd, files: access.files });
@@ -135,7 +137,7 @@ export async function checkDockerDaemon(inputs: Inputs, env: NodeJS.ProcessEnv =
     for (const w of err.warnings) core.warning(w, { title: 'Docker daemon' });
     throw refuse(err.reason);
   }
-  for (const c of configured) core.info(configuredLine(c, file.path, proc, access.how));
+  for (const c of configured) core.info(oneLine(configuredLine(c, file.path, proc, access.how)));
 
   // Plan again from what the daemon says now.
   const after = await assess(socketPath, host, need, settings?.caCert ?? '', env);
@@ -220,7 +222,7 @@ async function shareAnotherJobsEntry(
   }
   try {
     const [c] = await configureDaemon({ socketPath, process: proc, hosts: [host], files: access.files });
-    if (c) core.info(configuredLine(c, proc.configFile, proc, access.how));
+    if (c) core.info(oneLine(configuredLine(c, proc.configFile, proc, access.how)));
   } catch (err) {
     if (!(err instanceof ConfigureFailed)) throw err;
     for (const w of err.warnings) core.warning(w, { title: 'Docker daemon' });

@@ -38,22 +38,21 @@ export async function waitForInsecureRegistries(
   timeoutMs = RELOAD_WAIT_MS,
 ): Promise<number> {
   const started = performance.now();
-  let lastSeen = 'it did not answer';
+  let lastSeen = 'GET /info does not answer';
   for (let attempt = 0; ; attempt++) {
     try {
       const config = (await readDaemonInfo(socketPath, Math.min(2_000, timeoutMs))).RegistryConfig ?? {};
       const wrong = Object.entries(wanted).filter(([host, want]) => listsInsecure(config, host) !== want);
       if (wrong.length === 0) return performance.now() - started;
-      lastSeen = wrong
-        .map(([host, want]) => `${want ? 'does not list' : 'still lists'} ${host} in its insecure registries`)
-        .join(', ');
+      lastSeen = `GET /info ${wrong
+        .map(([host, want]) => `${want ? 'still does not list' : 'still lists'} ${host} as an insecure registry`)
+        .join(' and ')}`;
     } catch (err) {
       if (!(err instanceof DaemonUnreachable)) throw err;
-      lastSeen = `it did not answer (${err.reason})`;
+      lastSeen = `GET /info does not answer (${err.reason})`;
     }
     const elapsed = performance.now() - started;
-    if (elapsed >= timeoutMs)
-      throw new Error(`after ${Math.round(elapsed / 1000)} s the daemon's GET /info ${lastSeen.replace(/^it /, '')}`);
+    if (elapsed >= timeoutMs) throw new Error(`${lastSeen} after ${(elapsed / 1000).toFixed(1)} s`);
     // A reload takes milliseconds: ask often at first, then every 100 ms.
     await sleep(Math.min(5 * 2 ** attempt, 100));
   }

@@ -1,5 +1,6 @@
 // The one home of every change this action makes to the machine outside the job's own temp folder ("owned system
-// changes"): the certs.d CA files for the Docker daemon and Buildah today, the Docker daemon's config file next.
+// changes"): the certs.d CA files for the Docker daemon and Buildah, and the Docker daemon's config file (its
+// insecure-registries, src/daemon/configure.ts).
 //
 // A system file is shared: the admin's content and items that several jobs on the same runner add (a CA; a list entry).
 // Each job claims its item in the file; the file's ownership record beside it (`<file>.werf-ship.json`, ledger.ts)
