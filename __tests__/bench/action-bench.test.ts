@@ -116,6 +116,7 @@ describe('the recorded build and its replaying werf', () => {
     expect(stages).toEqual([
       'install werf',
       'registry trust',
+      'docker daemon',
       'login',
       'werf build',
       'verify manifests',
