@@ -1270,14 +1270,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path19 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path20 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path19 && path19[0] !== "/") {
-          path19 = `/${path19}`;
+        if (path20 && path20[0] !== "/") {
+          path20 = `/${path20}`;
         }
-        return new URL(`${origin}${path19}`);
+        return new URL(`${origin}${path20}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1728,39 +1728,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path19, origin }
+          request: { method, path: path20, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path19);
+        debuglog("sending request to %s %s/%s", method, origin, path20);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path19, origin },
+          request: { method, path: path20, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path19,
+          path20,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path19, origin }
+          request: { method, path: path20, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path19);
+        debuglog("trailers received from %s %s/%s", method, origin, path20);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path19, origin },
+          request: { method, path: path20, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path19,
+          path20,
           error2.message
         );
       });
@@ -1809,9 +1809,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path19, origin }
+            request: { method, path: path20, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path19);
+          debuglog("sending request to %s %s/%s", method, origin, path20);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1874,7 +1874,7 @@ var require_request = __commonJS({
     var kHandler = Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path19,
+        path: path20,
         method,
         body,
         headers,
@@ -1889,11 +1889,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path19 !== "string") {
+        if (typeof path20 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path19[0] !== "/" && !(path19.startsWith("http://") || path19.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path20[0] !== "/" && !(path20.startsWith("http://") || path20.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path19)) {
+        } else if (invalidPathRegex.test(path20)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1959,7 +1959,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path19, query) : path19;
+        this.path = query ? buildURL(path20, query) : path20;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -4785,7 +4785,7 @@ var require_util2 = __commonJS({
           writable: true,
           enumerable: true,
           configurable: true,
-          value: function entries() {
+          value: function entries2() {
             webidl.brandCheck(this, object);
             return makeIterator(this, "key+value");
           }
@@ -5853,9 +5853,9 @@ Content-Type: ${value.type || "application/octet-stream"}\r
                   return fd2;
                 }
                 case "application/x-www-form-urlencoded": {
-                  const entries = new URLSearchParams(value.toString());
+                  const entries2 = new URLSearchParams(value.toString());
                   const fd2 = new FormData();
-                  for (const [name, value2] of entries) {
+                  for (const [name, value2] of entries2) {
                     fd2.append(name, value2);
                   }
                   return fd2;
@@ -6652,7 +6652,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request5) {
-      const { method, path: path19, host, upgrade, blocking, reset } = request5;
+      const { method, path: path20, host, upgrade, blocking, reset } = request5;
       let { body, headers, contentLength } = request5;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util3.isFormDataLike(body)) {
@@ -6733,7 +6733,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header2 = `${method} ${path19} HTTP/1.1\r
+      let header2 = `${method} ${path20} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header2 += `host: ${host}\r
@@ -7262,7 +7262,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request5) {
       const session = client[kHTTP2Session];
-      const { method, path: path19, host, upgrade, expectContinue, signal, headers: reqHeaders } = request5;
+      const { method, path: path20, host, upgrade, expectContinue, signal, headers: reqHeaders } = request5;
       let { body } = request5;
       if (upgrade) {
         util3.errorRequest(client, request5, new Error("Upgrade not supported for H2"));
@@ -7359,7 +7359,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path19;
+      headers[HTTP2_HEADER_PATH] = path20;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7712,9 +7712,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util3.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path19 = search ? `${pathname}${search}` : pathname;
+        const path20 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path19;
+        this.opts.path = path20;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8953,10 +8953,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path19 = "/",
+          path: path20 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path19;
+        opts.path = origin + path20;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10901,11 +10901,11 @@ var require_mock_utils = __commonJS({
     }
     function buildHeadersFromArray(headers) {
       const clone2 = headers.slice();
-      const entries = [];
+      const entries2 = [];
       for (let index2 = 0; index2 < clone2.length; index2 += 2) {
-        entries.push([clone2[index2], clone2[index2 + 1]]);
+        entries2.push([clone2[index2], clone2[index2 + 1]]);
       }
-      return Object.fromEntries(entries);
+      return Object.fromEntries(entries2);
     }
     function matchHeaders(mockDispatch2, headers) {
       if (typeof mockDispatch2.headers === "function") {
@@ -10928,20 +10928,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path19) {
-      if (typeof path19 !== "string") {
-        return path19;
+    function safeUrl(path20) {
+      if (typeof path20 !== "string") {
+        return path20;
       }
-      const pathSegments = path19.split("?");
+      const pathSegments = path20.split("?");
       if (pathSegments.length !== 2) {
-        return path19;
+        return path20;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path19, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path19);
+    function matchKey(mockDispatch2, { path: path20, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path20);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10963,7 +10963,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path19 }) => matchValue(safeUrl(path19), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path20 }) => matchValue(safeUrl(path20), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -11001,9 +11001,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path19, method, body, headers, query } = opts;
+      const { path: path20, method, body, headers, query } = opts;
       return {
-        path: path19,
+        path: path20,
         method,
         body,
         headers,
@@ -11466,10 +11466,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path19, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path20, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path19,
+            Path: path20,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16348,9 +16348,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path19) {
-      for (let i = 0; i < path19.length; ++i) {
-        const code2 = path19.charCodeAt(i);
+    function validateCookiePath(path20) {
+      for (let i = 0; i < path20.length; ++i) {
+        const code2 = path20.charCodeAt(i);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -19270,11 +19270,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path19 = opts.path;
+          let path20 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path19 = `/${path19}`;
+            path20 = `/${path20}`;
           }
-          url = new URL(util3.parseOrigin(url).origin + path19);
+          url = new URL(util3.parseOrigin(url).origin + path20);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -24699,14 +24699,14 @@ var require_util9 = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path19 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path20 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path19 && path19[0] !== "/") {
-          path19 = `/${path19}`;
+        if (path20 && path20[0] !== "/") {
+          path20 = `/${path20}`;
         }
-        return new URL(`${origin}${path19}`);
+        return new URL(`${origin}${path20}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -25541,9 +25541,9 @@ var require_diagnostics2 = __commonJS({
         "undici:client:sendHeaders",
         (evt) => {
           const {
-            request: { method, path: path19, origin }
+            request: { method, path: path20, origin }
           } = evt;
-          debugLog("sending request to %s %s%s", method, origin, path19);
+          debugLog("sending request to %s %s%s", method, origin, path20);
         }
       );
     }
@@ -25561,14 +25561,14 @@ var require_diagnostics2 = __commonJS({
         "undici:request:headers",
         (evt) => {
           const {
-            request: { method, path: path19, origin },
+            request: { method, path: path20, origin },
             response: { statusCode }
           } = evt;
           debugLog(
             "received response to %s %s%s - HTTP %d",
             method,
             origin,
-            path19,
+            path20,
             statusCode
           );
         }
@@ -25577,23 +25577,23 @@ var require_diagnostics2 = __commonJS({
         "undici:request:trailers",
         (evt) => {
           const {
-            request: { method, path: path19, origin }
+            request: { method, path: path20, origin }
           } = evt;
-          debugLog("trailers received from %s %s%s", method, origin, path19);
+          debugLog("trailers received from %s %s%s", method, origin, path20);
         }
       );
       diagnosticsChannel.subscribe(
         "undici:request:error",
         (evt) => {
           const {
-            request: { method, path: path19, origin },
+            request: { method, path: path20, origin },
             error: error2
           } = evt;
           debugLog(
             "request to %s %s%s errored - %s",
             method,
             origin,
-            path19,
+            path20,
             error2.message
           );
         }
@@ -25708,7 +25708,7 @@ var require_request3 = __commonJS({
     var kHandler = Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path19,
+        path: path20,
         method,
         body,
         headers,
@@ -25725,11 +25725,11 @@ var require_request3 = __commonJS({
         maxRedirections,
         typeOfService
       }, handler) {
-        if (typeof path19 !== "string") {
+        if (typeof path20 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path19[0] !== "/" && !(path19.startsWith("http://") || path19.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path20[0] !== "/" && !(path20.startsWith("http://") || path20.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path19)) {
+        } else if (invalidPathRegex.test(path20)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -25804,7 +25804,7 @@ var require_request3 = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? serializePathWithQuery(path19, query) : path19;
+        this.path = query ? serializePathWithQuery(path20, query) : path20;
         this.origin = origin;
         this.protocol = getProtocolFromUrlString(origin);
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
@@ -29046,7 +29046,7 @@ var require_util10 = __commonJS({
           writable: true,
           enumerable: true,
           configurable: true,
-          value: function entries() {
+          value: function entries2() {
             webidl.brandCheck(this, object);
             return makeIterator(this, "key+value");
           }
@@ -30105,9 +30105,9 @@ Content-Type: ${value.type || "application/octet-stream"}\r
                   return fd2;
                 }
                 case "application/x-www-form-urlencoded": {
-                  const entries = new URLSearchParams(value.toString());
+                  const entries2 = new URLSearchParams(value.toString());
                   const fd2 = new FormData();
-                  for (const [name, value2] of entries) {
+                  for (const [name, value2] of entries2) {
                     fd2.append(name, value2);
                   }
                   return fd2;
@@ -31048,7 +31048,7 @@ var require_client_h12 = __commonJS({
       }
     }
     function writeH1(client, request5) {
-      const { method, path: path19, host, upgrade, blocking, reset } = request5;
+      const { method, path: path20, host, upgrade, blocking, reset } = request5;
       let { body, headers, contentLength } = request5;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util3.isFormDataLike(body)) {
@@ -31124,7 +31124,7 @@ var require_client_h12 = __commonJS({
         socket[kBlocking] = true;
       }
       setTypeOfService(socket, request5);
-      let header2 = `${method} ${path19} HTTP/1.1\r
+      let header2 = `${method} ${path20} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header2 += `host: ${host}\r
@@ -31801,7 +31801,7 @@ var require_client_h22 = __commonJS({
       const headersTimeout = request5.headersTimeout ?? client[kHeadersTimeout];
       const bodyTimeout = request5.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path: path19, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request5;
+      const { method, path: path20, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request5;
       let { body } = request5;
       if (upgrade != null && upgrade !== "websocket") {
         util3.errorRequest(client, request5, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
@@ -31870,7 +31870,7 @@ var require_client_h22 = __commonJS({
           }
           headers[HTTP2_HEADER_METHOD] = "CONNECT";
           headers[HTTP2_HEADER_PROTOCOL] = "websocket";
-          headers[HTTP2_HEADER_PATH] = path19;
+          headers[HTTP2_HEADER_PATH] = path20;
           if (protocol === "ws:" || protocol === "wss:") {
             headers[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https";
           } else {
@@ -31922,7 +31922,7 @@ var require_client_h22 = __commonJS({
         stream2.setTimeout(headersTimeout);
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path19;
+      headers[HTTP2_HEADER_PATH] = path20;
       headers[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -34278,10 +34278,10 @@ var require_proxy_agent2 = __commonJS({
         };
         const {
           origin,
-          path: path19 = "/",
+          path: path20 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path19;
+        opts.path = origin + path20;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL(origin);
           headers.host = host;
@@ -36390,11 +36390,11 @@ var require_mock_utils2 = __commonJS({
     }
     function buildHeadersFromArray(headers) {
       const clone2 = headers.slice();
-      const entries = [];
+      const entries2 = [];
       for (let index2 = 0; index2 < clone2.length; index2 += 2) {
-        entries.push([clone2[index2], clone2[index2 + 1]]);
+        entries2.push([clone2[index2], clone2[index2 + 1]]);
       }
-      return Object.fromEntries(entries);
+      return Object.fromEntries(entries2);
     }
     function matchHeaders(mockDispatch2, headers) {
       if (typeof mockDispatch2.headers === "function") {
@@ -36441,20 +36441,20 @@ var require_mock_utils2 = __commonJS({
       }
       return normalizedQp;
     }
-    function safeUrl(path19) {
-      if (typeof path19 !== "string") {
-        return path19;
+    function safeUrl(path20) {
+      if (typeof path20 !== "string") {
+        return path20;
       }
-      const pathSegments = path19.split("?", 3);
+      const pathSegments = path20.split("?", 3);
       if (pathSegments.length !== 2) {
-        return path19;
+        return path20;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path19, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path19);
+    function matchKey(mockDispatch2, { path: path20, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path20);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -36479,8 +36479,8 @@ var require_mock_utils2 = __commonJS({
       const basePath = key.query ? serializePathWithQuery(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
       const resolvedPathWithoutTrailingSlash = removeTrailingSlash(resolvedPath);
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path19, ignoreTrailingSlash }) => {
-        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path19)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path19), resolvedPath);
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path20, ignoreTrailingSlash }) => {
+        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path20)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path20), resolvedPath);
       });
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
@@ -36519,19 +36519,19 @@ var require_mock_utils2 = __commonJS({
         mockDispatches.splice(index2, 1);
       }
     }
-    function removeTrailingSlash(path19) {
-      while (path19.endsWith("/")) {
-        path19 = path19.slice(0, -1);
+    function removeTrailingSlash(path20) {
+      while (path20.endsWith("/")) {
+        path20 = path20.slice(0, -1);
       }
-      if (path19.length === 0) {
-        path19 = "/";
+      if (path20.length === 0) {
+        path20 = "/";
       }
-      return path19;
+      return path20;
     }
     function buildKey(opts) {
-      const { path: path19, method, body, headers, query } = opts;
+      const { path: path20, method, body, headers, query } = opts;
       return {
-        path: path19,
+        path: path20,
         method,
         body,
         headers,
@@ -37221,10 +37221,10 @@ var require_pending_interceptors_formatter2 = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path19, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path20, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path19,
+            Path: path20,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -37306,9 +37306,9 @@ var require_mock_agent2 = __commonJS({
         const acceptNonStandardSearchParameters = this[kMockAgentAcceptsNonStandardSearchParameters];
         const dispatchOpts = { ...opts };
         if (acceptNonStandardSearchParameters && dispatchOpts.path) {
-          const [path19, searchParams] = dispatchOpts.path.split("?");
+          const [path20, searchParams] = dispatchOpts.path.split("?");
           const normalizedSearchParams = normalizeSearchParams(searchParams, acceptNonStandardSearchParameters);
-          dispatchOpts.path = `${path19}?${normalizedSearchParams}`;
+          dispatchOpts.path = `${path20}?${normalizedSearchParams}`;
         }
         return this[kAgent].dispatch(dispatchOpts, handler);
       }
@@ -37513,7 +37513,7 @@ var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
     var { writeFile: writeFile5, readFile: readFile6, mkdir: mkdir5 } = __require("node:fs/promises");
-    var { dirname: dirname8, resolve: resolve4 } = __require("node:path");
+    var { dirname: dirname9, resolve: resolve4 } = __require("node:path");
     var { setTimeout: setTimeout3, clearTimeout: clearTimeout2 } = __require("node:timers");
     var { InvalidArgumentError, UndiciError } = require_errors2();
     var { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
@@ -37709,12 +37709,12 @@ var require_snapshot_recorder = __commonJS({
        * @return {Promise<void>} - Resolves when snapshots are loaded
        */
       async loadSnapshots(filePath) {
-        const path19 = filePath || this.#snapshotPath;
-        if (!path19) {
+        const path20 = filePath || this.#snapshotPath;
+        if (!path20) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile6(resolve4(path19), "utf8");
+          const data = await readFile6(resolve4(path20), "utf8");
           const parsed2 = JSON.parse(data);
           if (Array.isArray(parsed2)) {
             this.#snapshots.clear();
@@ -37728,7 +37728,7 @@ var require_snapshot_recorder = __commonJS({
           if (error2.code === "ENOENT") {
             this.#snapshots.clear();
           } else {
-            throw new UndiciError(`Failed to load snapshots from ${path19}`, { cause: error2 });
+            throw new UndiciError(`Failed to load snapshots from ${path20}`, { cause: error2 });
           }
         }
       }
@@ -37739,12 +37739,12 @@ var require_snapshot_recorder = __commonJS({
        * @returns {Promise<void>} - Resolves when snapshots are saved
        */
       async saveSnapshots(filePath) {
-        const path19 = filePath || this.#snapshotPath;
-        if (!path19) {
+        const path20 = filePath || this.#snapshotPath;
+        if (!path20) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
-        const resolvedPath = resolve4(path19);
-        await mkdir5(dirname8(resolvedPath), { recursive: true });
+        const resolvedPath = resolve4(path20);
+        await mkdir5(dirname9(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
           snapshot
@@ -38384,15 +38384,15 @@ var require_redirect_handler2 = __commonJS({
           receivedAt: Date.now()
         });
         const { origin, pathname, search } = util3.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path19 = search ? `${pathname}${search}` : pathname;
-        const redirectUrlString = `${origin}${path19}`;
+        const path20 = search ? `${pathname}${search}` : pathname;
+        const redirectUrlString = `${origin}${path20}`;
         for (const historyUrl of this.history) {
           if (historyUrl.toString() === redirectUrlString) {
             throw new InvalidArgumentError(`Redirect loop detected. Cannot redirect to ${origin}. This typically happens when using a Client or Pool with cross-origin redirects. Use an Agent for cross-origin redirects.`);
           }
         }
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path19;
+        this.opts.path = path20;
         this.opts.origin = origin;
         this.opts.query = null;
       }
@@ -38443,8 +38443,8 @@ var require_redirect_handler2 = __commonJS({
           }
         }
       } else if (headers && typeof headers === "object") {
-        const entries = util3.hasSafeIterator(headers) ? headers : Object.entries(headers);
-        for (const [key, value] of entries) {
+        const entries2 = util3.hasSafeIterator(headers) ? headers : Object.entries(headers);
+        for (const [key, value] of entries2) {
           if (!shouldRemoveHeader(key, removeContent, unknownOrigin)) {
             ret.push(key, value);
           }
@@ -40209,10 +40209,10 @@ var require_cache_handler = __commonJS({
       }
       return locationUrl.pathname + locationUrl.search;
     }
-    function deleteCachedUri(store, cacheKey, path19) {
+    function deleteCachedUri(store, cacheKey, path20) {
       deleteCachedValue(store, {
         ...cacheKey,
-        path: path19
+        path: path20
       });
       for (let i = 0; i < util3.safeHTTPMethods.length; i++) {
         const method = util3.safeHTTPMethods[i];
@@ -40220,7 +40220,7 @@ var require_cache_handler = __commonJS({
           deleteCachedValue(store, {
             ...cacheKey,
             method,
-            path: path19
+            path: path20
           });
         }
       }
@@ -40231,9 +40231,9 @@ var require_cache_handler = __commonJS({
       }
       const values = Array.isArray(headerValue) ? headerValue : [headerValue];
       for (let i = 0; i < values.length; i++) {
-        const path19 = getSameOriginPath(cacheKey, values[i]);
-        if (path19 !== void 0) {
-          deleteCachedUri(store, cacheKey, path19);
+        const path20 = getSameOriginPath(cacheKey, values[i]);
+        if (path20 !== void 0) {
+          deleteCachedUri(store, cacheKey, path20);
         }
       }
     }
@@ -40934,8 +40934,8 @@ var require_memory_cache_store = __commonJS({
         assertCacheKey(key);
         const topLevelKey = `${key.origin}:${key.path}`;
         const now = Date.now();
-        const entries = this.#entries.get(topLevelKey);
-        const entry = entries ? findEntry(key, entries, now) : null;
+        const entries2 = this.#entries.get(topLevelKey);
+        const entry = entries2 ? findEntry(key, entries2, now) : null;
         return entry == null ? void 0 : {
           statusMessage: entry.statusMessage,
           statusCode: entry.statusCode,
@@ -40974,18 +40974,18 @@ var require_memory_cache_store = __commonJS({
             callback(null);
           },
           final(callback) {
-            let entries = store.#entries.get(topLevelKey);
-            if (!entries) {
-              entries = [];
-              store.#entries.set(topLevelKey, entries);
+            let entries2 = store.#entries.get(topLevelKey);
+            if (!entries2) {
+              entries2 = [];
+              store.#entries.set(topLevelKey, entries2);
             }
-            const previousEntry = findEntry(key, entries, Date.now());
+            const previousEntry = findEntry(key, entries2, Date.now());
             if (previousEntry) {
-              const index2 = entries.indexOf(previousEntry);
-              entries.splice(index2, 1, entry);
+              const index2 = entries2.indexOf(previousEntry);
+              entries2.splice(index2, 1, entry);
               store.#size -= previousEntry.size;
             } else {
-              entries.push(entry);
+              entries2.push(entry);
               store.#count += 1;
             }
             store.#size += entry.size;
@@ -40999,12 +40999,12 @@ var require_memory_cache_store = __commonJS({
                 });
                 store.#hasEmittedMaxSizeEvent = true;
               }
-              for (const [key2, entries2] of store.#entries) {
-                for (const entry2 of entries2.splice(0, entries2.length / 2)) {
+              for (const [key2, entries3] of store.#entries) {
+                for (const entry2 of entries3.splice(0, entries3.length / 2)) {
                   store.#size -= entry2.size;
                   store.#count -= 1;
                 }
-                if (entries2.length === 0) {
+                if (entries3.length === 0) {
                   store.#entries.delete(key2);
                 }
               }
@@ -41031,9 +41031,9 @@ var require_memory_cache_store = __commonJS({
         this.#entries.delete(topLevelKey);
       }
     };
-    function findEntry(key, entries, now) {
-      for (let i = 0; i < entries.length; i++) {
-        const entry = entries[i];
+    function findEntry(key, entries2, now) {
+      for (let i = 0; i < entries2.length; i++) {
+        const entry = entries2[i];
         if (entry.deleteAt > now && entry.method === key.method && varyMatches(key, entry)) {
           return entry;
         }
@@ -45721,11 +45721,11 @@ var require_fetch2 = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request5);
         const agent = fetchParams.controller.dispatcher;
-        const path19 = url.pathname + url.search;
+        const path20 = url.pathname + url.search;
         const hasTrailingQuestionMark = url.search.length === 0 && url.href[url.href.length - url.hash.length - 1] === "?";
         return new Promise((resolve4, reject) => agent.dispatch(
           {
-            path: hasTrailingQuestionMark ? `${path19}?` : path19,
+            path: hasTrailingQuestionMark ? `${path20}?` : path20,
             origin: url.origin,
             method: request5.method,
             body: agent.isMockActive ? request5.body && (request5.body.source || request5.body.stream) : body,
@@ -46672,9 +46672,9 @@ var require_util12 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path19) {
-      for (let i = 0; i < path19.length; ++i) {
-        const code2 = path19.charCodeAt(i);
+    function validateCookiePath(path20) {
+      for (let i = 0; i < path20.length; ++i) {
+        const code2 = path20.charCodeAt(i);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -50110,11 +50110,11 @@ var require_undici2 = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path19 = opts.path;
+          let path20 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path19 = `/${path19}`;
+            path20 = `/${path20}`;
           }
-          url = new URL(util3.parseOrigin(url).origin + path19);
+          url = new URL(util3.parseOrigin(url).origin + path20);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -76298,7 +76298,7 @@ var require_file2 = __commonJS({
           ...this.unrecognizedFields
         };
       }
-      static fromJSON(path19, data) {
+      static fromJSON(path20, data) {
         const { length, hashes, ...rest } = data;
         if (typeof length !== "number") {
           throw new TypeError("length must be a number");
@@ -76308,7 +76308,7 @@ var require_file2 = __commonJS({
         }
         return new _TargetFile({
           length,
-          path: path19,
+          path: path20,
           hashes,
           unrecognizedFields: rest
         });
@@ -77911,11 +77911,11 @@ var require_commonjs3 = __commonJS({
       return (f) => f.length === len && f !== "." && f !== "..";
     };
     var defaultPlatform = typeof process === "object" && process ? typeof process.env === "object" && process.env && process.env.__MINIMATCH_TESTING_PLATFORM__ || process.platform : "posix";
-    var path19 = {
+    var path20 = {
       win32: { sep: "\\" },
       posix: { sep: "/" }
     };
-    exports.sep = defaultPlatform === "win32" ? path19.win32.sep : path19.posix.sep;
+    exports.sep = defaultPlatform === "win32" ? path20.win32.sep : path20.posix.sep;
     exports.minimatch.sep = exports.sep;
     exports.GLOBSTAR = Symbol("globstar **");
     exports.minimatch.GLOBSTAR = exports.GLOBSTAR;
@@ -79143,9 +79143,9 @@ var require_snapshot = __commonJS({
     };
     exports.Snapshot = Snapshot;
     function metaToJSON(meta) {
-      return Object.entries(meta).reduce((acc, [path19, metadata]) => ({
+      return Object.entries(meta).reduce((acc, [path20, metadata]) => ({
         ...acc,
-        [path19]: metadata.toJSON()
+        [path20]: metadata.toJSON()
       }), {});
     }
     function metaFromJSON(data) {
@@ -79154,9 +79154,9 @@ var require_snapshot = __commonJS({
         if (!utils_1.guard.isObjectRecord(data)) {
           throw new TypeError("meta field is malformed");
         } else {
-          meta = Object.entries(data).reduce((acc, [path19, metadata]) => ({
+          meta = Object.entries(data).reduce((acc, [path20, metadata]) => ({
             ...acc,
-            [path19]: file_1.MetaFile.fromJSON(metadata)
+            [path20]: file_1.MetaFile.fromJSON(metadata)
           }), {});
         }
       }
@@ -79341,9 +79341,9 @@ var require_targets = __commonJS({
     };
     exports.Targets = Targets;
     function targetsToJSON(targets) {
-      return Object.entries(targets).reduce((acc, [path19, target]) => ({
+      return Object.entries(targets).reduce((acc, [path20, target]) => ({
         ...acc,
-        [path19]: target.toJSON()
+        [path20]: target.toJSON()
       }), {});
     }
     function targetsFromJSON(data) {
@@ -79352,9 +79352,9 @@ var require_targets = __commonJS({
         if (!utils_1.guard.isObjectRecord(data)) {
           throw new TypeError("targets must be an object");
         } else {
-          targets = Object.entries(data).reduce((acc, [path19, target]) => ({
+          targets = Object.entries(data).reduce((acc, [path20, target]) => ({
             ...acc,
-            [path19]: file_1.TargetFile.fromJSON(path19, target)
+            [path20]: file_1.TargetFile.fromJSON(path20, target)
           }), {});
         }
       }
@@ -81003,14 +81003,14 @@ var require_url = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.join = join13;
     var url_1 = __require("url");
-    function join13(base, path19) {
-      return new url_1.URL(ensureTrailingSlash(base) + removeLeadingSlash(path19)).toString();
+    function join13(base, path20) {
+      return new url_1.URL(ensureTrailingSlash(base) + removeLeadingSlash(path20)).toString();
     }
-    function ensureTrailingSlash(path19) {
-      return path19.endsWith("/") ? path19 : path19 + "/";
+    function ensureTrailingSlash(path20) {
+      return path20.endsWith("/") ? path20 : path20 + "/";
     }
-    function removeLeadingSlash(path19) {
-      return path19.startsWith("/") ? path19.slice(1) : path19;
+    function removeLeadingSlash(path20) {
+      return path20.startsWith("/") ? path20.slice(1) : path20;
     }
   }
 });
@@ -81064,7 +81064,7 @@ var require_updater = __commonJS({
     var models_1 = require_dist();
     var debug_1 = __importDefault(require_src());
     var fs18 = __importStar(__require("fs"));
-    var path19 = __importStar(__require("path"));
+    var path20 = __importStar(__require("path"));
     var package_json_1 = require_package();
     var config_1 = require_config();
     var error_1 = require_error2();
@@ -81136,7 +81136,7 @@ var require_updater = __commonJS({
         const consistentSnapshot = this.trustedSet.root.signed.consistentSnapshot;
         if (consistentSnapshot && this.config.prefixTargetsWithHash) {
           const hashes = Object.values(targetInfo.hashes);
-          const { dir, base } = path19.parse(targetFilePath);
+          const { dir, base } = path20.parse(targetFilePath);
           const filename = `${hashes[0]}.${base}`;
           targetFilePath = dir ? `${dir}/${filename}` : filename;
         }
@@ -81163,7 +81163,7 @@ var require_updater = __commonJS({
         return;
       }
       loadLocalMetadata(fileName) {
-        const filePath = path19.join(this.dir, `${fileName}.json`);
+        const filePath = path20.join(this.dir, `${fileName}.json`);
         log("READ %s", filePath);
         return fs18.readFileSync(filePath);
       }
@@ -81316,12 +81316,12 @@ var require_updater = __commonJS({
           throw new error_1.ValueError("Target directory not set");
         }
         const filePath = encodeURIComponent(targetInfo.path);
-        return path19.join(this.targetDir, filePath);
+        return path20.join(this.targetDir, filePath);
       }
       persistMetadata(metaDataName, bytesData) {
         const encodedName = encodeURIComponent(metaDataName);
         try {
-          const filePath = path19.join(this.dir, `${encodedName}.json`);
+          const filePath = path20.join(this.dir, `${encodedName}.json`);
           log("WRITE %s", filePath);
           fs18.writeFileSync(filePath, bytesData.toString("utf8"));
         } catch (error2) {
@@ -84952,26 +84952,26 @@ function splitReference(input) {
   const first = slash === -1 ? "" : rest.slice(0, slash);
   const isDomain = slash !== -1 && (/[.:]/.test(first) || first === "localhost" || first !== first.toLowerCase());
   let domain = isDomain ? first : DEFAULT_DOMAIN;
-  let path19 = isDomain ? rest.slice(slash + 1) : rest;
+  let path20 = isDomain ? rest.slice(slash + 1) : rest;
   if (domain === LEGACY_DEFAULT_DOMAIN) domain = DEFAULT_DOMAIN;
-  if (domain === DEFAULT_DOMAIN && path19 !== "" && !path19.includes("/")) path19 = `library/${path19}`;
-  return { domain, domainGiven: isDomain, path: path19, tag, digest };
+  if (domain === DEFAULT_DOMAIN && path20 !== "" && !path20.includes("/")) path20 = `library/${path20}`;
+  return { domain, domainGiven: isDomain, path: path20, tag, digest };
 }
 function domainProblem(domain) {
   if (DOMAIN_RE.test(domain)) return void 0;
   return `has an invalid registry host ${quote(domain)}: a host name (letters, digits, "-" and "."), an IPv4 address or an IPv6 address in brackets, with an optional ":PORT" of digits`;
 }
-function pathProblem(path19) {
-  if (path19 === "" || path19 === "library/") return "has no repository path";
-  if (path19.length > PATH_MAX_LENGTH) {
-    return `has a repository path of ${path19.length} characters; the limit is ${PATH_MAX_LENGTH}`;
+function pathProblem(path20) {
+  if (path20 === "" || path20 === "library/") return "has no repository path";
+  if (path20.length > PATH_MAX_LENGTH) {
+    return `has a repository path of ${path20.length} characters; the limit is ${PATH_MAX_LENGTH}`;
   }
-  const bad = /[^a-z0-9._\-/A-Z]/.exec(path19);
+  const bad = /[^a-z0-9._\-/A-Z]/.exec(path20);
   if (bad) {
     return `contains ${quote(bad[0])}, which a repository path cannot hold: lowercase letters, digits, "/", and ".", "_", "__" or "-" between them`;
   }
-  if (/[A-Z]/.test(path19)) return "must be lowercase in its repository path";
-  for (const component of path19.split("/")) {
+  if (/[A-Z]/.test(path20)) return "must be lowercase in its repository path";
+  for (const component of path20.split("/")) {
     if (component === "") return 'has an empty path component (a "//", or a "/" at the start or the end)';
     if (!PATH_COMPONENT_RE.test(component)) {
       return `has the path component ${quote(component)}, which must start and end with a letter or digit and have only ".", "_", "__" or "-" between them`;
@@ -85005,9 +85005,9 @@ function referenceProblem(input, parts) {
   }
   return pathProblem(parts.path) ?? (parts.tag !== void 0 ? tagProblem(parts.tag) : void 0) ?? (parts.digest !== void 0 ? digestProblem(parts.digest) : void 0);
 }
-function familiar(domain, path19) {
-  if (domain !== DEFAULT_DOMAIN) return `${domain}/${path19}`;
-  return path19.startsWith("library/") && path19.indexOf("/", 8) === -1 ? path19.slice(8) : path19;
+function familiar(domain, path20) {
+  if (domain !== DEFAULT_DOMAIN) return `${domain}/${path20}`;
+  return path20.startsWith("library/") && path20.indexOf("/", 8) === -1 ? path20.slice(8) : path20;
 }
 function parseImageReference(input) {
   const parts = splitReference(input);
@@ -85778,30 +85778,30 @@ function kubeconfigSecrets(text2) {
   walk(doc, [], found);
   return [...found].filter((s) => s.trim() !== "");
 }
-function walk(node, path19, found) {
+function walk(node, path20, found) {
   if (typeof node === "string") {
-    const key = path19.at(-1) ?? "";
-    const provider = path19.indexOf("auth-provider");
-    const underProviderConfig = provider >= 0 && path19[provider + 1] === "config";
-    const exec2 = path19.indexOf("exec");
-    const execEnvValue = exec2 >= 0 && path19[exec2 + 1] === "env" && key === "value";
+    const key = path20.at(-1) ?? "";
+    const provider = path20.indexOf("auth-provider");
+    const underProviderConfig = provider >= 0 && path20[provider + 1] === "config";
+    const exec2 = path20.indexOf("exec");
+    const execEnvValue = exec2 >= 0 && path20[exec2 + 1] === "env" && key === "value";
     if (SECRET_KEY.test(key) || underProviderConfig || execEnvValue) found.add(node);
     return;
   }
   if (Array.isArray(node)) {
     node.forEach((item, i) => {
-      if (path19.at(-1) === "args" && typeof item === "string") {
+      if (path20.at(-1) === "args" && typeof item === "string") {
         const joined = /^(--?[^=]+)=(.+)$/s.exec(item);
         if (joined && SECRET_FLAG.test(joined[1])) found.add(joined[2]);
         const previous = node[i - 1];
         if (typeof previous === "string" && SECRET_FLAG.test(previous) && !item.startsWith("-")) found.add(item);
       }
-      walk(item, path19, found);
+      walk(item, path20, found);
     });
     return;
   }
   if (node !== null && typeof node === "object") {
-    for (const [key, value] of Object.entries(node)) walk(value, [...path19, key], found);
+    for (const [key, value] of Object.entries(node)) walk(value, [...path20, key], found);
   }
 }
 function fallbackSecrets(text2) {
@@ -86797,8 +86797,8 @@ function createRegistryClient(access3, opts = {}) {
   const transport = createTransport(access3, opts);
   const send = makeSend(transport.dispatcher, access3.host, opts.signal, retrySettings(opts));
   const auth = new Auth(access3, base, send);
-  async function authorized(method, path19, scope, extra = {}) {
-    const url = `${base}${path19}`;
+  async function authorized(method, path20, scope, extra = {}) {
+    const url = `${base}${path20}`;
     const first = await auth.authorization(scope);
     let a = await send(method, url, withAuth(extra, first));
     if (a.status === 401) {
@@ -86827,8 +86827,8 @@ function createRegistryClient(access3, opts = {}) {
       });
     },
     async getManifest(repo, reference) {
-      const path19 = `/v2/${repo}/manifests/${reference}`;
-      const { answer: a, request: request5 } = await authorized("GET", path19, pullScope(repo), { accept: MANIFEST_ACCEPT });
+      const path20 = `/v2/${repo}/manifests/${reference}`;
+      const { answer: a, request: request5 } = await authorized("GET", path20, pullScope(repo), { accept: MANIFEST_ACCEPT });
       if (a.status !== 200) throw errorFromAnswer(a, request5);
       return {
         digest: header(a, "docker-content-digest"),
@@ -87162,6 +87162,7 @@ var directFiles = {
     }
   },
   copyKeepingTimes: async (from, to) => {
+    if (process.platform === "linux" && (await runCommand("cp", ["-p", "-T", "--", from, to])).exitCode === 0) return;
     const st = await fs10.stat(from);
     await fs10.copyFile(from, to);
     await fs10.chmod(to, st.mode & 4095);
@@ -87472,6 +87473,7 @@ async function removeEmptyMadeFolders(files, dir, o) {
 import { createHash as createHash6 } from "node:crypto";
 
 // src/system/formats.ts
+import { isDeepStrictEqual } from "node:util";
 function lastBlockAt(content, block, from = content.length) {
   for (let at = content.lastIndexOf(block, from); at >= 0; at = at === 0 ? -1 : content.lastIndexOf(block, at - 1)) {
     const end = at + block.length;
@@ -87509,10 +87511,217 @@ var textBlocks = {
   isOriginal: (content, original) => content.trimEnd() === original.trimEnd(),
   isEmpty: (content) => content.trim() === ""
 };
+var WS = /* @__PURE__ */ new Set([" ", "	", "\n", "\r"]);
+function skipWs(text2, at) {
+  while (at < text2.length && WS.has(text2[at])) at++;
+  return at;
+}
+function valueEnd(text2, at) {
+  const c = text2[at];
+  if (c === '"') {
+    for (let i2 = at + 1; ; i2++) {
+      if (text2[i2] === "\\") i2++;
+      else if (text2[i2] === '"') return i2 + 1;
+    }
+  }
+  if (c === "{" || c === "[") {
+    let depth = 0;
+    for (let i2 = at; ; i2++) {
+      const d = text2[i2];
+      if (d === '"') i2 = valueEnd(text2, i2) - 1;
+      else if (d === "{" || d === "[") depth++;
+      else if (d === "}" || d === "]") {
+        depth--;
+        if (depth === 0) return i2 + 1;
+      }
+    }
+  }
+  let i = at;
+  while (i < text2.length && !WS.has(text2[i]) && !",}]".includes(text2[i])) i++;
+  return i;
+}
+function entriesOf(text2, span) {
+  const object = text2[span.start] === "{";
+  const entries2 = [];
+  let at = skipWs(text2, span.start + 1);
+  while (at < span.end - 1) {
+    let key = "";
+    const keyStart = at;
+    if (object) {
+      const keyEnd = valueEnd(text2, at);
+      key = JSON.parse(text2.slice(at, keyEnd));
+      at = skipWs(text2, skipWs(text2, keyEnd) + 1);
+    }
+    const end = valueEnd(text2, at);
+    entries2.push({ key, keyStart, value: { start: at, end } });
+    at = skipWs(text2, end);
+    if (text2[at] === ",") at = skipWs(text2, at + 1);
+  }
+  return entries2;
+}
+var JSON_TOKEN = {
+  // eslint-disable-next-line no-control-regex
+  string: /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y,
+  number: /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y,
+  literal: /true|false|null/y
+};
+function invalidJsonAt(text2) {
+  let at = 0;
+  const token = (re) => {
+    re.lastIndex = at;
+    if (!re.test(text2)) return false;
+    at = re.lastIndex;
+    return true;
+  };
+  const value = () => {
+    at = skipWs(text2, at);
+    const c = text2[at];
+    if (c === "{" || c === "[") {
+      const close = c === "{" ? "}" : "]";
+      at = skipWs(text2, at + 1);
+      for (let first = true; ; first = false) {
+        if (first && text2[at] === close) break;
+        if (c === "{") {
+          at = skipWs(text2, at);
+          if (!token(JSON_TOKEN.string)) return false;
+          at = skipWs(text2, at);
+          if (text2[at] !== ":") return false;
+          at++;
+        }
+        if (!value()) return false;
+        at = skipWs(text2, at);
+        if (text2[at] === close) break;
+        if (text2[at] !== ",") return false;
+        at++;
+      }
+      at++;
+      return true;
+    }
+    return token(JSON_TOKEN.string) || token(JSON_TOKEN.number) || token(JSON_TOKEN.literal);
+  };
+  if (!value()) return at;
+  at = skipWs(text2, at);
+  return at === text2.length ? void 0 : at;
+}
+function lineAndColumn(text2, at) {
+  const before = text2.slice(0, at).split("\n");
+  return `line ${before.length}, column ${before.at(-1).length + 1}`;
+}
+function readJsonList(content, key) {
+  const text2 = content.trim() === "" ? "{}" : content;
+  const bad = invalidJsonAt(text2);
+  if (bad !== void 0) throw new Error(`it is not valid JSON (at ${lineAndColumn(text2, bad)})`);
+  const value = JSON.parse(text2);
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error("it is not a JSON object");
+  const start = skipWs(text2, 0);
+  const object = { start, end: valueEnd(text2, start) };
+  const members = entriesOf(text2, object);
+  const named = members.filter((m) => m.key === key);
+  if (named.length > 1) throw new Error(`it names ${JSON.stringify(key)} more than once`);
+  const list = named[0];
+  const listed = value[key];
+  if (list && (!Array.isArray(listed) || listed.some((e) => typeof e !== "string")))
+    throw new Error(`its ${JSON.stringify(key)} is not a list of strings`);
+  return { text: text2, value, object, members, ...list ? { list } : {} };
+}
+function listEntries(file) {
+  if (!file.list) return [];
+  return entriesOf(file.text, file.list.value).map((e) => ({
+    value: JSON.parse(file.text.slice(e.value.start, e.value.end)),
+    span: e.value
+  }));
+}
+function leadIn(text2, open2, first, fallback) {
+  return first === void 0 ? fallback : text2.slice(open2 + 1, first) || " ";
+}
+function jsonList(key) {
+  const quotedKey = JSON.stringify(key);
+  const holds = (content, item) => {
+    try {
+      return listEntries(readJsonList(content, key)).some((e) => e.value === item);
+    } catch {
+      return false;
+    }
+  };
+  return {
+    holds,
+    add: (content, item) => {
+      const entry = JSON.stringify(item);
+      if (content === void 0 || content.trim() === "") return `{
+  ${quotedKey}: [${entry}]
+}
+`;
+      const file = readJsonList(content, key);
+      const { text: text2 } = file;
+      const insert = (at, what) => text2.slice(0, at) + what + text2.slice(at);
+      if (file.list) {
+        const entries2 = listEntries(file);
+        const last = entries2.at(-1);
+        if (!last) return `${text2.slice(0, file.list.value.start)}[${entry}]${text2.slice(file.list.value.end)}`;
+        const gap2 = leadIn(text2, file.list.value.start, entries2[0]?.span.start, " ");
+        return insert(last.span.end, `,${gap2}${entry}`);
+      }
+      const lastMember = file.members.at(-1);
+      const member = `${quotedKey}: [${entry}]`;
+      if (!lastMember) return `${text2.slice(0, file.object.start)}{
+  ${member}
+}${text2.slice(file.object.end)}`;
+      const gap = leadIn(text2, file.object.start, file.members[0]?.keyStart, " ");
+      return insert(lastMember.value.end, `,${gap}${member}`);
+    },
+    remove: (content, item, keep = []) => {
+      let file;
+      try {
+        file = readJsonList(content, key);
+      } catch {
+        return void 0;
+      }
+      const entries2 = listEntries(file);
+      const held = keep.filter((k) => holds(content, k));
+      for (let i = entries2.length - 1; i >= 0; i--) {
+        if (entries2[i]?.value !== item) continue;
+        const list = file.list;
+        const cut = entries2.length === 1 ? { start: list.value.start + 1, end: list.value.end - 1 } : i > 0 ? { start: entries2[i - 1].span.end, end: entries2[i].span.end } : { start: entries2[0].span.start, end: entries2[1].span.start };
+        const without = content.slice(0, cut.start) + content.slice(cut.end);
+        if (held.every((k) => holds(without, k))) return without;
+      }
+      return void 0;
+    },
+    // A list the jobs emptied ([]) where the original had no such key is the original: the daemon reads both alike.
+    isOriginal: (content, original) => {
+      try {
+        const now = readJsonList(content, key).value;
+        const before = readJsonList(original, key).value;
+        if (!(key in before) && Array.isArray(now[key]) && now[key].length === 0) delete now[key];
+        return isDeepStrictEqual(now, before);
+      } catch {
+        return content.trimEnd() === original.trimEnd();
+      }
+    },
+    isEmpty: (content) => {
+      try {
+        const { value } = readJsonList(content, key);
+        return Object.keys(value).every((k) => k === key && value[k].length === 0);
+      } catch {
+        return false;
+      }
+    }
+  };
+}
+function jsonListProblem(content, key) {
+  try {
+    readJsonList(content, key);
+    return void 0;
+  } catch (err2) {
+    return err2.message;
+  }
+}
 function sharedContent(format) {
   switch (format.kind) {
     case "text-blocks":
       return textBlocks;
+    case "json-list":
+      return jsonList(format.key);
   }
 }
 
@@ -87746,6 +87955,17 @@ async function releaseLocked(file, job, files, o) {
   else await files.remove(recordFileOf(file));
   return plan;
 }
+async function jobsHolding(file, item, files = directFiles) {
+  let ledger;
+  try {
+    ledger = await readLedger(files, file);
+  } catch {
+    return void 0;
+  }
+  const entry = ledger?.items.find((it) => it.sha256 === sha2562(item));
+  if (!entry) return void 0;
+  return { placed: entry.placed, holders: entry.holders.filter((h) => isRunning(h.worker)) };
+}
 async function readLedger(files, file) {
   const record = recordFileOf(file);
   try {
@@ -87873,7 +88093,7 @@ function planTrust(registries, backend) {
     const hosts = http2.map((r) => r.host);
     const spill = others(hosts);
     warnings.push(
-      `${hosts.join(", ")} is used over plain HTTP (insecure-registry): nothing to or from it is encrypted or authenticated.` + (spill.length > 0 ? ` werf's --insecure-registry applies to every registry werf talks to, so werf may also fall back to HTTP or skip verification for ${spill.join(", ")}.` : "")
+      `${hosts.join(", ")} is used over plain HTTP (insecure-registry): nothing to or from it is encrypted or authenticated.` + (spill.length > 0 ? ` werf's --insecure-registry applies to every registry werf talks to, so werf's own client may also fall back to plain HTTP for ${spill.join(", ")} when HTTPS fails there (it still verifies what answers over HTTPS).` : "")
     );
     for (const r of http2.filter((h) => h.username !== "" && !isLoopback(h.host))) {
       warnings.push(
@@ -87963,7 +88183,7 @@ function trustFailure(problems) {
 // src/daemon/index.ts
 init_core();
 import * as fs14 from "node:fs/promises";
-import * as path16 from "node:path";
+import * as path17 from "node:path";
 import { X509Certificate as X509Certificate3 } from "node:crypto";
 import { lookup } from "node:dns/promises";
 import { isIP as isIP4 } from "node:net";
@@ -87971,6 +88191,7 @@ init_untrusted();
 
 // src/daemon/advice.ts
 init_errors();
+init_untrusted();
 var quoted = (list) => `[${list.map((h) => JSON.stringify(h)).join(", ")}]`;
 function reloadCommand(proc) {
   const kill = `sudo kill -HUP ${proc ? proc.pid : "$(pidof dockerd)"}`;
@@ -87987,20 +88208,18 @@ function insecureRegistriesFix(hosts, o) {
   let parsed2;
   let malformed = false;
   if (o.file.text !== void 0) {
-    try {
-      const value = JSON.parse(o.file.text.trim() === "" ? "{}" : o.file.text);
-      if (value && typeof value === "object" && !Array.isArray(value)) parsed2 = value;
-      else malformed = true;
-    } catch {
-      malformed = true;
-    }
+    if (jsonListProblem(o.file.text, "insecure-registries") === void 0)
+      parsed2 = JSON.parse(o.file.text.trim() === "" ? "{}" : o.file.text);
+    else malformed = true;
   }
   const listed = parsed2?.["insecure-registries"];
-  const existing = Array.isArray(listed) ? listed.filter((e) => typeof e === "string") : o.current;
+  const existing = Array.isArray(listed) ? listed : o.current;
   const list = [.../* @__PURE__ */ new Set([...existing, ...hosts])];
   const line = `"insecure-registries": ${quoted(list)}`;
   const reload = reloadCommand(o.process);
-  const whole = parsed2 !== void 0 || o.file.unreadable === "missing" ? JSON.stringify({ ...parsed2 ?? {}, "insecure-registries": list }, null, 2) : void 0;
+  const entries2 = sharedContent({ kind: "json-list", key: "insecure-registries" });
+  const addAll = (text2, items) => items.reduce((t, h) => t !== void 0 && entries2.holds(t, h) ? t : entries2.add(t, h), text2);
+  const whole = parsed2 !== void 0 ? addAll(o.file.text, hosts)?.trimEnd() : o.file.unreadable === "missing" ? addAll(void 0, list)?.trimEnd() : void 0;
   const where = o.file.unreadable === "missing" ? `create ${o.file.path} with { ${line} }` : malformed ? `${o.file.path} is not valid JSON (the daemon keeps its old settings when it reloads it): fix it and set ${line} in it` : `set ${line} in ${o.file.path}`;
   return {
     sentence: `${where}, then reload the daemon: ${reload}`,
@@ -88011,7 +88230,13 @@ ${whole}` : `${o.file.path} needs: ${line}`,
     ].join("\n")
   };
 }
-function daemonCheckFailure(address, problems, fix, mode) {
+function notChangedSentence(n) {
+  if (n.mode === "check") return "docker-daemon: check changes nothing; nothing was built.";
+  if (n.mode === "auto")
+    return n.reason ? `docker-daemon: auto did not change the daemon: ${n.reason}; nothing was built.` : "docker-daemon: auto changes the daemon only on GitHub-hosted runners (set docker-daemon: configure to have the action add the entry for this job and take it out in the post step); nothing was built.";
+  return `docker-daemon: ${n.input} did not change the daemon: ${n.reason}; nothing was built.`;
+}
+function daemonCheckFailure(address, problems, fix, notChanged) {
   const hosts = [...new Set(problems.map((p) => p.host))];
   const alternatives = [];
   if (problems.some((p) => p.need === "skip-verify"))
@@ -88028,11 +88253,18 @@ function daemonCheckFailure(address, problems, fix, mode) {
       `Put the CA there: sudo install -D -m 0644 ca.crt /etc/docker/certs.d/${p.host}/ca.crt (ca.crt: the CA you give in ca-cert).`
     );
   }
-  sentences.push(
-    mode === "configure" ? "docker-daemon: configure cannot change the daemon yet (this version only checks it); nothing was built." : `docker-daemon: ${mode} changes nothing; nothing was built.`
-  );
-  return new ActionError(sentences.join(" "), fix ? { details: fix.details } : {});
+  sentences.push(notChangedSentence(notChanged));
+  return new ActionError(oneLine(sentences.join(" ")), fix ? { details: fix.details } : {});
 }
+
+// src/daemon/configure.ts
+init_core();
+import * as path16 from "node:path";
+init_untrusted();
+
+// src/daemon/process.ts
+import * as fs13 from "node:fs/promises";
+import * as path15 from "node:path";
 
 // src/daemon/engine.ts
 var import_undici6 = __toESM(require_undici2(), 1);
@@ -88077,8 +88309,6 @@ async function readDaemonInfo(socketPath, timeoutMs = 5e3) {
 }
 
 // src/daemon/process.ts
-import * as fs13 from "node:fs/promises";
-import * as path15 from "node:path";
 var DEFAULT_DAEMON_JSON = "/etc/docker/daemon.json";
 var VALUE_FLAGS = {
   "-H": "hosts",
@@ -88119,15 +88349,15 @@ function servesSocket(hosts, socketPath) {
   });
 }
 async function findDaemonProcess(socketPath, proc = "/proc") {
-  let entries;
+  let entries2;
   try {
-    entries = (await fs13.readdir(proc)).filter((e) => /^\d+$/.test(e));
+    entries2 = (await fs13.readdir(proc)).filter((e) => /^\d+$/.test(e));
   } catch {
     return void 0;
   }
   const found = [];
   await Promise.all(
-    entries.map(async (pid) => {
+    entries2.map(async (pid) => {
       const comm = await fs13.readFile(path15.join(proc, pid, "comm"), "utf8").catch(() => "");
       if (comm.trim() !== "dockerd") return;
       const raw = await fs13.readFile(path15.join(proc, pid, "cmdline"), "utf8").catch(() => "");
@@ -88143,6 +88373,173 @@ async function findDaemonProcess(socketPath, proc = "/proc") {
     })
   );
   return found.length === 1 ? found[0] : void 0;
+}
+
+// src/daemon/reload.ts
+import { setTimeout as sleep2 } from "node:timers/promises";
+var RELOAD_WAIT_MS = 15e3;
+async function signalReload(pid, run = runCommand) {
+  try {
+    process.kill(pid, "SIGHUP");
+    return;
+  } catch (err2) {
+    if (err2.code !== "EPERM") throw err2;
+  }
+  const out = await run("sudo", ["-n", "kill", "-HUP", String(pid)]);
+  if (out.exitCode !== 0)
+    throw new Error(`sudo -n kill -HUP ${pid} failed: ${out.stderr.trim() || `exit code ${out.exitCode}`}`);
+}
+function listsInsecure(config2, host) {
+  return config2.IndexConfigs?.[host]?.Secure === false;
+}
+async function waitForInsecureRegistries(socketPath, wanted, timeoutMs = RELOAD_WAIT_MS) {
+  const started = performance.now();
+  let lastSeen = "GET /info does not answer";
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const config2 = (await readDaemonInfo(socketPath, Math.min(2e3, timeoutMs))).RegistryConfig ?? {};
+      const wrong = Object.entries(wanted).filter(([host, want]) => listsInsecure(config2, host) !== want);
+      if (wrong.length === 0) return performance.now() - started;
+      lastSeen = `GET /info ${wrong.map(([host, want]) => `${want ? "still does not list" : "still lists"} ${host} as an insecure registry`).join(" and ")}`;
+    } catch (err2) {
+      if (!(err2 instanceof DaemonUnreachable)) throw err2;
+      lastSeen = `GET /info does not answer (${err2.reason})`;
+    }
+    const elapsed = performance.now() - started;
+    if (elapsed >= timeoutMs) throw new Error(`${lastSeen} after ${(elapsed / 1e3).toFixed(1)} s`);
+    await sleep2(Math.min(5 * 2 ** attempt, 100));
+  }
+}
+
+// src/daemon/configure.ts
+var INSECURE_REGISTRIES = { kind: "json-list", key: "insecure-registries" };
+var entries = sharedContent(INSECURE_REGISTRIES);
+async function configFileAccess(file, run = runCommand) {
+  const files = await filesFor(path16.dirname(file), run);
+  if (!files.sudo) return { files, how: process.getuid?.() === 0 ? "as root" : "as this user" };
+  try {
+    await files.ready();
+    return { files, how: "with sudo -n" };
+  } catch (err2) {
+    return {
+      reason: `${file} cannot be written here (not as this user, and sudo -n fails: ${oneLine(err2.message)})`
+    };
+  }
+}
+function decideMode(input, o) {
+  if (input === "check") return { mode: "check", notChanged: { mode: "check" } };
+  if (input === "configure") return { mode: "configure", because: "docker-daemon: configure" };
+  if (!o.githubHosted) return { mode: "check", notChanged: { mode: "auto" } };
+  if (!o.access || "reason" in o.access)
+    return { mode: "check", notChanged: { mode: "auto", reason: o.access?.reason ?? `${o.file} was not looked at` } };
+  return {
+    mode: "configure",
+    because: `docker-daemon: auto on a GitHub-hosted runner, where ${o.file} can be written ${o.access.how}`
+  };
+}
+function whyNotConfigure(o) {
+  if (o.problems.some((p) => !p.fixedByInsecureEntry))
+    return "an insecure-registries entry does not fix a CA missing from certs.d";
+  if (!o.process)
+    return `no single dockerd process that serves ${o.socketPath} was found under /proc, so the action cannot reload it`;
+  if (o.process.insecureFlags.length > 0)
+    return `dockerd (pid ${o.process.pid}) takes --insecure-registry flags, and a reload with insecure-registries in ${o.file.path} as well would fail`;
+  const problem = o.file.text === void 0 ? void 0 : jsonListProblem(o.file.text, "insecure-registries");
+  if (problem) return `${o.file.path} is left as it is: ${problem}`;
+  if (o.file.unreadable === "missing" && o.current.length > 0)
+    return `${o.file.path} does not exist, but the daemon has insecure registries (${o.current.join(", ")}) that a new file listing only this job's would drop on reload`;
+  return void 0;
+}
+function reloadAfterChange(daemon, hosts, o) {
+  return async (content) => {
+    if (content === void 0) return;
+    o.onChange?.();
+    const wanted = Object.fromEntries(hosts.map((h) => [h, entries.holds(content, h)]));
+    await signalReload(daemon.pid, o.run);
+    try {
+      const ms = await waitForInsecureRegistries(daemon.socketPath, wanted, o.waitMs ?? RELOAD_WAIT_MS);
+      debug(
+        `dockerd (pid ${daemon.pid}) reloaded; GET /info showed ${JSON.stringify(wanted)} after ${Math.round(ms)} ms`
+      );
+      o.onReloaded?.(ms);
+    } catch (err2) {
+      throw new Error(
+        `dockerd (pid ${daemon.pid}) did not take the change: it was sent SIGHUP, but ${err2.message} (its log says why: journalctl -u docker, or where its output goes)`
+      );
+    }
+  };
+}
+var ConfigureFailed = class extends Error {
+  constructor(reason, warnings) {
+    super(reason);
+    this.reason = reason;
+    this.warnings = warnings;
+    this.name = "ConfigureFailed";
+  }
+};
+async function configureDaemon(o) {
+  const file = o.process.configFile;
+  const done = [];
+  for (const host of o.hosts) {
+    let entry;
+    let changed = false;
+    let reloadMs;
+    try {
+      const claimed = await claimOwnedFile(
+        { path: file, format: INSECURE_REGISTRIES, item: host, label: `the insecure-registries entry ${host}` },
+        {
+          files: o.files,
+          run: o.run,
+          record: (e) => {
+            entry = { ...e, kind: "docker-daemon-config", socketPath: o.socketPath, hosts: [host] };
+            (o.record ?? recordCleanup)(entry);
+          },
+          afterChange: reloadAfterChange({ pid: o.process.pid, socketPath: o.socketPath }, [host], {
+            run: o.run,
+            waitMs: o.waitMs,
+            onChange: () => void (changed = true),
+            onReloaded: (ms) => void (reloadMs = ms)
+          })
+        }
+      );
+      done.push({ host, outcome: claimed.outcome, ...reloadMs !== void 0 ? { reloadMs } : {} });
+    } catch (err2) {
+      const message = oneLine(err2.message);
+      const warnings = [];
+      let undone = "";
+      if (entry) {
+        try {
+          const released = await releaseDaemonConfig(entry, { run: o.run, waitMs: o.waitMs, files: o.files });
+          warnings.push(...released.warnings);
+          undone = changed ? "; the entry was taken out again" : "";
+        } catch (undoErr) {
+          warnings.push(
+            `Could not take ${host} out of ${file} again at once (the post step tries again): ${oneLine(undoErr.message)}`
+          );
+        }
+      }
+      throw new ConfigureFailed(
+        changed ? `it added ${host} to insecure-registries in ${file}, but ${message}${undone}` : `${file}: ${message}`,
+        warnings
+      );
+    }
+  }
+  return done;
+}
+async function releaseDaemonConfig(entry, o = {}) {
+  const daemon = await findDaemonProcess(entry.socketPath);
+  const released = await releaseOwnedFile(entry.path, entry.job, {
+    run: o.run,
+    ...o.files ? { files: o.files } : {},
+    ...daemon ? { afterChange: reloadAfterChange({ pid: daemon.pid, socketPath: entry.socketPath }, entry.hosts, o) } : {}
+  });
+  if (!daemon)
+    released.notes.push(
+      oneLine(
+        `No dockerd serves ${entry.socketPath} now: it was not reloaded, and reads ${entry.path} when it starts.`
+      )
+    );
+  return released;
 }
 
 // src/daemon/plan.ts
@@ -88270,28 +88667,116 @@ async function checkDockerDaemon(inputs, env = process.env) {
   if (address.kind !== "unix") {
     return unreachable2(address.shown, "the action checks a daemon on a unix socket only", host, need);
   }
-  let config2;
+  const socketPath = address.socketPath;
+  let seen;
   try {
-    config2 = (await readDaemonInfo(address.socketPath)).RegistryConfig ?? {};
+    seen = await assess(socketPath, host, need, settings?.caCert ?? "", env);
   } catch (err2) {
     if (!(err2 instanceof DaemonUnreachable)) throw err2;
     return unreachable2(address.shown, err2.reason, host, need);
   }
-  const treatment = daemonTreatment(config2, host, await addressesOf(config2, host));
-  const facts = {
-    host,
-    need,
-    treatment,
-    certsDir: path16.join(certsDirs(env).docker, host)
+  const report = (a) => {
+    for (const f of a.plan.fine)
+      info(`The Docker daemon at ${oneLine(address.shown)} pushes to ${f.host}: ${f.because}.`);
+    return { state: "checked", address: address.shown, treatments: { [host]: a.treatment }, plan: a.plan };
   };
-  if (needsTrustCheck(need, treatment)) Object.assign(facts, await daemonTrust(facts, settings?.caCert ?? ""));
-  const plan = planDaemon([facts]);
-  for (const f of plan.fine)
-    info(`The Docker daemon at ${oneLine(address.shown)} pushes to ${f.host}: ${f.because}.`);
-  const report = { state: "checked", address: address.shown, treatments: { [host]: treatment }, plan };
-  if (plan.problems.length === 0) return report;
-  const fix = plan.insecureToAdd.length > 0 ? await fixFor(plan.insecureToAdd, address.socketPath, currentInsecureEntries(config2)) : void 0;
-  throw daemonCheckFailure(address.shown, plan.problems, fix, mode);
+  if (seen.plan.problems.length === 0) {
+    if ((need === "plain-http" || need === "skip-verify") && listsInsecure(seen.config, host))
+      await shareAnotherJobsEntry(mode, host, socketPath, env);
+    return report(seen);
+  }
+  const { plan } = seen;
+  const current = currentInsecureEntries(seen.config);
+  const proc = plan.insecureToAdd.length > 0 ? await findDaemonProcess(socketPath) : void 0;
+  const file = await readConfigFile(proc?.configFile ?? DEFAULT_DAEMON_JSON);
+  const fix = plan.insecureToAdd.length > 0 ? insecureRegistriesFix(plan.insecureToAdd, { current, file, ...proc ? { process: proc } : {} }) : void 0;
+  const fail = (notChanged) => daemonCheckFailure(address.shown, plan.problems, fix, notChanged);
+  const access3 = mode === "check" ? void 0 : await configFileAccess(file.path);
+  const decision = decideMode(mode, {
+    githubHosted: env.RUNNER_ENVIRONMENT === "github-hosted",
+    file: file.path,
+    ...access3 ? { access: access3 } : {}
+  });
+  if (decision.mode === "check") throw fail(decision.notChanged);
+  const refuse = (reason) => fail({ mode: "configure", input: mode === "auto" ? "auto" : "configure", reason });
+  const refusal = whyNotConfigure({
+    problems: plan.problems,
+    socketPath,
+    file,
+    current,
+    ...proc ? { process: proc } : {}
+  });
+  if (refusal || !proc) throw refuse(refusal ?? "no dockerd process");
+  if (!access3 || "reason" in access3) throw refuse(access3?.reason ?? "no access");
+  info(
+    oneLine(`${decision.because}: adding ${plan.insecureToAdd.join(", ")} to insecure-registries in ${file.path}.`)
+  );
+  let configured;
+  try {
+    configured = await configureDaemon({ socketPath, process: proc, hosts: plan.insecureToAdd, files: access3.files });
+  } catch (err2) {
+    if (!(err2 instanceof ConfigureFailed)) throw err2;
+    for (const w of err2.warnings) warning(w, { title: "Docker daemon" });
+    throw refuse(err2.reason);
+  }
+  for (const c of configured) info(oneLine(configuredLine(c, file.path, proc, access3.how)));
+  const after = await assess(socketPath, host, need, settings?.caCert ?? "", env);
+  if (after.plan.problems.length > 0) {
+    const unchanged = configured.filter((c) => c.outcome === "unchanged").map((c) => c.host);
+    throw refuse(
+      unchanged.length > 0 ? `${file.path} lists ${unchanged.join(", ")} already (the runner's own entry, which the action never changes), but the daemon has not loaded it` : "the daemon still does not treat the registry as insecure after its reload"
+    );
+  }
+  return report(after);
+}
+async function assess(socketPath, host, need, caCert, env) {
+  const config2 = (await readDaemonInfo(socketPath)).RegistryConfig ?? {};
+  const treatment = daemonTreatment(config2, host, await addressesOf(config2, host));
+  const facts = { host, need, treatment, certsDir: path17.join(certsDirs(env).docker, host) };
+  if (needsTrustCheck(need, treatment)) Object.assign(facts, await daemonTrust(facts, caCert));
+  return { config: config2, treatment, plan: planDaemon([facts]) };
+}
+function configuredLine(c, file, proc, how) {
+  switch (c.outcome) {
+    case "created":
+    case "extended":
+      return `Added ${c.host} to insecure-registries in ${file}${c.outcome === "created" ? " (a new file)" : ""} ${how} and reloaded dockerd (pid ${proc.pid}): GET /info listed it after ${Math.round(c.reloadMs ?? 0)} ms. The post step takes it out again.`;
+    case "shared":
+      return `${c.host} is in insecure-registries in ${file} for another job on this runner: this job shares the entry, which stays until the last job that needs it is done.`;
+    case "unchanged":
+      return `${file} lists ${c.host} in insecure-registries already (the runner's own entry): nothing written, and never taken out.`;
+  }
+}
+async function shareAnotherJobsEntry(mode, host, socketPath, env) {
+  const proc = await findDaemonProcess(socketPath);
+  if (!proc) return;
+  const holding = await jobsHolding(proc.configFile, host);
+  if (!holding?.placed) return;
+  const others = holding.holders.map((h) => h.description).join("; ") || "a job that ended";
+  const access3 = mode === "check" ? void 0 : await configFileAccess(proc.configFile);
+  const decision = decideMode(mode, {
+    githubHosted: env.RUNNER_ENVIRONMENT === "github-hosted",
+    file: proc.configFile,
+    ...access3 ? { access: access3 } : {}
+  });
+  const warn = (why) => warning(
+    `The Docker daemon lists ${host} in insecure-registries only for another job on this runner (${oneLine(others)}), whose post step takes it out when that job is done: this job's push fails if that comes first. ${why}`,
+    { title: "Docker daemon" }
+  );
+  if (decision.mode === "check" || !access3 || "reason" in access3) {
+    warn(
+      "Set docker-daemon: configure to have this job share the entry, or list the registry in the config file yourself."
+    );
+    return;
+  }
+  try {
+    const [c] = await configureDaemon({ socketPath, process: proc, hosts: [host], files: access3.files });
+    if (c) info(oneLine(configuredLine(c, proc.configFile, proc, access3.how)));
+  } catch (err2) {
+    if (!(err2 instanceof ConfigureFailed)) throw err2;
+    for (const w of err2.warnings) warning(w, { title: "Docker daemon" });
+    warn(`This job could not share it: ${err2.reason}.`);
+  }
 }
 var NEEDS = {
   "plain-http": "to be in its insecure-registries (insecure-registry)",
@@ -88331,7 +88816,7 @@ async function daemonTrust(facts, caCert) {
 async function certsDirPem(dir) {
   const names2 = await fs14.readdir(dir).catch(() => []);
   const texts = await Promise.all(
-    names2.filter((n) => n.endsWith(".crt")).map((n) => fs14.readFile(path16.join(dir, n), "utf8").catch(() => ""))
+    names2.filter((n) => n.endsWith(".crt")).map((n) => fs14.readFile(path17.join(dir, n), "utf8").catch(() => ""))
   );
   return texts.join("\n");
 }
@@ -88346,9 +88831,7 @@ function holdsAny(pem, wanted) {
   const have = new Set(prints(pem));
   return prints(wanted).some((p) => have.has(p));
 }
-async function fixFor(hosts, socketPath, current) {
-  const proc = await findDaemonProcess(socketPath);
-  const filePath = proc?.configFile ?? "/etc/docker/daemon.json";
+async function readConfigFile(filePath) {
   const file = { path: filePath };
   try {
     file.text = await fs14.readFile(filePath, "utf8");
@@ -88356,7 +88839,7 @@ async function fixFor(hosts, socketPath, current) {
     const code2 = err2.code;
     file.unreadable = code2 === "ENOENT" ? "missing" : code2 ?? "unreadable";
   }
-  return insecureRegistriesFix(hosts, { current, file, ...proc ? { process: proc } : {} });
+  return file;
 }
 
 // src/login.ts
@@ -88365,7 +88848,7 @@ init_exec();
 init_errors();
 import * as fs15 from "node:fs/promises";
 import * as os10 from "node:os";
-import * as path17 from "node:path";
+import * as path18 from "node:path";
 import { randomBytes as randomBytes7 } from "node:crypto";
 init_untrusted();
 var WERF_HUB_KEY = "index.docker.io";
@@ -88446,10 +88929,10 @@ async function credentialProblem(r, trust) {
 }
 async function makeDockerConfigDir(hosts) {
   const base = process.env.RUNNER_TEMP || os10.tmpdir();
-  const dir = path17.join(base, `werf-ship-docker-config-${randomBytes7(4).toString("hex")}`);
+  const dir = path18.join(base, `werf-ship-docker-config-${randomBytes7(4).toString("hex")}`);
   recordCleanup({ kind: "remove-dir", path: dir, credentials: true });
   await fs15.mkdir(dir, { recursive: true, mode: 448 });
-  const previous = path17.join(process.env.DOCKER_CONFIG || path17.join(os10.homedir(), ".docker"), "config.json");
+  const previous = path18.join(process.env.DOCKER_CONFIG || path18.join(os10.homedir(), ".docker"), "config.json");
   let config2 = {};
   try {
     config2 = JSON.parse(await fs15.readFile(previous, "utf8"));
@@ -88458,7 +88941,7 @@ async function makeDockerConfigDir(hosts) {
     for (const host of hosts.flatMap((h) => h === "docker.io" ? HUB_KEYS : [h])) delete helpers?.[host];
   } catch {
   }
-  await fs15.writeFile(path17.join(dir, "config.json"), JSON.stringify(config2, null, "	"), { mode: 384 });
+  await fs15.writeFile(path18.join(dir, "config.json"), JSON.stringify(config2, null, "	"), { mode: 384 });
   return dir;
 }
 function withHubKey(config2) {
@@ -88472,10 +88955,10 @@ function withoutHubKey(config2) {
   return { ...config2, auths };
 }
 async function readConfig(dockerConfig) {
-  return JSON.parse(await fs15.readFile(path17.join(dockerConfig, "config.json"), "utf8"));
+  return JSON.parse(await fs15.readFile(path18.join(dockerConfig, "config.json"), "utf8"));
 }
 async function writeConfig(dockerConfig, config2) {
-  const file = path17.join(dockerConfig, "config.json");
+  const file = path18.join(dockerConfig, "config.json");
   const temporary = `${file}.${randomBytes7(4).toString("hex")}.tmp`;
   await fs15.writeFile(temporary, JSON.stringify(config2, null, "	"), { mode: 384 });
   await fs15.rename(temporary, file);
@@ -88525,7 +89008,7 @@ async function logout(entry) {
 init_core();
 init_errors();
 import * as fs16 from "node:fs";
-import * as path18 from "node:path";
+import * as path19 from "node:path";
 
 // src/werf/diagnose.ts
 init_untrusted();
@@ -88824,7 +89307,7 @@ function signalNumber(signal) {
 // src/werf/ship.ts
 init_untrusted();
 async function shipWithWerf(inputs, werfPath, trust, daemon) {
-  const buildReportPath = path18.join(jobDir(), "build-report.json");
+  const buildReportPath = path19.join(jobDir(), "build-report.json");
   const writtenKubeconfig = inputs.command === "converge" && inputs.kubeConfigBase64 ? writePrivateFile("kubeconfig", Buffer.from(inputs.kubeConfigBase64, "base64")) : void 0;
   const { args, cwd } = planWerfCommand(inputs, {
     buildReportPath,
@@ -88900,10 +89383,10 @@ async function verifyImages(report, access3, opts = {}) {
   };
   const blobChecks = /* @__PURE__ */ new Map();
   const configReads = /* @__PURE__ */ new Map();
-  const readConfig2 = (client, path19, key) => {
+  const readConfig2 = (client, path20, key) => {
     let read = configReads.get(key);
     if (!read) {
-      read = client.getBlob(path19, key.slice(key.lastIndexOf("@") + 1));
+      read = client.getBlob(path20, key.slice(key.lastIndexOf("@") + 1));
       configReads.set(key, read);
       blobChecks.set(
         key,
@@ -88919,11 +89402,11 @@ async function verifyImages(report, access3, opts = {}) {
   const images = {};
   const checks = {};
   async function verifyOne(img) {
-    const { domain: host, path: path19 } = parseImageReference(img.repo);
+    const { domain: host, path: path20 } = parseImageReference(img.repo);
     const client = clientFor(host);
-    const where = `${host}/${path19}`;
+    const where = `${host}/${path20}`;
     const proof = (text2) => new ImageProblem([{ text: text2 }]);
-    const m = await client.getManifest(path19, img.tag).catch((e) => {
+    const m = await client.getManifest(path20, img.tag).catch((e) => {
       throw new ImageProblem([finding(e, `the manifest of tag ${img.tag}`, where)]);
     });
     const served = m.digest || m.bodyDigest;
@@ -88946,7 +89429,7 @@ async function verifyImages(report, access3, opts = {}) {
       await Promise.all(
         top.children.map(async (child2) => {
           const what = `the ${child2.platform || "child"} manifest ${child2.digest} of the index`;
-          const cm = await client.getManifest(path19, child2.digest).catch((e) => {
+          const cm = await client.getManifest(path20, child2.digest).catch((e) => {
             throw new ImageProblem([finding(e, what, where)]);
           });
           if (cm.bodyDigest !== child2.digest) {
@@ -88964,7 +89447,7 @@ async function verifyImages(report, access3, opts = {}) {
         })
       );
     } else {
-      fromConfig = readConfig2(client, path19, `${where}@${top.config}`).then(
+      fromConfig = readConfig2(client, path20, `${where}@${top.config}`).then(
         (config3) => sha256Digest(config3) === top.config ? { platforms: [configPlatform(config3)].filter((p) => p !== "") } : {
           problem: {
             text: `${where} served the config blob ${top.config} with a body that hashes to ${sha256Digest(config3)}`
@@ -88979,7 +89462,7 @@ async function verifyImages(report, access3, opts = {}) {
         const key = `${where}@${b.digest}`;
         let check = blobChecks.get(key);
         if (!check) {
-          check = client.headBlob(path19, b.digest).then(
+          check = client.headBlob(path20, b.digest).then(
             () => void 0,
             (e2) => e2
           );
@@ -89082,7 +89565,7 @@ init_errors();
 // src/nodes/cluster-check.ts
 init_errors();
 import { randomBytes as randomBytes8 } from "node:crypto";
-import { setTimeout as sleep2 } from "node:timers/promises";
+import { setTimeout as sleep3 } from "node:timers/promises";
 
 // src/nodes/remediation.ts
 init_untrusted();
@@ -89116,7 +89599,7 @@ function readDockerConfig(text2, legacy) {
     for (const field of ["password", "auth", "identitytoken", "registrytoken"])
       if (typeof raw[field] === "string" && raw[field] !== "") secrets.push(raw[field]);
   }
-  const entries = [];
+  const entries2 = [];
   for (const [key, raw] of Object.entries(auths)) {
     if (!isObject2(raw)) return { entries: [], secrets, error: `its entry ${JSON.stringify(key)} is not an object` };
     const field = (name) => {
@@ -89140,23 +89623,23 @@ function readDockerConfig(text2, legacy) {
       secrets.push(creds.password, Buffer.from(`${creds.username}:${creds.password}`).toString("base64"));
     }
     const hasToken = ["identitytoken", "registrytoken"].some((t) => typeof raw[t] === "string" && raw[t] !== "");
-    entries.push({ key, ...creds, hasToken });
+    entries2.push({ key, ...creds, hasToken });
   }
-  return { entries, secrets: [...new Set(secrets)] };
+  return { entries: entries2, secrets: [...new Set(secrets)] };
 }
 function keyringKey(key) {
   const rest = key.startsWith("https://") ? key.slice(8) : key.startsWith("http://") ? key.slice(7) : key;
-  const { host, path: path19 } = splitSchemeless(rest);
+  const { host, path: path20 } = splitSchemeless(rest);
   if (host === "") return void 0;
-  const effective = path19.startsWith("/v2/") || path19.startsWith("/v1/") ? path19.slice(3) : path19;
+  const effective = path20.startsWith("/v2/") || path20.startsWith("/v1/") ? path20.slice(3) : path20;
   return effective !== "" && effective !== "/" ? `${host}${effective}` : host;
 }
 function splitSchemeless(s) {
   const end = s.search(/[/?#]/);
   const authority = end < 0 ? s : s.slice(0, end);
   const rest = end < 0 ? "" : s.slice(end);
-  const path19 = rest.startsWith("/") ? rest.replace(/[?#].*$/, "") : "";
-  return { host: authority.slice(authority.lastIndexOf("@") + 1), path: path19 };
+  const path20 = rest.startsWith("/") ? rest.replace(/[?#].*$/, "") : "";
+  return { host: authority.slice(authority.lastIndexOf("@") + 1), path: path20 };
 }
 function hostAndPort(host) {
   const v6 = /^\[([^\]]*)\]:(.*)$/.exec(host);
@@ -89206,9 +89689,9 @@ function isDockerHubImage(image) {
   if (first === "docker.io" || first === "index.docker.io") return true;
   return !/[.:]/.test(first);
 }
-function entriesFor(entries, image) {
+function entriesFor(entries2, image) {
   const byKey = /* @__PURE__ */ new Map();
-  for (const entry of entries) {
+  for (const entry of entries2) {
     const key = keyringKey(entry.key);
     if (key !== void 0) byKey.set(key, [...byKey.get(key) ?? [], entry]);
   }
@@ -89763,7 +90246,7 @@ async function watchProbes(step, selector, nodes, imageCount, timeoutMs, pollMs,
       outcomes = pods.map((pod) => probeOutcomes(pod, imageCount, events2.items ?? []));
     }
     if (outcomes.flat().every((x) => x.state !== "waiting") || Date.now() >= deadline) return outcomes;
-    await sleep2(Math.min(pollMs, Math.max(0, deadline - Date.now())), void 0, { signal });
+    await sleep3(Math.min(pollMs, Math.max(0, deadline - Date.now())), void 0, { signal });
   }
 }
 function result(image, node, outcome, timeoutMs, imagePullSecret) {
@@ -90486,8 +90969,8 @@ init_core();
 import * as fs17 from "node:fs";
 async function post() {
   const keepCredentials = /^(false|False|FALSE)$/.test(getInput("logout").trim());
-  const entries = savedCleanup().reverse();
-  for (const entry of entries) {
+  const entries2 = savedCleanup().reverse();
+  for (const entry of entries2) {
     const credentials = entry.kind === "logout" || "credentials" in entry && entry.credentials === true;
     if (keepCredentials && credentials) continue;
     try {
@@ -90510,8 +90993,9 @@ async function undo(entry) {
     case "remove-dir":
       fs17.rmSync(entry.path, { recursive: true, force: true });
       return;
-    case "owned-file": {
-      const released = await releaseOwnedFile(entry.path, entry.job);
+    case "owned-file":
+    case "docker-daemon-config": {
+      const released = entry.kind === "owned-file" ? await releaseOwnedFile(entry.path, entry.job) : await releaseDaemonConfig(entry);
       for (const note of released.notes) info(note);
       for (const warning2 of released.warnings) warning(warning2, { title: "Clean-up" });
       return;
@@ -90525,6 +91009,7 @@ function describe2(entry) {
     case "delete-probes":
       return `delete probe pods ${entry.selector} in ${entry.namespace}`;
     case "owned-file":
+    case "docker-daemon-config":
       return `take ${entry.what} out of ${entry.path}`;
     case "restore-env":
       return `restore ${entry.name}`;

@@ -4,11 +4,12 @@ import { savedCleanup, type CleanupEntry } from './state.js';
 import { logout } from './login.js';
 import { deleteProbes } from './nodes/index.js';
 import { releaseOwnedFile } from './system/owned-file.js';
+import { releaseDaemonConfig } from './daemon/configure.js';
 
 /**
  * The post step: undoes what the main step recorded, newest first: logs out, deletes leftover probe pods, removes the
  * job's own folders, and takes out what it placed in system files (src/system/owned-file.ts: only what this job placed,
- * only where no other job still needs it). A failure here is a warning, never a failed job.
+ * only where no other job still needs it), reloading the Docker daemon after each change to its config file. A failure here is a warning, never a failed job.
  */
 export async function post(): Promise<void> {
   // The same rule as core.getBooleanInput; a value main rejected never got this far with anything to undo.
@@ -40,8 +41,11 @@ async function undo(entry: CleanupEntry): Promise<void> {
       // Only this job's own folders under RUNNER_TEMP: nobody else puts anything there.
       fs.rmSync(entry.path, { recursive: true, force: true });
       return;
-    case 'owned-file': {
-      const released = await releaseOwnedFile(entry.path, entry.job);
+    case 'owned-file':
+    case 'docker-daemon-config': {
+      // The daemon's config file is an owned file too; the daemon is reloaded after each change to it.
+      const released =
+        entry.kind === 'owned-file' ? await releaseOwnedFile(entry.path, entry.job) : await releaseDaemonConfig(entry);
       for (const note of released.notes) core.info(note);
       for (const warning of released.warnings) core.warning(warning, { title: 'Clean-up' });
       return;
@@ -56,6 +60,7 @@ function describe(entry: CleanupEntry): string {
     case 'delete-probes':
       return `delete probe pods ${entry.selector} in ${entry.namespace}`;
     case 'owned-file':
+    case 'docker-daemon-config':
       return `take ${entry.what} out of ${entry.path}`;
     case 'restore-env':
       return `restore ${entry.name}`;

@@ -50,8 +50,9 @@ function machine(): SystemDirs & { etc: string } {
 }
 
 /**
- * A job's inputs: build into `reg` with `caCert`; no node pull check and no Docker daemon check (nothing here is about
- * the nodes, and these jobs' werf double pushes without a daemon).
+ * A job's inputs: build into `reg` with `caCert`, no node pull check (nothing here is about the nodes), and no Docker
+ * daemon check: no daemon runs here (the double emulates its push with the shared certs.d); the daemon's own stage
+ * with several jobs is in daemon/configure.test.ts.
  */
 const inputs = (reg: Registry, caCert: string, name: string) => ({
   repo: `${reg.host}/${name}/stages`,

@@ -72,7 +72,7 @@ export function planTrust(registries: RegistrySettings[], backend: Backend): Tru
     warnings.push(
       `${hosts.join(', ')} is used over plain HTTP (insecure-registry): nothing to or from it is encrypted or authenticated.` +
         (spill.length > 0
-          ? ` werf's --insecure-registry applies to every registry werf talks to, so werf may also fall back to HTTP or skip verification for ${spill.join(', ')}.`
+          ? ` werf's --insecure-registry applies to every registry werf talks to, so werf's own client may also fall back to plain HTTP for ${spill.join(', ')} when HTTPS fails there (it still verifies what answers over HTTPS).`
           : ''),
     );
     for (const r of http.filter((h) => h.username !== '' && !isLoopback(h.host))) {
