@@ -260,8 +260,8 @@ describe('other registries', () => {
     expect(failure(job)).toMatch(/needs-credentials/);
   });
 
-  test('build with verify-pull auto: what the nodes could not pull is a warning, not a failed job', async () => {
-    const s = scenario();
+  test('build with verify-pull auto: what the nodes could not pull is advice: warnings grouped by finding, no error', async () => {
+    const s = scenario(['backend', 'frontend', 'worker']);
     const job = await run(s, {
       repo: `${tls.host}/advice/stages`,
       username: tls.username,
@@ -274,6 +274,13 @@ describe('other registries', () => {
     expect(
       job.main.annotations.some((a) => a.level === 'warning' && a.message.startsWith('verify-pull: not-pullable')),
     ).toBe(true);
+    // A green job has no error annotation; the three images that fail alike are one warning that counts them.
+    expect(job.main.annotations.filter((a) => a.level === 'error')).toEqual([]);
+    const nodes = job.main.annotations.filter((a) => a.properties.title === 'Nodes cannot pull');
+    expect(nodes.map((a) => a.level)).toEqual(['warning']);
+    expect(nodes[0]?.message).toMatch(
+      /^3 of 3 images \((backend|frontend|worker), (backend|frontend|worker), (backend|frontend|worker)\): /,
+    );
   });
 });
 

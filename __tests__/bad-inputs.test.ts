@@ -125,7 +125,7 @@ const cases: Array<[string, Record<string, string>, string | RegExp]> = [
   [
     'registries is not YAML',
     { repo: R, registries: '- [unclosed' },
-    'Input "registries" is not valid YAML: unexpected end of the stream within a flow collection (2:1)',
+    'Input "registries" is not valid YAML at line 2, column 1: a "[" or "{" opens a YAML list or mapping that is not closed: quote a value that starts with one. It must be a list of "- registry: host[:port]" entries; write a password as "password: ${{ toJSON(secrets.NAME) }}" so that any character in it is kept.',
   ],
   [
     'registries is a mapping',
@@ -170,7 +170,7 @@ const cases: Array<[string, Record<string, string>, string | RegExp]> = [
   [
     'ca-cert neither PEM nor a file',
     { repo: R, 'ca-cert': 'certs/missing.pem' },
-    'Input "ca-cert" is neither PEM text (-----BEGIN CERTIFICATE-----) nor a readable file: "certs/missing.pem".',
+    'Input "ca-cert" is neither PEM text (-----BEGIN CERTIFICATE-----) nor a readable file: "certs/missing.pem" (there is no such file).',
   ],
   [
     'ca-cert with skip-tls-verify',
@@ -205,7 +205,7 @@ const cases: Array<[string, Record<string, string>, string | RegExp]> = [
   [
     'werf-base-url ftp',
     { repo: R, 'werf-base-url': 'ftp://mirror.internal/werf' },
-    'Input "werf-base-url" must be an http(s) URL, not "ftp://mirror.internal/werf".',
+    'Input "werf-base-url" must be an http(s) URL without a query or fragment, not "ftp://mirror.internal/werf".',
   ],
   [
     'image-pull-secret with capitals',
@@ -215,7 +215,7 @@ const cases: Array<[string, Record<string, string>, string | RegExp]> = [
   [
     'werf-signing-key neither key nor file',
     { repo: R, 'werf-signing-key': 'keys/werf.asc' },
-    'Input "werf-signing-key" is neither PEM text (-----BEGIN PGP PUBLIC KEY BLOCK-----) nor a readable file: "keys/werf.asc".',
+    'Input "werf-signing-key" is neither PEM text (-----BEGIN PGP PUBLIC KEY BLOCK-----) nor a readable file: "keys/werf.asc" (there is no such file).',
   ],
   [
     'args setting --repo',
@@ -235,7 +235,32 @@ const cases: Array<[string, Record<string, string>, string | RegExp]> = [
   [
     'args with --kube-config-base64',
     { repo: R, args: '--kube-config-base64=YQ==' },
-    'Input "args" has --kube-config-base64: its value is a secret and a command line is visible to every process on the runner; use kube-config-base64, or werf\'s environment variable for it.',
+    'Input "args" has --kube-config-base64: its value is a secret, and a command line is visible to every process on the runner and in the log; use the kube-config-base64 input.',
+  ],
+  [
+    'a password of 120 KiB',
+    { repo: R, username: 'ci', password: 'p'.repeat(120 * 1024) },
+    'Input "password" is 120 KiB, more than the 16 KiB a password or token may have here: registries refuse an Authorization header that large; check that the right secret is passed.',
+  ],
+  [
+    'ca-cert: /dev/zero',
+    { repo: R, 'ca-cert': '/dev/zero' },
+    'Input "ca-cert" is neither PEM text (-----BEGIN CERTIFICATE-----) nor a readable file: "/dev/zero" (it is a device, not a regular file).',
+  ],
+  [
+    'an unquoted registries password that YAML reads as an alias',
+    { repo: R, registries: '- registry: r.example.com\n  username: ci\n  password: *Alias-S3cret' },
+    'Input "registries" is not valid YAML at line 3, column 26: a value that starts with "*" is read as a YAML alias: quote it. It must be a list of "- registry: host[:port]" entries; write a password as "password: ${{ toJSON(secrets.NAME) }}" so that any character in it is kept.',
+  ],
+  [
+    'args with --repo-github-token',
+    { repo: R, args: '--repo-github-token=ghp_S3cretToken' },
+    'Input "args" has --repo-github-token: its value is a secret, and a command line is visible to every process on the runner and in the log; set WERF_REPO_GITHUB_TOKEN in the step\'s env instead (env: WERF_REPO_GITHUB_TOKEN: ${{ secrets.NAME }}), which werf reads the same way.',
+  ],
+  [
+    'env with a line break',
+    { repo: R, env: 'prod\n::set-output name=verified::true' },
+    'Input "env" must be one line, but it has a line break: "prod\\n::set-output name=verified::true".',
   ],
 ];
 
@@ -261,6 +286,13 @@ test.each(cases)('%s: one clear error, nothing ran, nothing written', async (_wh
     expect(Object.keys(job.main.state)).toEqual(['isPost']);
     expect(filesBelow(job.runnerTemp).filter((f) => !f.startsWith('_runner_file_commands'))).toEqual([]);
     expect(job.post?.exitCode).toBe(0);
+    // A secret given in a bad input is never shown: not in the error, not anywhere in the log.
+    const shown = job
+      .everything()
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n');
+    for (const secret of ['S3cret', 'p'.repeat(64)]) expect(shown.includes(secret)).toBe(false);
   } finally {
     job.cleanup();
   }

@@ -257,7 +257,7 @@ async function runCaller(s: Scenario, kube: ReturnType<typeof cluster>, password
     job: 'deploy',
     workspace: s.workspace,
     actions: { 'acme/ship@v1': compositeCopy(), [PUBLISHED]: repoRoot },
-    prepared: ['actions/checkout@v5'],
+    prepared: ['actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8'],
     vars: { REGISTRY_USERNAME: tls.username, REGISTRY_CA_CERT: ca.certPem },
     secrets: { REGISTRY_PASSWORD: password, KUBE_CONFIG_BASE64: kube.base64 },
     github: { repository: 'Acme/Shop', repository_owner: 'Acme' },

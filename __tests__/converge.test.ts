@@ -20,7 +20,7 @@ const sceneDirs: string[] = [];
 
 beforeAll(async () => {
   ca = await makeCa({ cn: 'shop-registry-ca' });
-  tls = await startRegistry({ ca, auth: 'basic' });
+  tls = await startRegistry({ ca, auth: 'basic', puller: true });
 });
 
 afterAll(async () => {
@@ -105,6 +105,8 @@ interface KubeCall {
   step: 'main' | 'post';
   argv: string[];
   kubeconfig: { path?: string; exists: boolean; mode?: string; sha256?: string };
+  /** the INPUT_* variables kubectl inherited */
+  inputs: string[];
 }
 
 /** A scene for the stand-in for kubectl, and the job environment that puts it first on PATH. */
@@ -121,6 +123,7 @@ function kubeScene(scene: object, extraEnv: Record<string, string> = {}) {
           .map((l) => JSON.parse(l) as unknown)
       : [];
   return {
+    dir,
     env: { PATH: `${KUBECTL_DIR}${path.delimiter}${process.env.PATH ?? ''}`, KUBECTL_SCENE_DIR: dir, ...extraEnv },
     calls: () => lines('calls.jsonl') as KubeCall[],
     created: () => lines('created.jsonl') as Array<{ metadata: { labels: Record<string, string> } }>,
@@ -129,6 +132,36 @@ function kubeScene(scene: object, extraEnv: Record<string, string> = {}) {
 }
 
 const argOf = (argv: string[] | undefined, flag: string) => argv?.[argv.indexOf(flag) + 1];
+
+/** Everything a job showed (its log but the mask commands, outputs, state, summary) and werf's and kubectl's argv. */
+function shown(job: { everything(): string }, s: Scenario, scene: { calls(): KubeCall[] }): string {
+  const log = job
+    .everything()
+    .split('\n')
+    .filter((l) => !l.startsWith('::add-mask::'))
+    .join('\n');
+  return [log, fs.readFileSync(s.argvLog, 'utf8'), JSON.stringify(scene.calls())].join('\n');
+}
+
+/**
+ * The pull secret `regcred` in `namespace` of the stand-in's scene, as `kubectl get secret -o json` prints it: a
+ * dockerconfigjson with an entry for the registry holding the registry's read-only pull account.
+ */
+function writePullSecret(sceneDir: string, namespace: string): { username: string; password: string; auth: string } {
+  const { username, password } = tls.puller!;
+  const auth = Buffer.from(`${username}:${password}`).toString('base64');
+  const config = JSON.stringify({ auths: { [tls.host]: { username, password, auth } } });
+  const secret = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'regcred', namespace },
+    type: 'kubernetes.io/dockerconfigjson',
+    data: { '.dockerconfigjson': Buffer.from(config).toString('base64') },
+  };
+  fs.mkdirSync(path.join(sceneDir, 'secrets', namespace), { recursive: true });
+  fs.writeFileSync(path.join(sceneDir, 'secrets', namespace, 'regcred.json'), JSON.stringify(secret));
+  return { username, password, auth };
+}
 
 describe('converge with kube-config-base64 and a stand-in for kubectl', () => {
   test('a deploy account that may not list nodes (stand-in for kubectl): auto falls back to the registry check, one warning, a green job', async () => {
@@ -141,6 +174,8 @@ describe('converge with kube-config-base64 and a stand-in for kubectl', () => {
           'Error from server (Forbidden): nodes is forbidden: User "system:serviceaccount:shop:deployer" cannot list resource "nodes" in API group "" at the cluster scope',
       },
     });
+    // The release namespace is werf.yaml's project: the registry mode reads the pull secret there.
+    writePullSecret(scene.dir, 'shop');
     const job = await run(
       s,
       {
@@ -162,6 +197,63 @@ describe('converge with kube-config-base64 and a stand-in for kubectl', () => {
     expect(warnings.map((w) => w.message.split(':')[0])).toEqual(['verify-pull']);
     expect(warnings[0]?.message).toContain('list on nodes');
     expect(scene.created()).toEqual([]);
+    expect(job.outputs['pull-check']).toContain('with the credentials of secret regcred');
+  });
+
+  test('verify-pull: registry with a kubeconfig reads the image-pull-secret from the release namespace (stand-in for kubectl) and pulls with its account; log, output and summary say so; its credentials masked and on no argv', async () => {
+    const s = scenario();
+    const kube = kubeconfig();
+    const scene = kubeScene({ nodes: { apiVersion: 'v1', kind: 'List', items: NODES.map(node) } });
+    const secret = writePullSecret(scene.dir, 'shop-production');
+    const job = await run(
+      s,
+      {
+        ...registryInputs('secret'),
+        command: 'converge',
+        'kube-config-base64': kube.base64,
+        args: '--namespace=shop-production',
+        'node-trust': 'ca-cert',
+        'verify-pull': 'registry',
+        'image-pull-secret': 'regcred',
+      },
+      scene.env,
+    );
+    expect({ exit: job.main.exitCode, failure: failure(job) }).toEqual({ exit: 0, failure: undefined });
+    const pullCheck = JSON.parse(job.outputs['pull-check'] ?? '{}') as {
+      mode: string;
+      verdict: string;
+      results: Array<{ reason: string }>;
+    };
+    expect(Object.keys(pullCheck)).toEqual(['mode', 'verdict', 'results']);
+    expect({ mode: pullCheck.mode, verdict: pullCheck.verdict }).toEqual({ mode: 'registry', verdict: 'pullable' });
+    expect(pullCheck.results[0]?.reason).toMatch(
+      /pulled as a node would, with the credentials of secret regcred \(linux\/amd64, node-trust: ca-cert, secret regcred\)$/,
+    );
+    const said = `${tls.host}: the credentials of secret regcred from namespace "shop-production" (its entry "${tls.host}"), read with kubectl, as the kubelet picks them.`;
+    expect(job.main.stdout).toContain(`verify-pull: registry sent to ${said}`);
+    expect(job.summary).toContain(`Credentials sent to ${said}`);
+    // kubectl was asked for the secret in the release namespace, with the job's kubeconfig and without the inputs.
+    const get = scene.calls().find((c) => c.argv.includes('secret'));
+    expect(get?.argv.slice(1)).toEqual([
+      '--namespace=shop-production',
+      '--request-timeout=30s',
+      'get',
+      'secret',
+      'regcred',
+      '-o',
+      'json',
+    ]);
+    const envs = fs
+      .readFileSync(path.join(scene.dir, 'env.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as string[]);
+    expect(envs.flat()).toEqual([]);
+    // The secret's password (and its base64 user:pass) masked, and in fact never shown anywhere.
+    expect(job.masks).toEqual(expect.arrayContaining([secret.password, secret.auth]));
+    const surface = shown(job, s, scene);
+    for (const value of [secret.password, secret.auth]) expect(surface).not.toContain(value);
+    expect(leftInRunnerTemp(job)).toEqual([]);
   });
 
   test('the kubeconfig is a 0600 file under RUNNER_TEMP for werf and kubectl, masked everywhere, gone after post; auto -> cluster, pullable on each node', async () => {
@@ -237,16 +329,13 @@ describe('converge with kube-config-base64 and a stand-in for kubectl', () => {
 
     // Masked, and in fact never shown: not in stdout/stderr, outputs, state, summary, werf's or kubectl's argv.
     expect(job.masks).toEqual(expect.arrayContaining([kube.base64, kube.text]));
-    const surface = [
-      job
-        .everything()
-        .split('\n')
-        .filter((l) => !l.startsWith('::add-mask::'))
-        .join('\n'),
-      fs.readFileSync(s.argvLog, 'utf8'),
-      JSON.stringify(scene.calls()),
-    ].join('\n');
+    const surface = shown(job, s, scene);
     for (const secret of [kube.base64, kube.text, kube.token]) expect(surface).not.toContain(secret);
+
+    // werf (every call, main and post) and kubectl (and so a kubeconfig exec plugin) never saw the action's inputs.
+    expect(s.werfCalls().map((c) => [c.argv[0], c.inputs])).toEqual(s.werfCalls().map((c) => [c.argv[0], []]));
+    expect(scene.calls().map((c) => [c.step, c.inputs])).toEqual(scene.calls().map((c) => [c.step, []]));
+    expect(scene.calls().some((c) => c.step === 'post')).toBe(true);
   });
 
   test("the probe pods' namespace is the one werf deployed to: get-namespace asked with converge's --dir, env and werf.yaml's deploy.namespace (stand-in for kubectl)", async () => {
@@ -337,7 +426,12 @@ describe('converge with kube-config-base64 and a stand-in for kubectl', () => {
       /^verify-pull: not-pullable: 2 of 2 checks failed; app on node kind-control-plane: .*x509: certificate signed by unknown authority/,
     );
     expect(failed[0]?.message).not.toContain('\n');
-    expect(job.main.annotations.filter((a) => a.properties.title === 'Nodes cannot pull')).toHaveLength(2);
+    // The same finding on both nodes is one annotation that names them.
+    const nodeFindings = job.main.annotations.filter((a) => a.properties.title === 'Nodes cannot pull');
+    expect(nodeFindings.map((a) => a.level)).toEqual(['error']);
+    expect(nodeFindings[0]?.message).toMatch(
+      /^app on nodes kind-control-plane, kind-worker: app on kind-control-plane: /,
+    );
 
     // The main step's delete failed; the post step's delete by the run's label removed the probes.
     const runId = scene.created()[0]?.metadata.labels[PROBE_LABEL];

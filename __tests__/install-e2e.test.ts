@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { werfPlatform, werfReleaseTargets } from '../src/werf/install.js';
+import { markdownCell } from '../src/nodes/index.js';
 import {
   makeSigningKey,
   startReleaseServer,
@@ -277,7 +278,8 @@ describe('installing werf through TUF from a stand-in for tuf.werf.io, through t
     expect(job.outputs['werf-path']).toBe(WERF_DOUBLE);
     expect(job.main.stdout).toContain('is a local build: `werf version` says "dev", so its version is unknown.');
     expect(job.summary).toContain(
-      `werf of unknown version (\`werf version\` says \`dev\`): werf-path ${WERF_DOUBLE} (a local build).`,
+      // The path is escaped for markdown like any text the summary did not write itself.
+      `werf of unknown version (\`werf version\` says \`dev\`): ${markdownCell(`werf-path ${WERF_DOUBLE} (a local build)`)}.`,
     );
     expect(s.werfCalls().some((c) => c.argv[0] === 'build')).toBe(true);
     expect(server.requests.size).toBe(0);

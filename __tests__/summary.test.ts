@@ -37,6 +37,33 @@ describe('renderSummary', () => {
     expect(md).toContain('| install werf | 1.2 s | ✅ |');
   });
 
+  test('the registry mode says whose credentials it sent, one line per registry, escaped', () => {
+    const md = renderSummary({
+      command: 'build',
+      problems: [],
+      stages: [],
+      pullCheck: {
+        mode: 'registry',
+        verdict: 'pullable',
+        results: [
+          {
+            image: 'app',
+            ok: true,
+            reason:
+              "pulled with the login's credentials in place of secret regcred (linux/amd64, node-trust: system, the login's credentials in place of secret regcred)",
+            remediation: '',
+          },
+        ],
+        credentials: [
+          "r.example.com: the login's credentials stood in for secret regcred, which the check did not read: <no kubeconfig>.",
+        ],
+      },
+    });
+    expect(md).toContain(
+      "### Can the nodes pull it? (registry: pullable)\n\nCredentials sent to r.example.com: the login's credentials stood in for secret regcred, which the check did not read: &lt;no kubeconfig&gt;.\n\n| image |",
+    );
+  });
+
   test('a failed run: the failure line first, escaped for markdown; problems listed; a failed stage marked', () => {
     const md = renderSummary({
       command: 'build',
@@ -110,5 +137,48 @@ describe('renderSummary', () => {
   test('verification not run: "not checked"; no images, no images table', () => {
     expect(renderSummary({ command: 'build', images, problems: [], stages: [] })).toContain('| not checked |');
     expect(renderSummary({ command: 'build', problems: [], stages: [] })).not.toContain('### Images');
+  });
+
+  test("names from werf's report, the cluster and error texts cannot add markup, links, cells or lines", () => {
+    const hostile = 'x` <img src=//e.example/t.png> ![i](//e.example/p) [l](javascript:x) | y\n# h **b** @team';
+    const md = renderSummary({
+      command: 'converge',
+      images: {
+        [hostile]: {
+          image: `r.example.com/shop:\`\`${hostile}`,
+          digest: `sha256:\`${hostile}`,
+          ref: 'r.example.com/shop@sha256:1',
+          platforms: [hostile],
+        },
+      },
+      verified: false,
+      problems: [hostile],
+      pullCheck: {
+        mode: 'cluster',
+        verdict: 'not-pullable',
+        results: [{ image: hostile, node: hostile, ok: false, reason: hostile, remediation: hostile }],
+      },
+      stages: [{ stage: hostile, seconds: 1, ok: false }],
+      failure: hostile,
+    });
+    const escaped =
+      'x\\` &lt;img src=//e.example/t.png&gt; \\!\\[i\\](//e.example/p) \\[l\\](javascript:x) \\| y<br># h \\*\\*b\\*\\* @team';
+    expect(md).toContain(`❌ ${escaped}\n`);
+    expect(md).toContain(`- ${escaped}\n`);
+    expect(md).toContain(`| ${escaped} | ${escaped} | ❌ not pulled | ${escaped} | ${escaped} |`);
+    expect(md).toContain(`| ${escaped} | 1.0 s | ❌ |`);
+    // In a code span, fenced with more backticks than the text holds; the `|` escaped for the table.
+    expect(md).toContain(
+      `| ${escaped} | \`\`\`r.example.com/shop:\`\`x\` <img src=//e.example/t.png> ![i](//e.example/p) [l](javascript:x) \\| y # h **b** @team\`\`\` | \`\`sha256:\`x\` <img src\`\` | ${escaped} | ❌ not verified |`,
+    );
+    // Raw text only in the two code spans: no other <img, and no heading but ours.
+    expect(md.split('<img')).toHaveLength(3);
+    expect(md.split('\n').filter((l) => l.startsWith('#'))).toEqual([
+      '## werf converge',
+      '### Images',
+      '### Problems',
+      '### Can the nodes pull it? (cluster: not-pullable)',
+      '### Stages',
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
 import { commandStop, logUntrusted, oneLine, quote, withCommandsStopped } from '../src/untrusted.js';
-import { parseCommands } from './support/runner.js';
+import { parseCommands, runnerCommands } from './support/runner.js';
 
 // What the runner would treat as a command in a line (actions/runner ActionCommand: `::` after leading blanks, or
 // the legacy `##[` anywhere), outside a stop-commands block.
@@ -82,5 +82,37 @@ describe('withCommandsStopped', () => {
     // After the block, our own commands work again.
     out += '::error::ours\n';
     expect(commandLines(out)).toEqual(['::error::ours']);
+  });
+});
+
+// The runner emulation the end-to-end tests rely on reads commands by the runner's rules (actions/runner
+// ActionCommand.TryParseV2/TryParse, ActionCommandManager, ProcessInvoker's ReadLine).
+describe('runner emulation: which lines the runner runs', () => {
+  const names = (text: string) => runnerCommands(text).map((c) => `${c.command}:${c.message}`);
+
+  test('`::` after leading blanks, the legacy `##[` anywhere, names in any case, lines split at CR too', () => {
+    expect(names('  ::error::a\rtext ##[warning]b\r\n::SET-OUTPUT name=x::c\nplain :: text ::error::d')).toEqual([
+      'error:a',
+      'warning:b',
+      'set-output:c',
+    ]);
+    expect(runnerCommands('x ##[set-output name=verified;]true')[0]?.properties).toEqual({ name: 'verified' });
+    expect(names('::unknown::x\n##[unknown]y\n::error x::%0Aescaped')).toEqual(['error:\nescaped']);
+  });
+
+  test('stop-commands: nothing runs until the token comes back; an empty token never resumes', () => {
+    expect(names('::stop-commands::t1\n::error::hidden\n##[error]hidden\n::T1::\n::error::shown')).toEqual([
+      'stop-commands:t1',
+      'error:shown',
+    ]);
+    expect(names('::stop-commands::\n::error::hidden\n::::')).toEqual(['stop-commands:']);
+  });
+
+  test('a quoted value in a sentence and a logUntrusted block run nothing', () => {
+    logUntrusted(HOSTILE);
+    expect(names(`${out}::notice::ours ${quote(HOSTILE)}\n`)).toEqual([
+      expect.stringMatching(/^stop-commands:werf-ship-/),
+      `notice:ours ${quote(HOSTILE)}`,
+    ]);
   });
 });

@@ -176,7 +176,7 @@ describe('cr login / logout against real registries', () => {
     expect(r.stdout).toBe('Successful login\n');
   });
 
-  test('--insecure-registry skips verification', async () => {
+  test("cr login --insecure-registry skips verification (docker's registry service, unlike werf's own client)", async () => {
     const r = await werf(['cr', 'login', '--insecure-registry', '-u', tls.username, '-p', tls.password, tls.host], {
       DOCKER_CONFIG: join(work, 'cfg-insecure'),
     });
@@ -609,6 +609,18 @@ describe('build / converge against the TLS registry', () => {
     });
     expect(skip.stderr).toBe('');
     expect(skip.code).toBe(0);
+    // --insecure-registry alone does not skip verification in werf's own client: it only allows a fall back to HTTP,
+    // which an HTTPS registry answers with 400.
+    const insecure = await werf(['build', '--insecure-registry', '--repo', `${tls.host}/stages`, 'app'], {
+      WERF_DOUBLE_DOCKER_CERTS_DIR: daemonCerts,
+      WERF_DOCKER_CONFIG: cfg,
+      SSL_CERT_FILE: join(work, 'no-such-bundle.crt'),
+      SSL_CERT_DIR: noCerts,
+    });
+    expect(insecure.code).toBe(1);
+    expect(insecure.stderr).toBe(
+      `Error: unable to fetch tags for repo "${tls.host}/stages": Get "https://${tls.host}/v2/": ${UNKNOWN_AUTHORITY}; GET http://${tls.host}/v2/: unexpected status code 400\n`,
+    );
   });
 
   test('daemon.json insecure-registries lets the daemon push without its CA', async () => {

@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { ActionError } from './errors.js';
-import { logUntrusted } from './untrusted.js';
+import { logUntrusted, oneLine } from './untrusted.js';
 import { sourceStack } from './stack.js';
 
 /**
@@ -23,5 +23,6 @@ export function reportFailure(err: unknown): void {
   }
   const error = err instanceof Error ? err : new Error(String(err));
   if (error.stack) core.debug(sourceStack(error.stack));
-  core.setFailed(`Unexpected failure: ${error.message}`);
+  // An unexpected error's message may quote anything (a server's answer, a file): one plain line.
+  core.setFailed(`Unexpected failure: ${oneLine(error.message)}`);
 }

@@ -2,12 +2,26 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as core from '@actions/core';
 import yaml from 'js-yaml';
+import { forgetInputs } from './child-env.js';
 import { combineInputErrors } from './errors.js';
+import {
+  MAX_INPUT_FILE_BYTES,
+  MAX_SECRET_INPUT_BYTES,
+  hasLineBreak,
+  passwordProblem,
+  passwordText,
+  rawInput,
+  readBoundedFile,
+  shownValue,
+  sizeText,
+  yamlErrorWhere,
+} from './input-text.js';
 import { parseRepository } from './reference.js';
 import { DOCKER_HUB, normalizeRegistryHost } from './registry/docker-hub.js';
 import { checkExtraArgs } from './werf/argv.js';
 import { parseWerfVersion } from './werf/version.js';
-import { ambientKubeconfig } from './werf/kubeconfig.js';
+import { ambientKubeconfig, kubeconfigSecrets } from './werf/kubeconfig.js';
+import { quote } from './untrusted.js';
 
 export type Command = 'converge' | 'build';
 export type VerifyPull = 'off' | 'registry' | 'cluster' | 'auto';
@@ -81,44 +95,72 @@ export type InputSource = (name: string) => string;
 
 const TRUE_WORDS = ['true', 'True', 'TRUE'];
 const FALSE_WORDS = ['false', 'False', 'FALSE'];
-const KUBECONFIG_SECRET_LINE =
-  /^\s*-?\s*"?(?:token|id-token|refresh-token|access-token|client-key-data|client-certificate-data|password|[\w-]*secret)"?\s*:\s*(\S.*?)\s*,?\s*$/gm;
+// The inputs that hold several lines by design; every other input is one line (a line break there is an error).
+const MULTI_LINE_INPUTS = ['password', 'registries', 'ca-cert', 'werf-signing-key', 'args', 'kube-config-base64'];
+// `password:` values in the registries text, found before (and whether or not) it parses as YAML.
+const REGISTRY_PASSWORD_LINE = /^[\s-]*["']?password["']?\s*:[ \t]*(\S.*?)[ \t]*$/gm;
+const REGISTRY_PASSWORD_FLOW = /["']?password["']?\s*:\s*("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^,}\]\s][^,}\]\n]*)/g;
 const REGISTRY_KEYS = ['registry', 'username', 'password', 'ca-cert', 'skip-tls-verify', 'insecure-registry'];
 
 /**
- * Reads the action's inputs through `core.getInput`, masks every secret among them, and validates them all; throws one
- * ActionError that lists every problem, before the action does anything else.
+ * Reads the action's inputs as the runner hands them over (untrimmed: a password keeps its spaces), masks every secret
+ * among them before any of them is parsed, validates them all (throwing one ActionError that lists every problem,
+ * before the action does anything else), and then removes them from the environment, so that no child process
+ * inherits them.
  */
 export function readInputs(): Inputs {
-  const get: InputSource = (name) => core.getInput(name);
-  for (const secret of secretInputs(get)) core.setSecret(secret);
-  return parseInputs(get, process.cwd());
+  const get: InputSource = (name) => rawInput(name);
+  try {
+    for (const secret of secretInputs(get)) core.setSecret(secret);
+    return parseInputs(get, process.cwd());
+  } finally {
+    forgetInputs();
+  }
 }
 
-/** The secret values among the raw inputs (the passwords, the kubeconfig), to be masked before anything logs. */
+/**
+ * The secret values among the raw inputs, to be masked before anything parses or logs them: the password (as written
+ * and as used), every password of the registries list (found in the text even when it is not valid YAML), and the
+ * kubeconfig (its base64, its text, and each credential in it on its own: a log line shows one of them, not the whole).
+ */
 export function secretInputs(get: InputSource): string[] {
-  const secrets = [get('password'), get('kube-config-base64')];
+  const secrets: string[] = [];
+  const addPassword = (raw: string) => {
+    secrets.push(raw, passwordText(raw), ...raw.split(/\r\n|\r|\n/));
+  };
+  addPassword(get('password'));
+  const registries = get('registries');
+  // A block scalar's header (`password: |`) is no password: masking `|` would hide every one in the log.
+  const found = [...registries.matchAll(REGISTRY_PASSWORD_LINE), ...registries.matchAll(REGISTRY_PASSWORD_FLOW)];
+  for (const value of found.map((m) => (m[1] as string).trim())) {
+    if (!/^[|>][-+1-9]*$/.test(value)) addPassword(value);
+  }
+  // The found text with its quotes, and without them: a tool prints the value itself.
+  for (const s of [...secrets]) secrets.push(s.replace(/^(["'])(.*)\1$/s, '$2'));
   try {
-    const list = loadRegistriesYaml(get('registries'));
+    const list = loadRegistriesYaml(registries);
     if (Array.isArray(list)) {
       for (const entry of list) {
         const password = (entry as Record<string, unknown> | null)?.password;
-        if (typeof password === 'string') secrets.push(password);
+        if (typeof password === 'string') addPassword(password);
       }
     }
   } catch {
-    // Not YAML: parseInputs says so; nothing in it was recognized as a password.
+    // Not YAML: parseInputs says where; the patterns above found what looks like a password in it.
   }
-  const kubeconfig = get('kube-config-base64').trim();
-  if (kubeconfig) {
-    const text = Buffer.from(kubeconfig, 'base64').toString('utf8');
-    // The whole text, and each credential in it on its own: a log line shows one line of it, not the whole.
-    secrets.push(
-      text,
-      ...[...text.matchAll(KUBECONFIG_SECRET_LINE)].map((m) => (m[1] as string).replace(/^["']|["']$/g, '')),
-    );
+  // A mirror's URL may carry a password (https://user:pass@mirror): the download's log lines name the URL.
+  try {
+    const password = new URL(get('werf-base-url').trim()).password;
+    if (password) secrets.push(password, decodeURIComponent(password));
+  } catch {
+    // not a URL: parseInputs says so
   }
-  return secrets.filter((s) => s.trim() !== '');
+  const kubeconfig = get('kube-config-base64');
+  if (kubeconfig.trim() !== '') {
+    const text = Buffer.from(kubeconfig.trim(), 'base64').toString('utf8');
+    secrets.push(kubeconfig, kubeconfig.trim(), ...kubeconfig.split(/\s+/), text, ...kubeconfigSecrets(text));
+  }
+  return [...new Set(secrets)].filter((s) => s.trim() !== '');
 }
 
 /**
@@ -127,34 +169,45 @@ export function secretInputs(get: InputSource): string[] {
  */
 export function parseInputs(get: InputSource, cwd: string): Inputs {
   const problems: string[] = [];
-  const text = (name: string) => get(name).trim();
+  // A one-line input with a line break in it would start a new line wherever it is printed, where the runner reads
+  // workflow commands (`prod\n::set-output name=verified::true`): an input error, and the input counts as unset.
+  const broken = new Set<string>();
+  const text = (name: string): string => {
+    const value = get(name).trim();
+    if (MULTI_LINE_INPUTS.includes(name) || !hasLineBreak(value)) return value;
+    if (!broken.has(name)) problems.push(`Input "${name}" must be one line, but it has a line break: ${quote(value)}.`);
+    broken.add(name);
+    return '';
+  };
   const bool = (name: string, fallback: boolean): boolean => {
     const value = text(name);
     if (value === '') return fallback;
     if (TRUE_WORDS.includes(value)) return true;
     if (FALSE_WORDS.includes(value)) return false;
-    problems.push(`Input "${name}" must be true or false (YAML 1.2 core schema), not "${value}".`);
+    problems.push(`Input "${name}" must be true or false (YAML 1.2 core schema), not ${quote(value)}.`);
     return fallback;
   };
   const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
     const value = text(name) || fallback;
     if ((allowed as readonly string[]).includes(value)) return value as T;
-    problems.push(`Input "${name}" must be one of ${allowed.join(', ')}, not "${value}".`);
+    problems.push(`Input "${name}" must be one of ${allowed.join(', ')}, not ${quote(value)}.`);
     return fallback;
   };
 
   const repo = text('repo');
-  if (repo === '')
+  if (repo === '' && !broken.has('repo'))
     problems.push('Input "repo" is required: the werf stages repository, e.g. registry.example.com/app.');
   const repoHost = repo === '' ? undefined : repositoryHost(repo, 'repo', problems);
   const finalRepo = text('final-repo');
   const finalRepoHost = finalRepo === '' ? undefined : repositoryHost(finalRepo, 'final-repo', problems);
 
   const username = text('username');
-  const password = get('password');
+  const password = passwordText(get('password'));
+  const badPassword = passwordProblem('"password"', password);
+  if (badPassword) problems.push(badPassword);
   if (username !== '' && password === '')
     problems.push('Input "username" is set but "password" is empty: set both or neither.');
-  if (username === '' && password !== '')
+  if (username === '' && password !== '' && !broken.has('username'))
     problems.push('Input "password" is set but "username" is empty: set both or neither.');
 
   const caCert = readPemOrPath('ca-cert', text('ca-cert'), cwd, problems);
@@ -165,13 +218,14 @@ export function parseInputs(get: InputSource, cwd: string): Inputs {
   const defaults: RegistrySettings = { host: '', username, password, caCert, skipTlsVerify, insecureRegistry };
   const repoHosts = [repoHost, finalRepoHost].filter((h): h is string => h !== undefined);
   let registries: RegistrySettings[];
-  if (text('registries') !== '') {
+  const registriesText = get('registries');
+  if (registriesText.trim() !== '') {
     if (username !== '' || password !== '') {
       problems.push(
         'Inputs "registries" and "username"/"password" exclude each other: put the credentials into the list entries.',
       );
     }
-    registries = parseRegistries(get('registries'), { ...defaults, username: '', password: '' }, cwd, problems);
+    registries = parseRegistries(registriesText, { ...defaults, username: '', password: '' }, cwd, problems);
     // repo and final-repo hosts the list does not name are still talked to: anonymously, with the top-level TLS settings.
     for (const host of repoHosts) {
       if (!registries.some((r) => r.host === host)) {
@@ -184,12 +238,11 @@ export function parseInputs(get: InputSource, cwd: string): Inputs {
 
   const command = oneOf<Command>('command', ['converge', 'build'], 'converge');
   const kubeConfigBase64 = text('kube-config-base64');
-  if (kubeConfigBase64 !== '' && !isBase64(kubeConfigBase64)) {
-    problems.push('Input "kube-config-base64" is not base64: encode the kubeconfig with `base64 -w0 ~/.kube/config`.');
-  }
+  const kubeconfigProblem = checkKubeconfig(kubeConfigBase64);
+  if (kubeconfigProblem) problems.push(kubeconfigProblem);
   const workingDirectory = path.resolve(cwd, text('working-directory') || '.');
   if (!isDirectory(workingDirectory)) {
-    problems.push(`Input "working-directory" names "${workingDirectory}", which is not a directory.`);
+    problems.push(`Input "working-directory" names ${quote(workingDirectory)}, which is not a directory.`);
   }
 
   const werfVersion = text('werf-version') || '2 stable';
@@ -199,8 +252,10 @@ export function parseInputs(get: InputSource, cwd: string): Inputs {
     problems.push((err as Error).message);
   }
   const werfBaseUrl = (text('werf-base-url') || 'https://tuf.werf.io').replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/\s]+/.test(werfBaseUrl)) {
-    problems.push(`Input "werf-base-url" must be an http(s) URL, not "${werfBaseUrl}".`);
+  if (!isBaseUrl(werfBaseUrl)) {
+    problems.push(
+      `Input "werf-base-url" must be an http(s) URL without a query or fragment, not ${quote(werfBaseUrl)}.`,
+    );
   }
   const werfPath = text('werf-path') ? path.resolve(cwd, text('werf-path')) : '';
   const werfTufRoot = parseTufRootPin(text('werf-tuf-root'), problems);
@@ -222,7 +277,7 @@ export function parseInputs(get: InputSource, cwd: string): Inputs {
   const imagePullSecret = text('image-pull-secret');
   if (imagePullSecret !== '' && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(imagePullSecret)) {
     problems.push(
-      `Input "image-pull-secret" must be a Kubernetes secret name (lowercase, digits, "-", "."), not "${imagePullSecret}".`,
+      `Input "image-pull-secret" must be a Kubernetes secret name (lowercase, digits, "-", "."), not ${quote(imagePullSecret)}.`,
     );
   }
 
@@ -230,6 +285,13 @@ export function parseInputs(get: InputSource, cwd: string): Inputs {
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line !== '');
+  // A carriage return alone is a line break to the runner, and a werf argument has none.
+  const withCr = args.findIndex((arg) => /[\r\u2028\u2029]/.test(arg));
+  if (withCr >= 0) {
+    problems.push(
+      `Input "args" has a carriage return inside argument ${withCr + 1}: give one argument per line, ending lines with a line feed only.`,
+    );
+  }
   problems.push(...checkExtraArgs(args));
 
   const inputs: Inputs = {
@@ -296,11 +358,21 @@ function loadRegistriesYaml(raw: string): unknown {
 
 /** The `registries` YAML list as RegistrySettings; entries inherit the top-level TLS settings they do not set. */
 function parseRegistries(raw: string, defaults: RegistrySettings, cwd: string, problems: string[]): RegistrySettings[] {
+  const bytes = Buffer.byteLength(raw, 'utf8');
+  if (bytes > MAX_SECRET_INPUT_BYTES) {
+    problems.push(
+      `Input "registries" is ${sizeText(bytes)}, more than the ${sizeText(MAX_SECRET_INPUT_BYTES)} it may have: check that the right text is passed.`,
+    );
+    return [];
+  }
   let list: unknown;
   try {
     list = loadRegistriesYaml(raw);
   } catch (err) {
-    problems.push(`Input "registries" is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    // Never js-yaml's message: it quotes the text around the error, a password as often as not.
+    problems.push(
+      `Input "registries" is not valid YAML ${yamlErrorWhere(err)}. It must be a list of "- registry: host[:port]" entries; write a password as "password: \${{ toJSON(secrets.NAME) }}" so that any character in it is kept.`,
+    );
     return [];
   }
   if (!Array.isArray(list)) {
@@ -317,9 +389,9 @@ function parseRegistries(raw: string, defaults: RegistrySettings, cwd: string, p
     const entry = item as Record<string, unknown>;
     const unknownKeys = Object.keys(entry).filter((k) => !REGISTRY_KEYS.includes(k));
     if (unknownKeys.length > 0) {
-      problems.push(
-        `Input ${where} has unknown keys ${unknownKeys.join(', ')}: allowed are ${REGISTRY_KEYS.join(', ')}.`,
-      );
+      // A key is shown only when it looks like one: a misplaced value in key position may be a password.
+      const shown = unknownKeys.map((k) => (/^[A-Za-z][\w.-]{0,39}$/.test(k) ? k : 'a key that is not a name'));
+      problems.push(`Input ${where} has unknown keys ${shown.join(', ')}: allowed are ${REGISTRY_KEYS.join(', ')}.`);
     }
     const str = (key: string): string => {
       const value = entry[key];
@@ -333,17 +405,24 @@ function parseRegistries(raw: string, defaults: RegistrySettings, cwd: string, p
       if (value === undefined || value === null) return fallback;
       if (typeof value === 'string' && TRUE_WORDS.includes(value)) return true;
       if (typeof value === 'string' && FALSE_WORDS.includes(value)) return false;
-      problems.push(`Input ${where}.${key} must be true or false, not "${String(value)}".`);
+      problems.push(
+        `Input ${where}.${key} must be true or false, not ${typeof value === 'string' ? quote(value) : 'a list or mapping'}.`,
+      );
       return fallback;
     };
     const host = registryEntryHost(str('registry'), where, problems);
     const inherited = topLevelTls(host, defaults);
     const skipTlsVerify = flag('skip-tls-verify', inherited.skipTlsVerify);
     const insecureRegistry = flag('insecure-registry', inherited.insecureRegistry);
+    const username = str('username');
+    if (hasLineBreak(username)) problems.push(`Input ${where}.username must be one line: ${quote(username)}.`);
+    const password = passwordText(str('password'));
+    const badPassword = passwordProblem(`${where}.password`, password);
+    if (badPassword) problems.push(badPassword);
     const settings: RegistrySettings = {
       host,
-      username: str('username'),
-      password: str('password'),
+      username,
+      password,
       // An entry that turns verification off itself does not take the top-level CA: only its own ca-cert contradicts.
       caCert:
         entry['ca-cert'] !== undefined
@@ -372,10 +451,10 @@ function registryEntryHost(value: string, where: string, problems: string[]): st
     problems.push(`Input ${where}.registry is required: host[:port] of the registry.`);
   } else if (/^[a-z]+:\/\//.test(host)) {
     problems.push(
-      `Input ${where}.registry must be host[:port] without a scheme: use "${host.replace(/^[a-z]+:\/\//, '').replace(/\/.*$/, '')}".`,
+      `Input ${where}.registry must be host[:port] without a scheme: use ${quote(host.replace(/^[a-z]+:\/\//, '').replace(/\/.*$/, ''))}.`,
     );
   } else if (!/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(:\d{1,5})?$/.test(host)) {
-    problems.push(`Input ${where}.registry must be host[:port] (e.g. registry.example.com:5000), not "${value}".`);
+    problems.push(`Input ${where}.registry must be host[:port] (e.g. registry.example.com:5000), not ${quote(value)}.`);
   }
   return normalizeRegistryHost(host);
 }
@@ -414,16 +493,70 @@ function checkTlsContradictions(
   }
 }
 
-/** PEM text as given, or the text of the file the value names; '' stays ''. */
+/**
+ * PEM text as given, or the text of the file the value names ('' stays ''): a regular file of at most
+ * MAX_INPUT_FILE_BYTES, read without blocking, so that `/dev/zero`, a FIFO or a huge file is an input error, not a
+ * hung step.
+ */
 function readPemOrPath(name: string, value: string, cwd: string, problems: string[], label = 'CERTIFICATE'): string {
   if (value === '' || value.includes('-----BEGIN')) return value;
-  const file = path.resolve(cwd, value);
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    problems.push(`Input "${name}" is neither PEM text (-----BEGIN ${label}-----) nor a readable file: "${value}".`);
+  if (hasLineBreak(value)) {
+    problems.push(`Input "${name}" is neither PEM text (-----BEGIN ${label}-----) nor a path: ${shownValue(value)}.`);
     return '';
   }
+  const read = readBoundedFile(path.resolve(cwd, value), MAX_INPUT_FILE_BYTES);
+  if (read.ok) return read.text;
+  problems.push(
+    `Input "${name}" is neither PEM text (-----BEGIN ${label}-----) nor a readable file: ${shownValue(value)} (${read.why}).`,
+  );
+  return '';
+}
+
+/**
+ * What is wrong with `kube-config-base64`, or undefined: too large, not base64, or not a kubeconfig once decoded
+ * (YAML or JSON holding a mapping). Says where the decoded text is wrong, never what it says: it holds credentials.
+ */
+function checkKubeconfig(base64: string): string | undefined {
+  if (base64 === '') return undefined;
+  const bytes = Buffer.byteLength(base64, 'utf8');
+  if (bytes > MAX_SECRET_INPUT_BYTES) {
+    return `Input "kube-config-base64" is ${sizeText(bytes)}, more than the ${sizeText(MAX_SECRET_INPUT_BYTES)} it may have: check that the right secret is passed.`;
+  }
+  if (!isBase64(base64)) {
+    return 'Input "kube-config-base64" is not base64: encode the kubeconfig with `base64 -w0 ~/.kube/config`.';
+  }
+  let doc: unknown;
+  try {
+    doc = yaml.load(Buffer.from(base64, 'base64').toString('utf8'), { schema: yaml.FAILSAFE_SCHEMA });
+  } catch (err) {
+    return `Input "kube-config-base64" does not decode to a kubeconfig: the decoded text is not valid YAML ${yamlErrorWhere(err)}. Encode the kubeconfig file itself with \`base64 -w0 ~/.kube/config\`.`;
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    return 'Input "kube-config-base64" does not decode to a kubeconfig (a YAML mapping with clusters, users and contexts): encode the kubeconfig file itself with `base64 -w0 ~/.kube/config`.';
+  }
+  return undefined;
+}
+
+/**
+ * An http(s) URL that the download URLs can be built on and logged: no query or fragment, and no brackets, blanks or
+ * control characters in it (outside an IPv6 host), which would also let a `##[` reach the log.
+ */
+function isBaseUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  const afterHost = value.slice(value.indexOf(url.host) + url.host.length);
+  return (
+    /^https?:$/.test(url.protocol) &&
+    url.host !== '' &&
+    url.search === '' &&
+    url.hash === '' &&
+    // eslint-disable-next-line no-control-regex
+    !/[\s[\]\u0000-\u001f\u007f#?]/.test(afterHost)
+  );
 }
 
 function isBase64(value: string): boolean {

@@ -7,6 +7,8 @@ import * as exec from '@actions/exec';
 import type { Inputs, RegistrySettings } from './inputs.js';
 import type { TrustSetup } from './trust/index.js';
 import { ActionError } from './errors.js';
+import { childEnv } from './child-env.js';
+import { oneLine, quote } from './untrusted.js';
 import { exportForLaterSteps, recordCleanup } from './state.js';
 import {
   checkCredentials,
@@ -93,7 +95,7 @@ export async function login(
   if (problems.length > 1) throw new ActionError(`${problems.length} registry logins failed: ${problems.join(' ')}`);
 
   const dockerConfig = await makeDockerConfigDir(withCredentials.map((r) => r.host));
-  const env = { ...process.env, ...trust.env, WERF_DOCKER_CONFIG: dockerConfig, DOCKER_CONFIG: dockerConfig };
+  const env = childEnv({ ...trust.env, WERF_DOCKER_CONFIG: dockerConfig, DOCKER_CONFIG: dockerConfig });
   for (const r of withCredentials) {
     recordCleanup({ kind: 'logout', registry: r.host, werfPath, dockerConfig });
     const out = await exec.getExecOutput(werfPath, crLoginArgs(r, dockerConfig), {
@@ -103,12 +105,15 @@ export async function login(
       env,
     });
     if (out.exitCode !== 0) {
-      const said = lastLine(out.stderr) || lastLine(out.stdout) || `exit code ${out.exitCode}`;
-      throw new ActionError(`werf cr login to ${r.host} as "${r.username}" failed: ${said}`, {
-        details: `${out.stdout}\n${out.stderr}`.trim(),
-      });
+      const said = lastLine(out.stderr) || lastLine(out.stdout);
+      throw new ActionError(
+        `werf cr login to ${r.host} as ${quote(r.username)} failed: ${said ? oneLine(said) : `exit code ${out.exitCode}`}`,
+        {
+          details: `${out.stdout}\n${out.stderr}`.trim(),
+        },
+      );
     }
-    core.info(`Logged in to ${r.host} as "${r.username}" (werf cr login).`);
+    core.info(`Logged in to ${r.host} as ${quote(r.username)} (werf cr login).`);
   }
   if (withCredentials.some((r) => r.host === 'docker.io')) await addHubKeyForOtherTools(dockerConfig);
 
@@ -138,14 +143,14 @@ async function credentialProblem(
     return undefined;
   } catch (err) {
     const tls = describeTlsError(err, r.host);
-    if (tls) return `Cannot log in to ${r.host} as "${r.username}": ${tls}`;
+    if (tls) return `Cannot log in to ${r.host} as ${quote(r.username)}: ${tls}`;
     if (err instanceof RegistryError && (err.status === 401 || err.status === 403)) {
-      return `Login to ${r.host} as "${r.username}" was refused: ${err.message}. Check the username and password (or token) for ${r.host}.`;
+      return `Login to ${r.host} as ${quote(r.username)} was refused: ${oneLine(err.message)}. Check the username and password (or token) for ${r.host}.`;
     }
     const reason = err instanceof RegistryError ? faultReason(err) : undefined;
     const retried = err instanceof RegistryError && (err.status === 429 || (err.status ?? 0) >= 500);
     const why = reason ? ` (${reason}${retried ? ', still after retrying for about 10 s' : ''})` : '';
-    return `Cannot check the credentials of "${r.username}" for ${r.host}${why}: ${(err as Error).message}`;
+    return `Cannot check the credentials of ${quote(r.username)} for ${r.host}${why}: ${oneLine((err as Error).message)}`;
   }
 }
 

@@ -1,6 +1,8 @@
 import * as core from '@actions/core';
 import * as exec from '@actions/exec';
 import type { CleanupEntry } from './state.js';
+import { childEnv } from './child-env.js';
+import { oneLine } from './untrusted.js';
 import { removeHubKeyForOtherTools } from './docker-config.js';
 
 /**
@@ -18,17 +20,17 @@ export async function logout(entry: Extract<CleanupEntry, { kind: 'logout' }>): 
       {
         silent: true,
         ignoreReturnCode: true,
-        env: { ...process.env } as Record<string, string>, // this process's env as it is now, stated explicitly
+        env: childEnv(), // this process's env as it is now, without the action's inputs
       },
     );
     if (out.exitCode !== 0) {
       core.warning(
-        `werf cr logout from ${entry.registry} failed: ${lastLine(out.stderr) || `exit code ${out.exitCode}`}`,
+        `werf cr logout from ${entry.registry} failed: ${oneLine(lastLine(out.stderr)) || `exit code ${out.exitCode}`}`,
       );
     }
     if (hub) await removeHubKeyForOtherTools(entry.dockerConfig);
   } catch (err) {
-    core.warning(`werf cr logout from ${entry.registry} failed: ${(err as Error).message}`);
+    core.warning(`werf cr logout from ${entry.registry} failed: ${oneLine((err as Error).message)}`);
   }
 }
 

@@ -81,7 +81,7 @@ export async function run(): Promise<void> {
     core.setOutput('images', JSON.stringify(images));
     core.setOutput('verified', String(shown.verified === true));
 
-    const { checkPull, pullCheckProblem } = await import('./nodes/index.js');
+    const { checkPull, pullCheckFindings, pullCheckOutput, pullCheckProblem } = await import('./nodes/index.js');
     const { pullCheckImages } = await import('./nodes/targets.js');
     const pullCheck: PullCheck = await stopwatch.time(
       'node pull check',
@@ -99,19 +99,17 @@ export async function run(): Promise<void> {
       { succeeded: (check) => pullCheckProblem(check) === undefined },
     );
     shown.pullCheck = pullCheck;
-    core.setOutput('pull-check', JSON.stringify(pullCheck));
-    for (const r of pullCheck.results.filter((result) => !result.ok)) {
-      core.error(`${r.image}${r.node ? ` on ${r.node}` : ''}: ${r.reason} ${r.remediation}`, {
-        title: 'Nodes cannot pull',
-      });
-    }
+    core.setOutput('pull-check', pullCheckOutput(pullCheck));
+    // A build-only run with verify-pull: auto deploys nothing: the nodes' view is advice there, not a failure.
+    const advice = given.command === 'build' && given.verifyPull === 'auto';
+    const annotate = advice ? core.warning : core.error;
+    for (const finding of pullCheckFindings(pullCheck)) annotate(finding, { title: 'Nodes cannot pull' });
 
     // Images proved missing and images a faulty registry hid are told apart; either way nothing is verified.
     const notVerified = shown.checks && verificationFailure(shown.checks);
     if (notVerified) throw new ActionError(notVerified);
     const pullProblem = pullCheckProblem(pullCheck);
-    // A build-only run with verify-pull: auto deploys nothing: the nodes' view is advice there, not a failure.
-    if (pullProblem && given.command === 'build' && given.verifyPull === 'auto') core.warning(pullProblem);
+    if (pullProblem && advice) core.warning(pullProblem);
     else if (pullProblem) throw new ActionError(pullProblem);
   } catch (err) {
     shown.failure = err instanceof Error ? err.message : String(err);
@@ -127,14 +125,15 @@ export async function run(): Promise<void> {
 }
 
 /**
- * The cluster the pull check may look at: the converge's kubeconfig and context, and, when probe pods will run, the
- * release's namespace (where its imagePullSecret lives), asked of werf only then.
+ * The cluster the pull check may look at: the converge's kubeconfig and context, and, when probe pods will run or the
+ * registry mode reads the image-pull-secret, the release's namespace (where that secret lives), asked of werf only then.
  */
 async function kubeTarget(inputs: Inputs, werfPath: string, kubeconfigPath?: string): Promise<KubeTarget | undefined> {
   if (!kubeconfigPath) return undefined;
   const kube = { kubeconfigPath, context: inputs.kubeContext, namespace: '' };
   const { resolveMode } = await import('./nodes/index.js');
-  if (resolveMode({ mode: inputs.verifyPull, command: inputs.command, kube }) === 'cluster') {
+  const mode = resolveMode({ mode: inputs.verifyPull, command: inputs.command, kube });
+  if (mode === 'cluster' || (mode === 'registry' && inputs.imagePullSecret !== '')) {
     const { releaseNamespace } = await import('./werf/namespace.js');
     kube.namespace = await releaseNamespace(inputs, werfPath);
   }

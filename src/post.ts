@@ -5,8 +5,9 @@ import { savedCleanup, type CleanupEntry } from './state.js';
 /**
  * The post step: undoes what the main step recorded, newest first: logs out, deletes leftover probe pods, removes the
  * job's own folders, and takes out what it placed in system files (src/system/owned-file.ts: only what this job placed,
- * only where no other job still needs it). A failure here is a warning, never a failed job. The code for each kind of
- * entry is loaded only when the journal holds one: the post step never loads the main step's code.
+ * only where no other job still needs it), reloading the Docker daemon after each change to its config file. A failure
+ * here is a warning, never a failed job. The code for each kind of entry is loaded only when the journal holds one:
+ * the post step never loads the main step's code.
  */
 export async function run(): Promise<void> {
   // The same rule as core.getBooleanInput; a value main rejected never got this far with anything to undo.
@@ -38,9 +39,13 @@ async function undo(entry: CleanupEntry): Promise<void> {
       // Only this job's own folders under RUNNER_TEMP: nobody else puts anything there.
       fs.rmSync(entry.path, { recursive: true, force: true });
       return;
-    case 'owned-file': {
-      const { releaseOwnedFile } = await import('./system/owned-file.js');
-      const released = await releaseOwnedFile(entry.path, entry.job);
+    case 'owned-file':
+    case 'docker-daemon-config': {
+      // The daemon's config file is an owned file too; the daemon is reloaded after each change to it.
+      const released =
+        entry.kind === 'owned-file'
+          ? await (await import('./system/owned-file.js')).releaseOwnedFile(entry.path, entry.job)
+          : await (await import('./daemon/configure.js')).releaseDaemonConfig(entry);
       for (const note of released.notes) core.info(note);
       for (const warning of released.warnings) core.warning(warning, { title: 'Clean-up' });
       return;
@@ -55,6 +60,7 @@ function describe(entry: CleanupEntry): string {
     case 'delete-probes':
       return `delete probe pods ${entry.selector} in ${entry.namespace}`;
     case 'owned-file':
+    case 'docker-daemon-config':
       return `take ${entry.what} out of ${entry.path}`;
     case 'restore-env':
       return `restore ${entry.name}`;

@@ -1,4 +1,5 @@
 import { ActionError } from './errors.js';
+import { quote } from './untrusted.js';
 
 /**
  * Container image references as Distribution's `reference` package defines them, with Docker's normalization
@@ -78,7 +79,7 @@ function splitReference(input: string): RawParts {
 /** What is wrong with a registry host, or undefined. */
 function domainProblem(domain: string): string | undefined {
   if (DOMAIN_RE.test(domain)) return undefined;
-  return `has an invalid registry host "${domain}": a host name (letters, digits, "-" and "."), an IPv4 address or an IPv6 address in brackets, with an optional ":PORT" of digits`;
+  return `has an invalid registry host ${quote(domain)}: a host name (letters, digits, "-" and "."), an IPv4 address or an IPv6 address in brackets, with an optional ":PORT" of digits`;
 }
 
 /** What is wrong with a repository path, or undefined. */
@@ -89,13 +90,13 @@ function pathProblem(path: string): string | undefined {
   }
   const bad = /[^a-z0-9._\-/A-Z]/.exec(path);
   if (bad) {
-    return `contains "${bad[0]}", which a repository path cannot hold: lowercase letters, digits, "/", and ".", "_", "__" or "-" between them`;
+    return `contains ${quote(bad[0])}, which a repository path cannot hold: lowercase letters, digits, "/", and ".", "_", "__" or "-" between them`;
   }
   if (/[A-Z]/.test(path)) return 'must be lowercase in its repository path';
   for (const component of path.split('/')) {
     if (component === '') return 'has an empty path component (a "//", or a "/" at the start or the end)';
     if (!PATH_COMPONENT_RE.test(component)) {
-      return `has the path component "${component}", which must start and end with a letter or digit and have only ".", "_", "__" or "-" between them`;
+      return `has the path component ${quote(component)}, which must start and end with a letter or digit and have only ".", "_", "__" or "-" between them`;
     }
   }
   return undefined;
@@ -103,19 +104,19 @@ function pathProblem(path: string): string | undefined {
 
 function digestProblem(digest: string): string | undefined {
   if (!DIGEST_RE.test(digest)) {
-    return `has an invalid digest "${digest}": expected ALGORITHM:HEX such as "sha256:" and 64 hexadecimal digits`;
+    return `has an invalid digest ${quote(digest)}: expected ALGORITHM:HEX such as "sha256:" and 64 hexadecimal digits`;
   }
   const [algorithm = '', hex = ''] = digest.split(':');
   const expected = DIGEST_HEX_LENGTH[algorithm];
   if (expected !== undefined && hex.length !== expected) {
-    return `has an invalid digest "${digest}": a ${algorithm} digest has ${expected} hexadecimal digits, not ${hex.length}`;
+    return `has an invalid digest ${quote(digest)}: a ${algorithm} digest has ${expected} hexadecimal digits, not ${hex.length}`;
   }
   return undefined;
 }
 
 function tagProblem(tag: string): string | undefined {
   if (TAG_RE.test(tag)) return undefined;
-  return `has an invalid tag "${tag}": 1 to 128 letters, digits, "_", "." or "-", not starting with "." or "-"`;
+  return `has an invalid tag ${quote(tag)}: 1 to 128 letters, digits, "_", "." or "-", not starting with "." or "-"`;
 }
 
 /** The first problem with a reference, in the order a reader checks it, or undefined when it is valid. */
@@ -147,7 +148,7 @@ function familiar(domain: string, path: string): string {
 export function parseImageReference(input: string): ImageReference {
   const parts = splitReference(input);
   const problem = referenceProblem(input, parts);
-  if (problem) throw new ActionError(`Image reference "${input}" ${problem}.`);
+  if (problem) throw new ActionError(`Image reference ${quote(input)} ${problem}.`);
   const fullName = `${parts.domain}/${parts.path}`;
   return {
     domain: parts.domain,
@@ -165,14 +166,14 @@ export function parseImageReference(input: string): ImageReference {
  * caller skips an empty optional `final-repo`; an empty value here is an error.
  */
 export function parseRepository(input: string, inputName: 'repo' | 'final-repo'): RepositoryName {
-  const why = (problem: string) => `${inputName} "${input}" ${problem}`;
+  const why = (problem: string) => `${inputName} ${quote(input)} ${problem}`;
   if (input.trim() === '') throw new ActionError(why('is empty: give a repository such as "registry.example.com/app"'));
   const { clauses, corrected, example } = correctRepository(input, inputName);
   const parts = splitReference(corrected);
   const remaining = referenceProblem(corrected, parts);
   if (clauses.length > 0) {
     // Show the corrected value only when it is valid; otherwise say what else is wrong.
-    const tail = remaining ? `; and it ${remaining}` : `; ${example ? 'for example' : 'use'} "${corrected}"`;
+    const tail = remaining ? `; and it ${remaining}` : `; ${example ? 'for example' : 'use'} ${quote(corrected)}`;
     throw new ActionError(`${why(clauses.join('; '))}${tail}`);
   }
   if (remaining) throw new ActionError(why(remaining));

@@ -7,6 +7,7 @@ import * as core from '@actions/core';
  */
 export type CleanupEntry =
   | OwnedFileEntry
+  | DaemonConfigEntry
   | { kind: 'remove-dir'; path: string; credentials?: boolean }
   | { kind: 'logout'; registry: string; werfPath: string; dockerConfig: string }
   | { kind: 'restore-env'; name: string; previous: string; credentials?: boolean }
@@ -22,6 +23,17 @@ export interface OwnedFileEntry {
   path: string;
   job: string;
   what: string;
+}
+
+/**
+ * The Docker daemon's config file, where this job added `hosts` to `insecure-registries` (an owned file, as above):
+ * the post step takes them out, reloading the dockerd that serves `socketPath` after each change and waiting until it
+ * no longer lists them, then puts the file back.
+ */
+export interface DaemonConfigEntry extends Omit<OwnedFileEntry, 'kind'> {
+  kind: 'docker-daemon-config';
+  socketPath: string;
+  hosts: string[];
 }
 
 const POST_FLAG = 'isPost';

@@ -1,10 +1,11 @@
 import * as core from '@actions/core';
 import type { Command } from './inputs.js';
 import type { PullCheck } from './nodes/index.js';
-import { markdownCell, renderPullTable } from './nodes/table.js';
+import { markdownCell, markdownCode, renderPullTable } from './nodes/table.js';
 import type { StageTiming } from './stopwatch.js';
 import type { WerfInstall } from './werf/install.js';
 import { headline, type ImageCheck, type ImageOutput } from './verdict.js';
+import { oneLine } from './untrusted.js';
 
 /** Everything the job summary shows; any part may be missing when the run stopped before it. */
 export interface SummaryData {
@@ -52,9 +53,10 @@ export function renderSummary(data: SummaryData): string {
       '|---|---|---|---|---|',
     );
     for (const [name, image] of images) {
-      const platforms = image.platforms.length > 0 ? image.platforms.join(', ') : '—';
+      // Names, references and platforms come from werf's report: escaped like any text we did not write.
+      const platforms = image.platforms.length > 0 ? markdownCell(image.platforms.join(', ')) : '—';
       lines.push(
-        `| ${markdownCell(name)} | \`${image.image}\` | \`${shortDigest(image.digest)}\` | ${platforms} | ${verified(name)} |`,
+        `| ${markdownCell(name)} | ${markdownCode(image.image)} | ${markdownCode(shortDigest(image.digest))} | ${platforms} | ${verified(name)} |`,
       );
     }
     lines.push('');
@@ -64,11 +66,15 @@ export function renderSummary(data: SummaryData): string {
   }
   if (data.pullCheck) {
     lines.push(`### Can the nodes pull it? (${data.pullCheck.mode}: ${data.pullCheck.verdict})`, '');
+    // Whose credentials the registry mode sent: the secret's, or what stood in for it and why.
+    for (const sentence of data.pullCheck.credentials ?? [])
+      lines.push(`Credentials sent to ${markdownCell(sentence)}`, '');
     lines.push(...renderPullTable(data.pullCheck), '');
   }
   if (data.stages.length > 0) {
     lines.push('### Stages', '', '| stage | time | |', '|---|---|---|');
-    for (const s of data.stages) lines.push(`| ${s.stage} | ${s.seconds.toFixed(1)} s | ${s.ok ? '✅' : '❌'} |`);
+    for (const s of data.stages)
+      lines.push(`| ${markdownCell(s.stage)} | ${s.seconds.toFixed(1)} s | ${s.ok ? '✅' : '❌'} |`);
     lines.push('');
   }
   return lines.join('\n');
@@ -79,6 +85,6 @@ export async function writeSummary(data: SummaryData): Promise<void> {
   try {
     await core.summary.addRaw(renderSummary(data), true).write();
   } catch (err) {
-    core.warning(`Could not write the job summary: ${(err as Error).message}`);
+    core.warning(`Could not write the job summary: ${oneLine((err as Error).message)}`);
   }
 }

@@ -1,5 +1,10 @@
 import { describe, expect, test } from '@jest/globals';
-import { daemonCheckFailure, insecureRegistriesFix, reloadCommand } from '../../src/daemon/advice.js';
+import {
+  daemonCheckFailure,
+  insecureRegistriesFix,
+  notChangedSentence,
+  reloadCommand,
+} from '../../src/daemon/advice.js';
 import type { DaemonProblem } from '../../src/daemon/plan.js';
 
 const PROC = { pid: 812, configFile: '/etc/docker/daemon.json', insecureFlags: [], systemd: true };
@@ -15,17 +20,14 @@ describe('insecureRegistriesFix: the exact daemon.json and reload', () => {
     expect(fix.sentence).toBe(
       'set "insecure-registries": ["r:5000"] in /etc/docker/daemon.json, then reload the daemon: sudo kill -HUP 812 (it runs as docker.service: sudo systemctl reload docker does the same)',
     );
+    // The file as it should read: its own bytes, the entry added in place (as configure writes it).
     expect(fix.details).toBe(
       [
         '/etc/docker/daemon.json should read:',
         '{',
-        '  "exec-opts": [',
-        '    "native.cgroupdriver=cgroupfs"',
-        '  ],',
+        '  "exec-opts": ["native.cgroupdriver=cgroupfs"],',
         '  "cgroup-parent": "/actions_job",',
-        '  "insecure-registries": [',
-        '    "r:5000"',
-        '  ]',
+        '  "insecure-registries": ["r:5000"]',
         '}',
         'then: sudo kill -HUP 812 (it runs as docker.service: sudo systemctl reload docker does the same)',
       ].join('\n'),
@@ -77,23 +79,42 @@ describe('insecureRegistriesFix: the exact daemon.json and reload', () => {
   });
 });
 
+describe('notChangedSentence: what the mode did, in the last sentence', () => {
+  test('check, auto off GitHub-hosted runners, auto where the file cannot be written, configure refused', () => {
+    expect(notChangedSentence({ mode: 'check' })).toBe('docker-daemon: check changes nothing; nothing was built.');
+    expect(notChangedSentence({ mode: 'auto' })).toBe(
+      'docker-daemon: auto changes the daemon only on GitHub-hosted runners (set docker-daemon: configure to have the action add the entry for this job and take it out in the post step); nothing was built.',
+    );
+    expect(notChangedSentence({ mode: 'auto', reason: '/x.json cannot be written here (R)' })).toBe(
+      'docker-daemon: auto did not change the daemon: /x.json cannot be written here (R); nothing was built.',
+    );
+    expect(notChangedSentence({ mode: 'configure', input: 'auto', reason: 'WHY' })).toBe(
+      'docker-daemon: auto did not change the daemon: WHY; nothing was built.',
+    );
+  });
+});
+
 describe('daemonCheckFailure: one line, before anything is built', () => {
   const http: DaemonProblem = { host: 'r:5000', need: 'plain-http', what: 'HTTP WHAT', fixedByInsecureEntry: true };
   const ca: DaemonProblem = { host: 'c:443', need: 'ca', what: 'CA WHAT', fixedByInsecureEntry: false };
   const fix = { sentence: 'FIX', details: 'DETAILS' };
 
   test("the problems, the daemon change and each input's alternative; details for the log", () => {
-    const err = daemonCheckFailure('unix:///var/run/docker.sock', [http], fix, 'check');
+    const err = daemonCheckFailure('unix:///var/run/docker.sock', [http], fix, { mode: 'check' });
     expect(err.message).toBe(
       "The Docker daemon at unix:///var/run/docker.sock will not push werf's stages to r:5000: HTTP WHAT. On the runner, FIX; or serve the registry over HTTPS. docker-daemon: check changes nothing; nothing was built.",
     );
     expect(err.details).toBe('DETAILS');
   });
 
-  test('a CA the action could not install: the certs.d command; configure says it cannot change the daemon yet', () => {
-    const err = daemonCheckFailure('unix:///s', [ca], undefined, 'configure');
+  test('a CA the action could not install: the certs.d command; configure says why it changed nothing', () => {
+    const err = daemonCheckFailure('unix:///s', [ca], undefined, {
+      mode: 'configure',
+      input: 'configure',
+      reason: 'an insecure-registries entry does not fix a CA missing from certs.d',
+    });
     expect(err.message).toBe(
-      "The Docker daemon at unix:///s will not push werf's stages to c:443: CA WHAT. Put the CA there: sudo install -D -m 0644 ca.crt /etc/docker/certs.d/c:443/ca.crt (ca.crt: the CA you give in ca-cert). docker-daemon: configure cannot change the daemon yet (this version only checks it); nothing was built.",
+      "The Docker daemon at unix:///s will not push werf's stages to c:443: CA WHAT. Put the CA there: sudo install -D -m 0644 ca.crt /etc/docker/certs.d/c:443/ca.crt (ca.crt: the CA you give in ca-cert). docker-daemon: configure did not change the daemon: an insecure-registries entry does not fix a CA missing from certs.d; nothing was built.",
     );
     expect(err.details).toBeUndefined();
   });

@@ -24,7 +24,7 @@ import {
   type Registry,
   type SeededImage,
 } from '../support/rig/index.js';
-import { node, nodeList, STAND_IN } from './kube-objects.js';
+import { authEntry, node, nodeList, pullSecret, STAND_IN, writeSecretFixture } from './kube-objects.js';
 
 const SA = 'system:serviceaccount:app-production:deployer';
 const NODES_FORBIDDEN = `Error from server (Forbidden): nodes is forbidden: User "${SA}" cannot list resource "nodes" in API group "" at the cluster scope`;
@@ -53,7 +53,7 @@ let stdout: string[];
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'nodes-fallback-'));
-  reg = await startRegistry({ tls: true, auth: 'basic' });
+  reg = await startRegistry({ tls: true, auth: 'basic', puller: true });
   seeded = (await seedImages(reg)).ociIndex;
 }, 120_000);
 afterAll(async () => {
@@ -78,6 +78,9 @@ const warnings = () =>
 async function scene(s: object, kubectlPath = STAND_IN): Promise<void> {
   dir = await mkdtemp(join(root, 'scene-'));
   await writeFile(join(dir, 'scene.json'), JSON.stringify(s));
+  // The release's pull secret, with a read-only account: the registry mode pulls with it after a fallback.
+  const auths = { [reg.host]: authEntry(reg.puller!.username, reg.puller!.password) };
+  await writeSecretFixture(dir, pullSecret('regcred', 'app-production', auths));
   kube = { kubeconfigPath: join(dir, 'kubeconfig'), context: 'kind-ci', namespace: 'app-production', kubectlPath };
 }
 const lines = async (file: string) =>
@@ -117,21 +120,31 @@ const check = (mode: 'auto' | 'cluster', images: CheckedImage[] = [app()]): Prom
 const registryRow = (platform: string) => ({
   image: 'app',
   ok: true,
-  reason: `manifest and blobs of ${seeded.digest} pulled as a node would (${platform}, node-trust: ca-cert, secret regcred)`,
+  reason: `manifest and blobs of ${seeded.digest} pulled as a node would, with the credentials of secret regcred (${platform}, node-trust: ca-cert, secret regcred)`,
   remediation: '',
 });
+/** The registry mode's answer after a fallback: the rows, and that the secret's credentials were sent. */
+const registryResult = (...results: object[]) => ({
+  mode: 'registry',
+  verdict: 'pullable',
+  results,
+  credentials: [
+    `${reg.host}: the credentials of secret regcred from namespace "app-production" (its entry "${reg.host}"), read with kubectl, as the kubelet picks them.`,
+  ],
+});
+const GET_SECRET = ['get', 'secret', 'regcred', '-o', 'json'];
 
 describe('verify-pull: auto falls back to the registry mode (stand-in for kubectl, real registry)', () => {
   test('Forbidden on `get nodes`: registry mode result and one warning with the RBAC the cluster check needs', async () => {
     await scene({ nodes: nodeList(node('n1')), fail: { 'get nodes': NODES_FORBIDDEN } });
     const result = await check('auto');
 
-    expect(result).toEqual({ mode: 'registry', verdict: 'pullable', results: [registryRow('linux/amd64')] });
+    expect(result).toEqual(registryResult(registryRow('linux/amd64')));
     expect(warnings()).toEqual([
       `verify-pull: auto checked the images over the registry API (registry mode) instead of with probe pods: the cluster check may not list nodes (Forbidden for the account "${SA}"). For the cluster check, grant the account "${SA}" ${RBAC}; or set verify-pull: registry to silence this warning.`,
     ]);
-    // One kubectl call: it was refused, so nothing was created and kubectl is not asked again.
-    expect((await lines('argv.jsonl')).map((a) => a.slice(4))).toEqual([['get', 'nodes', '-o', 'json']]);
+    // The node list was refused, so nothing was created; the registry mode then reads the pull secret only.
+    expect((await lines('argv.jsonl')).map((a) => a.slice(4))).toEqual([['get', 'nodes', '-o', 'json'], GET_SECRET]);
     expect(await lines('created.jsonl')).toEqual([]);
   });
 
@@ -140,7 +153,23 @@ describe('verify-pull: auto falls back to the registry mode (stand-in for kubect
     kube.kubectlPath = join(dir, 'missing', 'kubectl');
     const result = await check('auto');
 
-    expect(result).toEqual({ mode: 'registry', verdict: 'pullable', results: [registryRow('linux/amd64')] });
+    // kubectl cannot read the secret either: the login's credentials stand in for it, and the row says so.
+    const why = 'kubectl could not be started';
+    expect(result).toEqual({
+      mode: 'registry',
+      verdict: 'pullable',
+      results: [
+        {
+          image: 'app',
+          ok: true,
+          reason: `manifest and blobs of ${seeded.digest} pulled with the login's credentials in place of secret regcred, which the check did not read: ${why} (linux/amd64, node-trust: ca-cert, the login's credentials in place of secret regcred)`,
+          remediation: '',
+        },
+      ],
+      credentials: [
+        `${reg.host}: the login's credentials stood in for secret regcred, which the check did not read: ${why}.`,
+      ],
+    });
     expect(warnings()).toEqual([
       `verify-pull: auto checked the images over the registry API (registry mode) instead of with probe pods: the cluster check could not start kubectl (spawn ${kube.kubectlPath} ENOENT). For the cluster check, install kubectl on the runner (for example with azure/setup-kubectl); or set verify-pull: registry to silence this warning.`,
     ]);
@@ -154,11 +183,7 @@ describe('verify-pull: auto falls back to the registry mode (stand-in for kubect
     const result = await check('auto');
 
     // The node list was read: the registry mode checks the platforms the nodes have.
-    expect(result).toEqual({
-      mode: 'registry',
-      verdict: 'pullable',
-      results: [registryRow('linux/amd64'), registryRow('linux/arm64')],
-    });
+    expect(result).toEqual(registryResult(registryRow('linux/amd64'), registryRow('linux/arm64')));
     const [warning, ...more] = warnings();
     expect(more).toEqual([]);
     expect(warning).toMatch(
@@ -178,7 +203,8 @@ describe('verify-pull: auto falls back to the registry mode (stand-in for kubect
     const runId = (created[0] as unknown as { metadata: { labels: Record<string, string> } }).metadata.labels[
       PROBE_LABEL
     ];
-    expect((await lines('argv.jsonl')).at(-1)!.slice(4)).toEqual([
+    expect((await lines('argv.jsonl')).at(-1)!.slice(4)).toEqual(GET_SECRET);
+    expect((await lines('argv.jsonl')).at(-2)!.slice(4)).toEqual([
       'delete',
       'pods',
       '-l',
@@ -197,7 +223,7 @@ describe('verify-pull: auto falls back to the registry mode (stand-in for kubect
     expect(warnings()).toHaveLength(1);
     expect(warnings()[0]).toContain(`the cluster check may not create pods (Forbidden for the account "${SA}")`);
     expect(warnings()[0]).toContain(RBAC);
-    expect((await lines('argv.jsonl')).at(-1)).toContain('delete');
+    expect((await lines('argv.jsonl')).at(-2)).toContain('delete');
     expect(await podsLeft()).toEqual([]);
   });
 
@@ -208,14 +234,14 @@ describe('verify-pull: auto falls back to the registry mode (stand-in for kubect
     expect(warnings()).toHaveLength(1);
     expect(warnings()[0]).toContain('the cluster check may not list pods');
     expect(await lines('created.jsonl')).toHaveLength(1);
-    expect((await lines('argv.jsonl')).at(-1)).toContain('delete');
+    expect((await lines('argv.jsonl')).at(-2)).toContain('delete');
     expect(await podsLeft()).toEqual([]);
   });
 
   test('no Ready, schedulable node: fallback with a warning, nothing created', async () => {
     await scene({ nodes: nodeList(node('cordoned', { cordoned: true }), node('down', { ready: false })) });
     const result = await check('auto');
-    expect(result).toEqual({ mode: 'registry', verdict: 'pullable', results: [registryRow('linux/amd64')] });
+    expect(result).toEqual(registryResult(registryRow('linux/amd64')));
     expect(warnings()).toHaveLength(1);
     expect(warnings()[0]).toContain('the cluster check found no Ready, schedulable node to put a probe pod on');
     expect(await lines('created.jsonl')).toEqual([]);

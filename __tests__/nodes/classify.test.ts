@@ -169,6 +169,54 @@ describe('classifyPullError', () => {
     expect(classifyPullError('401 Unauthorized', ctx).remediation).toContain('--set-docker-config-json-value');
   });
 
+  test('registry mode: the reason and the fix say whose credentials were refused (the secret, the login in its place, none)', () => {
+    const secret = { kind: 'secret', secret: 'regcred', namespace: 'shop', entry: 'reg.example.com:5443' } as const;
+    const refused = classifyPullError('401 Unauthorized', { ...ctx, imagePullSecret: 'regcred', sent: secret });
+    expect(refused.reason).toBe('the registry refused the credentials in secret regcred: 401 Unauthorized');
+    expect(refused.remediation).toBe(
+      'Put credentials that may pull from reg.example.com:5443 into the entry "reg.example.com:5443" of secret regcred: kubectl create secret docker-registry regcred --namespace=shop --docker-server=reg.example.com:5443 --docker-username=<username> --docker-password=<password or token> --dry-run=client -o yaml | kubectl apply -f -',
+    );
+    const denied = classifyPullError('403 Forbidden', { ...ctx, imagePullSecret: 'regcred', sent: secret });
+    expect(denied.reason).toMatch(
+      /^the registry refused the pull for the credentials in secret regcred \(no pull permission/,
+    );
+    expect(denied.remediation).toMatch(
+      /^Grant pull permission on the repository to the user in the entry "reg.example.com:5443" of secret regcred/,
+    );
+    const login = {
+      kind: 'login',
+      secret: 'regcred',
+      why: 'there is no kubeconfig to read it with',
+      loggedIn: true,
+    } as const;
+    const asLogin = classifyPullError('401 Unauthorized', { ...ctx, imagePullSecret: 'regcred', sent: login });
+    expect(asLogin.reason).toBe(
+      "the registry refused the login's credentials (standing in for secret regcred): 401 Unauthorized",
+    );
+    expect(asLogin.remediation).toContain("whether the secret's own would work is unknown");
+    // A secret the node cannot use: its problem comes first in the reason; a TLS failure keeps its own fix first.
+    const problem = {
+      reason: 'secret regcred in namespace "shop" does not exist, so a node pulls without credentials',
+      fix: 'Create it.',
+      failsPull: false,
+    };
+    const unusable = { kind: 'unusable', secret: 'regcred', problem } as const;
+    const anon = classifyPullError('401 Unauthorized', { ...ctx, imagePullSecret: 'regcred', sent: unusable });
+    expect(anon).toMatchObject({
+      verdict: 'needs-credentials',
+      reason: `${problem.reason}; the registry requires credentials for the pull: 401 Unauthorized`,
+      remediation: 'Create it.',
+    });
+    const x509 = classifyPullError('x509: certificate signed by unknown authority', {
+      ...ctx,
+      imagePullSecret: 'regcred',
+      sent: unusable,
+    });
+    expect(x509.verdict).toBe('not-pullable');
+    expect(x509.remediation).toMatch(/^containerd: /);
+    expect(x509.remediation.endsWith('\nCreate it.')).toBe(true);
+  });
+
   test('an invalid certificate names the host without its port, also for an IPv6 registry in brackets', () => {
     const expired = 'x509: certificate has expired or is not yet valid';
     expect(classifyPullError(expired, ctx).remediation).toContain('names reg.example.com in its subjectAltName');

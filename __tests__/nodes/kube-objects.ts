@@ -2,6 +2,7 @@
  * Kubernetes objects as `kubectl get ... -o json` prints them, for the scenes of the stand-in for kubectl
  * (__tests__/support/kubectl-stand-in/kubectl).
  */
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The stand-in for kubectl (no Kubernetes API server runs on the test machines). */
@@ -51,3 +52,37 @@ export const nodeList = (...items: object[]) => ({
   items,
   metadata: { resourceVersion: '' },
 });
+
+/** An entry of a docker config's "auths", as `kubectl create secret docker-registry` writes one. */
+export const authEntry = (username: string, password: string) => ({
+  username,
+  password,
+  auth: Buffer.from(`${username}:${password}`).toString('base64'),
+});
+
+/**
+ * A Secret as `kubectl get secret NAME -o json` prints it: a kubernetes.io/dockerconfigjson secret holding `auths`
+ * (or, with `type: 'kubernetes.io/dockercfg'`, the legacy .dockercfg whose top level is the entries; any other type
+ * keeps the docker config under .dockerconfigjson, as a secret made with the wrong type does).
+ */
+export function pullSecret(name: string, namespace: string, auths: object, type = 'kubernetes.io/dockerconfigjson') {
+  const legacy = type === 'kubernetes.io/dockercfg';
+  const config = JSON.stringify(legacy ? auths : { auths });
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace, uid: '5d3b7c1e-9a0f-4a8e-b1c2-0d9e8f7a6b5c', resourceVersion: '4711' },
+    type,
+    data: { [legacy ? '.dockercfg' : '.dockerconfigjson']: Buffer.from(config).toString('base64') },
+  };
+}
+
+/** Puts `secret` where the stand-in for kubectl serves it from: SCENE_DIR/secrets/NAMESPACE/NAME.json. */
+export async function writeSecretFixture(
+  sceneDir: string,
+  secret: { metadata: { name: string; namespace: string } },
+): Promise<void> {
+  const dir = join(sceneDir, 'secrets', secret.metadata.namespace);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, `${secret.metadata.name}.json`), JSON.stringify(secret), { mode: 0o600 });
+}

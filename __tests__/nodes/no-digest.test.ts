@@ -152,9 +152,12 @@ describe('verify-pull: registry by tag agrees with a real containerd pull by tag
           image: 'app',
           ok: true,
           reason:
-            'manifest and blobs of the tag multi (checked by tag: werf reported no digest) pulled as a node would (linux/amd64, node-trust: ca-cert, secret regcred)',
+            "manifest and blobs of the tag multi (checked by tag: werf reported no digest) pulled with the login's credentials in place of secret regcred, which the check did not read: command: build deploys nothing, so there is no kubeconfig to read it with (linux/amd64, node-trust: ca-cert, the login's credentials in place of secret regcred)",
           remediation: '',
         },
+      ],
+      credentials: [
+        `${reg.host}: the login's credentials stood in for secret regcred, which the check did not read: command: build deploys nothing, so there is no kubeconfig to read it with.`,
       ],
     });
   });
@@ -169,7 +172,9 @@ describe('verify-pull: registry by tag agrees with a real containerd pull by tag
     expect(row!.ok).toBe(false);
     expect(row!.reason).toMatch(/^checked by tag never-pushed \(werf reported no digest\): /);
     expect(row!.reason).toMatch(/MANIFEST_UNKNOWN|manifest unknown|not found/i);
-    expect(row!.reason).toMatch(/\(linux\/amd64, node-trust: ca-cert, secret regcred\)$/);
+    expect(row!.reason).toMatch(
+      /\(linux\/amd64, node-trust: ca-cert, the login's credentials in place of secret regcred\)$/,
+    );
     expect(row!.remediation).toMatch(/run the build again/);
   });
 });

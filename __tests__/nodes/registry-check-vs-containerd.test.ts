@@ -2,12 +2,17 @@
  * verify-pull: registry against a real node runtime: for each scenario a containerd (from the rig) stands for the
  * node, with the hosts.toml and credentials the scenario gives the node, and pulls the image by digest; the
  * action's verdict must equal containerd's real pull result, and the classifier must read containerd's own error
- * text the same way as the action's failure.
+ * text the same way as the action's failure. In the pull-secret scenarios the action reads the image-pull-secret
+ * through a stand-in for kubectl (no Kubernetes API server runs here) and containerd pulls with the credentials the
+ * kubelet would take from that secret (none when it would take none).
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, jest, test } from '@jest/globals';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NodeTrust } from '../../src/inputs.js';
 import { checkPull, classifyPullError, type PullCause } from '../../src/nodes/index.js';
+import { kubectlFor, type KubeTarget } from '../../src/nodes/kubectl.js';
+import { credentialsPlan, readPullSecret } from '../../src/nodes/pull-secret.js';
 import { checkFromNodeView } from '../../src/nodes/registry-check.js';
 import type { RegistryAccess } from '../../src/registry/index.js';
 import {
@@ -26,6 +31,7 @@ import {
   type SeededImage,
   type SeededKind,
 } from '../support/rig/index.js';
+import { authEntry, pullSecret, STAND_IN, writeSecretFixture } from './kube-objects.js';
 import { writeDefaultNode, writeNodeHostsToml } from './node-hosts.js';
 
 let ctrd: Containerd;
@@ -40,8 +46,8 @@ beforeAll(async () => {
   scratch = await makeTempDir('nodes');
   [ctrd, tlsBasic, tlsToken, plain] = await Promise.all([
     startContainerd(),
-    startRegistry({ tls: true, auth: 'basic' }),
-    startRegistry({ tls: true, auth: 'token' }),
+    startRegistry({ tls: true, auth: 'basic', puller: true }),
+    startRegistry({ tls: true, auth: 'token', puller: true }),
     startRegistry({ tls: false, auth: 'none' }),
   ]);
   seeded = new Map();
@@ -54,6 +60,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopAll();
   if (scratch) await removeTempDir(scratch);
+});
+
+// The check's log lines and masks (workflow commands on stdout) are kept out of the test run's own output.
+beforeEach(() => {
+  jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+});
+afterEach(() => {
+  jest.restoreAllMocks();
 });
 
 /**
@@ -97,8 +111,16 @@ interface Scenario {
   repo?: string;
   kind: SeededKind;
   nodeTrust: NodeTrust;
-  /** the node has the pull secret's credentials (ctr --user) and the action is told image-pull-secret */
+  /**
+   * the action is told image-pull-secret regcred; without `secret` (no kubeconfig) the login's credentials stand in
+   * for it and the node has them too (ctr --user)
+   */
   withSecret: boolean;
+  /**
+   * the secret in the release namespace, read through the stand-in for kubectl (undefined: it does not exist), and
+   * the credentials the kubelet takes from it for the node (undefined: none)
+   */
+  secret?: { auths?: (reg: Registry, host: string) => object; nodeUser: (reg: Registry) => string | undefined };
   platform?: string;
   /** what the node's containerd is configured with */
   node: (hostsDir: string, host: string, reg: Registry) => Promise<void>;
@@ -241,7 +263,96 @@ const scenarios: Scenario[] = [
     expected: 'not-pullable',
     cause: 'blob-missing',
   },
+  {
+    name: 'pull secret with the read-only pull account (basic auth)',
+    reg: () => tlsBasic,
+    kind: 'docker',
+    nodeTrust: 'ca-cert',
+    withSecret: true,
+    secret: {
+      auths: (reg, host) => ({ [`https://${host}`]: authEntry(reg.puller!.username, reg.puller!.password) }),
+      nodeUser: (reg) => `${reg.puller!.username}:${reg.puller!.password}`,
+    },
+    node: caOnNode,
+    expected: 'pullable',
+  },
+  {
+    name: 'pull secret with the read-only pull account (token auth)',
+    reg: () => tlsToken,
+    kind: 'ociIndex',
+    nodeTrust: 'ca-cert',
+    withSecret: true,
+    secret: {
+      auths: (reg, host) => ({ [host]: authEntry(reg.puller!.username, reg.puller!.password) }),
+      nodeUser: (reg) => `${reg.puller!.username}:${reg.puller!.password}`,
+    },
+    node: caOnNode,
+    expected: 'pullable',
+  },
+  {
+    name: "pull secret with a wrong password, though the login's credentials work (basic auth)",
+    reg: () => tlsBasic,
+    kind: 'oci',
+    nodeTrust: 'ca-cert',
+    withSecret: true,
+    secret: {
+      auths: (reg, host) => ({ [host]: authEntry(reg.puller!.username, 'wrong-password') }),
+      nodeUser: (reg) => `${reg.puller!.username}:wrong-password`,
+    },
+    node: caOnNode,
+    expected: 'needs-credentials',
+    cause: 'unauthorized',
+  },
+  {
+    name: "pull secret with a wrong password, though the login's credentials work (token auth)",
+    reg: () => tlsToken,
+    kind: 'ociIndex',
+    nodeTrust: 'ca-cert',
+    withSecret: true,
+    secret: {
+      auths: (reg, host) => ({ [host]: authEntry(reg.puller!.username, 'wrong-password') }),
+      nodeUser: (reg) => `${reg.puller!.username}:wrong-password`,
+    },
+    node: caOnNode,
+    expected: 'needs-credentials',
+    cause: 'unauthorized',
+  },
+  {
+    name: 'pull secret missing: the node pulls without credentials',
+    reg: () => tlsToken,
+    kind: 'ociIndex',
+    nodeTrust: 'ca-cert',
+    withSecret: true,
+    secret: { nodeUser: () => undefined },
+    node: caOnNode,
+    expected: 'needs-credentials',
+    cause: 'unauthorized',
+  },
+  {
+    name: 'pull secret without an entry for the registry (another port): the node pulls without credentials',
+    reg: () => tlsBasic,
+    kind: 'dockerList',
+    nodeTrust: 'ca-cert',
+    withSecret: true,
+    secret: {
+      auths: (reg, host) => ({
+        [host.replace(/:\d+$/, ':1')]: authEntry(reg.puller!.username, reg.puller!.password),
+      }),
+      nodeUser: () => undefined,
+    },
+    node: caOnNode,
+    expected: 'needs-credentials',
+    cause: 'unauthorized',
+  },
 ];
+
+/** A scene for the stand-in for kubectl with the secret regcred in namespace shop (none when `auths` is undefined). */
+async function secretScene(auths: object | undefined): Promise<KubeTarget> {
+  const dir = await mkdtemp(join(scratch, 'kube-'));
+  await writeFile(join(dir, 'scene.json'), '{}');
+  if (auths) await writeSecretFixture(dir, pullSecret('regcred', 'shop', auths));
+  return { kubeconfigPath: join(dir, 'kubeconfig'), context: '', namespace: 'shop', kubectlPath: STAND_IN };
+}
 
 describe('verify-pull: registry agrees with a real containerd pull', () => {
   test.each(scenarios.map((s) => [s.name, s] as const))('%s', async (_name, s) => {
@@ -255,12 +366,14 @@ describe('verify-pull: registry agrees with a real containerd pull', () => {
     await s.node(hostsDir, host, reg);
 
     const fresh = s.freshNode ? await startContainerd() : undefined;
+    const loginUser = s.withSecret ? `${reg.username}:${reg.password}` : undefined;
     const node = await nodePull(`${host}/${repo}@${image.digest}`, {
       hostsDir,
       node: fresh,
-      user: s.withSecret ? `${reg.username}:${reg.password}` : undefined,
+      user: s.secret ? s.secret.nodeUser(reg) : loginUser,
       platform,
     }).finally(() => fresh?.stop());
+    const kube = s.secret ? await secretScene(s.secret.auths?.(reg, host)) : undefined;
     const opts = {
       images: [{ name: 'app', image: `${host}/${repo}:x`, digest: image.digest, repo, host }],
       platforms: [platform],
@@ -269,8 +382,10 @@ describe('verify-pull: registry agrees with a real containerd pull', () => {
       caCert: reg.ca?.certPem ?? '',
       imagePullSecret: s.withSecret ? 'regcred' : '',
     };
-    const [action] = await checkFromNodeView(opts);
-    const check = await checkPull({ ...opts, mode: 'registry', command: 'build' });
+    const state = kube ? await readPullSecret(kubectlFor(kube), 'regcred', kube) : undefined;
+    const plan = credentialsPlan({ ...opts, kube, state, noSecretWhy: 'there is no kubeconfig to read it with' });
+    const [action] = await checkFromNodeView({ ...opts, credentials: plan.forImage });
+    const check = await checkPull({ ...opts, mode: 'registry', command: 'build', kube });
 
     // The action's answer equals the runtime's.
     expect({ ok: action!.ok, output: node.output }).toEqual({ ok: node.ok, output: node.output });
@@ -278,12 +393,33 @@ describe('verify-pull: registry agrees with a real containerd pull', () => {
     expect(check.verdict).toBe(s.expected);
     if (!node.ok) {
       // containerd's own words, read by the classifier, give the same verdict and cause as the action's check.
-      const fromRuntime = classifyPullError(node.output, { host, platform, imagePullSecret: opts.imagePullSecret });
+      const sent = action!.credentials;
+      const fromRuntime = classifyPullError(node.output, {
+        host,
+        platform,
+        imagePullSecret: opts.imagePullSecret,
+        sent,
+      });
       expect(fromRuntime.verdict).toBe(s.expected);
       expect(fromRuntime.cause).toBe(s.cause);
       expect(action!.failure!.cause).toBe(s.cause);
       if (process.env.NODES_PRINT_CTR) console.log(`${s.name}\n${node.output}\n${action!.failure!.reason}`);
       expect(check.results[0]!.remediation).not.toBe('');
+      // Read from containerd's words or from the action's own failure, the finding names the secret the same way.
+      if (s.secret) expect(fromRuntime.remediation).toBe(check.results[0]!.remediation);
+    }
+    // What the check sent: the secret's credentials when it was read, else what stood in for it.
+    const said = check.results[0]!.reason;
+    if (s.secret?.nodeUser(reg)) {
+      expect(said).toMatch(
+        node.ok
+          ? /pulled as a node would, with the credentials of secret regcred/
+          : /^the registry refused the credentials in secret regcred: /,
+      );
+    } else if (s.secret) {
+      expect(said).toMatch(/^secret regcred in namespace "shop" (does not exist|has no entry the kubelet uses for)/);
+    } else if (s.withSecret) {
+      expect(said).toContain("the login's credentials in place of secret regcred");
     }
   });
 });

@@ -31,6 +31,8 @@ export interface StepResult {
   annotations: Annotation[];
   /** wall time from spawning the step's process to its exit, in ms (for the benchmark) */
   wallMs: number;
+  /** every workflow command the runner would have run, from stdout and stderr */
+  commands: WorkflowCommand[];
 }
 
 export interface JobResult {
@@ -205,21 +207,28 @@ export async function runStep(
   );
   clearTimeout(timer);
   const read = (p: string) => fs.readFileSync(p, 'utf8');
+  // The runner reads commands on both streams; the order between them is lost (it reads them apart).
+  const commands = [...runnerCommands(stdout), ...runnerCommands(stderr)];
+  const named = (c: string) => commands.filter((x) => x.command === c);
+  // Legacy set-output/save-state still work; the file commands are read after the step, so they win.
+  const fromCommands = (c: string) =>
+    Object.fromEntries(named(c).flatMap((x) => (x.properties.name ? [[x.properties.name, x.message]] : [])));
   return {
     exitCode,
     signal,
     stdout,
     stderr,
-    outputs: parseKeyValueFile(read(commandFiles.GITHUB_OUTPUT)),
-    state: parseKeyValueFile(read(commandFiles.GITHUB_STATE)),
+    outputs: { ...fromCommands('set-output'), ...parseKeyValueFile(read(commandFiles.GITHUB_OUTPUT)) },
+    state: { ...fromCommands('save-state'), ...parseKeyValueFile(read(commandFiles.GITHUB_STATE)) },
     exportedEnv: parseKeyValueFile(read(commandFiles.GITHUB_ENV)),
     addedPath: read(commandFiles.GITHUB_PATH).split('\n').filter(Boolean),
     summary: read(commandFiles.GITHUB_STEP_SUMMARY),
-    masks: parseCommands(stdout, 'add-mask').map((c) => c.message),
+    masks: named('add-mask').map((c) => c.message),
     annotations: (['error', 'warning', 'notice'] as const).flatMap((level) =>
-      parseCommands(stdout, level).map((c) => ({ level, ...c })),
+      named(level).map(({ message, properties }) => ({ level, message, properties })),
     ),
     wallMs,
+    commands,
   };
 }
 
@@ -255,29 +264,118 @@ export function parseKeyValueFile(text: string): Record<string, string> {
   return result;
 }
 
-/** Workflow commands (`::name props::message`) on stdout, unescaped as the runner does. */
+/** One workflow command the runner would run, as it reads it. */
+export interface WorkflowCommand {
+  /** the command's name in lower case (the runner matches names case-insensitively) */
+  command: string;
+  message: string;
+  properties: Record<string, string>;
+  /** the line it came from */
+  line: string;
+}
+
+// The commands the runner registers (actions/runner ActionCommandManager and its extensions).
+const RUNNER_COMMANDS = [
+  'add-mask',
+  'add-matcher',
+  'remove-matcher',
+  'add-path',
+  'debug',
+  'echo',
+  'endgroup',
+  'error',
+  'group',
+  'notice',
+  'save-state',
+  'set-env',
+  'set-output',
+  'stop-commands',
+  'warning',
+];
+
+/**
+ * Every workflow command the runner would run in one stream of a step (it reads stdout and stderr alike), by its
+ * rules (actions/runner ActionCommand and ActionCommandManager): lines end at CR, LF or CRLF (StreamReader.ReadLine);
+ * `::name props::data` after leading blanks, or the legacy `##[name props]data` ANYWHERE in a line; names in any case;
+ * between `::stop-commands::TOKEN` and a line that is the command TOKEN, nothing runs.
+ */
+export function runnerCommands(text: string): WorkflowCommand[] {
+  const found: WorkflowCommand[] = [];
+  let stopToken: string | undefined;
+  for (const line of text.split(/\r\n|\r|\n/)) {
+    const registered = stopToken ? [...RUNNER_COMMANDS, stopToken.toLowerCase()] : RUNNER_COMMANDS;
+    const command = parseV2(line, registered) ?? parseLegacy(line, registered);
+    if (!command) continue;
+    if (stopToken !== undefined) {
+      // Only a non-empty token resumes; everything else is shown, not run.
+      if (stopToken !== '' && command.command === stopToken.toLowerCase()) stopToken = undefined;
+      continue;
+    }
+    found.push(command);
+    if (command.command === 'stop-commands') stopToken = command.message;
+  }
+  return found;
+}
+
+function parseV2(line: string, registered: string[]): WorkflowCommand | undefined {
+  const message = line.trimStart();
+  if (!message.startsWith('::')) return undefined;
+  const end = message.indexOf('::', 2);
+  if (end < 0) return undefined;
+  const info = message.slice(2, end);
+  const space = info.indexOf(' ');
+  const name = (space < 0 ? info : info.slice(0, space)).toLowerCase();
+  if (!registered.includes(name)) return undefined;
+  const properties: Record<string, string> = {};
+  if (space > 0) {
+    for (const pair of info
+      .slice(space + 1)
+      .trim()
+      .split(',')
+      .filter(Boolean)) {
+      const at = pair.indexOf('=');
+      if (at > 0 && at < pair.length - 1) properties[pair.slice(0, at)] = unescapeProperty(pair.slice(at + 1));
+    }
+  }
+  return { command: name, message: unescapeData(message.slice(end + 2)), properties, line };
+}
+
+function parseLegacy(line: string, registered: string[]): WorkflowCommand | undefined {
+  const prefix = line.indexOf('##[');
+  if (prefix < 0) return undefined;
+  const close = line.indexOf(']', prefix);
+  if (close < 0) return undefined;
+  const info = line.slice(prefix + 3, close);
+  const space = info.indexOf(' ');
+  const name = (space < 0 ? info : info.slice(0, space)).toLowerCase();
+  if (!registered.includes(name)) return undefined;
+  const properties: Record<string, string> = {};
+  if (space > 0) {
+    for (const pair of info
+      .slice(space + 1)
+      .split(';')
+      .filter(Boolean)) {
+      const at = pair.indexOf('=');
+      if (at > 0 && at < pair.length - 1) properties[pair.slice(0, at)] = unescapeLegacy(pair.slice(at + 1));
+    }
+  }
+  return { command: name, message: unescapeLegacy(line.slice(close + 1)), properties, line };
+}
+
+const unescapeData = (s: string) => s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+const unescapeProperty = (s: string) =>
+  s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%');
+const unescapeLegacy = (s: string) =>
+  s.replace(/%3B/g, ';').replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%5D/g, ']').replace(/%25/g, '%');
+
+/** The workflow commands named `command` that the runner would run in a stream (see runnerCommands). */
 export function parseCommands(
   stdout: string,
   command: string,
 ): Array<{ message: string; properties: Record<string, string> }> {
-  const unescape = (s: string) =>
-    s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%');
-  const found: Array<{ message: string; properties: Record<string, string> }> = [];
-  for (const line of stdout.split('\n')) {
-    const m = /^::([a-z-]+)(?: ([^:]*))?::(.*)$/.exec(line);
-    if (!m || m[1] !== command) continue;
-    const properties = Object.fromEntries(
-      (m[2] ?? '')
-        .split(',')
-        .filter(Boolean)
-        .map((kv) => {
-          const at = kv.indexOf('=');
-          return [kv.slice(0, at), unescape(kv.slice(at + 1))];
-        }),
-    );
-    found.push({ message: unescape(m[3] ?? ''), properties });
-  }
-  return found;
+  return runnerCommands(stdout)
+    .filter((c) => c.command === command)
+    .map(({ message, properties }) => ({ message, properties }));
 }
 
 /** The test process's environment without anything a runner would set per step. */

@@ -19,7 +19,7 @@ export interface Scenario {
   /** the environment the job runs with (trust dirs, the double's knobs) */
   env: Record<string, string>;
   /** every werf invocation the double saw, oldest first */
-  werfCalls(): Array<{ argv: string[]; env: Record<string, string> }>;
+  werfCalls(): Array<{ argv: string[]; env: Record<string, string>; inputs: string[] }>;
   run(inputs: Record<string, string>, opts?: RunOptions): Promise<JobResult>;
   /** only the main step; the job's post() runs later (jobs on one runner interleave) */
   runMain(inputs: Record<string, string>, opts?: RunOptions): Promise<JobAfterMain>;
@@ -76,7 +76,7 @@ export function makeScenario(images: string[] = ['app'], system?: SystemDirs): S
             .readFileSync(argvLog, 'utf8')
             .split('\n')
             .filter(Boolean)
-            .map((line) => JSON.parse(line) as { argv: string[]; env: Record<string, string> })
+            .map((line) => JSON.parse(line) as { argv: string[]; env: Record<string, string>; inputs: string[] })
         : [],
     run: (inputs, opts = {}) =>
       runAction({ 'werf-path': WERF_DOUBLE, ...inputs }, { ...opts, workspace, env: { ...env, ...opts.env } }),

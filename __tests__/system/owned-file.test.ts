@@ -214,3 +214,64 @@ describe('afterChange: for a file a daemon must reload', () => {
     ]);
   });
 });
+
+describe("json-list: the Docker daemon's config file and its insecure-registries", () => {
+  const LIST = { kind: 'json-list', key: 'insecure-registries' } as const;
+  const listClaim = (job: string, file: string, host: string, o: OwnedFileOptions = {}) =>
+    claimOwnedFile(
+      { path: file, format: LIST, item: host, label: `the insecure-registries entry ${host}` },
+      { owner: owner(job), record: (e) => journal.push(e), waitMs: 10_000, ...o },
+    );
+
+  test('an admin file: the entry added in place; the list written back explicitly ([]), then the original put back with its mode and mtime', async () => {
+    const file = path.join(docker, 'daemon.json');
+    const original = '{\n  "debug": false,\n  "labels": ["a=b"]\n}\n';
+    fs.writeFileSync(file, original, { mode: 0o600 });
+    const mtime = new Date('2021-06-01T00:00:00.123Z');
+    fs.utimesSync(file, mtime, mtime);
+    const seen: Array<string | undefined> = [];
+    const afterChange = async (content: string | undefined) => void seen.push(content);
+    expect(await listClaim('A', file, 'r:5000', { afterChange })).toEqual({ outcome: 'extended', sudo: false });
+    expect(await listClaim('B', file, 's:5000', { afterChange })).toEqual({ outcome: 'extended', sudo: false });
+    expect(fs.readFileSync(file, 'utf8')).toBe(
+      '{\n  "debug": false,\n  "labels": ["a=b"],\n  "insecure-registries": ["r:5000", "s:5000"]\n}\n',
+    );
+    expect((fs.statSync(file).mode & 0o777).toString(8)).toBe('600');
+    await post('A', { afterChange });
+    expect(fs.readFileSync(file, 'utf8')).toContain('"insecure-registries": ["s:5000"]');
+    expect(await post('B', { afterChange })).toEqual({ warnings: [], notes: [] });
+    expect(seen.slice(2)).toEqual([
+      '{\n  "debug": false,\n  "labels": ["a=b"],\n  "insecure-registries": ["s:5000"]\n}\n',
+      '{\n  "debug": false,\n  "labels": ["a=b"],\n  "insecure-registries": []\n}\n',
+      original,
+    ]);
+    expect(fs.readFileSync(file, 'utf8')).toBe(original);
+    expect((fs.statSync(file).mode & 0o777).toString(8)).toBe('600');
+    expect(fs.statSync(file).mtime.toISOString()).toBe(mtime.toISOString());
+    expect(tree()).toEqual(['daemon.json']);
+  });
+
+  test("no file: created with the list, emptied explicitly, then removed; an admin's entry is never taken out; a malformed file is never touched", async () => {
+    const file = path.join(docker, 'daemon.json');
+    const seen: Array<string | undefined> = [];
+    const afterChange = async (content: string | undefined) => void seen.push(content);
+    expect(await listClaim('A', file, 'r:5000', { afterChange })).toEqual({ outcome: 'created', sudo: false });
+    await post('A', { afterChange });
+    expect(seen).toEqual([
+      '{\n  "insecure-registries": ["r:5000"]\n}\n',
+      '{\n  "insecure-registries": []\n}\n',
+      undefined,
+    ]);
+    expect(tree()).toEqual([]);
+
+    fs.writeFileSync(file, '{"insecure-registries": ["r:5000"]}');
+    expect(await listClaim('B', file, 'r:5000')).toEqual({ outcome: 'unchanged', sudo: false });
+    await post('B');
+    expect(fs.readFileSync(file, 'utf8')).toBe('{"insecure-registries": ["r:5000"]}');
+
+    fs.writeFileSync(file, '{"insecure-registries": ["r:5000"],}');
+    await expect(listClaim('C', file, 's:5000')).rejects.toThrow('it is not valid JSON (at line 1, column 36)');
+    expect(fs.readFileSync(file, 'utf8')).toBe('{"insecure-registries": ["r:5000"],}');
+    expect(tree()).toEqual(['daemon.json']);
+  });
+});

@@ -49,12 +49,17 @@ function machine(): SystemDirs & { etc: string } {
   };
 }
 
-/** A job's inputs: build into `reg` with `caCert`, no node pull check (nothing here is about the nodes). */
+/**
+ * A job's inputs: build into `reg` with `caCert`, no node pull check (nothing here is about the nodes), and no Docker
+ * daemon check: no daemon runs here (the double emulates its push with the shared certs.d); the daemon's own stage
+ * with several jobs is in daemon/configure.test.ts.
+ */
 const inputs = (reg: Registry, caCert: string, name: string) => ({
   repo: `${reg.host}/${name}/stages`,
   'ca-cert': caCert,
   command: 'build',
   'verify-pull': 'off',
+  'docker-daemon': 'off',
 });
 
 /** The job id main recorded (the same for every system file of one main step). */

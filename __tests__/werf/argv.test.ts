@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ActionError } from '../../src/errors.js';
 import { WERF_TUF_ROOT, type Inputs } from '../../src/inputs.js';
-import { checkExtraArgs, planWerfCommand } from '../../src/werf/argv.js';
+import { checkExtraArgs, envTwin, isSecretFlag, planWerfCommand } from '../../src/werf/argv.js';
 
 function inputs(overrides: Partial<Inputs> = {}): Inputs {
   return {
@@ -126,7 +126,7 @@ describe('planWerfCommand', () => {
     ],
     [
       ['--kube-config-base64=c2VjcmV0'],
-      'Input "args" has --kube-config-base64: its value is a secret and a command line is visible to every process on the runner; use kube-config-base64, or werf\'s environment variable for it.',
+      'Input "args" has --kube-config-base64: its value is a secret, and a command line is visible to every process on the runner and in the log; use the kube-config-base64 input.',
     ],
   ])('rejects extra args %j', (args, message) => {
     expect(checkExtraArgs(args)).toEqual([message]);
@@ -135,7 +135,51 @@ describe('planWerfCommand', () => {
     );
   });
 
+  // werf v2's credential flags (werf/werf docs/_includes/reference/cli/werf_converge.md), each with its env twin.
+  it.each([
+    ['--repo-github-token', 'WERF_REPO_GITHUB_TOKEN'],
+    ['--final-repo-github-token', 'WERF_FINAL_REPO_GITHUB_TOKEN'],
+    ['--repo-docker-hub-password', 'WERF_REPO_DOCKER_HUB_PASSWORD'],
+    ['--repo-docker-hub-token', 'WERF_REPO_DOCKER_HUB_TOKEN'],
+    ['--final-repo-docker-hub-password', 'WERF_FINAL_REPO_DOCKER_HUB_PASSWORD'],
+    ['--repo-harbor-password', 'WERF_REPO_HARBOR_PASSWORD'],
+    ['--final-repo-quay-token', 'WERF_FINAL_REPO_QUAY_TOKEN'],
+    ['--kube-token', 'WERF_KUBE_TOKEN'],
+    ['--kube-auth-password', 'WERF_KUBE_AUTH_PASSWORD'],
+    ['--kube-key-data', 'WERF_KUBE_KEY_DATA'],
+    ['--kube-auth-provider-config', 'WERF_KUBE_AUTH_PROVIDER_CONFIG'],
+    ['--secret-key', 'WERF_SECRET_KEY'],
+    ['--release-storage-sql-connection', 'WERF_RELEASE_STORAGE_SQL_CONNECTION'],
+  ])('refuses the credential flag %s in args (joined or as two lines) and names %s, never the value', (flag, twin) => {
+    const secret = 'hunter2-s3cret-value';
+    for (const args of [[`${flag}=${secret}`], [flag, secret]]) {
+      const problems = checkExtraArgs(args);
+      expect(problems).toEqual([
+        `Input "args" has ${flag}: its value is a secret, and a command line is visible to every process on the runner and in the log; set ${twin} in the step's env instead (env: ${twin}: \${{ secrets.NAME }}), which werf reads the same way.`,
+      ]);
+      expect(problems.join('')).not.toContain(secret);
+      expect(() => planWerfCommand(inputs({ args }), { buildReportPath: REPORT, tls: noTls })).toThrow(ActionError);
+    }
+  });
+
+  it('tells credential flags from flags that only name a file or switch one off', () => {
+    for (const flag of ['--kube-token', '--repo-quay-token', '--kube-auth-password', '--secret-key', '--KUBE-TOKEN'])
+      expect(isSecretFlag(flag)).toBe(true);
+    for (const flag of ['--kube-token-path', '--ignore-secret-key', '--secret-values', '--kube-ca-data', '--repo'])
+      expect(isSecretFlag(flag)).toBe(false);
+    expect(envTwin('--repo-github-token')).toBe('WERF_REPO_GITHUB_TOKEN');
+  });
+
   it('accepts ordinary extra args', () => {
-    expect(checkExtraArgs(['--platform', 'linux/amd64', '--add-custom-tag=%image%-v1', '--dev', '-Z'])).toEqual([]);
+    expect(
+      checkExtraArgs([
+        '--platform',
+        'linux/amd64',
+        '--add-custom-tag=%image%-v1',
+        '--dev',
+        '-Z',
+        '--kube-token-path=/t',
+      ]),
+    ).toEqual([]);
   });
 });

@@ -146,6 +146,25 @@ describe('diagnose', () => {
     expect(diagnose('Error: image "x" not defined in werf.yaml\n')).toEqual([]);
     expect(diagnose(`│ Pushed ${H}/app:${TAG} (through the Docker daemon)\nRunning time 3.1 seconds\n`)).toEqual([]);
   });
+
+  it('puts what werf printed into its sentences on one line, without a command the runner would run', () => {
+    const findings = diagnose(
+      [
+        'invalid repository address "r.example.com/app ##[set-output name=verified;]true"',
+        'Get "https://r.example.com##[error]x/v2/": x509: certificate signed by unknown authority ##[error]forged',
+        'Failed to pull image "r.example.com/app:1 ##[warning]y": rpc error: 401 Unauthorized',
+      ].join('\n'),
+    );
+    expect(findings).toHaveLength(3);
+    for (const f of findings) {
+      for (const text of [f.message, f.fix, f.registry ?? '']) {
+        expect(text).not.toMatch(/[\r\n]|##\[/);
+      }
+    }
+    expect(findings[0]?.message).toBe(
+      'werf rejected the repository address "r.example.com/app ##\\u005bset-output name=verified;]true".',
+    );
+  });
 });
 
 // Who met a TLS or plain-HTTP error, from what the action knows (issue 10 item 5, issue 16 item 4): the phrases only

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { quote } from '../../src/untrusted.js';
 import { afterAll, afterEach, describe, expect, jest, test } from '@jest/globals';
 import { parseInputs } from '../../src/inputs.js';
 import { namespaceFromArgs, releaseNamespace, werfYamlArgs } from '../../src/werf/namespace.js';
@@ -108,7 +109,8 @@ describe('releaseNamespace', () => {
       try {
         expect(await releaseNamespace(inRepo({}), WERF_DOUBLE)).toBe('');
         const warning = write.mock.calls.map((c) => String(c[0])).find((l) => l.startsWith('::warning'));
-        expect(warning).toContain('the file "werf.yaml" must be committed');
+        // werf's words, quoted as any text from werf is in our sentences.
+        expect(warning).toContain(quote('Error: unable to read werf config: the file "werf.yaml" must be committed'));
       } finally {
         write.mockRestore();
       }
@@ -137,5 +139,23 @@ describe('releaseNamespace', () => {
     } finally {
       write.mockRestore();
     }
+  });
+
+  test("werf helm get-namespace runs without the action's inputs in its environment", async () => {
+    const log = path.join(project, 'argv.jsonl');
+    process.env.WERF_DOUBLE_ARGV_LOG = log;
+    process.env.INPUT_PASSWORD = 'input-secret';
+    try {
+      expect(await releaseNamespace(inputs({ env: 'production' }), WERF_DOUBLE)).toBe('shop-production');
+    } finally {
+      delete process.env.WERF_DOUBLE_ARGV_LOG;
+      delete process.env.INPUT_PASSWORD;
+    }
+    const calls = fs
+      .readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { argv: string[]; inputs: string[] });
+    expect(calls.map((c) => [c.argv.slice(0, 2), c.inputs])).toEqual([[['helm', 'get-namespace'], []]]);
   });
 });

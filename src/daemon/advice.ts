@@ -1,4 +1,6 @@
 import { ActionError } from '../errors.js';
+import { jsonListProblem, sharedContent } from '../system/formats.js';
+import { oneLine } from '../untrusted.js';
 import type { DaemonProblem } from './plan.js';
 import type { DaemonProcess } from './process.js';
 
@@ -45,23 +47,25 @@ export function insecureRegistriesFix(
   let parsed: Record<string, unknown> | undefined;
   let malformed = false;
   if (o.file.text !== undefined) {
-    try {
-      const value: unknown = JSON.parse(o.file.text.trim() === '' ? '{}' : o.file.text);
-      if (value && typeof value === 'object' && !Array.isArray(value)) parsed = value as Record<string, unknown>;
-      else malformed = true;
-    } catch {
-      malformed = true;
-    }
+    if (jsonListProblem(o.file.text, 'insecure-registries') === undefined)
+      parsed = JSON.parse(o.file.text.trim() === '' ? '{}' : o.file.text) as Record<string, unknown>;
+    else malformed = true;
   }
   const listed = parsed?.['insecure-registries'];
-  const existing = Array.isArray(listed) ? listed.filter((e): e is string => typeof e === 'string') : o.current;
+  const existing = Array.isArray(listed) ? (listed as string[]) : o.current;
   const list = [...new Set([...existing, ...hosts])];
   const line = `"insecure-registries": ${quoted(list)}`;
   const reload = reloadCommand(o.process);
+  // The file as it should read: its own text with the entries added in place (as configure writes it), or a new one.
+  const entries = sharedContent({ kind: 'json-list', key: 'insecure-registries' });
+  const addAll = (text: string | undefined, items: string[]) =>
+    items.reduce<string | undefined>((t, h) => (t !== undefined && entries.holds(t, h) ? t : entries.add(t, h)), text);
   const whole =
-    parsed !== undefined || o.file.unreadable === 'missing'
-      ? JSON.stringify({ ...(parsed ?? {}), 'insecure-registries': list }, null, 2)
-      : undefined;
+    parsed !== undefined
+      ? addAll(o.file.text, hosts)?.trimEnd()
+      : o.file.unreadable === 'missing'
+        ? addAll(undefined, list)?.trimEnd()
+        : undefined;
   const where =
     o.file.unreadable === 'missing'
       ? `create ${o.file.path} with { ${line} }`
@@ -77,16 +81,34 @@ export function insecureRegistriesFix(
   };
 }
 
+/** Why the action did not change the daemon, for the last sentence of the failure (see daemonCheckFailure). */
+export type NotChanged =
+  | { mode: 'check' }
+  /** auto off a GitHub-hosted runner, or on one where the config file cannot be written (`reason`) */
+  | { mode: 'auto'; reason?: string }
+  /** configure (or auto that resolved to it) that could not or would not change the daemon */
+  | { mode: 'configure'; input: 'auto' | 'configure'; reason: string };
+
+/** Pure: the last sentence of the daemon check's failure: what the docker-daemon mode did, and that nothing was built. */
+export function notChangedSentence(n: NotChanged): string {
+  if (n.mode === 'check') return 'docker-daemon: check changes nothing; nothing was built.';
+  if (n.mode === 'auto')
+    return n.reason
+      ? `docker-daemon: auto did not change the daemon: ${n.reason}; nothing was built.`
+      : 'docker-daemon: auto changes the daemon only on GitHub-hosted runners (set docker-daemon: configure to have the action add the entry for this job and take it out in the post step); nothing was built.';
+  return `docker-daemon: ${n.input} did not change the daemon: ${n.reason}; nothing was built.`;
+}
+
 /**
  * Pure: the one failure of the daemon check (before anything is built): what the daemon at `address` would do
  * to each registry, the daemon change (`fix`) for those an insecure-registries entry fixes, the alternative each
- * input has, and the certs.d command for a CA the action could not install.
+ * input has, the certs.d command for a CA the action could not install, and why the action did not change the daemon.
  */
 export function daemonCheckFailure(
   address: string,
   problems: DaemonProblem[],
   fix: DaemonFix | undefined,
-  mode: 'auto' | 'check' | 'configure',
+  notChanged: NotChanged,
 ): ActionError {
   const hosts = [...new Set(problems.map((p) => p.host))];
   const alternatives: string[] = [];
@@ -104,10 +126,7 @@ export function daemonCheckFailure(
       `Put the CA there: sudo install -D -m 0644 ca.crt /etc/docker/certs.d/${p.host}/ca.crt (ca.crt: the CA you give in ca-cert).`,
     );
   }
-  sentences.push(
-    mode === 'configure'
-      ? 'docker-daemon: configure cannot change the daemon yet (this version only checks it); nothing was built.'
-      : `docker-daemon: ${mode} changes nothing; nothing was built.`,
-  );
-  return new ActionError(sentences.join(' '), fix ? { details: fix.details } : {});
+  sentences.push(notChangedSentence(notChanged));
+  // Paths and addresses come from the daemon's command line and DOCKER_HOST: one line, no workflow command in it.
+  return new ActionError(oneLine(sentences.join(' ')), fix ? { details: fix.details } : {});
 }

@@ -4,16 +4,26 @@ import { X509Certificate } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import * as core from '@actions/core';
-import type { Inputs } from '../inputs.js';
+import type { DockerDaemonMode, Inputs } from '../inputs.js';
 import { parseRepository } from '../reference.js';
 import { normalizeRegistryHost } from '../registry/index.js';
 import { certsDirs } from '../trust/install.js';
 import { probeTls, type ProbeRoots } from '../trust/handshake.js';
 import { backendFromEnv } from '../trust/plan.js';
 import { oneLine } from '../untrusted.js';
-import { daemonCheckFailure, insecureRegistriesFix, type DaemonConfigFile } from './advice.js';
+import { jobsHolding } from '../system/owned-file.js';
+import { daemonCheckFailure, insecureRegistriesFix, type DaemonConfigFile, type NotChanged } from './advice.js';
+import {
+  ConfigureFailed,
+  configFileAccess,
+  configureDaemon,
+  decideMode,
+  whyNotConfigure,
+  type ConfiguredEntry,
+} from './configure.js';
 import { DaemonUnreachable, daemonAddress, readDaemonInfo } from './engine.js';
-import { findDaemonProcess } from './process.js';
+import { DEFAULT_DAEMON_JSON, findDaemonProcess, type DaemonProcess } from './process.js';
+import { listsInsecure } from './reload.js';
 import {
   needOf,
   needsTrustCheck,
@@ -44,11 +54,11 @@ export type DaemonReport =
  * The Docker daemon stage, before anything is built: for the registry werf's Docker backend pushes the stages to
  * (repo's host), asks the daemon (`GET /info` on DOCKER_HOST's unix socket, else the default socket) whether it will
  * verify TLS or allow HTTP there, and whether its trust (system roots, /etc/docker/certs.d, where the trust stage put
- * ca-cert) verifies the registry. Fails with the exact daemon.json change and reload command when the push would
- * fail; warns and goes on when the daemon cannot be reached (werf will say if it needs it); skipped for `off` and for
- * the Buildah backend. Changes nothing: `auto`, `check` and `configure` all check in this version (changing the
- * daemon's config file, for `configure` and for `auto` on GitHub-hosted runners, comes with the module for owned
- * system changes: lock, owner ledger, undo only while the file holds what this job wrote).
+ * ca-cert) verifies the registry. When the push would fail and an `insecure-registries` entry fixes it, `configure`
+ * (and `auto` on a GitHub-hosted runner where the config file can be written) adds the entry for this job and reloads
+ * the daemon (src/daemon/configure.ts; the post step takes it out); otherwise, or when that cannot be done, the job
+ * fails with the exact daemon.json change and reload command. A daemon that cannot be reached is a warning (werf will
+ * say if it needs it); skipped for `off` and for the Buildah backend.
  */
 export async function checkDockerDaemon(inputs: Inputs, env: NodeJS.ProcessEnv = process.env): Promise<DaemonReport> {
   const mode = inputs.dockerDaemon;
@@ -67,35 +77,157 @@ export async function checkDockerDaemon(inputs: Inputs, env: NodeJS.ProcessEnv =
   if (address.kind !== 'unix') {
     return unreachable(address.shown, 'the action checks a daemon on a unix socket only', host, need);
   }
-  let config: DaemonRegistryConfig;
+  const socketPath = address.socketPath;
+  let seen: Assessment;
   try {
-    config = (await readDaemonInfo(address.socketPath)).RegistryConfig ?? {};
+    seen = await assess(socketPath, host, need, settings?.caCert ?? '', env);
   } catch (err) {
     if (!(err instanceof DaemonUnreachable)) throw err;
     return unreachable(address.shown, err.reason, host, need);
   }
-
-  const treatment = daemonTreatment(config, host, await addressesOf(config, host));
-  const facts: DaemonRegistryFacts = {
-    host,
-    need,
-    treatment,
-    certsDir: path.join(certsDirs(env).docker, host),
+  const report = (a: Assessment): DaemonReport => {
+    for (const f of a.plan.fine)
+      core.info(`The Docker daemon at ${oneLine(address.shown)} pushes to ${f.host}: ${f.because}.`);
+    return { state: 'checked', address: address.shown, treatments: { [host]: a.treatment }, plan: a.plan };
   };
-  if (needsTrustCheck(need, treatment)) Object.assign(facts, await daemonTrust(facts, settings?.caCert ?? ''));
-  const plan = planDaemon([facts]);
-  for (const f of plan.fine)
-    core.info(`The Docker daemon at ${oneLine(address.shown)} pushes to ${f.host}: ${f.because}.`);
-  const report: DaemonReport = { state: 'checked', address: address.shown, treatments: { [host]: treatment }, plan };
-  if (plan.problems.length === 0) return report;
+  if (seen.plan.problems.length === 0) {
+    // Fine because of an entry another job placed for its own run: this job needs it as long, so it shares it.
+    if ((need === 'plain-http' || need === 'skip-verify') && listsInsecure(seen.config, host))
+      await shareAnotherJobsEntry(mode, host, socketPath, env);
+    return report(seen);
+  }
 
-  // The check failed: find out exactly what to tell (the daemon's process and config file), then stop the job.
-  // (`configure` will instead add plan.insecureToAdd to that file here, reload, and plan again from GET /info.)
+  // The check failed: find out exactly what to tell (the daemon's process and config file); then change the daemon
+  // for this job (configure, or auto on a GitHub-hosted runner) or stop the job.
+  const { plan } = seen;
+  const current = currentInsecureEntries(seen.config);
+  const proc = plan.insecureToAdd.length > 0 ? await findDaemonProcess(socketPath) : undefined;
+  const file = await readConfigFile(proc?.configFile ?? DEFAULT_DAEMON_JSON);
   const fix =
     plan.insecureToAdd.length > 0
-      ? await fixFor(plan.insecureToAdd, address.socketPath, currentInsecureEntries(config))
+      ? insecureRegistriesFix(plan.insecureToAdd, { current, file, ...(proc ? { process: proc } : {}) })
       : undefined;
-  throw daemonCheckFailure(address.shown, plan.problems, fix, mode);
+  const fail = (notChanged: NotChanged) => daemonCheckFailure(address.shown, plan.problems, fix, notChanged);
+  const access = mode === 'check' ? undefined : await configFileAccess(file.path);
+  const decision = decideMode(mode, {
+    githubHosted: env.RUNNER_ENVIRONMENT === 'github-hosted',
+    file: file.path,
+    ...(access ? { access } : {}),
+  });
+  if (decision.mode === 'check') throw fail(decision.notChanged);
+  const refuse = (reason: string) => fail({ mode: 'configure', input: mode === 'auto' ? 'auto' : 'configure', reason });
+  const refusal = whyNotConfigure({
+    problems: plan.problems,
+    socketPath,
+    file,
+    current,
+    ...(proc ? { process: proc } : {}),
+  });
+  if (refusal || !proc) throw refuse(refusal ?? 'no dockerd process');
+  if (!access || 'reason' in access) throw refuse(access?.reason ?? 'no access');
+
+  core.info(
+    oneLine(`${decision.because}: adding ${plan.insecureToAdd.join(', ')} to insecure-registries in ${file.path}.`),
+  );
+  let configured: ConfiguredEntry[];
+  try {
+    configured = await configureDaemon({ socketPath, process: proc, hosts: plan.insecureToAdd, files: access.files });
+  } catch (err) {
+    if (!(err instanceof ConfigureFailed)) throw err;
+    for (const w of err.warnings) core.warning(w, { title: 'Docker daemon' });
+    throw refuse(err.reason);
+  }
+  for (const c of configured) core.info(oneLine(configuredLine(c, file.path, proc, access.how)));
+
+  // Plan again from what the daemon says now.
+  const after = await assess(socketPath, host, need, settings?.caCert ?? '', env);
+  if (after.plan.problems.length > 0) {
+    const unchanged = configured.filter((c) => c.outcome === 'unchanged').map((c) => c.host);
+    throw refuse(
+      unchanged.length > 0
+        ? `${file.path} lists ${unchanged.join(', ')} already (the runner's own entry, which the action never changes), but the daemon has not loaded it`
+        : 'the daemon still does not treat the registry as insecure after its reload',
+    );
+  }
+  return report(after);
+}
+
+/** What the daemon says now about one registry, and the verdict. */
+interface Assessment {
+  config: DaemonRegistryConfig;
+  treatment: DaemonTreatment;
+  plan: DaemonPlan;
+}
+
+/** Asks the daemon (GET /info) how it treats `host`, and its trust when that matters; throws DaemonUnreachable. */
+async function assess(
+  socketPath: string,
+  host: string,
+  need: DaemonNeed,
+  caCert: string,
+  env: NodeJS.ProcessEnv,
+): Promise<Assessment> {
+  const config = (await readDaemonInfo(socketPath)).RegistryConfig ?? {};
+  const treatment = daemonTreatment(config, host, await addressesOf(config, host));
+  const facts: DaemonRegistryFacts = { host, need, treatment, certsDir: path.join(certsDirs(env).docker, host) };
+  if (needsTrustCheck(need, treatment)) Object.assign(facts, await daemonTrust(facts, caCert));
+  return { config, treatment, plan: planDaemon([facts]) };
+}
+
+/** The log line for one registry configure handled. */
+function configuredLine(c: ConfiguredEntry, file: string, proc: DaemonProcess, how: string): string {
+  switch (c.outcome) {
+    case 'created':
+    case 'extended':
+      return `Added ${c.host} to insecure-registries in ${file}${c.outcome === 'created' ? ' (a new file)' : ''} ${how} and reloaded dockerd (pid ${proc.pid}): GET /info listed it after ${Math.round(c.reloadMs ?? 0)} ms. The post step takes it out again.`;
+    case 'shared':
+      return `${c.host} is in insecure-registries in ${file} for another job on this runner: this job shares the entry, which stays until the last job that needs it is done.`;
+    case 'unchanged':
+      return `${file} lists ${c.host} in insecure-registries already (the runner's own entry): nothing written, and never taken out.`;
+  }
+}
+
+/**
+ * The daemon lists `host` because another job on this runner put it into the config file for its own run; its post
+ * step takes it out when that job is done, which may be before this job's push. With configure (or auto resolving to
+ * it) this job claims the entry too, so it stays while this job runs; with check, a warning says so.
+ */
+async function shareAnotherJobsEntry(
+  mode: Exclude<DockerDaemonMode, 'off'>,
+  host: string,
+  socketPath: string,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
+  const proc = await findDaemonProcess(socketPath);
+  if (!proc) return;
+  const holding = await jobsHolding(proc.configFile, host);
+  if (!holding?.placed) return;
+  const others = holding.holders.map((h) => h.description).join('; ') || 'a job that ended';
+  const access = mode === 'check' ? undefined : await configFileAccess(proc.configFile);
+  const decision = decideMode(mode, {
+    githubHosted: env.RUNNER_ENVIRONMENT === 'github-hosted',
+    file: proc.configFile,
+    ...(access ? { access } : {}),
+  });
+  const warn = (why: string) =>
+    core.warning(
+      `The Docker daemon lists ${host} in insecure-registries only for another job on this runner (${oneLine(others)}), whose post step takes it out when that job is done: this job's push fails if that comes first. ${why}`,
+      { title: 'Docker daemon' },
+    );
+  if (decision.mode === 'check' || !access || 'reason' in access) {
+    warn(
+      'Set docker-daemon: configure to have this job share the entry, or list the registry in the config file yourself.',
+    );
+    return;
+  }
+  try {
+    const [c] = await configureDaemon({ socketPath, process: proc, hosts: [host], files: access.files });
+    if (c) core.info(oneLine(configuredLine(c, proc.configFile, proc, access.how)));
+  } catch (err) {
+    if (!(err instanceof ConfigureFailed)) throw err;
+    for (const w of err.warnings) core.warning(w, { title: 'Docker daemon' });
+    warn(`This job could not share it: ${err.reason}.`);
+  }
 }
 
 const NEEDS: Record<Exclude<DaemonNeed, 'system'>, string> = {
@@ -166,10 +298,8 @@ function holdsAny(pem: string, wanted: string): boolean {
   return prints(wanted).some((p) => have.has(p));
 }
 
-/** The exact change for the user: the daemon's process and config file, read (never written). */
-async function fixFor(hosts: string[], socketPath: string, current: string[]) {
-  const proc = await findDaemonProcess(socketPath);
-  const filePath = proc?.configFile ?? '/etc/docker/daemon.json';
+/** The daemon's config file as this user can read it (never written here): its text, or why there is none. */
+async function readConfigFile(filePath: string): Promise<DaemonConfigFile> {
   const file: DaemonConfigFile = { path: filePath };
   try {
     file.text = await fs.readFile(filePath, 'utf8');
@@ -177,5 +307,5 @@ async function fixFor(hosts: string[], socketPath: string, current: string[]) {
     const code = (err as NodeJS.ErrnoException).code;
     file.unreadable = code === 'ENOENT' ? 'missing' : (code ?? 'unreadable');
   }
-  return insecureRegistriesFix(hosts, { current, file, ...(proc ? { process: proc } : {}) });
+  return file;
 }

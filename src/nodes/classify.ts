@@ -1,3 +1,4 @@
+import type { CredentialSource } from './pull-secret.js';
 import { remediationFor, type NodeRuntime } from './remediation.js';
 
 export type { NodeRuntime } from './remediation.js';
@@ -38,6 +39,8 @@ export interface PullContext {
   platform?: string;
   /** the `image-pull-secret` input ('' = anonymous pulls) */
   imagePullSecret: string;
+  /** registry mode: what the check sent in the node's place (the reasons and fixes then say whose credentials) */
+  sent?: CredentialSource;
 }
 
 // Patterns in order: the first match wins. TLS and transport causes come first because a message that says
@@ -124,7 +127,28 @@ export function classifyPullError(error: unknown, ctx: PullContext): PullClassif
   if (cause === 'unknown')
     reason = /BackOff|Back-off/i.test(text) ? 'the kubelet backs off pulling' : 'the pull failed';
   const verdict: PullVerdict = cause === 'unauthorized' || cause === 'denied' ? 'needs-credentials' : 'not-pullable';
-  return { verdict, cause, reason: `${reason}: ${detailOf(error, text)}`, remediation: remediationFor(cause, ctx) };
+  if (verdict === 'needs-credentials' && ctx.sent) reason = credentialsReason(cause, ctx.sent) ?? reason;
+  const sentNone = ctx.sent?.kind === 'unusable' ? `${ctx.sent.problem.reason}; ` : '';
+  let remediation = remediationFor(cause, ctx);
+  // A failure credentials would not fix: its own fix first, then the secret's.
+  if (ctx.sent?.kind === 'unusable' && verdict !== 'needs-credentials') {
+    remediation = `${remediation}\n${ctx.sent.problem.fix}`;
+  }
+  return { verdict, cause, reason: `${sentNone}${reason}: ${detailOf(error, text)}`, remediation };
+}
+
+// Whose credentials the registry refused, when the check knows what it sent.
+function credentialsReason(cause: PullCause, sent: CredentialSource): string | undefined {
+  const whose =
+    sent.kind === 'secret'
+      ? `the credentials in secret ${sent.secret}`
+      : sent.kind === 'login' && sent.loggedIn
+        ? `the login's credentials (standing in for secret ${sent.secret})`
+        : undefined;
+  if (!whose) return undefined;
+  return cause === 'denied'
+    ? `the registry refused the pull for ${whose} (no pull permission on the repository)`
+    : `the registry refused ${whose}`;
 }
 
 // Our client's TLS and network errors carry advice for the runner; for a node, the request and the code say it.

@@ -6,12 +6,14 @@ import type { RegistryAccess } from '../registry/index.js';
 import { checkOnNodes, deleteProbePods, type NodeResult } from './cluster-check.js';
 import { kubectlFor, type Kubectl, type KubeTarget } from './kubectl.js';
 import { schedulableNodes } from './probe-pods.js';
+import { credentialsPlan, readPullSecret, sourceLabel, sourceSentence, type CredentialsPlan } from './pull-secret.js';
 import { checkFromNodeView, type CheckedImage, type NodeViewResult } from './registry-check.js';
 import { pullTarget } from './targets.js';
 import { ClusterCheckUnavailable } from './unavailable.js';
+import { oneLine } from '../untrusted.js';
 
 export { classifyPullError, type PullClassification, type PullVerdict, type PullCause } from './classify.js';
-export { renderPullTable, markdownCell } from './table.js';
+export { renderPullTable, markdownCell, markdownCode } from './table.js';
 export type { CheckedImage } from './registry-check.js';
 export type { KubeTarget } from './kubectl.js';
 export { ClusterCheckUnavailable } from './unavailable.js';
@@ -25,11 +27,21 @@ export interface PullCheckResult {
   remediation: string;
 }
 
-/** The `pull-check` output (see interface.md). */
+/** The `pull-check` output (see interface.md), and what the registry mode sent in place of what. */
 export interface PullCheck {
   mode: 'registry' | 'cluster' | 'off';
   verdict: 'pullable' | 'not-pullable' | 'needs-credentials' | 'skipped';
   results: PullCheckResult[];
+  /**
+   * Registry mode: whose credentials it sent for each registry, one sentence each (the secret's, the login's standing
+   * in for it and why, or none and why), for the log and the job summary; not part of the output.
+   */
+  credentials?: string[];
+}
+
+/** The `pull-check` output's JSON: mode, verdict and results, as interface.md has it. */
+export function pullCheckOutput(check: PullCheck): string {
+  return JSON.stringify({ mode: check.mode, verdict: check.verdict, results: check.results });
 }
 
 /** Everything the pull check needs from the inputs, the push and the converge. */
@@ -79,6 +91,7 @@ export async function checkPull(o: CheckPullOptions): Promise<PullCheck> {
   const unchecked = o.images.filter((i) => pullTarget(i).reference === '').map(uncheckable);
   if (images.length === 0) return summarize(mode, unchecked);
   let known: string[] | undefined;
+  let noKubectl: string | undefined;
   if (mode === 'cluster' && o.kube) {
     const kubectl = o.kubectl ?? kubectlFor(o.kube);
     try {
@@ -87,13 +100,58 @@ export async function checkPull(o: CheckPullOptions): Promise<PullCheck> {
     } catch (err) {
       if (!(err instanceof ClusterCheckUnavailable) || o.mode !== 'auto') throw err;
       core.warning(err.warning);
-      // kubectl just failed: ask it nothing more; the node list's platforms if it was read, else the default.
+      // kubectl just failed: the node list's platforms if it was read, else the default; the secret is still asked
+      // for (an account that may not list nodes may read it), unless kubectl could not be started at all.
       known = err.platforms ?? ['linux/amd64'];
+      if (err.why === 'no-kubectl') noKubectl = 'kubectl could not be started';
     }
   }
   const platforms = o.platforms ?? known ?? (await clusterPlatforms(o)) ?? ['linux/amd64'];
-  const found = await checkFromNodeView({ ...o, images, platforms });
-  return summarize('registry', [...found.map((r) => fromNodeView(r, o.nodeTrust, o.imagePullSecret)), ...unchecked]);
+  const plan = await pullCredentials(o, noKubectl);
+  const found = await checkFromNodeView({ ...o, images, platforms, credentials: plan.forImage });
+  const credentials = [...new Set(found.map((r) => sourceSentence(r.credentials, r.image.host)))];
+  for (const sentence of credentials) core.info(`verify-pull: registry sent to ${sentence}`);
+  warnAboutSecret(found);
+  const check = summarize('registry', [...found.map((r) => fromNodeView(r, o.nodeTrust)), ...unchecked]);
+  return o.imagePullSecret ? { ...check, credentials } : check;
+}
+
+/**
+ * What the registry mode sends for each image: nothing without `image-pull-secret`; else the secret's credentials,
+ * read with kubectl from the release's namespace when a kubeconfig is at hand, or the login's in its place (no
+ * kubeconfig, or `kubectlFailed`).
+ */
+async function pullCredentials(o: CheckPullOptions, kubectlFailed?: string): Promise<CredentialsPlan> {
+  const base = { imagePullSecret: o.imagePullSecret, kube: o.kube, access: o.access };
+  if (!o.imagePullSecret) return credentialsPlan(base);
+  if (!o.kube) {
+    const why =
+      o.command === 'build'
+        ? 'command: build deploys nothing, so there is no kubeconfig to read it with'
+        : 'there is no kubeconfig to read it with';
+    return credentialsPlan({ ...base, noSecretWhy: why });
+  }
+  if (kubectlFailed) return credentialsPlan({ ...base, noSecretWhy: kubectlFailed });
+  const state = await readPullSecret(o.kubectl ?? kubectlFor(o.kube), o.imagePullSecret, o.kube);
+  if (state.state === 'unreadable') {
+    core.warning(
+      `verify-pull: registry could not read secret ${o.imagePullSecret} (${state.why}): the login's credentials stood in for it, so the check says nothing about the secret. For the check to use it, ${state.fix}.`,
+    );
+  }
+  return credentialsPlan({ ...base, state });
+}
+
+// A secret a node cannot use, where the pull worked anyway (a registry that serves anonymous pulls): a warning with
+// the fix, once per problem; where the pull failed, the failed row says it.
+function warnAboutSecret(found: NodeViewResult[]): void {
+  const said = new Set<string>();
+  for (const r of found) {
+    if (!r.ok || r.credentials.kind !== 'unusable') continue;
+    const { reason, fix } = r.credentials.problem;
+    const text = `verify-pull: ${reason}; the registry served ${r.image.host} without credentials. ${fix}`;
+    if (!said.has(text)) core.warning(text);
+    said.add(text);
+  }
 }
 
 /** The platforms of the cluster's nodes, when a kubeconfig is at hand and kubectl answers; else undefined. */
@@ -146,16 +204,33 @@ function fromNode(r: NodeResult): Row {
   };
 }
 
-function fromNodeView(r: NodeViewResult, nodeTrust: NodeTrust, imagePullSecret: string): Row {
-  const as = `${r.platform}, node-trust: ${nodeTrust}, ${imagePullSecret ? `secret ${imagePullSecret}` : 'anonymous'}`;
+function fromNodeView(r: NodeViewResult, nodeTrust: NodeTrust): Row {
+  const as = `${r.platform}, node-trust: ${nodeTrust}, ${sourceLabel(r.credentials)}`;
+  if (r.failure) {
+    return {
+      image: r.image.name,
+      ok: false,
+      reason: `${failed(r.image, r.failure.reason)} (${as})`,
+      remediation: r.failure.remediation,
+      verdict: r.failure.verdict,
+    };
+  }
+  const what = `manifest and blobs of ${pulled(r.image)}`;
+  const sent = r.credentials;
+  const how =
+    sent.kind === 'secret'
+      ? `${what} pulled as a node would, with the credentials of secret ${sent.secret}`
+      : sent.kind === 'login'
+        ? `${what} pulled with ${sent.loggedIn ? "the login's credentials" : 'no credentials'} in place of secret ${sent.secret}, which the check did not read: ${sent.why}`
+        : sent.kind === 'unusable'
+          ? `${what} pulled as a node would, without credentials: ${sent.problem.reason}`
+          : `${what} pulled as a node would, without credentials`;
   return {
     image: r.image.name,
-    ok: r.ok,
-    reason: r.failure
-      ? `${failed(r.image, r.failure.reason)} (${as})`
-      : `manifest and blobs of ${pulled(r.image)} pulled as a node would (${as})`,
-    remediation: r.failure?.remediation ?? '',
-    verdict: r.failure?.verdict ?? 'pullable',
+    ok: true,
+    reason: `${how} (${as})`,
+    remediation: sent.kind === 'unusable' ? sent.problem.fix : '',
+    verdict: 'pullable',
   };
 }
 
@@ -183,6 +258,41 @@ export function pullCheckProblem(check: PullCheck): string | undefined {
   const first = bad[0];
   const where = first?.node ? ` on node ${first.node}` : '';
   return `verify-pull: ${check.verdict}: ${bad.length} of ${check.results.length} checks failed; ${first?.image}${where}: ${first?.reason}`;
+}
+
+// How many names a grouped finding lists before it says "and N more".
+const NAMES_SHOWN = 5;
+
+/**
+ * The failed rows of a pull check as annotation texts (pure), identical findings grouped into one: rows with the same
+ * fix, and in registry mode the same node view (platform, trust, credentials), are one text that counts the images
+ * ("50 of 50 images (app, web, ... and 45 more) on nodes a, b: app on a: <its reason> <fix>"), so fifty images that
+ * fail for one reason are one annotation, not fifty. Names come from werf.yaml and the cluster: one plain line each.
+ */
+export function pullCheckFindings(check: PullCheck): string[] {
+  const total = new Set(check.results.map((r) => r.image)).size;
+  const groups = new Map<string, PullCheckResult[]>();
+  for (const r of check.results.filter((result) => !result.ok)) {
+    const view = check.mode === 'registry' ? (/\(([^()]*)\)$/.exec(r.reason)?.[1] ?? '') : '';
+    const key = `${view}\n${r.remediation}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].map((rows) => {
+    const first = rows[0] as PullCheckResult;
+    const images = [...new Set(rows.map((r) => r.image))];
+    const nodes = [...new Set(rows.flatMap((r) => (r.node ? [r.node] : [])))];
+    const on = nodes.length === 0 ? '' : ` on ${nodes.length === 1 ? 'node' : 'nodes'} ${names(nodes)}`;
+    const grouped = images.length > 1 || nodes.length > 1;
+    const what = images.length === 1 ? oneLine(first.image) : `${images.length} of ${total} images (${names(images)})`;
+    // Grouped: the reason as the first of them met it (its details name that image).
+    const whose = grouped ? `${oneLine(first.image)}${first.node ? ` on ${oneLine(first.node)}` : ''}: ` : '';
+    return `${what}${on}: ${whose}${first.reason} ${first.remediation}`.trim();
+  });
+}
+
+function names(list: string[]): string {
+  const shown = list.slice(0, NAMES_SHOWN).map(oneLine).join(', ');
+  return list.length > NAMES_SHOWN ? `${shown} and ${list.length - NAMES_SHOWN} more` : shown;
 }
 
 /**

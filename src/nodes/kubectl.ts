@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { childEnv } from '../child-env.js';
 
 /** Which cluster and namespace kubectl talks to: the converge's kubeconfig, context and namespace. */
 export interface KubeTarget {
@@ -32,14 +33,17 @@ export function targetArgs(kube: KubeTarget): string[] {
 }
 
 /**
- * A Kubectl that spawns the binary with an argv (never through a shell) and collects its output. It never throws
- * for a non-zero exit: callers decide what a failure means. A failure to start kubectl at all is an exit code 127.
+ * A Kubectl that spawns the binary with an argv (never through a shell), without the action's inputs in its
+ * environment (a kubeconfig exec plugin runs with it), and collects its output in memory (a secret it prints stays
+ * there). It never throws for a non-zero exit: callers decide what a failure means. A failure to start kubectl at all
+ * is an exit code 127.
  */
 export function kubectlFor(kube: KubeTarget): Kubectl {
   return (args, stdin) =>
     new Promise((resolve) => {
       const child = spawn(kube.kubectlPath ?? 'kubectl', [...targetArgs(kube), ...args], {
         stdio: ['pipe', 'pipe', 'pipe'],
+        env: childEnv(),
       });
       const out: Buffer[] = [];
       const err: Buffer[] = [];

@@ -2,6 +2,7 @@ import type { NodeTrust } from '../inputs.js';
 import { createRegistryClient, parseManifest, type RegistryAccess, type RegistryClient } from '../registry/index.js';
 import { classifyPullError, type PullClassification } from './classify.js';
 import { platformMatches } from './platform.js';
+import type { CredentialSource, NodeCredentials } from './pull-secret.js';
 import { pullTarget } from './targets.js';
 
 /** One final image as the pull check gets it (from the build report). */
@@ -25,37 +26,39 @@ export interface NodeViewResult {
   image: CheckedImage;
   platform: string;
   ok: boolean;
+  /** whose credentials the check sent (the source only, never the values) */
+  credentials: CredentialSource;
   /** undefined when ok */
   failure?: PullClassification;
 }
 
 /**
- * How a node reaches the registry: its trust (`node-trust`) and its credentials (anonymous, or those of the
- * `image-pull-secret`, for which the login's credentials stand), derived from how the runner reaches it.
+ * How a node reaches the registry: its trust (`node-trust`), derived from how the runner reaches it, and the
+ * credentials it would send (`creds`: the pull secret's, none, or the login's standing in for the secret).
  */
 export function nodeAccess(
   runner: RegistryAccess,
-  o: { nodeTrust: NodeTrust; caCert: string; imagePullSecret: string },
+  o: { nodeTrust: NodeTrust; caCert: string },
+  creds: { username: string; password: string },
 ): RegistryAccess {
-  const creds = o.imagePullSecret
-    ? { username: runner.username, password: runner.password }
-    : { username: '', password: '' };
+  const who = { username: creds.username, password: creds.password };
   switch (o.nodeTrust) {
     case 'system':
       // Public roots only: a private CA fails, and a plain-HTTP registry is met with HTTPS (as a default node does).
-      return { host: runner.host, scheme: 'https', trust: 'system', ...creds };
+      return { host: runner.host, scheme: 'https', trust: 'system', ...who };
     case 'ca-cert':
-      return { host: runner.host, scheme: 'https', trust: 'ca', ca: runner.ca || o.caCert || undefined, ...creds };
+      return { host: runner.host, scheme: 'https', trust: 'ca', ca: runner.ca || o.caCert || undefined, ...who };
     case 'skip-verify':
-      return { host: runner.host, scheme: runner.scheme, trust: 'skip-verify', ...creds };
+      return { host: runner.host, scheme: runner.scheme, trust: 'skip-verify', ...who };
   }
 }
 
 /**
  * `verify-pull: registry`: pulls each image's manifests and checks its blobs the way a node would (the manifest by
  * digest, or by tag when werf reported no digest; the index entry for each node platform; that manifest's config
- * and layers), with the node's trust and credentials; each failure is read by the classifier. One result per image
- * and platform.
+ * and layers), with the node's trust and the credentials `credentials` gives for the image, tried in turn as the
+ * kubelet tries them (the next only after the registry refused the one before); each failure is read by the
+ * classifier. One result per image and platform.
  */
 export async function checkFromNodeView(o: {
   images: CheckedImage[];
@@ -63,23 +66,38 @@ export async function checkFromNodeView(o: {
   access: (host: string) => RegistryAccess;
   nodeTrust: NodeTrust;
   caCert: string;
+  /** what a node sends for the image (at least one; see credentialsPlan) */
+  credentials: (image: CheckedImage) => NodeCredentials[];
+  /** the `image-pull-secret` input, for the fixes */
   imagePullSecret: string;
   timeoutMs?: number;
 }): Promise<NodeViewResult[]> {
+  // One client per registry and credentials (kept in memory only).
   const clients = new Map<string, RegistryClient>();
-  const clientFor = (host: string): RegistryClient => {
-    let client = clients.get(host);
+  const clientFor = (host: string, creds: NodeCredentials): RegistryClient => {
+    const key = JSON.stringify([host, creds.username, creds.password]);
+    let client = clients.get(key);
     if (!client) {
-      const access = nodeAccess(o.access(host), o);
+      const access = nodeAccess(o.access(host), o, creds);
       // No retries: a node's runtime reports the first failure as ErrImagePull too.
       client = createRegistryClient(access, { timeoutMs: o.timeoutMs ?? 30_000, retry: { maxRetries: 1 } });
-      clients.set(host, client);
+      clients.set(key, client);
     }
     return client;
   };
   try {
     const perImage = await Promise.all(
-      o.images.map((image) => checkImage(clientFor(image.host), image, o.platforms, o.imagePullSecret)),
+      o.images.map(async (image) => {
+        let first: NodeViewResult[] | undefined;
+        for (const creds of o.credentials(image)) {
+          const ctx = { imagePullSecret: o.imagePullSecret, sent: creds.source };
+          const results = await checkImage(clientFor(image.host, creds), image, o.platforms, ctx);
+          if (!results.some((r) => r.failure?.verdict === 'needs-credentials')) return results;
+          first ??= results;
+        }
+        // Refused with each: the answer for the first, the entry the kubelet tries first.
+        return first ?? [];
+      }),
     );
     return perImage.flat();
   } finally {
@@ -91,14 +109,27 @@ async function checkImage(
   client: RegistryClient,
   image: CheckedImage,
   platforms: string[],
-  imagePullSecret: string,
+  ctx: { imagePullSecret: string; sent: CredentialSource },
 ): Promise<NodeViewResult[]> {
+  const credentials = ctx.sent;
   const fail = (platform: string, error: unknown): NodeViewResult => ({
     image,
     platform,
     ok: false,
-    failure: classifyPullError(error, { host: image.host, platform, imagePullSecret }),
+    credentials,
+    failure: classifyPullError(error, { host: image.host, platform, ...ctx }),
   });
+  // The kubelet fails the pull before it asks the registry: a secret it cannot read.
+  if (credentials.kind === 'unusable' && credentials.problem.failsPull) {
+    const { reason, fix } = credentials.problem;
+    return platforms.map((platform) => ({
+      image,
+      platform,
+      ok: false,
+      credentials,
+      failure: { verdict: 'needs-credentials', cause: 'unauthorized', reason, remediation: fix },
+    }));
+  }
   const { reference } = pullTarget(image);
   let top;
   try {
@@ -125,7 +156,7 @@ async function checkImage(
           if (manifest.kind !== 'image') return fail(platform, `nested index ${child.digest} is not an image manifest`);
         }
         for (const blob of [manifest.config, ...manifest.layers]) await client.headBlob(image.repo, blob);
-        return { image, platform, ok: true };
+        return { image, platform, ok: true, credentials };
       } catch (error) {
         return fail(platform, error);
       }

@@ -1,5 +1,7 @@
 import { hostName } from '../trust/ca.js';
+import { oneLine, quote } from '../untrusted.js';
 import type { PullCause, PullContext } from './classify.js';
+import { dockerServerFor } from './docker-config.js';
 
 /** A node's container runtime, read from the node's `containerRuntimeVersion` (`containerd://1.7.2`). */
 export type NodeRuntime = 'containerd' | 'docker' | 'cri-o';
@@ -54,11 +56,8 @@ function fixesFor(cause: PullCause, ctx: PullContext): Fixes | string {
         after: `The node is configured for plain HTTP to ${host}; point it at https:// instead.`,
       };
     case 'unauthorized':
-      return ctx.imagePullSecret
-        ? `The credentials in the secret "${ctx.imagePullSecret}" were refused: check its .dockerconfigjson "auths" entry for ${host}, and that the secret is in the namespace of the pods.`
-        : `Give the pods credentials: kubectl create secret docker-registry NAME --docker-server=${host} ... (or werf converge --set-docker-config-json-value, which puts the login into .Values.global.werf.dockerconfigjson for a chart's Secret), list it in the pods' imagePullSecrets and set image-pull-secret: NAME.`;
     case 'denied':
-      return `Grant pull permission on the repository to the user${ctx.imagePullSecret ? ` in the secret "${ctx.imagePullSecret}"` : ''} (a read-only robot account or token is enough).`;
+      return credentialsFix(cause, ctx);
     case 'platform-missing':
       return `Build for the node's platform${ctx.platform ? ` (${ctx.platform})` : ''}: werf --platform (add it in args, e.g. --platform=linux/amd64,linux/arm64), or keep the pods off nodes of this platform with a nodeSelector on kubernetes.io/arch.`;
     case 'blob-missing':
@@ -72,6 +71,39 @@ function fixesFor(cause: PullCause, ctx: PullContext): Fixes | string {
     case 'unknown':
       return "Read the message above; the node's runtime log (journalctl -u containerd / crio / docker) has the details.";
   }
+}
+
+/**
+ * The `kubectl create secret docker-registry` line for a pull secret, with placeholders for the credentials (never
+ * their values): `create` for a secret that does not exist, `replace` to write an existing one anew (`--dry-run=client
+ * -o yaml | kubectl apply -f -`). Pure.
+ */
+export function secretCommand(secret: string, namespace: string, host: string, how: 'create' | 'replace'): string {
+  const ns = namespace ? ` --namespace=${oneLine(namespace)}` : '';
+  const line = `kubectl create secret docker-registry ${secret}${ns} --docker-server=${dockerServerFor(host)} --docker-username=<username> --docker-password=<password or token>`;
+  return how === 'replace' ? `${line} --dry-run=client -o yaml | kubectl apply -f -` : line;
+}
+
+// The fix for a registry that wants other credentials, by what was sent: the secret's entry, the login's in place of
+// the secret, none because the secret is unusable, or none at all.
+function credentialsFix(cause: 'unauthorized' | 'denied', ctx: PullContext): string {
+  const { host, sent } = ctx;
+  if (sent?.kind === 'unusable') return sent.problem.fix;
+  if (sent?.kind === 'secret') {
+    return cause === 'unauthorized'
+      ? `Put credentials that may pull from ${host} into the entry ${quote(sent.entry)} of secret ${sent.secret}: ${secretCommand(sent.secret, sent.namespace, host, 'replace')}`
+      : `Grant pull permission on the repository to the user in the entry ${quote(sent.entry)} of secret ${sent.secret} (a read-only robot account or token is enough), or put such an account's credentials into it: ${secretCommand(sent.secret, sent.namespace, host, 'replace')}`;
+  }
+  if (sent?.kind === 'login') {
+    return `The registry refused the login's credentials, which stood in for secret "${sent.secret}" (${sent.why}): whether the secret's own would work is unknown. Check its .dockerconfigjson "auths" entry for ${host}; with a kubeconfig whose account may get the secret, the check uses it.`;
+  }
+  const secret = ctx.imagePullSecret;
+  if (cause === 'denied') {
+    return `Grant pull permission on the repository to the user${secret ? ` in the secret "${secret}"` : ''} (a read-only robot account or token is enough).`;
+  }
+  return secret
+    ? `The credentials in the secret "${secret}" were refused: check its .dockerconfigjson "auths" entry for ${host}, and that the secret is in the namespace of the pods.`
+    : `Give the pods credentials: kubectl create secret docker-registry NAME --docker-server=${dockerServerFor(host)} ... (or werf converge --set-docker-config-json-value, which puts the login into .Values.global.werf.dockerconfigjson for a chart's Secret), list it in the pods' imagePullSecrets and set image-pull-secret: NAME.`;
 }
 
 /**

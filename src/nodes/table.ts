@@ -1,16 +1,30 @@
 import type { PullCheck } from './index.js';
 
 /**
- * Text made safe for one markdown table cell: a cell holds one line, so `&`, `<` and `>` are HTML-escaped (no markup
- * from a registry's or kubelet's message), line breaks become `<br>`, and the column separator `|` is escaped.
+ * Text made safe for one markdown table cell (or any line of the job summary): a cell holds one line, so line breaks
+ * become `<br>`; `&`, `<` and `>` are HTML-escaped (no markup from a registry's or kubelet's message); and the
+ * characters that start markdown constructs (links and images `[` `]` `!`, code spans, emphasis, the column separator
+ * `|`) are backslash-escaped, so the text reads as it was written and can neither close a cell nor open a link.
  */
 export function markdownCell(text: string): string {
   return text
+    .replace(/[\\`*_[\]!~|]/g, (c) => `\\${c}`)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|')
-    .replace(/\r?\n/g, '<br>');
+    .replace(/\r\n|\r|\n/g, '<br>');
+}
+
+/**
+ * Text as an inline code span in a table cell: fenced with one backtick more than the longest run of backticks in it
+ * (so it cannot close the span early), on one line, with `|` escaped (GFM splits cells before it reads code spans).
+ */
+export function markdownCode(text: string): string {
+  const flat = text.replace(/[\r\n]+/g, ' ').replace(/\|/g, '\\|');
+  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${flat}${pad}${fence}`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { ActionError } from '../errors.js';
 import type { KubectlResult, KubeTarget } from './kubectl.js';
 import { PROBE_LABEL } from './probe-pods.js';
+import { oneLine, quote } from '../untrusted.js';
 
 /** A kubectl step of the cluster check, named by the permission it needs. */
 export type ClusterStep = 'list nodes' | 'create pods' | 'list pods' | 'list events';
@@ -32,14 +33,14 @@ export class ClusterCheckUnavailable extends ActionError {
 
 // What the cluster check needs of the deploy account, in RBAC terms.
 function rbac(kube: KubeTarget): string {
-  const ns = kube.namespace ? `the namespace "${kube.namespace}"` : 'the deploy namespace';
+  const ns = kube.namespace ? `the namespace ${quote(kube.namespace)}` : 'the deploy namespace';
   return `list on nodes (a ClusterRole) and create, get, list, delete on pods and list on events in ${ns} (a Role)`;
 }
 
 // The account kubectl's Forbidden answer names (`User "system:serviceaccount:ci:deployer" cannot list ...`).
 function account(stderr: string): string {
   const user = /User "([^"]+)"/.exec(stderr)?.[1];
-  return user ? `the account "${user}"` : 'the deploy account';
+  return user ? `the account ${quote(user)}` : 'the deploy account';
 }
 
 // RBAC says `cannot <verb> resource "<resource>"`; an admission webhook or Pod Security says something else.
@@ -78,15 +79,17 @@ export function unavailableFrom(
   }
   // The API server answered the create with a no: an admission webhook (a policy engine), Pod Security, a quota.
   if (step === 'create pods' && /Error from server/.test(res.stderr)) {
-    const ns = kube.namespace ? ` in the namespace "${kube.namespace}"` : '';
+    const ns = kube.namespace ? ` in the namespace ${quote(kube.namespace)}` : '';
     return new ClusterCheckUnavailable({
       why: 'refused',
       // All of it on one line: a policy engine names the policy below its first line.
-      problem: `could not create its probe pods${ns}: ${clip(
-        res.stderr
-          .trim()
-          .split(/\s*\n\s*/)
-          .join(' '),
+      problem: `could not create its probe pods${ns}: ${oneLine(
+        clip(
+          res.stderr
+            .trim()
+            .split(/\s*\n\s*/)
+            .join(' '),
+        ),
       )}`,
       fix:
         `let ${kube.namespace ? 'that' : 'the deploy'} namespace admit the pull-only probe pods (label ${PROBE_LABEL}; they meet Pod Security ` +
@@ -107,9 +110,9 @@ export function noSchedulableNode(): ClusterCheckUnavailable {
   });
 }
 
-/** The first line of what kubectl printed. */
+/** The first line of what kubectl printed, for one of our sentences: kubectl's words are the cluster's, not ours. */
 export function firstLine(text: string): string {
-  return text.trim().split('\n')[0] ?? '';
+  return oneLine(text.trim().split(/\r?\n/)[0] ?? '');
 }
 
 // An admission webhook's answer can run long; the whole text is in the details.

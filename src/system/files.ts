@@ -133,6 +133,9 @@ export const directFiles: SystemFiles = {
     }
   },
   copyKeepingTimes: async (from, to) => {
+    // coreutils' cp -p keeps the times to the nanosecond (utimensat); Node's utimes goes through a double, which
+    // rounds them, so a restored file would not have its exact modification time. Elsewhere Node does it.
+    if (process.platform === 'linux' && (await runCommand('cp', ['-p', '-T', '--', from, to])).exitCode === 0) return;
     const st = await fs.stat(from);
     await fs.copyFile(from, to);
     await fs.chmod(to, st.mode & 0o7777);

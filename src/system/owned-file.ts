@@ -1,5 +1,6 @@
 // The one home of every change this action makes to the machine outside the job's own temp folder ("owned system
-// changes"): the certs.d CA files for the Docker daemon and Buildah today, the Docker daemon's config file next.
+// changes"): the certs.d CA files for the Docker daemon and Buildah, and the Docker daemon's config file (its
+// insecure-registries, src/daemon/configure.ts).
 //
 // A system file is shared: the admin's content and items that several jobs on the same runner add (a CA; a list entry).
 // Each job claims its item in the file; the file's ownership record beside it (`<file>.werf-ship.json`, ledger.ts)
@@ -13,7 +14,7 @@ import * as core from '@actions/core';
 import * as path from 'node:path';
 import { recordCleanup, type OwnedFileEntry } from '../state.js';
 import type { ContentFormat } from './formats.js';
-import { filesFor, existingAncestor, type RunCommand, type SystemFiles } from './files.js';
+import { directFiles, filesFor, existingAncestor, type RunCommand, type SystemFiles } from './files.js';
 import { makeFolders, recordFileOf, removeEmptyMadeFolders } from './folders.js';
 import { parseLedger, planClaim, planRelease, sha256, type Holder, type Ledger } from './ledger.js';
 import { LOCK_WAIT_MS, withLock } from './lock.js';
@@ -213,6 +214,27 @@ async function releaseLocked(
   if (plan.ledger) await writeLedger(files, file, plan.ledger);
   else await files.remove(recordFileOf(file));
   return plan;
+}
+
+/**
+ * Read-only, without the lock (a hint, e.g. for a job deciding whether to claim an item too): whether a job placed
+ * `item` in a system file, and the running jobs that need it, from the file's ownership record. Undefined when no
+ * record names the item (the machine's own, or never placed) or the record cannot be read.
+ */
+export async function jobsHolding(
+  file: string,
+  item: string,
+  files: SystemFiles = directFiles,
+): Promise<{ placed: boolean; holders: Holder[] } | undefined> {
+  let ledger: Ledger | undefined;
+  try {
+    ledger = await readLedger(files, file);
+  } catch {
+    return undefined;
+  }
+  const entry = ledger?.items.find((it) => it.sha256 === sha256(item));
+  if (!entry) return undefined;
+  return { placed: entry.placed, holders: entry.holders.filter((h) => isRunning(h.worker)) };
 }
 
 async function readLedger(files: SystemFiles, file: string): Promise<Ledger | undefined> {

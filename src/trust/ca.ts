@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { ActionError } from '../errors.js';
+import { oneLine } from '../untrusted.js';
 
 /** What the action learned about one certificate in `ca-cert`. */
 export interface CaCertInfo {
@@ -29,7 +30,8 @@ const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 
 /** One line per RDN (Node's format) -> "CN=x, O=y", the way people read subjects. */
 export function formatName(name: string): string {
-  return name.split('\n').filter(Boolean).join(', ');
+  // A certificate's names are chosen by whoever made it: one plain line in our sentences.
+  return oneLine(name.split('\n').filter(Boolean).join(', '));
 }
 
 /** host[:port] (or [v6]:port) -> the bare host name or IP the certificate must name. */

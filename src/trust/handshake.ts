@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { apiHost, trustedContext } from '../registry/index.js';
 import { formatName, hostName } from './ca.js';
+import { oneLine } from '../untrusted.js';
 
 /** What a TLS handshake with a registry showed. */
 export type TlsProbe =
@@ -78,7 +79,7 @@ export function probeTls(host: string, roots: ProbeRoots, timeoutMs = 10_000): P
         issuer: formatName(leaf.issuer),
         topIssuer: formatName(new X509Certificate(top.raw).issuer),
         validTo: new Date(leaf.validTo),
-        names: leaf.subjectAltName ?? formatName(leaf.subject),
+        names: leaf.subjectAltName ? oneLine(leaf.subjectAltName) : formatName(leaf.subject),
       });
     });
     socket.once('error', (err: NodeJS.ErrnoException) => {

@@ -1,6 +1,7 @@
 import type { RegistrySettings } from '../inputs.js';
 import { normalizeRegistryHost, type RegistryAccess } from '../registry/index.js';
 import { hostName } from './ca.js';
+import { quote } from '../untrusted.js';
 
 /** Which builder pushes werf's stages: it decides whose trust settings a warning must name. */
 export type Backend = 'docker' | 'buildah';
@@ -71,12 +72,12 @@ export function planTrust(registries: RegistrySettings[], backend: Backend): Tru
     warnings.push(
       `${hosts.join(', ')} is used over plain HTTP (insecure-registry): nothing to or from it is encrypted or authenticated.` +
         (spill.length > 0
-          ? ` werf's --insecure-registry applies to every registry werf talks to, so werf may also fall back to HTTP or skip verification for ${spill.join(', ')}.`
+          ? ` werf's --insecure-registry applies to every registry werf talks to, so werf's own client may also fall back to plain HTTP for ${spill.join(', ')} when HTTPS fails there (it still verifies what answers over HTTPS).`
           : ''),
     );
     for (const r of http.filter((h) => h.username !== '' && !isLoopback(h.host))) {
       warnings.push(
-        `The password of "${r.username}" for ${r.host} travels unencrypted over plain HTTP: anyone on the network path can read it. Serve the registry over HTTPS and give its CA in "ca-cert".`,
+        `The password of ${quote(r.username)} for ${r.host} travels unencrypted over plain HTTP: anyone on the network path can read it. Serve the registry over HTTPS and give its CA in "ca-cert".`,
       );
     }
   }

@@ -1,4 +1,5 @@
 import { parseRepository } from '../reference.js';
+import { oneLine, quote } from '../untrusted.js';
 
 /** A failure found in werf's output: an annotation title, what happened (one sentence) and what to do about it. */
 export interface Finding {
@@ -89,7 +90,11 @@ function invalidAddress(address: string, inputName: 'repo' | 'final-repo'): Find
   } catch (err) {
     fix = `${(err as Error).message}.`;
   }
-  return { title: 'Invalid repository address', message: `werf rejected the repository address "${address}".`, fix };
+  return {
+    title: 'Invalid repository address',
+    message: `werf rejected the repository address ${quote(address)}.`,
+    fix,
+  };
 }
 
 type Pusher = 'daemon' | 'buildah' | 'werf';
@@ -148,7 +153,7 @@ function untrustedCertificate(line: string, knows: WhatTheActionKnows): Finding 
   }
   return {
     title: 'Registry certificate not trusted',
-    message: `${PUSHER_NAME[who]} could not verify the TLS certificate of ${where} (${cause}).`,
+    message: `${PUSHER_NAME[who]} could not verify the TLS certificate of ${where} (${oneLine(cause)}).`,
     fix,
     ...(registry ? { registry } : {}),
     who,
@@ -200,7 +205,7 @@ function authFailure(line: string): Finding {
 function nodePull(line: string): Finding {
   const image = /image "([^"]+)"/.exec(line)?.[1];
   const registry = registryOf(line) ?? (image ? hostOfImage(image) : undefined);
-  const what = image ? `"${image}"` : 'an image';
+  const what = image ? quote(image) : 'an image';
   const base = { title: 'Nodes cannot pull the image', ...(registry ? { registry } : {}), who: 'nodes' as const };
   if (X509_RE.test(line)) {
     return {
@@ -241,15 +246,18 @@ function isRegistryAuthFailure(line: string): boolean {
  * or not), else the repository docker named, else the first quoted or bare image reference.
  */
 function registryOf(line: string): string | undefined {
+  // werf's output is not ours: what is taken from it goes into our sentences as one plain line.
   const url = /https?:\/\/([^/"\s]+)/.exec(line)?.[1];
-  if (url) return url;
+  if (url) return oneLine(url);
   const pushed =
     /unable to push image "([^"]+)"/.exec(line)?.[1] ??
     UNQUOTED_PUSH_RE.exec(line)?.[1] ??
     /push refers to repository \[([^\]]+)\]/.exec(line)?.[1];
-  if (pushed && hostOfImage(pushed)) return hostOfImage(pushed);
+  const pushedHost = pushed ? hostOfImage(pushed) : undefined;
+  if (pushedHost) return oneLine(pushedHost);
   const quoted = /"([^"\s]+\/[^"\s]+)"/.exec(line)?.[1];
-  if (quoted && hostOfImage(quoted)) return hostOfImage(quoted);
+  const host = quoted ? hostOfImage(quoted) : undefined;
+  if (host) return oneLine(host);
   return /(?:^|[\s[(])((?:[a-z0-9-]+\.)+[a-z0-9-]+(?::\d+)?|localhost(?::\d+)?|\[[0-9a-f:]+\](?::\d+)?)\/[a-z0-9]/i.exec(
     line,
   )?.[1];
@@ -258,7 +266,7 @@ function registryOf(line: string): string | undefined {
 /** host/repository from a /v2/<repo>/(manifests|blobs|tags) URL in the line. */
 function repositoryOf(line: string): string | undefined {
   const m = /https?:\/\/([^/"\s]+)\/v2\/(.+?)\/(?:manifests|blobs|tags)\//.exec(line);
-  return m ? `${m[1]}/${m[2]}` : undefined;
+  return m ? oneLine(`${m[1]}/${m[2]}`) : undefined;
 }
 
 function hostOfImage(image: string): string | undefined {

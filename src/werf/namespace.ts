@@ -1,6 +1,8 @@
 import * as core from '@actions/core';
 import * as exec from '@actions/exec';
 import type { Inputs } from '../inputs.js';
+import { childEnv } from '../child-env.js';
+import { quote } from '../untrusted.js';
 
 /**
  * The namespace `--namespace` in `args` gives converge (`--namespace X` or `--namespace=X`, the last one counting, as
@@ -62,15 +64,22 @@ export async function releaseNamespace(inputs: Inputs, werfPath: string): Promis
   const args = ['helm', 'get-namespace', ...(inputs.env ? ['--env', inputs.env] : []), ...werfYamlArgs(inputs.args)];
   const out = await exec.getExecOutput(werfPath, args, {
     cwd: inputs.workingDirectory,
-    // WERF_DIR, WERF_CONFIG, WERF_DEV, WERF_ENV... as converge got them: this process's env as it is now
-    env: { ...process.env } as Record<string, string>,
+    // WERF_DIR, WERF_CONFIG, WERF_DEV, WERF_ENV... as converge got them: this process's env as it is now, without
+    // the action's inputs
+    env: childEnv(),
     silent: true,
     ignoreReturnCode: true,
   });
   const namespace = out.stdout.trim().split('\n').pop()?.trim() ?? '';
   if (out.exitCode === 0 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) return namespace;
+  // werf ends with one `Error: <message>` line, sometimes followed by a hint: the error is what the user needs.
+  const lines = `${out.stderr}\n${out.stdout}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const said = lines.find((l) => l.startsWith('Error: ')) ?? lines.at(-1);
   core.warning(
-    `werf helm get-namespace did not name the release's namespace (${out.stderr.trim() || `exit code ${out.exitCode}`}): the probe pods run in the kube context's namespace; pass --namespace in args to choose.`,
+    `werf helm get-namespace did not name the release's namespace (${said ? `it said ${quote(said)}` : `exit code ${out.exitCode}`}): the probe pods run in the kube context's namespace; pass --namespace in args to choose.`,
   );
   return '';
 }

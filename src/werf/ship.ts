@@ -13,6 +13,7 @@ import { diagnose, type WhatTheActionKnows } from './diagnose.js';
 import { parseBuildReport, type BuildReport } from './report.js';
 import { runWerf } from './run.js';
 import { ambientKubeconfig } from './kubeconfig.js';
+import { oneLine } from '../untrusted.js';
 
 /** What `werf converge`/`werf build` produced: the report werf wrote, parsed, and the kubeconfig of the deploy. */
 export interface Shipped {
@@ -42,7 +43,8 @@ export async function shipWithWerf(
     kubeConfigPath: writtenKubeconfig,
     tls: trust.werfFlags,
   });
-  core.info(`werf ${args.join(' ')}`);
+  // The argv as one line: an arg holds no line break (inputs.ts refuses them), and oneLine breaks a `##[`.
+  core.info(oneLine(`werf ${args.join(' ')}`));
   const run = await runWerf(werfPath, args, { cwd, env: trust.env, title: `werf ${inputs.command}` });
   if (run.exitCode !== 0) {
     const findings = diagnose(run.output, whatTheActionKnows(inputs, trust, daemon));

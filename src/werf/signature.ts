@@ -1,5 +1,6 @@
 import * as openpgp from 'openpgp';
 import { ActionError } from '../errors.js';
+import { quote } from '../untrusted.js';
 
 /** Who signed: the key ID (16 hex digits, upper case) of the key whose signature checked out. */
 export interface VerifiedSignature {
@@ -72,8 +73,80 @@ export async function verifyDetachedSignature(
       failures.push((err as Error).message);
     }
   }
+  // A key that was revoked, or had expired when the signature was made, also fails: say that, not "altered".
+  const madeAt = signature.packets[0]?.created ?? undefined;
+  for (const id of signedBy) {
+    const state = await keyState(keys, id, madeAt ?? new Date());
+    if (state) {
+      throw new ActionError(
+        `The signature of ${what} was made by key ${id}, which ${keyName} says ${state}: its signatures are not trusted, and nothing was installed. Check ${keyName} against werf's current release key.`,
+        { details: failures.join('\n') },
+      );
+    }
+  }
   throw new ActionError(
     `The signature of ${what} does not match the download: the file was altered or damaged; nothing was installed.`,
     { details: failures.join('\n') || 'the signature file holds no signature' },
   );
+}
+
+/**
+ * The state of the key (primary key or subkey) with this key ID that makes its signatures untrusted, in words ("was
+ * revoked on 2026-01-02 (key compromised: "leaked")", "had expired on ... when the signature was made"), or
+ * undefined when it is neither revoked nor expired. A signature made while the key was valid stays good after the key
+ * expires, as in gpg; a revocation counts whenever it was made.
+ */
+async function keyState(keys: openpgp.PublicKey[], keyId: string, madeAt: Date): Promise<string | undefined> {
+  for (const key of keys) {
+    const subkey = key.subkeys.find((k) => k.getKeyID().toHex().toUpperCase() === keyId);
+    if (!subkey && key.getKeyID().toHex().toUpperCase() !== keyId) continue;
+    if (await key.isRevoked(undefined, undefined, new Date()))
+      return `was revoked${revocation(key.revocationSignatures)}`;
+    const binding = subkey?.bindingSignatures.at(-1);
+    if (subkey && binding && (await subkey.isRevoked(binding, key.keyPacket, new Date()))) {
+      return `has revoked that signing subkey${revocation(subkey.revocationSignatures)}`;
+    }
+    const expiry = await expirationOf(key);
+    if (expiry && expiry.getTime() < madeAt.getTime())
+      return `had expired on ${day(expiry)}, before the signature was made`;
+    const subkeyExpiry = subkey ? await subkey.getExpirationTime().catch(() => null) : null;
+    if (subkeyExpiry instanceof Date && subkeyExpiry.getTime() < madeAt.getTime()) {
+      return `had let that signing subkey expire on ${day(subkeyExpiry)}, before the signature was made`;
+    }
+  }
+  return undefined;
+}
+
+// A primary key whose self-signatures no longer verify today (expired) still tells its expiration time.
+async function expirationOf(key: openpgp.PublicKey): Promise<Date | undefined> {
+  try {
+    const time = await key.getExpirationTime();
+    return time instanceof Date ? time : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function revocation(signatures: openpgp.SignaturePacket[]): string {
+  const sig = signatures[0];
+  if (!sig) return '';
+  const when = sig.created ? ` on ${day(sig.created)}` : '';
+  const flag = sig.reasonForRevocationFlag;
+  const named = flag !== null && flag !== undefined ? REVOCATION_REASONS[flag] : undefined;
+  const text = sig.reasonForRevocationString ? quote(sig.reasonForRevocationString) : '';
+  const reason = [named, text].filter(Boolean).join(': ');
+  return `${when}${reason ? ` (${reason})` : ''}`;
+}
+
+// RFC 4880 5.2.3.23, the reasons a key holder gives.
+const REVOCATION_REASONS: Record<number, string> = {
+  0: 'no reason given',
+  1: 'key superseded',
+  2: 'key compromised',
+  3: 'key retired',
+  32: 'user ID no longer valid',
+};
+
+function day(date: Date): string {
+  return date.toISOString().slice(0, 10);
 }

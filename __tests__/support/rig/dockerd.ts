@@ -77,9 +77,13 @@ process.on('exit', () => {
  * --pidfile and --config-file (a file written from `config`, 2-space JSON), off the host's network
  * (--bridge=none --iptables=false --ip6tables=false), with the vfs storage driver (no mounts: the dir is removed
  * cleanly). Its config also sets `deprecated-key-path` into the dir, or dockerd 20.10 writes /etc/docker/key.json.
- * Resolves once `GET /_ping` answers. Needs root and docker.io (installed by .ci/run).
+ * Resolves once `GET /_ping` answers. `args` are more dockerd flags (e.g. --insecure-registry). Needs root and
+ * docker.io (installed by .ci/run).
  */
-export async function startDockerd(config: Record<string, unknown> = {}): Promise<Dockerd> {
+export async function startDockerd(
+  config: Record<string, unknown> = {},
+  opts: { args?: string[] } = {},
+): Promise<Dockerd> {
   reapStale();
   if (!existsSync('/usr/sbin/dockerd')) throw new Error('dockerd is missing: install docker.io (.ci/run does)');
   const dir = await makeTempDir('dockerd');
@@ -97,7 +101,7 @@ export async function startDockerd(config: Record<string, unknown> = {}): Promis
     [
       '--config-file', configFile, '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'),
       '-H', `unix://${socket}`, '--pidfile', join(dir, 'docker.pid'), '--storage-driver', 'vfs',
-      '--bridge=none', '--iptables=false', '--ip6tables=false',
+      '--bridge=none', '--iptables=false', '--ip6tables=false', ...(opts.args ?? []),
     ],
     { killAfterMs: 20_000 },
   ); // prettier-ignore

@@ -20,6 +20,8 @@ export interface Registry {
   auth: 'basic' | 'token' | 'none';
   username: string;
   password: string;
+  /** a second, read-only account (`puller: true`): pull only with token auth (htpasswd has no permissions) */
+  puller?: { username: string; password: string };
   ca?: TestCa;
   dataDir: string;
   tokenIssuer?: TokenIssuer;
@@ -36,6 +38,8 @@ export interface RegistryOptions {
   tls?: boolean;
   auth?: 'basic' | 'token' | 'none';
   ca?: TestCa;
+  /** a second account for pulls, as a robot account in a pull secret is (basic and token auth) */
+  puller?: boolean;
   /** sees the registry's log as it arrives (its access log has one line per request) */
   onLog?: (text: string) => void;
   /** listen on this test host's address (a network namespace; certificate for that IP) instead of 127.0.0.1 */
@@ -105,6 +109,10 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
     await mkdir(dataDir);
     const username = authKind === 'none' ? '' : 'rig-user';
     const password = authKind === 'none' ? '' : randomBytes(12).toString('hex');
+    const puller =
+      opts.puller && authKind !== 'none'
+        ? { username: 'rig-puller', password: randomBytes(12).toString('hex') }
+        : undefined;
 
     let ca: TestCa | undefined;
     let tlsFiles: { cert: string; key: string } | undefined;
@@ -120,10 +128,12 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
     if (authKind === 'basic') {
       const htpasswd = join(dir, 'htpasswd');
       // -i reads the password from stdin, so it is not in any argv; -B: bcrypt, the only hash Distribution takes.
-      await writeFile(htpasswd, await runToolOk('htpasswd', ['-niB', username], { input: password }));
+      let lines = await runToolOk('htpasswd', ['-niB', username], { input: password });
+      if (puller) lines += await runToolOk('htpasswd', ['-niB', puller.username], { input: puller.password });
+      await writeFile(htpasswd, lines);
       auth = `auth:\n  htpasswd: {realm: rig-basic-realm, path: ${JSON.stringify(htpasswd)}}`;
     } else if (authKind === 'token') {
-      tokenIssuer = await startTokenIssuer({ dir, username, password });
+      tokenIssuer = await startTokenIssuer({ dir, username, password, puller });
       cleanups.push(tokenIssuer.stop);
       const t = tokenIssuer;
       const q = JSON.stringify;
@@ -163,6 +173,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
         auth: authKind,
         username,
         password,
+        ...(puller ? { puller } : {}),
         ca,
         dataDir,
         tokenIssuer,

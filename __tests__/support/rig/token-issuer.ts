@@ -73,10 +73,16 @@ function sameSecret(a: string, b: string): boolean {
 
 /**
  * Starts the token issuer on a free loopback port: it answers GET /token?service=..&scope=.. with an ES256 JWT for
- * exactly the requested scopes when the Basic credentials are username:password, and 401 otherwise. The JWT has the
- * claims Distribution 2.8 checks (iss, aud = service, nbf, exp, access) and kid = the libtrust key id.
+ * exactly the requested scopes when the Basic credentials are username:password, for only their `pull` actions when
+ * they are the read-only `puller`'s, and 401 otherwise. The JWT has the claims Distribution 2.8 checks (iss, aud =
+ * service, nbf, exp, access) and kid = the libtrust key id.
  */
-export async function startTokenIssuer(o: { dir: string; username: string; password: string }): Promise<TokenIssuer> {
+export async function startTokenIssuer(o: {
+  dir: string;
+  username: string;
+  password: string;
+  puller?: { username: string; password: string };
+}): Promise<TokenIssuer> {
   const keyPath = join(o.dir, 'token.key');
   const certPath = join(o.dir, 'token.crt');
   await runToolOk('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', keyPath]);
@@ -99,17 +105,20 @@ export async function startTokenIssuer(o: { dir: string; username: string; passw
   const issuer = 'rig-issuer';
   let count = 0;
 
-  const mint = (scopes: string[], aud = service): string => {
+  const mint = (scopes: string[], aud = service, sub = o.username, pullOnly = false): string => {
     const now = Math.floor(Date.now() / 1000);
+    const access = parseScopes(scopes).map((a) =>
+      pullOnly ? { ...a, actions: a.actions.filter((x) => x === 'pull') } : a,
+    );
     const claims = {
       iss: issuer,
-      sub: o.username,
+      sub,
       aud,
       exp: now + 300,
       nbf: now - 10,
       iat: now,
       jti: randomUUID(),
-      access: parseScopes(scopes),
+      access,
     };
     const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
     const input = `${b64({ typ: 'JWT', alg: 'ES256', kid })}.${b64(claims)}`;
@@ -121,13 +130,15 @@ export async function startTokenIssuer(o: { dir: string; username: string; passw
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const auth = req.headers.authorization ?? '';
     const given = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString() : '';
+    const isPuller = o.puller !== undefined && sameSecret(given, `${o.puller.username}:${o.puller.password}`);
     if (url.pathname !== '/token') {
       res.writeHead(404).end();
-    } else if (!sameSecret(given, `${o.username}:${o.password}`)) {
+    } else if (!isPuller && !sameSecret(given, `${o.username}:${o.password}`)) {
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="rig-token-issuer"', 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'bad credentials' }] }));
     } else {
-      const token = mint(url.searchParams.getAll('scope'), url.searchParams.get('service') ?? service);
+      const sub = isPuller ? o.puller!.username : o.username;
+      const token = mint(url.searchParams.getAll('scope'), url.searchParams.get('service') ?? service, sub, isPuller);
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }));
     }

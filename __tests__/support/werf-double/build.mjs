@@ -47,19 +47,26 @@ function skopeo(args, env, what, goPrefix = true) {
 /** `os/architecture[/variant]` of a manifest list entry's platform. */
 const platformOf = (p) => (p ? [p.os, p.architecture, p.variant].filter(Boolean).join('/') : '');
 
-// werf's own registry client touches --repo/--final-repo first (Go trust; --insecure-registry also allows HTTP).
+// werf's own registry client touches --repo/--final-repo first (Go trust). --skip-tls-verify-registry turns off
+// verification; --insecure-registry alone does not: it lets the client fall back to plain HTTP when HTTPS fails.
+// Returns whether the client then speaks verified HTTPS to the registry (skopeo's --tls-verify for its later steps).
 async function werfClientPing(repo, o) {
   const host = repoHost(repo);
-  const trust = { roots: goSystemRoots(), skipVerify: o.skipVerify || o.insecure };
   try {
-    await goGet(`https://${host}/v2/`, trust);
+    await goGet(`https://${host}/v2/`, { roots: goSystemRoots(), skipVerify: o.skipVerify });
+    return !o.skipVerify;
   } catch (err) {
     if (!o.insecure) throw new WerfError(`unable to fetch tags for repo "${repo}": ${err.message}`);
+    // Both schemes' errors, joined as go-containerregistry's ping does; an HTTPS server answers plain HTTP with 400.
+    let second;
     try {
-      await goGet(`http://${host}/v2/`, {});
+      const res = await goGet(`http://${host}/v2/`, {});
+      if (res.status === 200 || res.status === 401) return false;
+      second = `GET http://${host}/v2/: unexpected status code ${res.status}`;
     } catch (err2) {
-      throw new WerfError(`unable to fetch tags for repo "${repo}": ${err2.message}`);
+      second = err2.message;
     }
+    throw new WerfError(`unable to fetch tags for repo "${repo}": ${err.message}; ${second}`);
   }
 }
 
@@ -96,8 +103,8 @@ export async function buildOrConverge(command, argv, out) {
 
   const insecure = flags['insecure-registry'];
   const skipVerify = flags['skip-tls-verify-registry'];
-  await werfClientPing(repo, { insecure, skipVerify });
-  if (finalRepo) await werfClientPing(finalRepo, { insecure, skipVerify });
+  const repoVerified = await werfClientPing(repo, { insecure, skipVerify });
+  const finalVerified = finalRepo ? await werfClientPing(finalRepo, { insecure, skipVerify }) : repoVerified;
 
   const platforms = flags.platform.length ? flags.platform : ['linux/amd64'];
   const multi = platforms.length > 1;
@@ -113,7 +120,8 @@ export async function buildOrConverge(command, argv, out) {
     const daemonEnv = { ...process.env };
     delete daemonEnv.SSL_CERT_FILE;
     delete daemonEnv.SSL_CERT_DIR;
-    const werfTlsVerify = !(insecure || skipVerify);
+    // skopeo's --tls-verify=false is werf's client on plain HTTP (after its fallback) or with --skip-tls-verify-registry.
+    const werfTlsVerify = repoVerified;
 
     const records = {};
     const byPlatform = {};
@@ -233,7 +241,7 @@ export async function buildOrConverge(command, argv, out) {
             '--dest-cert-dir',
             emptyCerts,
             `--src-tls-verify=${werfTlsVerify}`,
-            `--dest-tls-verify=${werfTlsVerify}`,
+            `--dest-tls-verify=${finalVerified}`,
             '--digestfile',
             digestFile,
             `docker://${stageRef}`,

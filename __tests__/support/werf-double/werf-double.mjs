@@ -31,12 +31,14 @@
 // and platform) and the deploy of `converge` (no Kubernetes API: it prints werf-like lines; WERF_DOUBLE_DEPLOY_ERROR
 // makes it fail with that text). Without a real daemon, loopback registries are treated like remote ones (a real
 // daemon trusts 127.0.0.0/8 without TLS verification; the emulation does not, so the tests can see TLS failures).
-// Test knobs: WERF_DOUBLE_ARGV_LOG (JSON line per run, passwords redacted), WERF_DOUBLE_DOCKER_CERTS_DIR
-// (/etc/docker/certs.d) and WERF_DOUBLE_DAEMON_JSON (/etc/docker/daemon.json) for the emulated daemon,
-// WERF_DOUBLE_VERSION (2.75.3; `dev` for a local build), WERF_DOUBLE_DOCKER_HUB (host:port standing in for
-// registry-1.docker.io), WERF_DOUBLE_429_RETRY_MS (how long `cr login` retries a 429: 3000 here, 5 minutes in werf),
-// WERF_DOUBLE_NEWER_REPORT=1 (the report of a newer werf: Runtime.WerfVersion, Operations, StageCache); DOCKER_HOST
-// chooses the real daemon (a socket that does not exist: none).
+// Test knobs: WERF_DOUBLE_ARGV_LOG (JSON line per run, passwords redacted, and the names of the INPUT_* variables it
+// inherited), WERF_DOUBLE_DOCKER_CERTS_DIR (/etc/docker/certs.d) and WERF_DOUBLE_DAEMON_JSON (/etc/docker/daemon.json)
+// for the emulated daemon, WERF_DOUBLE_VERSION (2.75.3; `dev` for a local build), WERF_DOUBLE_DOCKER_HUB (host:port
+// standing in for registry-1.docker.io), WERF_DOUBLE_429_RETRY_MS (how long `cr login` retries a 429: 3000 here,
+// 5 minutes in werf), WERF_DOUBLE_NEWER_REPORT=1 (the report of a newer werf: Runtime.WerfVersion, Operations,
+// StageCache); for build/converge: WERF_DOUBLE_STDOUT / WERF_DOUBLE_STDERR (text printed first on that stream, as werf
+// prints what registries, charts and Dockerfiles say) and WERF_DOUBLE_BUILD_ERROR (the build fails with that text
+// after printing it); DOCKER_HOST chooses the real daemon (a socket that does not exist: none).
 import { appendFileSync } from 'node:fs';
 import { buildOrConverge } from './build.mjs';
 import { WerfError, werfVersion } from './cli.mjs';
@@ -69,7 +71,8 @@ function logInvocation(argv) {
   for (const [k, v] of Object.entries(process.env))
     if (k.startsWith('WERF_') || ['DOCKER_CONFIG', 'SSL_CERT_FILE', 'SSL_CERT_DIR'].includes(k))
       env[k] = SECRET_ENV.has(k) && v ? '***' : v;
-  appendFileSync(file, `${JSON.stringify({ argv: redactArgv(argv), cwd: process.cwd(), env })}\n`);
+  const inputs = Object.keys(process.env).filter((k) => /^INPUT_/i.test(k));
+  appendFileSync(file, `${JSON.stringify({ argv: redactArgv(argv), cwd: process.cwd(), env, inputs })}\n`);
 }
 
 const out = (s) => process.stdout.write(s);
@@ -82,7 +85,12 @@ async function main(argv) {
   if (cmd === 'cr' && sub === 'logout') return crLogout(rest, out);
   if (cmd === 'cr')
     throw new WerfError(sub ? `unknown command "${sub}" for "werf cr"` : 'werf cr needs a subcommand: login or logout');
-  if (cmd === 'build' || cmd === 'converge') return buildOrConverge(cmd, argv.slice(1), out);
+  if (cmd === 'build' || cmd === 'converge') {
+    if (process.env.WERF_DOUBLE_STDOUT) out(process.env.WERF_DOUBLE_STDOUT);
+    if (process.env.WERF_DOUBLE_STDERR) process.stderr.write(process.env.WERF_DOUBLE_STDERR);
+    if (process.env.WERF_DOUBLE_BUILD_ERROR) throw new WerfError(process.env.WERF_DOUBLE_BUILD_ERROR);
+    return buildOrConverge(cmd, argv.slice(1), out);
+  }
   if (cmd === 'helm') return helm(argv.slice(1), out);
   throw new WerfError(cmd ? `unknown command "${cmd}" for "werf"` : 'werf-double: no command');
 }

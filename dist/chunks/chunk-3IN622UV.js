@@ -1,3 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{b as o,n as r,o as n}from"./chunk-3227IOX6.js";var s="isPost",a="cleanup",i=[];function l(){return n(s)==="true"}function d(){r(s,"true")}function p(e){i.push(e),r(a,JSON.stringify(i))}function g(e,t,c={}){p({kind:"restore-env",name:e,previous:process.env[e]??"",credentials:c.credentials}),o(e,t)}function f(){let e=n(a);if(!e)return[];try{let t=JSON.parse(e);return Array.isArray(t)?t:[]}catch{return[]}}export{l as a,d as b,p as c,g as d,f as e};
-//# sourceMappingURL=chunk-3IN622UV.js.map

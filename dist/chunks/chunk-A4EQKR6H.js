@@ -1,3 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-function o(e){return e.replace(/&/g,"&amp;").replace(/</g,"&lt;").replace(/>/g,"&gt;").replace(/\|/g,"\\|").replace(/\r?\n/g,"<br>")}function d(e){if(e.mode==="off"||e.verdict==="skipped")return[`Node pull check: skipped (mode ${e.mode}).`];let n=[`| image | ${e.mode==="cluster"?"node":"checked as"} | pull | reason | fix |`,"|---|---|---|---|---|"];for(let r of e.results){let l=e.mode==="cluster"?r.node??"":/\(([^()]*)\)$/.exec(r.reason)?.[1]??"",t=r.ok?"\u2705 pullable":"\u274C not pulled";n.push(`| ${o(r.image)} | ${o(l)} | ${t} | ${o(r.reason)} | ${o(r.remediation)} |`)}return n}export{o as a,d as b};
-//# sourceMappingURL=chunk-A4EQKR6H.js.map
