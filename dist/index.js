@@ -88684,11 +88684,10 @@ async function checkDockerDaemon(inputs, env = process.env) {
   const report = (a, configured2) => {
     for (const f of a.plan.fine)
       info(oneLine(`The Docker daemon at ${address.shown} pushes to ${f.host}: ${f.because}.`));
-    const treatments = { [host]: a.treatment };
     return {
       state: "checked",
       address: address.shown,
-      treatments,
+      treatments: { [host]: a.treatment },
       plan: a.plan,
       ...configured2 ? { configured: configured2 } : {}
     };
