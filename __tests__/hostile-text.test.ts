@@ -22,7 +22,8 @@ import { startFaultProxy, type Fault, type FaultProxy } from './support/faults/p
 import { makeKubeScene, type KubeScene } from './support/kube-scene.js';
 import { node, nodeList, pullSecret, writeSecretFixture } from './nodes/kube-objects.js';
 import { repoRoot, type JobResult, type StepResult } from './support/runner.js';
-import { TestJobs, WERF_DOUBLE, failureLine, type Scenario } from './support/scenario.js';
+import { TestJobs, WERF_DOUBLE, failureLine, plainHttpBuild, type Scenario } from './support/scenario.js';
+import { ONE_LINE_INPUTS } from './support/inputs.js';
 
 let ca: TestCa;
 let tls: Registry;
@@ -96,34 +97,10 @@ const SHOWN = [
   'error]FORGED-LEGACY',
 ];
 
-// Every input whose value is one line (inputs.test.ts checks this list against action.yml); each is also given with a
+// Every input whose value is one line (inputs.test.ts checks the list against action.yml); each is also given with a
 // second wrong input, as in the report that found this.
-const ONE_LINE = [
-  'repo',
-  'final-repo',
-  'username',
-  'skip-tls-verify',
-  'insecure-registry',
-  'command',
-  'env',
-  'kube-context',
-  'working-directory',
-  'werf-version',
-  'werf-path',
-  'werf-base-url',
-  'werf-verify-signature',
-  'werf-tuf-root',
-  'verify-manifests',
-  'verify-pull',
-  'node-trust',
-  'image-pull-secret',
-  'docker-daemon',
-  'logout',
-  'summary',
-];
-
 describe('a hostile one-line input', () => {
-  test.each(ONE_LINE)('%s: one input error that shows it quoted; nothing forged, nothing ran', async (name) => {
+  test.each(ONE_LINE_INPUTS)('%s: one input error that shows it quoted; nothing forged, nothing ran', async (name) => {
     const s = tests.scenario();
     const value = hostile('prod');
     const second = name === 'node-trust' ? 'verify-pull' : 'node-trust';
@@ -335,19 +312,8 @@ describe('hostile text from a registry (a real plain-HTTP registry behind a faul
     await proxy?.stop();
   });
 
-  function job(s: Scenario, repo: string, extra: Record<string, string> = {}): Promise<JobResult> {
-    // The double's Docker daemon pushes to the proxy over plain HTTP, as a configured daemon would.
-    fs.writeFileSync(s.env.WERF_DOUBLE_DAEMON_JSON as string, JSON.stringify({ 'insecure-registries': [proxy.host] }));
-    return tests.run(s, {
-      repo: `${proxy.host}/${repo}/stages`,
-      'final-repo': `${proxy.host}/${repo}/app`,
-      'insecure-registry': 'true',
-      command: 'build',
-      'verify-pull': 'off',
-      'node-trust': 'skip-verify',
-      ...extra,
-    });
-  }
+  const job = (s: Scenario, repo: string, extra: Record<string, string> = {}) =>
+    plainHttpBuild(tests, s, proxy.host, repo, extra);
   // Only the verification's reads of the final image: werf's push and its copy to final-repo pass untouched.
   const finalManifestGets = (repo: string) => new RegExp(`^GET /v2/${repo}/app/manifests/[0-9a-f]{56}-\\d{13}$`);
   const errorBody = (code: string, message: string) => JSON.stringify({ errors: [{ code, message }] });
