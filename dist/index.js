@@ -85734,7 +85734,9 @@ async function useGivenWerf(werfPath) {
   const result2 = await getExecOutput(absolute, ["version"], { silent: true, ignoreReturnCode: true }).catch((err2) => ({ exitCode: -1, stdout: "", stderr: err2.message }));
   const said = result2.stdout.trim().split("\n")[0]?.trim() ?? "";
   if (result2.exitCode === 0 && said === "dev") {
-    info(`werf-path ${werfPath} is a local build: \`werf version\` says "dev", so its version is unknown.`);
+    info(
+      `werf-path ${oneLine(werfPath)} is a local build: \`werf version\` says "dev", so its version is unknown.`
+    );
     return { path: absolute, version: "dev", provenance: `werf-path ${absolute} (a local build)` };
   }
   const version = VERSION_RE.exec(said)?.[1];
@@ -86270,6 +86272,9 @@ function pullScope(repo) {
   return `repository:${repo}:pull`;
 }
 
+// src/registry/errors.ts
+init_untrusted();
+
 // src/registry/retry.ts
 var BODY_INTERRUPTED = "BODY_INTERRUPTED";
 var DEFAULT_RETRY = {
@@ -86395,7 +86400,7 @@ var RegistryError = class extends Error {
   /** The wait the registry asked for (`Retry-After`) on its last answer, in milliseconds. */
   retryAfterMs;
   constructor(message, opts) {
-    super(message, { cause: opts.cause });
+    super(oneLine(message), { cause: opts.cause });
     this.name = "RegistryError";
     this.request = opts.request;
     this.code = opts.code;
@@ -86472,7 +86477,7 @@ function describeTlsError(err2, host) {
     case "CERT_NOT_YET_VALID":
       return `The certificate of ${host} is not valid yet (${e.code}): check the clocks, or the certificate's start date.`;
     case "ERR_TLS_CERT_ALTNAME_INVALID":
-      return `The certificate of ${host} is not issued for that name (${e.reason ?? e.message}): use a host name the certificate lists, or reissue it.`;
+      return `The certificate of ${host} is not issued for that name (${oneLine(e.reason ?? e.message)}): use a host name the certificate lists, or reissue it.`;
     case "EPROTO":
     case "ERR_SSL_WRONG_VERSION_NUMBER":
       return `${host} does not speak TLS on that port (${e.code}, wrong version number): it looks like a plain-HTTP registry, so set insecure-registry: true.`;
@@ -87997,6 +88002,7 @@ async function placeCaFile(target, pem, host, o = {}) {
 }
 
 // src/trust/install.ts
+init_untrusted();
 var PLACED = {
   created: "created",
   extended: "added to the CAs already there",
@@ -88019,7 +88025,7 @@ ${c.pem.trim()}
   const bundlePath = path14.join(dir, "ca-bundle.pem");
   await fs12.writeFile(bundlePath, `${roots.pem.trimEnd()}
 ${extra}`, { mode: 420 });
-  info(`CA bundle for werf: ${roots.source} + ${cas.map((c) => c.host).join(", ")} -> ${bundlePath}`);
+  info(oneLine(`CA bundle for werf: ${roots.source} + ${cas.map((c) => c.host).join(", ")} -> ${bundlePath}`));
   const previousExtra = process.env.NODE_EXTRA_CA_CERTS;
   const kept = previousExtra ? await fs12.readFile(previousExtra, "utf8").catch(() => "") : "";
   const nodeExtraPath = path14.join(dir, "node-extra-ca.pem");
@@ -88035,7 +88041,7 @@ ${extra}`.trimStart(), { mode: 420 });
     ]) {
       const result2 = await placeCaFile(path14.join(certsDir, ca.host, "ca.crt"), ca.pem, ca.host);
       places.push(result2);
-      if (result2.placed) info(`CA for ${ca.host} for ${who}: ${result2.path} (${PLACED[result2.action]})`);
+      if (result2.placed) info(oneLine(`CA for ${ca.host} for ${who}: ${result2.path} (${PLACED[result2.action]})`));
       else {
         warnings.push(
           `Could not install the CA for ${ca.host} where ${who} looks (${result2.path}): ${result2.reason}. Pushes through ${who} will fail with "x509: certificate signed by unknown authority" until it is there; run on the runner: ${result2.fix}`
@@ -88675,15 +88681,20 @@ async function checkDockerDaemon(inputs, env = process.env) {
     if (!(err2 instanceof DaemonUnreachable)) throw err2;
     return unreachable2(address.shown, err2.reason, host, need);
   }
-  const report = (a) => {
+  const report = (a, configured2) => {
     for (const f of a.plan.fine)
-      info(`The Docker daemon at ${oneLine(address.shown)} pushes to ${f.host}: ${f.because}.`);
-    return { state: "checked", address: address.shown, treatments: { [host]: a.treatment }, plan: a.plan };
+      info(oneLine(`The Docker daemon at ${address.shown} pushes to ${f.host}: ${f.because}.`));
+    return {
+      state: "checked",
+      address: address.shown,
+      treatments: { [host]: a.treatment },
+      plan: a.plan,
+      ...configured2 ? { configured: configured2 } : {}
+    };
   };
   if (seen.plan.problems.length === 0) {
-    if ((need === "plain-http" || need === "skip-verify") && listsInsecure(seen.config, host))
-      await shareAnotherJobsEntry(mode, host, socketPath, env);
-    return report(seen);
+    const shared = (need === "plain-http" || need === "skip-verify") && listsInsecure(seen.config, host) ? await shareAnotherJobsEntry(mode, host, socketPath, env) : void 0;
+    return report(seen, shared);
   }
   const { plan } = seen;
   const current = currentInsecureEntries(seen.config);
@@ -88727,7 +88738,7 @@ async function checkDockerDaemon(inputs, env = process.env) {
       unchanged.length > 0 ? `${file.path} lists ${unchanged.join(", ")} already (the runner's own entry, which the action never changes), but the daemon has not loaded it` : "the daemon still does not treat the registry as insecure after its reload"
     );
   }
-  return report(after);
+  return report(after, { file: file.path, entries: configured });
 }
 async function assess(socketPath, host, need, caCert, env) {
   const config2 = (await readDaemonInfo(socketPath)).RegistryConfig ?? {};
@@ -88749,9 +88760,9 @@ function configuredLine(c, file, proc, how) {
 }
 async function shareAnotherJobsEntry(mode, host, socketPath, env) {
   const proc = await findDaemonProcess(socketPath);
-  if (!proc) return;
+  if (!proc) return void 0;
   const holding = await jobsHolding(proc.configFile, host);
-  if (!holding?.placed) return;
+  if (!holding?.placed) return void 0;
   const others = holding.holders.map((h) => h.description).join("; ") || "a job that ended";
   const access3 = mode === "check" ? void 0 : await configFileAccess(proc.configFile);
   const decision = decideMode(mode, {
@@ -88767,15 +88778,17 @@ async function shareAnotherJobsEntry(mode, host, socketPath, env) {
     warn(
       "Set docker-daemon: configure to have this job share the entry, or list the registry in the config file yourself."
     );
-    return;
+    return void 0;
   }
   try {
-    const [c] = await configureDaemon({ socketPath, process: proc, hosts: [host], files: access3.files });
-    if (c) info(oneLine(configuredLine(c, proc.configFile, proc, access3.how)));
+    const entries2 = await configureDaemon({ socketPath, process: proc, hosts: [host], files: access3.files });
+    for (const c of entries2) info(oneLine(configuredLine(c, proc.configFile, proc, access3.how)));
+    return { file: proc.configFile, entries: entries2 };
   } catch (err2) {
     if (!(err2 instanceof ConfigureFailed)) throw err2;
     for (const w of err2.warnings) warning(w, { title: "Docker daemon" });
     warn(`This job could not share it: ${err2.reason}.`);
+    return void 0;
   }
 }
 var NEEDS = {
@@ -89345,6 +89358,29 @@ function whatTheActionKnows(inputs, trust, daemon, env = process.env) {
   };
 }
 
+// src/findings.ts
+init_untrusted();
+var NAMES_SHOWN = 5;
+function groupFindings(findings, total) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const f of findings) groups.set(f.key, [...groups.get(f.key) ?? [], f]);
+  return [...groups.values()].map((group2) => {
+    const first = group2[0];
+    const images = [...new Set(group2.map((f) => f.image))];
+    const nodes = [...new Set(group2.flatMap((f) => f.node ? [f.node] : []))];
+    const on = nodes.length === 0 ? "" : ` on ${nodes.length === 1 ? "node" : "nodes"} ${names(nodes)}`;
+    const grouped = images.length > 1 || nodes.length > 1;
+    const label = oneLine(first.label ?? first.image);
+    const what = images.length === 1 ? label : `${images.length} of ${total} images (${names(images)})`;
+    const whose = grouped ? `${label}${first.node ? ` on ${oneLine(first.node)}` : ""}: ` : "";
+    return `${what}${on}: ${whose}${first.text}`.trim();
+  });
+}
+function names(list) {
+  const shown = list.slice(0, NAMES_SHOWN).map(oneLine).join(", ");
+  return list.length > NAMES_SHOWN ? `${shown} and ${list.length - NAMES_SHOWN} more` : shown;
+}
+
 // src/verify.ts
 var ImageProblem = class extends Error {
   constructor(findings) {
@@ -89537,6 +89573,16 @@ function verificationFailure(checks) {
   }
   return `${summary2}. ${first?.label}: ${first?.detail}`;
 }
+function verificationFindings(checks) {
+  const failed2 = Object.entries(checks).filter(([, check]) => check.verdict !== "verified").sort(([a], [b]) => a < b ? -1 : 1);
+  const findings = failed2.map(([image, check]) => ({
+    image,
+    label: check.label ?? image,
+    key: headline(check),
+    text: `${headline(check)}: ${check.detail ?? ""}`
+  }));
+  return groupFindings(findings, Object.keys(checks).length);
+}
 function configPlatform(config2) {
   try {
     return formatPlatform(JSON.parse(config2.toString("utf8")));
@@ -89571,6 +89617,7 @@ import { setTimeout as sleep3 } from "node:timers/promises";
 init_untrusted();
 
 // src/nodes/docker-config.ts
+init_untrusted();
 var PULL_SECRET_TYPES = {
   "kubernetes.io/dockerconfigjson": ".dockerconfigjson",
   "kubernetes.io/dockercfg": ".dockercfg"
@@ -89601,7 +89648,7 @@ function readDockerConfig(text2, legacy) {
   }
   const entries2 = [];
   for (const [key, raw] of Object.entries(auths)) {
-    if (!isObject2(raw)) return { entries: [], secrets, error: `its entry ${JSON.stringify(key)} is not an object` };
+    if (!isObject2(raw)) return { entries: [], secrets, error: `its entry ${quote(key)} is not an object` };
     const field = (name) => {
       const v = raw[name];
       if (v === void 0 || v === null) return "";
@@ -89609,14 +89656,14 @@ function readDockerConfig(text2, legacy) {
     };
     const [username, password, auth] = [field("username"), field("password"), field("auth")];
     if (username === void 0 || password === void 0 || auth === void 0) {
-      return { entries: [], secrets, error: `its entry ${JSON.stringify(key)} has a field that is not a string` };
+      return { entries: [], secrets, error: `its entry ${quote(key)} has a field that is not a string` };
     }
     let creds = { username, password };
     if (auth !== "") {
       try {
         creds = decodeAuthField(auth);
       } catch (err2) {
-        return { entries: [], secrets, error: `its entry ${JSON.stringify(key)}: ${err2.message}` };
+        return { entries: [], secrets, error: `its entry ${quote(key)}: ${err2.message}` };
       }
     }
     if (creds.password !== "") {
@@ -90594,7 +90641,7 @@ async function checkPull(o) {
   const plan = await pullCredentials(o, noKubectl);
   const found = await checkFromNodeView({ ...o, images, platforms, credentials: plan.forImage });
   const credentials = [...new Set(found.map((r) => sourceSentence(r.credentials, r.image.host)))];
-  for (const sentence of credentials) info(`verify-pull: registry sent to ${sentence}`);
+  for (const sentence of credentials) info(oneLine(`verify-pull: registry sent to ${sentence}`));
   warnAboutSecret(found);
   const check = summarize("registry", [...found.map((r) => fromNodeView(r, o.nodeTrust)), ...unchecked]);
   return o.imagePullSecret ? { ...check, credentials } : check;
@@ -90704,30 +90751,18 @@ function pullCheckProblem(check) {
   const where = first?.node ? ` on node ${first.node}` : "";
   return `verify-pull: ${check.verdict}: ${bad.length} of ${check.results.length} checks failed; ${first?.image}${where}: ${first?.reason}`;
 }
-var NAMES_SHOWN = 5;
 function pullCheckFindings(check) {
-  const total = new Set(check.results.map((r) => r.image)).size;
-  const groups = /* @__PURE__ */ new Map();
-  for (const r of check.results.filter((result2) => !result2.ok)) {
+  const findings = check.results.filter((r) => !r.ok).map((r) => {
     const view = check.mode === "registry" ? /\(([^()]*)\)$/.exec(r.reason)?.[1] ?? "" : "";
-    const key = `${view}
-${r.remediation}`;
-    groups.set(key, [...groups.get(key) ?? [], r]);
-  }
-  return [...groups.values()].map((rows) => {
-    const first = rows[0];
-    const images = [...new Set(rows.map((r) => r.image))];
-    const nodes = [...new Set(rows.flatMap((r) => r.node ? [r.node] : []))];
-    const on = nodes.length === 0 ? "" : ` on ${nodes.length === 1 ? "node" : "nodes"} ${names(nodes)}`;
-    const grouped = images.length > 1 || nodes.length > 1;
-    const what = images.length === 1 ? oneLine(first.image) : `${images.length} of ${total} images (${names(images)})`;
-    const whose = grouped ? `${oneLine(first.image)}${first.node ? ` on ${oneLine(first.node)}` : ""}: ` : "";
-    return `${what}${on}: ${whose}${first.reason} ${first.remediation}`.trim();
+    return {
+      image: r.image,
+      ...r.node !== void 0 ? { node: r.node } : {},
+      key: `${view}
+${r.remediation}`,
+      text: `${r.reason} ${r.remediation}`
+    };
   });
-}
-function names(list) {
-  const shown = list.slice(0, NAMES_SHOWN).map(oneLine).join(", ");
-  return list.length > NAMES_SHOWN ? `${shown} and ${list.length - NAMES_SHOWN} more` : shown;
+  return groupFindings(findings, new Set(check.results.map((r) => r.image)).size);
 }
 async function deleteProbes(entry, kubectlPath) {
   const kubectl = kubectlFor({
@@ -90814,6 +90849,7 @@ function renderSummary(data) {
     const version = data.werf.version === "dev" ? "of unknown version (`werf version` says `dev`)" : data.werf.version;
     lines.push(`werf ${version}: ${markdownCell(data.werf.provenance)}.`, "");
   }
+  if (data.daemon) lines.push("### Docker daemon", "", ...renderDaemon(data.daemon), "");
   const images = Object.entries(data.images ?? {});
   if (images.length > 0) {
     const overall = data.verified === void 0 ? "not checked" : data.verified ? "\u2705 verified" : "\u274C not verified";
@@ -90853,6 +90889,25 @@ function renderSummary(data) {
     lines.push("");
   }
   return lines.join("\n");
+}
+function renderDaemon(report) {
+  if (report.state === "skipped") {
+    return [
+      report.reason === "off" ? "Not looked at (docker-daemon: off)." : "Not used: werf builds with Buildah (WERF_BUILDAH_MODE), no Docker daemon pushes the stages."
+    ];
+  }
+  const at = markdownCode(report.address);
+  if (report.state === "unreachable") return [`Could not be checked at ${at}: ${markdownCell(report.reason)}.`];
+  const lines = [`Checked at ${at} before the build:`, ""];
+  for (const f of report.plan.fine) lines.push(`- \u2705 ${markdownCode(f.host)}: ${markdownCell(f.because)}.`);
+  const change = report.configured;
+  for (const c of change?.entries ?? []) {
+    const [host, file] = [markdownCode(c.host), markdownCode(change?.file ?? "")];
+    lines.push(
+      c.outcome === "shared" ? `- Shares the entry ${host} in insecure-registries of ${file} with another job on this runner; it stays until the last job that needs it is done.` : c.outcome === "unchanged" ? `- ${file} lists ${host} in insecure-registries already (the runner's own entry): nothing written, never taken out.` : `- Added ${host} to insecure-registries in ${file} for this job and reloaded the daemon; the post step takes it out again.`
+    );
+  }
+  return lines;
 }
 async function writeSummary(data) {
   try {
@@ -90900,6 +90955,7 @@ async function main() {
     setOutput("werf-path", werf.path);
     const trust = await stopwatch.time("registry trust", () => setUpTrust(given));
     const daemon = await stopwatch.time("docker daemon", () => checkDockerDaemon(given));
+    shown.daemon = daemon;
     await stopwatch.time("login", () => login(given, werf.path, trust));
     const shipped = await stopwatch.time(`werf ${given.command}`, () => shipWithWerf(given, werf.path, trust, daemon), {
       group: false
@@ -90914,7 +90970,8 @@ async function main() {
       shown.verified = verification.verified;
       shown.problems = verification.problems;
       shown.checks = verification.checks;
-      for (const problem of verification.problems) error(problem, { title: "Image not verified" });
+      for (const finding2 of verificationFindings(verification.checks))
+        error(finding2, { title: "Image not verified" });
     } else {
       images = reportedImages(shipped.report);
     }

@@ -7,7 +7,7 @@ import { setUpTrust } from './trust/index.js';
 import { checkDockerDaemon } from './daemon/index.js';
 import { login } from './login.js';
 import { shipWithWerf } from './werf/ship.js';
-import { reportedImages, verificationFailure, verifyImages, type ImageOutput } from './verify.js';
+import { reportedImages, verificationFailure, verificationFindings, verifyImages, type ImageOutput } from './verify.js';
 import {
   checkPull,
   pullCheckFindings,
@@ -43,6 +43,7 @@ export async function main(): Promise<void> {
 
     const trust = await stopwatch.time('registry trust', () => setUpTrust(given));
     const daemon = await stopwatch.time('docker daemon', () => checkDockerDaemon(given));
+    shown.daemon = daemon;
     await stopwatch.time('login', () => login(given, werf.path, trust));
 
     const shipped = await stopwatch.time(`werf ${given.command}`, () => shipWithWerf(given, werf.path, trust, daemon), {
@@ -59,7 +60,8 @@ export async function main(): Promise<void> {
       shown.verified = verification.verified;
       shown.problems = verification.problems;
       shown.checks = verification.checks;
-      for (const problem of verification.problems) core.error(problem, { title: 'Image not verified' });
+      for (const finding of verificationFindings(verification.checks))
+        core.error(finding, { title: 'Image not verified' });
     } else {
       images = reportedImages(shipped.report);
     }

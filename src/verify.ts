@@ -10,6 +10,7 @@ import {
   type RegistryClientOptions,
 } from './registry/index.js';
 import { parseImageReference } from './reference.js';
+import { groupFindings } from './findings.js';
 
 /** What verification reads of one build-report image (structurally a subset of src/werf/report.ts ReportImage). */
 export interface VerifiableImage {
@@ -297,6 +298,25 @@ export function verificationFailure(checks: Record<string, ImageCheck>): string 
     if (unchecked.length > 0) summary += `, and ${unchecked.length} could not be checked (${reasons})`;
   }
   return `${summary}. ${first?.label}: ${first?.detail}`;
+}
+
+/**
+ * The images that did not verify as annotation texts (pure), identical findings grouped into one (src/findings.ts):
+ * images with the same verdict in a few words ("could not be checked (registry busy)") are one text that counts them
+ * and tells the first image's findings ("50 of 50 images (app, web, ... and 45 more): app (repo:tag, digest): ...").
+ * Every image's own findings stay in the job summary's problems.
+ */
+export function verificationFindings(checks: Record<string, ImageCheck>): string[] {
+  const failed = Object.entries(checks)
+    .filter(([, check]) => check.verdict !== 'verified')
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  const findings = failed.map(([image, check]) => ({
+    image,
+    label: check.label ?? image,
+    key: headline(check),
+    text: `${headline(check)}: ${check.detail ?? ''}`,
+  }));
+  return groupFindings(findings, Object.keys(checks).length);
 }
 
 /** `os/architecture[/variant]` of an image config; '' when it does not say. */

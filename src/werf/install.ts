@@ -7,7 +7,7 @@ import * as exec from '@actions/exec';
 import * as tc from '@actions/tool-cache';
 import { ActionError } from '../errors.js';
 import type { Inputs, TufRootPin } from '../inputs.js';
-import { quote } from '../untrusted.js';
+import { oneLine, quote } from '../untrusted.js';
 import { getText } from './release-host.js';
 import type { TufRepository } from './tuf.js';
 
@@ -338,7 +338,9 @@ async function useGivenWerf(werfPath: string): Promise<WerfInstall> {
   const said = result.stdout.trim().split('\n')[0]?.trim() ?? '';
   // Not added to PATH: its folder (often /usr/local/bin) would shadow the tools later steps set up.
   if (result.exitCode === 0 && said === 'dev') {
-    core.info(`werf-path ${werfPath} is a local build: \`werf version\` says "dev", so its version is unknown.`);
+    core.info(
+      `werf-path ${oneLine(werfPath)} is a local build: \`werf version\` says "dev", so its version is unknown.`,
+    );
     return { path: absolute, version: 'dev', provenance: `werf-path ${absolute} (a local build)` };
   }
   const version = VERSION_RE.exec(said)?.[1];
