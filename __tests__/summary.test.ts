@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { renderSummary } from '../src/summary.js';
+import { renderDaemon, renderSummary } from '../src/summary.js';
+import type { DaemonReport } from '../src/daemon/index.js';
 
 const digest = `sha256:${'ab'.repeat(32)}`;
 const images = {
@@ -180,5 +181,60 @@ describe('renderSummary', () => {
       '### Can the nodes pull it? (cluster: not-pullable)',
       '### Stages',
     ]);
+  });
+
+  test('what the Docker daemon stage did: the entry configure added for the job, to be undone in post', () => {
+    const configured: DaemonReport = {
+      state: 'checked',
+      address: 'unix:///var/run/docker.sock',
+      treatments: {
+        'r.example.com:5000': { insecure: true, because: 'its insecure-registries lists r.example.com:5000' },
+      },
+      plan: {
+        fine: [
+          {
+            host: 'r.example.com:5000',
+            because: 'insecure for the daemon: its insecure-registries lists r.example.com:5000',
+          },
+        ],
+        problems: [],
+        insecureToAdd: [],
+      },
+      configured: {
+        file: '/etc/docker/daemon.json',
+        entries: [{ host: 'r.example.com:5000', outcome: 'extended', reloadMs: 12 }],
+      },
+    };
+    const md = renderSummary({ command: 'build', problems: [], stages: [], daemon: configured });
+    expect(md).toContain(
+      [
+        '### Docker daemon',
+        '',
+        'Checked at `unix:///var/run/docker.sock` before the build:',
+        '',
+        '- ✅ `r.example.com:5000`: insecure for the daemon: its insecure-registries lists r.example.com:5000.',
+        '- Added `r.example.com:5000` to insecure-registries in `/etc/docker/daemon.json` for this job and reloaded the daemon; the post step takes it out again.',
+        '',
+      ].join('\n'),
+    );
+    const entry = (outcome: 'shared' | 'unchanged') =>
+      renderDaemon({ ...configured, configured: { file: '/d.json', entries: [{ host: 'h:1', outcome }] } }).at(-1);
+    expect(entry('shared')).toBe(
+      '- Shares the entry `h:1` in insecure-registries of `/d.json` with another job on this runner; it stays until the last job that needs it is done.',
+    );
+    expect(entry('unchanged')).toBe(
+      "- `/d.json` lists `h:1` in insecure-registries already (the runner's own entry): nothing written, never taken out.",
+    );
+  });
+
+  test('the Docker daemon stage skipped and why, or not reachable and why; no section when the run stopped before it', () => {
+    expect(renderDaemon({ state: 'skipped', reason: 'off' })).toEqual(['Not looked at (docker-daemon: off).']);
+    expect(renderDaemon({ state: 'skipped', reason: 'buildah' })).toEqual([
+      'Not used: werf builds with Buildah (WERF_BUILDAH_MODE), no Docker daemon pushes the stages.',
+    ]);
+    expect(
+      renderDaemon({ state: 'unreachable', address: 'unix:///run/x|y.sock', reason: 'connect ENOENT <socket>' }),
+    ).toEqual(['Could not be checked at `unix:///run/x\\|y.sock`: connect ENOENT &lt;socket&gt;.']);
+    expect(renderSummary({ command: 'build', problems: [], stages: [] })).not.toContain('Docker daemon');
   });
 });

@@ -1,11 +1,10 @@
 // The committed bundle, main + post through the runner emulation (mock GitHub), with the werf test double pushing to
 // a real plain-HTTP Distribution registry through a fault-injecting proxy: what a user sees when the registry is unwell
 // while the action verifies the push.
-import * as fs from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { startRegistry, stopAll, type Registry } from './support/rig/index.js';
 import { startFaultProxy, type FaultProxy } from './support/faults/proxy.js';
-import { TestJobs, failureLine, type Scenario } from './support/scenario.js';
+import { TestJobs, failureLine, plainHttpBuild, type Scenario } from './support/scenario.js';
 
 let reg: Registry;
 let proxy: FaultProxy;
@@ -28,18 +27,7 @@ afterAll(async () => {
   await stopAll();
 });
 
-function job(s: Scenario, repo: string) {
-  // The double's Docker daemon pushes to the proxy over plain HTTP, as a configured daemon would.
-  fs.writeFileSync(s.env.WERF_DOUBLE_DAEMON_JSON as string, JSON.stringify({ 'insecure-registries': [proxy.host] }));
-  return tests.run(s, {
-    repo: `${proxy.host}/${repo}/stages`,
-    'final-repo': `${proxy.host}/${repo}/app`,
-    'insecure-registry': 'true',
-    command: 'build',
-    'verify-pull': 'off',
-    'node-trust': 'skip-verify',
-  });
-}
+const job = (s: Scenario, repo: string) => plainHttpBuild(tests, s, proxy.host, repo);
 
 // Faults only for the verification's reads of the final images: werf's push, its reads of the stages and its copy to
 // final-repo pass untouched.

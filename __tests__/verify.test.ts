@@ -13,6 +13,7 @@ import type { RegistryAccess } from '../src/registry/index.js';
 import {
   imagesToVerify,
   verificationFailure,
+  verificationFindings,
   verifyImages,
   type ImageCheck,
   type VerifiableImage,
@@ -91,6 +92,37 @@ describe('the failure line tells proof from faults', () => {
     expect(verificationFailure({ web: busy, api: missing })).toBe(
       '1 of 2 images is not in the registry as werf reported, and 1 could not be checked (registry busy). api (r/a:1): the layer blob b is missing',
     );
+  });
+});
+
+describe('the annotations group identical findings', () => {
+  const busy = (name: string): ImageCheck => ({
+    verdict: 'unchecked',
+    reason: 'registry busy',
+    label: `${name} (r/${name}:1, sha256:1)`,
+    detail: `the manifest of tag 1 could not be checked in r/${name}: GET /v2/${name}/manifests/1 answered 503`,
+  });
+
+  it('fifty images the registry was too busy to answer about are one annotation that counts them', () => {
+    const names = Array.from({ length: 50 }, (_, i) => `image-${String(i + 1).padStart(2, '0')}`);
+    const checks = Object.fromEntries(names.reverse().map((n) => [n, busy(n)]));
+    expect(verificationFindings(checks)).toEqual([
+      `50 of 50 images (image-01, image-02, image-03, image-04, image-05 and 45 more): image-01 (r/image-01:1, sha256:1): could not be checked (registry busy): ${busy('image-01').detail}`,
+    ]);
+  });
+
+  it('different verdicts stay apart; an image alone is told by its label; verified images only count', () => {
+    const missing: ImageCheck = {
+      verdict: 'not-in-registry',
+      label: 'api (r/a:1)',
+      detail: 'the layer blob b is missing',
+    };
+    expect(
+      verificationFindings({ web: busy('web'), api: missing, db: busy('db'), ok: { verdict: 'verified' } }),
+    ).toEqual([
+      'api (r/a:1): not in the registry as werf reported: the layer blob b is missing',
+      `2 of 4 images (db, web): db (r/db:1, sha256:1): could not be checked (registry busy): ${busy('db').detail}`,
+    ]);
   });
 });
 

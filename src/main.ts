@@ -48,6 +48,7 @@ export async function run(): Promise<void> {
       const { checkDockerDaemon } = await import('./daemon/index.js');
       return checkDockerDaemon(given);
     });
+    shown.daemon = daemon;
     await stopwatch.time('login', async () => {
       const { login } = await import('./login.js');
       return login(given, werf.path, trust, credentials);
@@ -63,7 +64,7 @@ export async function run(): Promise<void> {
     );
     core.setOutput('build-report', shipped.buildReportPath);
 
-    const { reportedImages, verificationFailure, verifyImages } = await import('./verify.js');
+    const { reportedImages, verificationFailure, verificationFindings, verifyImages } = await import('./verify.js');
     let images: Record<string, ImageOutput>;
     if (given.verifyManifests) {
       // Over the sessions the credential checks opened: their connections and auth (src/registry/session.ts).
@@ -73,7 +74,8 @@ export async function run(): Promise<void> {
       shown.verified = verification.verified;
       shown.problems = verification.problems;
       shown.checks = verification.checks;
-      for (const problem of verification.problems) core.error(problem, { title: 'Image not verified' });
+      for (const finding of verificationFindings(verification.checks))
+        core.error(finding, { title: 'Image not verified' });
     } else {
       images = reportedImages(shipped.report);
     }

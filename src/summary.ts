@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import type { Command } from './inputs.js';
 import type { PullCheck } from './nodes/index.js';
 import { markdownCell, markdownCode, renderPullTable } from './nodes/table.js';
+import type { DaemonReport } from './daemon/index.js';
 import type { StageTiming } from './stopwatch.js';
 import type { WerfInstall } from './werf/install.js';
 import { headline, type ImageCheck, type ImageOutput } from './verdict.js';
@@ -12,6 +13,8 @@ export interface SummaryData {
   command: Command;
   /** the werf that ran (undefined when the run stopped before it was installed) */
   werf?: WerfInstall;
+  /** what the Docker daemon stage did (undefined when the run stopped before or in it) */
+  daemon?: DaemonReport;
   images?: Record<string, ImageOutput>;
   /** undefined: verification did not run (verify-manifests: false, or an earlier failure) */
   verified?: boolean;
@@ -36,6 +39,8 @@ export function renderSummary(data: SummaryData): string {
     const version = data.werf.version === 'dev' ? 'of unknown version (`werf version` says `dev`)' : data.werf.version;
     lines.push(`werf ${version}: ${markdownCell(data.werf.provenance)}.`, '');
   }
+
+  if (data.daemon) lines.push('### Docker daemon', '', ...renderDaemon(data.daemon), '');
 
   const images = Object.entries(data.images ?? {});
   if (images.length > 0) {
@@ -78,6 +83,37 @@ export function renderSummary(data: SummaryData): string {
     lines.push('');
   }
   return lines.join('\n');
+}
+
+/**
+ * The Docker daemon stage as markdown lines (pure): skipped and why, not reachable and why, or checked: how the daemon
+ * treats each registry, and each insecure-registries entry configure added (undone by the post step), shared with
+ * another job or found as the runner's own. Addresses, reasons and paths come from the environment and the daemon.
+ */
+export function renderDaemon(report: DaemonReport): string[] {
+  if (report.state === 'skipped') {
+    return [
+      report.reason === 'off'
+        ? 'Not looked at (docker-daemon: off).'
+        : 'Not used: werf builds with Buildah (WERF_BUILDAH_MODE), no Docker daemon pushes the stages.',
+    ];
+  }
+  const at = markdownCode(report.address);
+  if (report.state === 'unreachable') return [`Could not be checked at ${at}: ${markdownCell(report.reason)}.`];
+  const lines = [`Checked at ${at} before the build:`, ''];
+  for (const f of report.plan.fine) lines.push(`- ✅ ${markdownCode(f.host)}: ${markdownCell(f.because)}.`);
+  const change = report.configured;
+  for (const c of change?.entries ?? []) {
+    const [host, file] = [markdownCode(c.host), markdownCode(change?.file ?? '')];
+    lines.push(
+      c.outcome === 'shared'
+        ? `- Shares the entry ${host} in insecure-registries of ${file} with another job on this runner; it stays until the last job that needs it is done.`
+        : c.outcome === 'unchanged'
+          ? `- ${file} lists ${host} in insecure-registries already (the runner's own entry): nothing written, never taken out.`
+          : `- Added ${host} to insecure-registries in ${file} for this job and reloaded the daemon; the post step takes it out again.`,
+    );
+  }
+  return lines;
 }
 
 /** Appends the rendered summary to the job's summary file; a failure to write it is a warning. */

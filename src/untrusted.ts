@@ -3,6 +3,14 @@ import { randomBytes } from 'node:crypto';
 // The runner reads workflow commands on a step's stdout and stderr: a line that starts (after blanks) with `::name`,
 // and, in the legacy syntax, `##[name ...]` ANYWHERE in a line (actions/runner ActionCommand.TryParse). Text that a
 // user, werf, a registry or a cluster controls must reach the log so that neither can match.
+//
+// What needs this and what does not (checked against actions/runner: ActionCommandManager.TryProcessCommand runs
+// ActionCommand.TryParseV2 first and tries the legacy TryParse only when V2 does not parse the line):
+// - @actions/core's commands (core.error/warning/notice/setFailed, core.debug, core.startGroup/group) print one line
+//   `::name props::data` with CR, LF and % escaped in the data, and `:` and `,` too in the properties. V2 always parses
+//   that line (a registered name, and the first `::` after it is the separator), so a `##[` or `::` in the message is
+//   data, never a command: a value someone else controls may go into these as it is (quote() still reads better).
+// - core.info, process.stdout/stderr and a tool's output are not escaped: every such line must use the functions below.
 
 /**
  * A value someone else controls, for use inside one of our own sentences (log lines, annotations, errors): JSON-quoted,

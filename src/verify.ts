@@ -11,6 +11,7 @@ import {
 } from './registry/index.js';
 import { parseImageReference } from './reference.js';
 import { headline, type ImageCheck, type ImageOutput } from './verdict.js';
+import { groupFindings } from './findings.js';
 
 export { headline, verificationFailure, type ImageCheck, type ImageOutput } from './verdict.js';
 
@@ -257,6 +258,25 @@ function verdictOf(findings: Finding[]): ImageCheck {
 interface ConfigSeen {
   digest: string;
   platform: string;
+}
+
+/**
+ * The images that did not verify as annotation texts (pure), identical findings grouped into one (src/findings.ts):
+ * images with the same verdict in a few words ("could not be checked (registry busy)") are one text that counts them
+ * and tells the first image's findings ("50 of 50 images (app, web, ... and 45 more): app (repo:tag, digest): ...").
+ * Every image's own findings stay in the job summary's problems.
+ */
+export function verificationFindings(checks: Record<string, ImageCheck>): string[] {
+  const failed = Object.entries(checks)
+    .filter(([, check]) => check.verdict !== 'verified')
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  const findings = failed.map(([image, check]) => ({
+    image,
+    label: check.label ?? image,
+    key: headline(check),
+    text: `${headline(check)}: ${check.detail ?? ''}`,
+  }));
+  return groupFindings(findings, Object.keys(checks).length);
 }
 
 /** `os/architecture[/variant]` of an image config; '' when it does not say. */

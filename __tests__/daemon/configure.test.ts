@@ -161,6 +161,10 @@ describe('configure on a daemon that does not list the registry', () => {
         expect(job.main.stdout).toContain(
           `pushes to ${registry}: insecure for the daemon: its insecure-registries lists ${registry}.`,
         );
+        // The job summary records what the daemon stage did, and that the post step undoes it.
+        expect(job.summary).toContain(
+          `### Docker daemon\n\nChecked at \`${d.host}\` before the build:\n\n- ✅ \`${registry}\`: insecure for the daemon: its insecure-registries lists ${registry}.\n- Added \`${registry}\` to insecure-registries in \`${d.configFile}\` for this job and reloaded the daemon; the post step takes it out again.\n`,
+        );
         // After main: the entry in the file, every other byte as it was; the daemon lists it; the ownership record
         // and the backup beside the file while the job runs.
         const listed = before.file!.text.replace(/\n}\n$/, `,\n  "insecure-registries": ["${registry}"]\n}\n`);

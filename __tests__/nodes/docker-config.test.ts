@@ -162,6 +162,13 @@ describe('readDockerConfig: the entries of .dockerconfigjson and .dockercfg', ()
       'its entry "a" has a field that is not a string',
     );
   });
+
+  test("an entry's key is the cluster's text: quoted on one line, no workflow command in it", () => {
+    const key = 'r.example.com\n::set-output name=verified::true ##[add-mask]x';
+    expect(readDockerConfig(JSON.stringify({ auths: { [key]: 'not an object' } }), false).error).toBe(
+      'its entry "r.example.com\\n::set-output name=verified::true ##\\u005badd-mask]x" is not an object',
+    );
+  });
 });
 
 test('dockerServerFor: Docker Hub as docker login writes it, other hosts as they are', () => {

@@ -33,6 +33,17 @@ describe('registry error answers', () => {
     expect(errorFromResponse(500, '', 'GET u').code).toBeUndefined();
     expect(parseErrorBody('not json')).toBeUndefined();
   });
+
+  it('what the registry sent is one plain line in the message: no line break, no legacy command', () => {
+    const body = JSON.stringify({
+      errors: [{ code: 'DENIED', message: 'no\n::set-output name=verified::true\r\n##[add-mask]x' }],
+    });
+    const e = errorFromResponse(403, body, 'GET https://r/token##[error]realm');
+    expect(e.message).toBe(
+      'GET https://r/token## [error]realm answered 403: DENIED (no ::set-output name=verified::true  ## [add-mask]x)',
+    );
+    expect(errorFromResponse(500, 'a\nb\r##[warning]c', 'GET u').message).toBe('GET u answered 500: a b ## [warning]c');
+  });
 });
 
 describe('Retry-After in the error, and faults told from answers', () => {

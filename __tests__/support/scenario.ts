@@ -132,6 +132,30 @@ export class TestJobs {
   }
 }
 
+/**
+ * A build job against the plain-HTTP registry at `host` (e.g. a fault proxy in front of the rig's registry): stages to
+ * `host/REPO/stages`, final images to `host/REPO/app`, no pull check. The double's emulated Docker daemon lists `host`
+ * in its insecure-registries, as a configured daemon would. `extra` inputs win.
+ */
+export function plainHttpBuild(
+  tests: TestJobs,
+  s: Scenario,
+  host: string,
+  repo: string,
+  extra: Record<string, string> = {},
+): Promise<JobResult> {
+  fs.writeFileSync(s.env.WERF_DOUBLE_DAEMON_JSON as string, JSON.stringify({ 'insecure-registries': [host] }));
+  return tests.run(s, {
+    repo: `${host}/${repo}/stages`,
+    'final-repo': `${host}/${repo}/app`,
+    'insecure-registry': 'true',
+    command: 'build',
+    'verify-pull': 'off',
+    'node-trust': 'skip-verify',
+    ...extra,
+  });
+}
+
 /** The one line core.setFailed printed (an error annotation without a title), or undefined. */
 export function failureLine(job: JobResult): string | undefined {
   return job.main.annotations.find((a) => a.level === 'error' && !a.properties.title)?.message;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { normalizeRegistryHost } from '../../src/registry/index.js';
 import { accessOf, backendFromEnv, defaultAccess, isLoopback, planTrust } from '../../src/trust/plan.js';
-import { registry } from './runner-env.js';
+import { registry } from '../support/inputs.js';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 

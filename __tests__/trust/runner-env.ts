@@ -4,7 +4,6 @@ import { jest } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { WERF_TUF_ROOT, type Inputs, type RegistrySettings } from '../../src/inputs.js';
 import type { CleanupEntry } from '../../src/state.js';
 import { releaseOwnedFile } from '../../src/system/owned-file.js';
 
@@ -83,45 +82,6 @@ export async function undoFiles(entries: CleanupEntry[]): Promise<string[]> {
     if (entry.kind === 'owned-file') warnings.push(...(await releaseOwnedFile(entry.path, entry.job)).warnings);
   }
   return warnings;
-}
-
-/** A registry's settings with defaults (anonymous, system trust, HTTPS). */
-export function registry(host: string, o: Partial<RegistrySettings> = {}): RegistrySettings {
-  return { host, username: '', password: '', caCert: '', skipTlsVerify: false, insecureRegistry: false, ...o };
-}
-
-/** Inputs as readInputs would give them for these registries (the first one hosts repo). */
-export function inputsFor(registries: RegistrySettings[], o: Partial<Inputs> = {}): Inputs {
-  return {
-    repo: `${registries[0]?.host ?? 'registry.example.com'}/app`,
-    finalRepo: '',
-    username: '',
-    password: '',
-    registries,
-    caCert: '',
-    skipTlsVerify: false,
-    insecureRegistry: false,
-    command: 'build',
-    args: [],
-    env: '',
-    kubeConfigBase64: '',
-    kubeContext: '',
-    workingDirectory: process.cwd(),
-    werfVersion: '2 stable',
-    werfPath: '',
-    werfBaseUrl: 'https://tuf.werf.io',
-    werfVerifySignature: true,
-    werfTufRoot: WERF_TUF_ROOT,
-    werfSigningKey: '',
-    verifyManifests: true,
-    verifyPull: 'off',
-    nodeTrust: 'system',
-    imagePullSecret: '',
-    dockerDaemon: 'off',
-    logout: true,
-    summary: false,
-    ...o,
-  };
 }
 
 /** Every file under `dir` (relative paths), for "nothing left behind" checks. */

@@ -5,7 +5,8 @@ import { run as post } from '../../src/post.js';
 import { setUpTrust } from '../../src/trust/index.js';
 import { checkCredentials, describeTlsError, systemRoots } from '../../src/registry/index.js';
 import { makeCa, runTool, startRegistry, stopAll, type Registry, type TestCa } from '../support/rig/index.js';
-import { inputsFor, listFiles, registry, startFakeRunner, undoFiles, type FakeRunner } from './runner-env.js';
+import { inputsFor, registry } from '../support/inputs.js';
+import { listFiles, startFakeRunner, undoFiles, type FakeRunner } from './runner-env.js';
 
 // Real registries (Distribution, TLS with a per-run CA, and plain HTTP), real Go TLS (skopeo) and a real Node child
 // check what was installed; the system certs dirs are temp dirs (WERF_SHIP_*_CERTS_DIR, the werf double's twin too).

@@ -1,40 +1,19 @@
 import { describe, expect, it } from '@jest/globals';
 import { ActionError } from '../../src/errors.js';
-import { WERF_TUF_ROOT, type Inputs } from '../../src/inputs.js';
+import type { Inputs } from '../../src/inputs.js';
+import { inputsFor } from '../support/inputs.js';
 import { checkExtraArgs, envTwin, isSecretFlag, planWerfCommand } from '../../src/werf/argv.js';
 
-function inputs(overrides: Partial<Inputs> = {}): Inputs {
-  return {
+// The fields planWerfCommand reads, as a converge of one project in its own folder would have them.
+const inputs = (overrides: Partial<Inputs> = {}): Inputs =>
+  inputsFor([], {
     repo: 'registry.example.com:5000/app',
-    finalRepo: '',
-    username: '',
-    password: '',
-    registries: [],
-    caCert: '',
-    skipTlsVerify: false,
-    insecureRegistry: false,
     command: 'converge',
-    args: [],
-    env: '',
-    kubeConfigBase64: '',
-    kubeContext: '',
     workingDirectory: '/srv/ci/shop/app',
-    werfVersion: '2 stable',
-    werfPath: '',
-    werfBaseUrl: 'https://tuf.werf.io',
-    werfVerifySignature: true,
-    werfTufRoot: WERF_TUF_ROOT,
-    werfSigningKey: '',
-    verifyManifests: true,
     verifyPull: 'auto',
-    nodeTrust: 'system',
-    imagePullSecret: '',
-    dockerDaemon: 'off',
-    logout: true,
     summary: true,
     ...overrides,
-  };
-}
+  });
 const REPORT = '/tmp/runner/werf-action/build-report.json';
 const noTls = { skipTlsVerifyRegistry: false, insecureRegistry: false };
 

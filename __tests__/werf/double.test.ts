@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WERF_TUF_ROOT, type Inputs } from '../../src/inputs.js';
+import type { Inputs } from '../../src/inputs.js';
+import { inputsFor } from '../support/inputs.js';
 import { planWerfCommand, type WerfCommandContext } from '../../src/werf/argv.js';
 import { diagnose } from '../../src/werf/diagnose.js';
 import { parseBuildReport } from '../../src/werf/report.js';
@@ -16,38 +17,15 @@ const WERF = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../supp
 let registry: Registry;
 let dir: string;
 
-function inputs(overrides: Partial<Inputs>): Inputs {
-  return {
+// A build of the project in `dir` to the registry, with the werf double as werf-path.
+const inputs = (overrides: Partial<Inputs>): Inputs =>
+  inputsFor([], {
     repo: `${registry.host}/stages`,
-    finalRepo: '',
-    username: '',
-    password: '',
-    registries: [],
-    caCert: '',
-    skipTlsVerify: false,
-    insecureRegistry: false,
-    command: 'build',
-    args: [],
-    env: '',
-    kubeConfigBase64: '',
-    kubeContext: '',
     workingDirectory: path.join(dir, 'project'),
-    werfVersion: '2 stable',
     werfPath: WERF,
-    werfBaseUrl: 'https://tuf.werf.io',
-    werfVerifySignature: true,
-    werfTufRoot: WERF_TUF_ROOT,
-    werfSigningKey: '',
-    verifyManifests: true,
-    verifyPull: 'off',
-    nodeTrust: 'system',
-    imagePullSecret: '',
-    dockerDaemon: 'off',
-    logout: true,
     summary: true,
     ...overrides,
-  };
-}
+  });
 
 beforeAll(async () => {
   registry = await startRegistry({ tls: true, auth: 'none' });

@@ -10,6 +10,7 @@ import * as tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { ActionError } from '../../src/errors.js';
 import { WERF_TUF_ROOT, type Inputs } from '../../src/inputs.js';
+import { inputsFor } from '../support/inputs.js';
 import {
   installWerf,
   parseWerfVersion,
@@ -45,38 +46,17 @@ let binary: Buffer;
 const systemCas = tls.getCACertificates('default');
 const savedEnv = { ...process.env };
 
-function inputs(overrides: Partial<Inputs> = {}): Inputs {
-  return {
+// A converge whose werf comes from the test's TUF repository under its own root pin.
+const inputs = (overrides: Partial<Inputs> = {}): Inputs =>
+  inputsFor([], {
     repo: '127.0.0.1:5000/app',
-    finalRepo: '',
-    username: '',
-    password: '',
-    registries: [],
-    caCert: '',
-    skipTlsVerify: false,
-    insecureRegistry: false,
     command: 'converge',
-    args: [],
-    env: '',
-    kubeConfigBase64: '',
-    kubeContext: '',
     workingDirectory: '.',
-    werfVersion: '2 stable',
-    werfPath: '',
     werfBaseUrl: repo.url,
-    werfVerifySignature: true,
     werfTufRoot: repo.pin(),
-    werfSigningKey: '',
-    verifyManifests: true,
-    verifyPull: 'off',
-    nodeTrust: 'system',
-    imagePullSecret: '',
-    dockerDaemon: 'off',
-    logout: true,
     summary: true,
     ...overrides,
-  };
-}
+  });
 
 async function failure(promise: Promise<unknown>): Promise<ActionError> {
   try {

@@ -44,11 +44,27 @@ import {
 export { daemonAddress, type DaemonAddress } from './engine.js';
 export type { DaemonPlan, DaemonProblem, DaemonNeed } from './plan.js';
 
-/** What the action knows about the Docker daemon after its stage: what it asked and, when it did, each verdict. */
+/**
+ * What the action knows about the Docker daemon after its stage (for the diagnosis and the job summary): skipped and
+ * why, not reachable and why, or checked: each verdict, and what configure changed in the daemon's config file.
+ */
 export type DaemonReport =
   | { state: 'skipped'; reason: 'off' | 'buildah' }
   | { state: 'unreachable'; address: string; reason: string }
-  | { state: 'checked'; address: string; treatments: Record<string, DaemonTreatment>; plan: DaemonPlan };
+  | {
+      state: 'checked';
+      address: string;
+      treatments: Record<string, DaemonTreatment>;
+      plan: DaemonPlan;
+      /** the entries configure added, shared or found in the config file for this job (none: nothing to change) */
+      configured?: DaemonChange;
+    };
+
+/** What configure did in the daemon's config file for this job: each entry, the post step undoes what it wrote. */
+export interface DaemonChange {
+  file: string;
+  entries: ConfiguredEntry[];
+}
 
 /**
  * The Docker daemon stage, before anything is built: for the registry werf's Docker backend pushes the stages to
@@ -85,16 +101,25 @@ export async function checkDockerDaemon(inputs: Inputs, env: NodeJS.ProcessEnv =
     if (!(err instanceof DaemonUnreachable)) throw err;
     return unreachable(address.shown, err.reason, host, need);
   }
-  const report = (a: Assessment): DaemonReport => {
+  const report = (a: Assessment, configured?: DaemonChange): DaemonReport => {
+    // `because` may name the daemon's own insecure CIDRs (GET /info): one plain line.
     for (const f of a.plan.fine)
-      core.info(`The Docker daemon at ${oneLine(address.shown)} pushes to ${f.host}: ${f.because}.`);
-    return { state: 'checked', address: address.shown, treatments: { [host]: a.treatment }, plan: a.plan };
+      core.info(oneLine(`The Docker daemon at ${address.shown} pushes to ${f.host}: ${f.because}.`));
+    return {
+      state: 'checked',
+      address: address.shown,
+      treatments: { [host]: a.treatment },
+      plan: a.plan,
+      ...(configured ? { configured } : {}),
+    };
   };
   if (seen.plan.problems.length === 0) {
     // Fine because of an entry another job placed for its own run: this job needs it as long, so it shares it.
-    if ((need === 'plain-http' || need === 'skip-verify') && listsInsecure(seen.config, host))
-      await shareAnotherJobsEntry(mode, host, socketPath, env);
-    return report(seen);
+    const shared =
+      (need === 'plain-http' || need === 'skip-verify') && listsInsecure(seen.config, host)
+        ? await shareAnotherJobsEntry(mode, host, socketPath, env)
+        : undefined;
+    return report(seen, shared);
   }
 
   // The check failed: find out exactly what to tell (the daemon's process and config file); then change the daemon
@@ -149,7 +174,7 @@ export async function checkDockerDaemon(inputs: Inputs, env: NodeJS.ProcessEnv =
         : 'the daemon still does not treat the registry as insecure after its reload',
     );
   }
-  return report(after);
+  return report(after, { file: file.path, entries: configured });
 }
 
 /** What the daemon says now about one registry, and the verdict. */
@@ -197,11 +222,11 @@ async function shareAnotherJobsEntry(
   host: string,
   socketPath: string,
   env: NodeJS.ProcessEnv,
-): Promise<void> {
+): Promise<DaemonChange | undefined> {
   const proc = await findDaemonProcess(socketPath);
-  if (!proc) return;
+  if (!proc) return undefined;
   const holding = await jobsHolding(proc.configFile, host);
-  if (!holding?.placed) return;
+  if (!holding?.placed) return undefined;
   const others = holding.holders.map((h) => h.description).join('; ') || 'a job that ended';
   const access = mode === 'check' ? undefined : await configFileAccess(proc.configFile);
   const decision = decideMode(mode, {
@@ -218,15 +243,17 @@ async function shareAnotherJobsEntry(
     warn(
       'Set docker-daemon: configure to have this job share the entry, or list the registry in the config file yourself.',
     );
-    return;
+    return undefined;
   }
   try {
-    const [c] = await configureDaemon({ socketPath, process: proc, hosts: [host], files: access.files });
-    if (c) core.info(oneLine(configuredLine(c, proc.configFile, proc, access.how)));
+    const entries = await configureDaemon({ socketPath, process: proc, hosts: [host], files: access.files });
+    for (const c of entries) core.info(oneLine(configuredLine(c, proc.configFile, proc, access.how)));
+    return { file: proc.configFile, entries };
   } catch (err) {
     if (!(err instanceof ConfigureFailed)) throw err;
     for (const w of err.warnings) core.warning(w, { title: 'Docker daemon' });
     warn(`This job could not share it: ${err.reason}.`);
+    return undefined;
   }
 }
 

@@ -2,6 +2,7 @@
 // secrets.go), so that the registry mode sends what a node would send. Pure: no I/O, no logging.
 
 import { DOCKER_HUB_CONFIG_KEY } from '../registry/index.js';
+import { quote } from '../untrusted.js';
 
 /** The Secret types whose credentials the kubelet uses, and the data key each keeps them under. */
 export const PULL_SECRET_TYPES = {
@@ -69,7 +70,7 @@ export function readDockerConfig(text: string, legacy: boolean): DockerConfigRea
   }
   const entries: DockerConfigEntry[] = [];
   for (const [key, raw] of Object.entries(auths)) {
-    if (!isObject(raw)) return { entries: [], secrets, error: `its entry ${JSON.stringify(key)} is not an object` };
+    if (!isObject(raw)) return { entries: [], secrets, error: `its entry ${quote(key)} is not an object` };
     const field = (name: string): string | undefined => {
       const v = raw[name];
       if (v === undefined || v === null) return '';
@@ -77,14 +78,14 @@ export function readDockerConfig(text: string, legacy: boolean): DockerConfigRea
     };
     const [username, password, auth] = [field('username'), field('password'), field('auth')];
     if (username === undefined || password === undefined || auth === undefined) {
-      return { entries: [], secrets, error: `its entry ${JSON.stringify(key)} has a field that is not a string` };
+      return { entries: [], secrets, error: `its entry ${quote(key)} has a field that is not a string` };
     }
     let creds = { username, password };
     if (auth !== '') {
       try {
         creds = decodeAuthField(auth);
       } catch (err) {
-        return { entries: [], secrets, error: `its entry ${JSON.stringify(key)}: ${(err as Error).message}` };
+        return { entries: [], secrets, error: `its entry ${quote(key)}: ${(err as Error).message}` };
       }
     }
     if (creds.password !== '') {

@@ -11,6 +11,7 @@ import { checkFromNodeView, type CheckedImage, type NodeViewResult } from './reg
 import { pullTarget } from './targets.js';
 import { ClusterCheckUnavailable } from './unavailable.js';
 import { oneLine } from '../untrusted.js';
+import { groupFindings } from '../findings.js';
 
 export { classifyPullError, type PullClassification, type PullVerdict, type PullCause } from './classify.js';
 export { renderPullTable, markdownCell, markdownCode } from './table.js';
@@ -110,7 +111,8 @@ export async function checkPull(o: CheckPullOptions): Promise<PullCheck> {
   const plan = await pullCredentials(o, noKubectl);
   const found = await checkFromNodeView({ ...o, images, platforms, credentials: plan.forImage });
   const credentials = [...new Set(found.map((r) => sourceSentence(r.credentials, r.image.host)))];
-  for (const sentence of credentials) core.info(`verify-pull: registry sent to ${sentence}`);
+  // Each sentence names the cluster's secret, its entries and kubectl's words: one plain line.
+  for (const sentence of credentials) core.info(oneLine(`verify-pull: registry sent to ${sentence}`));
   warnAboutSecret(found);
   const check = summarize('registry', [...found.map((r) => fromNodeView(r, o.nodeTrust)), ...unchecked]);
   return o.imagePullSecret ? { ...check, credentials } : check;
@@ -260,39 +262,24 @@ export function pullCheckProblem(check: PullCheck): string | undefined {
   return `verify-pull: ${check.verdict}: ${bad.length} of ${check.results.length} checks failed; ${first?.image}${where}: ${first?.reason}`;
 }
 
-// How many names a grouped finding lists before it says "and N more".
-const NAMES_SHOWN = 5;
-
 /**
- * The failed rows of a pull check as annotation texts (pure), identical findings grouped into one: rows with the same
- * fix, and in registry mode the same node view (platform, trust, credentials), are one text that counts the images
- * ("50 of 50 images (app, web, ... and 45 more) on nodes a, b: app on a: <its reason> <fix>"), so fifty images that
- * fail for one reason are one annotation, not fifty. Names come from werf.yaml and the cluster: one plain line each.
+ * The failed rows of a pull check as annotation texts (pure, src/findings.ts), identical findings grouped into one:
+ * rows with the same fix, and in registry mode the same node view (platform, trust, credentials), are one text that
+ * counts the images ("50 of 50 images (app, web, ... and 45 more) on nodes a, b: app on a: <its reason> <fix>").
  */
 export function pullCheckFindings(check: PullCheck): string[] {
-  const total = new Set(check.results.map((r) => r.image)).size;
-  const groups = new Map<string, PullCheckResult[]>();
-  for (const r of check.results.filter((result) => !result.ok)) {
-    const view = check.mode === 'registry' ? (/\(([^()]*)\)$/.exec(r.reason)?.[1] ?? '') : '';
-    const key = `${view}\n${r.remediation}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
-  }
-  return [...groups.values()].map((rows) => {
-    const first = rows[0] as PullCheckResult;
-    const images = [...new Set(rows.map((r) => r.image))];
-    const nodes = [...new Set(rows.flatMap((r) => (r.node ? [r.node] : [])))];
-    const on = nodes.length === 0 ? '' : ` on ${nodes.length === 1 ? 'node' : 'nodes'} ${names(nodes)}`;
-    const grouped = images.length > 1 || nodes.length > 1;
-    const what = images.length === 1 ? oneLine(first.image) : `${images.length} of ${total} images (${names(images)})`;
-    // Grouped: the reason as the first of them met it (its details name that image).
-    const whose = grouped ? `${oneLine(first.image)}${first.node ? ` on ${oneLine(first.node)}` : ''}: ` : '';
-    return `${what}${on}: ${whose}${first.reason} ${first.remediation}`.trim();
-  });
-}
-
-function names(list: string[]): string {
-  const shown = list.slice(0, NAMES_SHOWN).map(oneLine).join(', ');
-  return list.length > NAMES_SHOWN ? `${shown} and ${list.length - NAMES_SHOWN} more` : shown;
+  const findings = check.results
+    .filter((r) => !r.ok)
+    .map((r) => {
+      const view = check.mode === 'registry' ? (/\(([^()]*)\)$/.exec(r.reason)?.[1] ?? '') : '';
+      return {
+        image: r.image,
+        ...(r.node !== undefined ? { node: r.node } : {}),
+        key: `${view}\n${r.remediation}`,
+        text: `${r.reason} ${r.remediation}`,
+      };
+    });
+  return groupFindings(findings, new Set(check.results.map((r) => r.image)).size);
 }
 
 /**

@@ -1,9 +1,11 @@
+import { oneLine } from '../untrusted.js';
 import { retryAfterMs } from './retry.js';
 
 /**
  * A failed registry request: what was asked (`request`, e.g. `GET https://h/v2/app/manifests/1`), the HTTP status
  * when there was an answer, the registry's own error `code` (MANIFEST_UNKNOWN, BLOB_UNKNOWN, UNAUTHORIZED, DENIED,
- * TOOMANYREQUESTS, …) or the network error's code (ECONNREFUSED, UND_ERR_HEADERS_TIMEOUT, a TLS code …).
+ * TOOMANYREQUESTS, …) or the network error's code (ECONNREFUSED, UND_ERR_HEADERS_TIMEOUT, a TLS code …). The message
+ * is one plain line wherever it goes: it quotes what a registry sent (error bodies, headers, a token realm's URL).
  */
 export class RegistryError extends Error {
   readonly code?: string;
@@ -16,7 +18,7 @@ export class RegistryError extends Error {
     message: string,
     opts: { request: string; code?: string; status?: number; retryAfterMs?: number; cause?: unknown },
   ) {
-    super(message, { cause: opts.cause });
+    super(oneLine(message), { cause: opts.cause });
     this.name = 'RegistryError';
     this.request = opts.request;
     this.code = opts.code;
@@ -118,7 +120,7 @@ export function describeTlsError(err: unknown, host: string): string | undefined
     case 'CERT_NOT_YET_VALID':
       return `The certificate of ${host} is not valid yet (${e.code}): check the clocks, or the certificate's start date.`;
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return `The certificate of ${host} is not issued for that name (${e.reason ?? e.message}): use a host name the certificate lists, or reissue it.`;
+      return `The certificate of ${host} is not issued for that name (${oneLine(e.reason ?? e.message)}): use a host name the certificate lists, or reissue it.`;
     case 'EPROTO':
     case 'ERR_SSL_WRONG_VERSION_NUMBER':
       return `${host} does not speak TLS on that port (${e.code}, wrong version number): it looks like a plain-HTTP registry, so set insecure-registry: true.`;

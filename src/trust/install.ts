@@ -5,6 +5,7 @@ import { jobDir } from '../jobdir.js';
 import { exportForLaterSteps } from '../state.js';
 import { systemRoots } from '../registry/index.js';
 import { placeCaFile, type PlaceResult } from './place.js';
+import { oneLine } from '../untrusted.js';
 
 /** One registry's checked CA, ready to install. */
 export interface CaToInstall {
@@ -51,7 +52,7 @@ export async function installCas(cas: CaToInstall[]): Promise<InstalledCas> {
   const roots = systemRoots();
   const bundlePath = path.join(dir, 'ca-bundle.pem');
   await fs.writeFile(bundlePath, `${roots.pem.trimEnd()}\n${extra}`, { mode: 0o644 });
-  core.info(`CA bundle for werf: ${roots.source} + ${cas.map((c) => c.host).join(', ')} -> ${bundlePath}`);
+  core.info(oneLine(`CA bundle for werf: ${roots.source} + ${cas.map((c) => c.host).join(', ')} -> ${bundlePath}`));
 
   // NODE_EXTRA_CA_CERTS adds to Node's roots: keep what it already named, add the CAs.
   const previousExtra = process.env.NODE_EXTRA_CA_CERTS;
@@ -69,7 +70,7 @@ export async function installCas(cas: CaToInstall[]): Promise<InstalledCas> {
     ] as const) {
       const result = await placeCaFile(path.join(certsDir, ca.host, 'ca.crt'), ca.pem, ca.host);
       places.push(result);
-      if (result.placed) core.info(`CA for ${ca.host} for ${who}: ${result.path} (${PLACED[result.action]})`);
+      if (result.placed) core.info(oneLine(`CA for ${ca.host} for ${who}: ${result.path} (${PLACED[result.action]})`));
       else {
         warnings.push(
           `Could not install the CA for ${ca.host} where ${who} looks (${result.path}): ${result.reason}. ` +

@@ -6,7 +6,7 @@ import * as core from '@actions/core';
 import * as exec from '@actions/exec';
 import { ActionError } from '../errors.js';
 import type { Inputs, TufRootPin } from '../inputs.js';
-import { quote } from '../untrusted.js';
+import { oneLine, quote } from '../untrusted.js';
 import type { TufRepository } from './tuf.js';
 import { parseWerfVersion, VERSION_RE, type WerfVersionSpec } from './version.js';
 
@@ -317,7 +317,9 @@ async function useGivenWerf(werfPath: string): Promise<WerfInstall> {
   const said = result.stdout.trim().split('\n')[0]?.trim() ?? '';
   // Not added to PATH: its folder (often /usr/local/bin) would shadow the tools later steps set up.
   if (result.exitCode === 0 && said === 'dev') {
-    core.info(`werf-path ${werfPath} is a local build: \`werf version\` says "dev", so its version is unknown.`);
+    core.info(
+      `werf-path ${oneLine(werfPath)} is a local build: \`werf version\` says "dev", so its version is unknown.`,
+    );
     return { path: absolute, version: 'dev', provenance: `werf-path ${absolute} (a local build)` };
   }
   const version = VERSION_RE.exec(said)?.[1];

@@ -10,6 +10,7 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 /** What a matching request gets instead of (or before) the real registry's answer. */
 export type Fault =
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
+  | { kind: 'headers'; headers: Record<string, string> } // the registry's real answer, with these headers set
   | { kind: 'reset' } // the connection is reset without an answer
   | { kind: 'reset-body' } // the registry's real answer: its headers and half its body, then the connection is reset
   | { kind: 'hang' } // the request is taken and never answered (until the proxy stops)
@@ -129,6 +130,16 @@ export async function startFaultProxy(target: string | ProxyTargets): Promise<Fa
     if (f.kind === 'reset-body') return breakBody(req, res);
     if (f.kind === 'hang') return; // the socket stays open, unanswered, until stop()
     if (f.kind === 'status') return res.writeHead(f.status, f.headers).end(f.body ?? '');
+    if (f.kind === 'headers') {
+      return upstream(
+        req,
+        (ans) => {
+          res.writeHead(ans.statusCode ?? 502, { ...headersOf(ans), ...f.headers });
+          ans.pipe(res);
+        },
+        res,
+      );
+    }
     const t = setTimeout(() => {
       timers.delete(t);
       if (!res.destroyed) forward(req, res);

@@ -1,3 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{g as a,h as b,i as c,j as d,k as e,l as f,m as g}from"./chunk-3WWNDU6Z.js";import"./chunk-VYBDI25N.js";import"./chunk-5MTPDSGU.js";import"./chunk-VFZC4E47.js";import"./chunk-675VIHX3.js";import"./chunk-7BIPEVSV.js";import"./chunk-3227IOX6.js";import"./chunk-2LPCASO5.js";import"./chunk-J43S6BGA.js";export{e as ConfigureFailed,a as INSECURE_REGISTRIES,b as configFileAccess,f as configureDaemon,c as decideMode,g as releaseDaemonConfig,d as whyNotConfigure};
-//# sourceMappingURL=configure-BGF7H3F2.js.map
