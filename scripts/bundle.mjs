@@ -14,7 +14,8 @@ const outdir = path.resolve(process.argv[2] ?? path.join(root, 'dist'));
  * @actions/core imports at its top what this action never uses: its OIDC client (core.getIDToken) with
  * @actions/http-client, whose `import * as http` makes Node build the ESM facade of node:http and so load Node's own
  * undici; and core.platform with @actions/exec (child_process, net, streams). Here core gets stand-ins
- * (scripts/core-parts/) that import the real modules only when those functions are called.
+ * (scripts/core-oidc-utils.mjs, scripts/core-platform.mjs) that import the real modules only when those functions are
+ * called.
  */
 const CORE_PARTS = ['oidc-utils.js', 'platform.js'];
 const lazyCoreParts = {
@@ -24,7 +25,7 @@ const lazyCoreParts = {
     const coreLib = fs.realpathSync(path.join(root, 'node_modules/@actions/core/lib'));
     b.onResolve({ filter: /^\.\/[a-z-]+\.js$/ }, (args) =>
       args.importer === path.join(coreLib, 'core.js') && CORE_PARTS.includes(args.path.slice(2))
-        ? { path: path.join(root, 'scripts/core-parts', args.path.slice(2).replace(/\.js$/, '.mjs')) }
+        ? { path: path.join(root, 'scripts', `core-${args.path.slice(2).replace(/\.js$/, '.mjs')}`) }
         : undefined,
     );
     // The stand-ins' own imports of the real modules (core's package exports do not list them).

@@ -1,3 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{g as a,h as b,i as c,j as d,k as e,l as f,m as g}from"./chunk-6JTWY236.js";import"./chunk-VYBDI25N.js";import"./chunk-5MTPDSGU.js";import"./chunk-Z523NOU4.js";import"./chunk-675VIHX3.js";import"./chunk-7BIPEVSV.js";import"./chunk-3227IOX6.js";import"./chunk-R6RCPKTD.js";import"./chunk-J43S6BGA.js";export{e as ConfigureFailed,a as INSECURE_REGISTRIES,b as configFileAccess,f as configureDaemon,c as decideMode,g as releaseDaemonConfig,d as whyNotConfigure};
-//# sourceMappingURL=configure-BZHV7G44.js.map
