@@ -6,21 +6,32 @@ import { expect, test } from '@jest/globals';
 import yaml from 'js-yaml';
 import { repoRoot } from './support/runner.js';
 
-test('the committed dist/index.js equals a fresh bundle of src/', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-'));
+/** Every file under `dir` (relative paths, sorted). */
+function filesUnder(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
+}
+
+test('the committed dist/ (entry, chunks, source maps) equals a fresh bundle of src/', () => {
+  const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-'));
   try {
-    const fresh = path.join(dir, 'index.js');
     execFileSync(process.execPath, ['scripts/bundle.mjs', fresh], { cwd: repoRoot, stdio: 'pipe' });
-    const committed = fs.readFileSync(path.join(repoRoot, 'dist/index.js'), 'utf8');
-    // One equality, but a readable failure: which line first differs.
-    const a = fs.readFileSync(fresh, 'utf8').split('\n');
-    const b = committed.split('\n');
-    const first = a.findIndex((line, i) => line !== b[i]);
-    expect({ differsAtLine: first === -1 && a.length === b.length ? null : first + 1 }).toEqual({
-      differsAtLine: null,
+    const committed = path.join(repoRoot, 'dist');
+    // The same files (no chunk missing, none left over from an older build), then each one equal: a readable failure
+    // names the file and the first line that differs.
+    expect(filesUnder(committed)).toEqual(filesUnder(fresh));
+    const differing = filesUnder(fresh).flatMap((file) => {
+      const a = fs.readFileSync(path.join(fresh, file), 'utf8').split('\n');
+      const b = fs.readFileSync(path.join(committed, file), 'utf8').split('\n');
+      const first = a.findIndex((line, i) => line !== b[i]);
+      return first === -1 && a.length === b.length ? [] : [`${file}: line ${first === -1 ? a.length + 1 : first + 1}`];
     });
+    expect(differing).toEqual([]);
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(fresh, { recursive: true, force: true });
   }
 });
 

@@ -2,17 +2,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/g
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { crLoginArgs, derivedSecrets, login } from '../src/login.js';
+import { logout } from '../src/logout.js';
 import {
   addHubKeyForOtherTools,
-  crLoginArgs,
-  derivedSecrets,
   DOCKER_HUB_KEY,
-  login,
-  logout,
   WERF_HUB_KEY,
   withHubKey,
   withoutHubKey,
-} from '../src/login.js';
+} from '../src/docker-config.js';
 import { setUpTrust } from '../src/trust/index.js';
 import type { CleanupEntry } from '../src/state.js';
 import { makeCa, runTool, startRegistry, stopAll, type Registry, type TestCa } from './support/rig/index.js';

@@ -48,6 +48,9 @@ const TARGETS = {
   firstErrorOverNode: 2,
   mainPeakMiB: 80,
   postMs: 150,
+  // The times above were set on a machine where `node -e 0` took this long (issue 12); on a busier machine they
+  // stretch with this run's bare Node (120 ms is 1.71x bare Node, 150 ms 2.14x).
+  bareNodeMs: 70,
 };
 
 /** The environment of a process started by hand: this one's, without anything a runner sets per step. */
@@ -70,6 +73,8 @@ interface ActionRound {
   groups: Map<string, number>;
   requests: number;
   pings: number;
+  /** connections the requests came over (client ports in the registry's log) */
+  connections: number;
   /** CPU the registry spent on the job */
   registryCpuMs: number;
 }
@@ -98,6 +103,7 @@ async function main() {
       const memory: Partial<Record<string, { stop(): number }>> = {};
       let mainPeakMiB = 0;
       const [requestsBefore, pingsBefore, cpuBefore] = [log.count, log.pings, cpuMs(reg.pid)];
+      const portsBefore = new Set(log.ports);
       const job = await jobScenario.run(inputs, {
         onStepStarted: (step, pid) => {
           if (step === 'main') mainLog = new TimedLog(performance.now());
@@ -129,6 +135,7 @@ async function main() {
         groups: new Map(groups.map((g) => [g.name, g.ms])),
         requests: log.count - requestsBefore,
         pings: log.pings - pingsBefore,
+        connections: [...log.ports].filter((p) => !portsBefore.has(p)).length,
         registryCpuMs: cpuMs(reg.pid) - cpuBefore,
       };
       job.cleanup();
@@ -245,7 +252,7 @@ async function main() {
     );
     line(
       'requests: the action sent (registry log)',
-      `${warm.requests}, of which ${warm.pings} GET /v2/ (main + post, warm-up run)`,
+      `${warm.requests}, of which ${warm.pings} GET /v2/, over ${warm.connections} connection(s) (main + post, warm-up run)`,
     );
     console.log('');
     line(`main step, spawn to exit (median)`, `${ms(mainMs)}  ${all((r) => r.action.mainMs)}`);
@@ -284,14 +291,23 @@ async function main() {
       `${(mainMs / floorMs).toFixed(2)}x`,
       mainMs / floorMs <= TARGETS.mainOverFloor,
     );
-    ratio(`first error (target <= ${TARGETS.firstErrorMs} ms)`, ms(firstMs), firstMs <= TARGETS.firstErrorMs);
+    // A time target was set where `node -e 0` took TARGETS.bareNodeMs; where this run's Node is slower (a busy machine),
+    // the target stretches with it: the ratio to bare Node is what is judged then.
+    const stretch = Math.max(1, nodeMs / TARGETS.bareNodeMs);
+    const timeTarget = (label: string, targetMs: number, valueMs: number) =>
+      ratio(
+        `${label} (target <= ${targetMs} ms${stretch > 1 ? `; ${ms(targetMs * stretch)} here` : ''})`,
+        ms(valueMs),
+        valueMs <= targetMs * stretch,
+      );
+    timeTarget('first error', TARGETS.firstErrorMs, firstMs);
     ratio(
       `first error / node -e 0 (target <= ${TARGETS.firstErrorOverNode})`,
       `${(firstMs / nodeMs).toFixed(2)}x`,
       firstMs / nodeMs <= TARGETS.firstErrorOverNode,
     );
     ratio(`peak memory, main (target <= ${TARGETS.mainPeakMiB} MiB)`, mib(mainPeak), mainPeak <= TARGETS.mainPeakMiB);
-    ratio(`post (target <= ${TARGETS.postMs} ms)`, ms(postMs), postMs <= TARGETS.postMs);
+    timeTarget('post', TARGETS.postMs, postMs);
     if (ROUNDS < 5) console.log(`(only ${ROUNDS} round(s): medians of fewer than 5 are not a measurement)`);
   } finally {
     scenario?.remove();

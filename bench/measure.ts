@@ -126,18 +126,23 @@ export class TimedLog {
 
 /**
  * Counts the requests in a Distribution registry's access log as it streams by (one line per request), and among
- * them the pings (`GET /v2/`: the challenge and credential round trips).
+ * them the pings (`GET /v2/`: the challenge and credential round trips); and, from its "response completed" lines,
+ * the client ports the requests came from (one per connection).
  */
 export class AccessLogCounter {
   private partial = '';
   count = 0;
   pings = 0;
+  /** the client ports the registry saw requests from: one per connection */
+  readonly ports = new Set<string>();
 
   /** Takes the next piece of the registry's log. */
   add(text: string): void {
     const parts = (this.partial + text).split('\n');
     this.partial = parts.pop() ?? '';
     for (const line of parts) {
+      const port = /msg="response completed".* http\.request\.remoteaddr="[^"]*:(\d+)"/.exec(line)?.[1];
+      if (port) this.ports.add(port);
       const m = /^\S+ - \S+ \[[^\]]+\] "([A-Z]+) (\S+) HTTP\/[\d.]+"/.exec(line);
       if (!m) continue;
       this.count++;

@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { ActionError } from './errors.js';
 import { logUntrusted, oneLine } from './untrusted.js';
+import { sourceStack } from './stack.js';
 
 /**
  * Ends the job with one `core.setFailed` line: an ActionError's sentence (its details to the log, an annotation where
@@ -13,14 +14,15 @@ export function reportFailure(err: unknown): void {
     if (err.file) {
       // The same one line, as an annotation at the place (setFailed would print it a second time).
       core.error(err.message, { file: err.file, startLine: err.line });
-      process.exitCode = core.ExitCode.Failure;
+      // 1, as core.setFailed sets it (not core.ExitCode: @github/local-action's stand-in for core has no such enum).
+      process.exitCode = 1;
     } else {
       core.setFailed(err.message);
     }
     return;
   }
   const error = err instanceof Error ? err : new Error(String(err));
-  if (error.stack) core.debug(error.stack);
+  if (error.stack) core.debug(sourceStack(error.stack));
   // An unexpected error's message may quote anything (a server's answer, a file): one plain line.
   core.setFailed(`Unexpected failure: ${oneLine(error.message)}`);
 }

@@ -19,7 +19,7 @@ import {
 import { parseRepository } from './reference.js';
 import { DOCKER_HUB, normalizeRegistryHost } from './registry/docker-hub.js';
 import { checkExtraArgs } from './werf/argv.js';
-import { parseWerfVersion } from './werf/install.js';
+import { parseWerfVersion } from './werf/version.js';
 import { ambientKubeconfig, kubeconfigSecrets } from './werf/kubeconfig.js';
 import { quote } from './untrusted.js';
 

@@ -9,14 +9,17 @@ import type { TrustSetup } from './trust/index.js';
 import { ActionError } from './errors.js';
 import { childEnv } from './child-env.js';
 import { oneLine, quote } from './untrusted.js';
-import { exportForLaterSteps, recordCleanup, type CleanupEntry } from './state.js';
-import { checkCredentials, describeTlsError, faultReason, RegistryError } from './registry/index.js';
+import { exportForLaterSteps, recordCleanup } from './state.js';
+import {
+  checkCredentials,
+  describeTlsError,
+  faultReason,
+  RegistryError,
+  type RegistryAccess,
+} from './registry/index.js';
+import { accessOf } from './trust/plan.js';
+import { addHubKeyForOtherTools, DOCKER_HUB_KEY, WERF_HUB_KEY } from './docker-config.js';
 
-import { DOCKER_HUB_CONFIG_KEY as DOCKER_HUB_KEY } from './registry/docker-hub.js';
-
-export { DOCKER_HUB_KEY };
-/** Where `werf cr login` stores Docker Hub's entry: the host of the address it logs in to, `https://index.docker.io/v1/`. */
-export const WERF_HUB_KEY = 'index.docker.io';
 // Every name a Docker Hub entry can have in a config.json: a credential helper of the runner's for any of them would
 // keep our password out of our config dir.
 const HUB_KEYS = [DOCKER_HUB_KEY, WERF_HUB_KEY, 'docker.io', 'registry-1.docker.io'];
@@ -47,22 +50,47 @@ export function derivedSecrets(username: string, password: string): string[] {
   return [password, Buffer.from(`${username}:${password}`).toString('base64')].filter((s) => s !== '');
 }
 
+const registriesWithCredentials = (inputs: Inputs) =>
+  inputs.registries.filter((r) => r.username !== '' && r.password !== '');
+
+/**
+ * Starts the direct credential check of every registry that has credentials (see login) and returns the sentences
+ * of those not accepted. It needs only the inputs (`access` defaults to how the trust plan reaches each registry), so
+ * the main step starts it right after reading them: the checks run while werf is installed and the registries' TLS
+ * is checked, and login only reads their outcome. Never rejects. With `shared`, the checks run over the job's session
+ * with each registry (src/registry/session.ts): the connection and the auth they set up serve the verification too.
+ * `stop` ends them early (the step ended before login read them).
+ */
+export function checkCredentialsOf(
+  inputs: Inputs,
+  access: (r: RegistrySettings) => RegistryAccess = accessOf,
+  opts: { shared?: boolean; stop?: AbortSignal } = {},
+): Promise<string[]> {
+  const checks = registriesWithCredentials(inputs).map((r) => credentialProblem(r, access(r), opts));
+  return Promise.all(checks).then((failures) => failures.filter((p): p is string => p !== undefined));
+}
+
 /**
  * Logs into every registry that has credentials, with `werf cr login` semantics: first a direct credential check
  * against the registry (so a wrong password fails in seconds, before any build, naming the registry, the user and the
- * registry's answer), then `werf cr login --password-stdin` into a docker config dir of this job under RUNNER_TEMP,
- * exported as WERF_DOCKER_CONFIG and DOCKER_CONFIG (the runner's ~/.docker is never written). Records logout and
- * removal for the post step. Without credentials nothing is created and the config dir in use is returned.
+ * registry's answer; `checked`, when the main step started it early with checkCredentialsOf), then
+ * `werf cr login --password-stdin` into a docker config dir of this job under RUNNER_TEMP, exported as
+ * WERF_DOCKER_CONFIG and DOCKER_CONFIG (the runner's ~/.docker is never written). Records logout and removal for the
+ * post step. Without credentials nothing is created and the config dir in use is returned.
  */
-export async function login(inputs: Inputs, werfPath: string, trust: TrustSetup): Promise<{ dockerConfig: string }> {
-  const withCredentials = inputs.registries.filter((r) => r.username !== '' && r.password !== '');
+export async function login(
+  inputs: Inputs,
+  werfPath: string,
+  trust: TrustSetup,
+  checked?: Promise<string[]>,
+): Promise<{ dockerConfig: string }> {
+  const withCredentials = registriesWithCredentials(inputs);
   for (const r of withCredentials) derivedSecrets(r.username, r.password).forEach((s) => core.setSecret(s));
   if (withCredentials.length === 0) {
     return { dockerConfig: process.env.WERF_DOCKER_CONFIG || process.env.DOCKER_CONFIG || '' };
   }
 
-  const failures = await Promise.all(withCredentials.map((r) => credentialProblem(r, trust)));
-  const problems = failures.filter((p): p is string => p !== undefined);
+  const problems = await (checked ?? checkCredentialsOf(inputs, (r) => trust.access(r.host)));
   if (problems.length === 1) throw new ActionError(problems[0] as string);
   if (problems.length > 1) throw new ActionError(`${problems.length} registry logins failed: ${problems.join(' ')}`);
 
@@ -102,11 +130,16 @@ export async function login(inputs: Inputs, werfPath: string, trust: TrustSetup)
 export const CREDENTIAL_CHECK_RETRY = { maxRetries: 4, minDelayMs: 625, maxDelayMs: 5_000, maxRetryAfterMs: 5_000 };
 
 /** The direct check of one registry's credentials: undefined when accepted, else the sentence the user must read. */
-async function credentialProblem(r: RegistrySettings, trust: TrustSetup): Promise<string | undefined> {
+async function credentialProblem(
+  r: RegistrySettings,
+  access: RegistryAccess,
+  { shared, stop }: { shared?: boolean; stop?: AbortSignal },
+): Promise<string | undefined> {
   try {
     // The signal bounds the whole check (ping, token, check) should several of its requests each need the backoff.
-    const signal = AbortSignal.timeout(45_000);
-    await checkCredentials(trust.access(r.host), { timeoutMs: 15_000, retry: CREDENTIAL_CHECK_RETRY, signal });
+    const bound = AbortSignal.timeout(45_000);
+    const signal = stop ? AbortSignal.any([bound, stop]) : bound;
+    await checkCredentials(access, { timeoutMs: 15_000, retry: CREDENTIAL_CHECK_RETRY, signal, shared });
     return undefined;
   } catch (err) {
     const tls = describeTlsError(err, r.host);
@@ -145,84 +178,6 @@ async function makeDockerConfigDir(hosts: string[]): Promise<string> {
   return dir;
 }
 
-type DockerConfig = { auths?: Record<string, unknown>; [key: string]: unknown };
-
-/**
- * Pure: the config with werf's Docker Hub entry (`index.docker.io`) also under DOCKER_HUB_KEY, the key docker and
- * go-containerregistry (and so werf's own registry client) look Docker Hub up under. The entry werf just stored wins
- * over one the runner's config brought along.
- */
-export function withHubKey(config: DockerConfig): DockerConfig {
-  const entry = config.auths?.[WERF_HUB_KEY];
-  return entry === undefined ? config : { ...config, auths: { ...config.auths, [DOCKER_HUB_KEY]: entry } };
-}
-
-/** Pure: the config without the Docker Hub key the action added (werf's own key is werf's to erase). */
-export function withoutHubKey(config: DockerConfig): DockerConfig {
-  if (config.auths?.[DOCKER_HUB_KEY] === undefined) return config;
-  const auths = { ...config.auths };
-  delete auths[DOCKER_HUB_KEY];
-  return { ...config, auths };
-}
-
-async function readConfig(dockerConfig: string): Promise<DockerConfig> {
-  return JSON.parse(await fs.readFile(path.join(dockerConfig, 'config.json'), 'utf8')) as DockerConfig;
-}
-
-// Written whole to a temporary file, then renamed over config.json, so that no reader sees half a file.
-async function writeConfig(dockerConfig: string, config: DockerConfig): Promise<void> {
-  const file = path.join(dockerConfig, 'config.json');
-  const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await fs.writeFile(temporary, JSON.stringify(config, null, '\t'), { mode: 0o600 });
-  await fs.rename(temporary, file);
-}
-
-/** Copies werf's Docker Hub entry to DOCKER_HUB_KEY in the job's docker config (see withHubKey). */
-export async function addHubKeyForOtherTools(dockerConfig: string): Promise<void> {
-  await writeConfig(dockerConfig, withHubKey(await readConfig(dockerConfig)));
-}
-
-async function removeHubKeyForOtherTools(dockerConfig: string): Promise<void> {
-  let config: DockerConfig;
-  try {
-    config = await readConfig(dockerConfig);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // no config, no key
-    throw err;
-  }
-  const without = withoutHubKey(config);
-  if (without !== config) await writeConfig(dockerConfig, without);
-}
-
 function lastLine(text: string): string {
   return text.trim().split('\n').pop()?.trim() ?? '';
-}
-
-/**
- * The post step's logout of one registry: `werf cr logout --docker-config DIR REGISTRY` (no network), for Docker Hub
- * without REGISTRY, which erases werf's `index.docker.io`. werf reduces any address to its host, so no werf command
- * erases the `https://index.docker.io/v1/` key the action added: the action removes that one itself. A failure is a
- * warning, never a failed job.
- */
-export async function logout(entry: Extract<CleanupEntry, { kind: 'logout' }>): Promise<void> {
-  const hub = entry.registry === 'docker.io';
-  try {
-    const out = await exec.getExecOutput(
-      entry.werfPath,
-      ['cr', 'logout', '--docker-config', entry.dockerConfig, ...(hub ? [] : [entry.registry])],
-      {
-        silent: true,
-        ignoreReturnCode: true,
-        env: childEnv(), // this process's env as it is now, without the action's inputs
-      },
-    );
-    if (out.exitCode !== 0) {
-      core.warning(
-        `werf cr logout from ${entry.registry} failed: ${oneLine(lastLine(out.stderr)) || `exit code ${out.exitCode}`}`,
-      );
-    }
-    if (hub) await removeHubKeyForOtherTools(entry.dockerConfig);
-  } catch (err) {
-    core.warning(`werf cr logout from ${entry.registry} failed: ${oneLine((err as Error).message)}`);
-  }
 }

@@ -2,23 +2,8 @@ import * as core from '@actions/core';
 import { readInputs, type Inputs } from './inputs.js';
 import { markMainStarted } from './state.js';
 import { reportFailure } from './failure.js';
-import { installWerf } from './werf/install.js';
-import { setUpTrust } from './trust/index.js';
-import { checkDockerDaemon } from './daemon/index.js';
-import { login } from './login.js';
-import { shipWithWerf } from './werf/ship.js';
-import { reportedImages, verificationFailure, verificationFindings, verifyImages, type ImageOutput } from './verify.js';
-import {
-  checkPull,
-  pullCheckFindings,
-  pullCheckOutput,
-  pullCheckProblem,
-  resolveMode,
-  type KubeTarget,
-  type PullCheck,
-} from './nodes/index.js';
-import { pullCheckImages } from './nodes/targets.js';
-import { releaseNamespace } from './werf/namespace.js';
+import type { ImageOutput } from './verify.js';
+import type { KubeTarget, PullCheck } from './nodes/index.js';
 import { writeSummary, type SummaryData } from './summary.js';
 import { Stopwatch } from './stopwatch.js';
 import { ActionError } from './errors.js';
@@ -26,36 +11,65 @@ import { ActionError } from './errors.js';
 /**
  * The main step, top to bottom: inputs -> install werf -> trust -> the Docker daemon -> login -> werf converge/build ->
  * verify the push -> will the nodes pull it -> job summary. Every stage records what the post step must undo as it goes.
+ * Each stage's code is loaded (import()) when the run gets there: a run that stops at its inputs compiles none of it.
  */
-export async function main(): Promise<void> {
+export async function run(): Promise<void> {
   markMainStarted();
   const stopwatch = new Stopwatch();
   let inputs: Inputs | undefined;
+  // Ends what still talks to the registries when the step ends early (a credential check nobody reads).
+  const ending = new AbortController();
+  let sessionsOpened = false;
   const shown: Partial<SummaryData> = { problems: [] };
   try {
     inputs = readInputs();
     const given = inputs;
+    // The credential checks need only the inputs: they run while werf is installed and the TLS is checked. They and
+    // the verification share one session per registry: its connection, auth scheme and tokens.
+    const credentials = (await import('./login.js')).checkCredentialsOf(given, undefined, {
+      shared: true,
+      stop: ending.signal,
+    });
+    sessionsOpened = true;
 
-    const werf = await stopwatch.time('install werf', () => installWerf(given));
+    const werf = await stopwatch.time('install werf', async () => {
+      const { installWerf } = await import('./werf/install.js');
+      return installWerf(given);
+    });
     shown.werf = werf;
     core.setOutput('werf-version', werf.version);
     core.setOutput('werf-path', werf.path);
 
-    const trust = await stopwatch.time('registry trust', () => setUpTrust(given));
-    const daemon = await stopwatch.time('docker daemon', () => checkDockerDaemon(given));
-    shown.daemon = daemon;
-    await stopwatch.time('login', () => login(given, werf.path, trust));
-
-    const shipped = await stopwatch.time(`werf ${given.command}`, () => shipWithWerf(given, werf.path, trust, daemon), {
-      group: false,
+    const trust = await stopwatch.time('registry trust', async () => {
+      const { setUpTrust } = await import('./trust/index.js');
+      return setUpTrust(given);
     });
+    const daemon = await stopwatch.time('docker daemon', async () => {
+      const { checkDockerDaemon } = await import('./daemon/index.js');
+      return checkDockerDaemon(given);
+    });
+    shown.daemon = daemon;
+    await stopwatch.time('login', async () => {
+      const { login } = await import('./login.js');
+      return login(given, werf.path, trust, credentials);
+    });
+
+    const shipped = await stopwatch.time(
+      `werf ${given.command}`,
+      async () => {
+        const { shipWithWerf } = await import('./werf/ship.js');
+        return shipWithWerf(given, werf.path, trust, daemon);
+      },
+      { group: false },
+    );
     core.setOutput('build-report', shipped.buildReportPath);
 
+    const { reportedImages, verificationFailure, verificationFindings, verifyImages } = await import('./verify.js');
     let images: Record<string, ImageOutput>;
     if (given.verifyManifests) {
-      const verification = await stopwatch.time('verify manifests', () => verifyImages(shipped.report, trust.access), {
-        succeeded: (v) => v.verified,
-      });
+      // Over the sessions the credential checks opened: their connections and auth (src/registry/session.ts).
+      const verify = () => verifyImages(shipped.report, trust.access, { shared: true });
+      const verification = await stopwatch.time('verify manifests', verify, { succeeded: (v) => v.verified });
       images = verification.images;
       shown.verified = verification.verified;
       shown.problems = verification.problems;
@@ -69,6 +83,8 @@ export async function main(): Promise<void> {
     core.setOutput('images', JSON.stringify(images));
     core.setOutput('verified', String(shown.verified === true));
 
+    const { checkPull, pullCheckFindings, pullCheckOutput, pullCheckProblem } = await import('./nodes/index.js');
+    const { pullCheckImages } = await import('./nodes/targets.js');
     const pullCheck: PullCheck = await stopwatch.time(
       'node pull check',
       async () =>
@@ -105,6 +121,8 @@ export async function main(): Promise<void> {
     if (inputs?.summary) {
       await writeSummary({ command: inputs.command, problems: [], ...shown, stages: stopwatch.stages });
     }
+    ending.abort();
+    if (sessionsOpened) await (await import('./registry/session.js')).closeSharedSessions();
   }
 }
 
@@ -115,8 +133,10 @@ export async function main(): Promise<void> {
 async function kubeTarget(inputs: Inputs, werfPath: string, kubeconfigPath?: string): Promise<KubeTarget | undefined> {
   if (!kubeconfigPath) return undefined;
   const kube = { kubeconfigPath, context: inputs.kubeContext, namespace: '' };
+  const { resolveMode } = await import('./nodes/index.js');
   const mode = resolveMode({ mode: inputs.verifyPull, command: inputs.command, kube });
   if (mode === 'cluster' || (mode === 'registry' && inputs.imagePullSecret !== '')) {
+    const { releaseNamespace } = await import('./werf/namespace.js');
     kube.namespace = await releaseNamespace(inputs, werfPath);
   }
   return kube;

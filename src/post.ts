@@ -1,17 +1,15 @@
 import * as fs from 'node:fs';
 import * as core from '@actions/core';
 import { savedCleanup, type CleanupEntry } from './state.js';
-import { logout } from './login.js';
-import { deleteProbes } from './nodes/index.js';
-import { releaseOwnedFile } from './system/owned-file.js';
-import { releaseDaemonConfig } from './daemon/configure.js';
 
 /**
  * The post step: undoes what the main step recorded, newest first: logs out, deletes leftover probe pods, removes the
  * job's own folders, and takes out what it placed in system files (src/system/owned-file.ts: only what this job placed,
- * only where no other job still needs it), reloading the Docker daemon after each change to its config file. A failure here is a warning, never a failed job.
+ * only where no other job still needs it), reloading the Docker daemon after each change to its config file. A failure
+ * here is a warning, never a failed job. The code for each kind of entry is loaded only when the journal holds one:
+ * the post step never loads the main step's code.
  */
-export async function post(): Promise<void> {
+export async function run(): Promise<void> {
   // The same rule as core.getBooleanInput; a value main rejected never got this far with anything to undo.
   const keepCredentials = /^(false|False|FALSE)$/.test(core.getInput('logout').trim());
   const entries = savedCleanup().reverse();
@@ -30,9 +28,9 @@ export async function post(): Promise<void> {
 async function undo(entry: CleanupEntry): Promise<void> {
   switch (entry.kind) {
     case 'logout':
-      return logout(entry);
+      return (await import('./logout.js')).logout(entry);
     case 'delete-probes':
-      return deleteProbes(entry);
+      return (await import('./nodes/index.js')).deleteProbes(entry);
     case 'restore-env':
       // '' stands for "unset": docker, Go and Node all read an empty value as no value.
       core.exportVariable(entry.name, entry.previous);
@@ -45,7 +43,9 @@ async function undo(entry: CleanupEntry): Promise<void> {
     case 'docker-daemon-config': {
       // The daemon's config file is an owned file too; the daemon is reloaded after each change to it.
       const released =
-        entry.kind === 'owned-file' ? await releaseOwnedFile(entry.path, entry.job) : await releaseDaemonConfig(entry);
+        entry.kind === 'owned-file'
+          ? await (await import('./system/owned-file.js')).releaseOwnedFile(entry.path, entry.job)
+          : await (await import('./daemon/configure.js')).releaseDaemonConfig(entry);
       for (const note of released.notes) core.info(note);
       for (const warning of released.warnings) core.warning(warning, { title: 'Clean-up' });
       return;

@@ -1,10 +1,11 @@
 import * as core from '@actions/core';
 import type { Command } from './inputs.js';
-import { markdownCell, markdownCode, renderPullTable, type PullCheck } from './nodes/index.js';
+import type { PullCheck } from './nodes/index.js';
+import { markdownCell, markdownCode, renderPullTable } from './nodes/table.js';
 import type { DaemonReport } from './daemon/index.js';
 import type { StageTiming } from './stopwatch.js';
 import type { WerfInstall } from './werf/install.js';
-import { headline, type ImageCheck, type ImageOutput } from './verify.js';
+import { headline, type ImageCheck, type ImageOutput } from './verdict.js';
 import { oneLine } from './untrusted.js';
 
 /** Everything the job summary shows; any part may be missing when the run stopped before it. */

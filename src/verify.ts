@@ -10,7 +10,10 @@ import {
   type RegistryClientOptions,
 } from './registry/index.js';
 import { parseImageReference } from './reference.js';
+import { headline, type ImageCheck, type ImageOutput } from './verdict.js';
 import { groupFindings } from './findings.js';
+
+export { headline, verificationFailure, type ImageCheck, type ImageOutput } from './verdict.js';
 
 /** What verification reads of one build-report image (structurally a subset of src/werf/report.ts ReportImage). */
 export interface VerifiableImage {
@@ -20,28 +23,6 @@ export interface VerifiableImage {
   digest: string;
   final: boolean;
   platforms?: string[];
-}
-
-/** One entry of the `images` output. */
-export interface ImageOutput {
-  image: string;
-  digest: string;
-  /** `<repo>@<digest>`; '' when werf reported no digest (nothing to pin it by) */
-  ref: string;
-  platforms: string[];
-}
-
-/**
- * What verification found out about one image: `verified`; `not-in-registry`, proved by the registry (a 404 such as
- * MANIFEST_UNKNOWN or BLOB_UNKNOWN, or a digest that differs from what werf reported); or `unchecked`, when faults
- * (a busy registry, no answer, a broken connection, …) hid the answer, with those faults in a few words as `reason`.
- */
-export interface ImageCheck {
-  verdict: 'verified' | 'not-in-registry' | 'unchecked';
-  reason?: string;
-  /** `<name> (<repo>:<tag>, <digest>)`, and what was found, for every verdict but `verified` */
-  label?: string;
-  detail?: string;
 }
 
 /** The verification stage's result: the `images` and `verified` outputs, each problem as one sentence. */
@@ -122,12 +103,15 @@ export async function verifyImages(
     return c;
   };
   const blobChecks = new Map<string, Promise<RegistryError | undefined>>();
-  // A config read once per repository stands for its HEAD too (keys are `<host>/<path>@<digest>`).
-  const configReads = new Map<string, Promise<Buffer>>();
-  const readConfig = (client: RegistryClient, path: string, key: string): Promise<Buffer> => {
+  // A config read once per repository stands for its HEAD too (keys are `<host>/<path>@<digest>`). What is kept of it
+  // is its hash and platform: the body goes as soon as they are known.
+  const configReads = new Map<string, Promise<ConfigSeen>>();
+  const readConfig = (client: RegistryClient, path: string, key: string): Promise<ConfigSeen> => {
     let read = configReads.get(key);
     if (!read) {
-      read = client.getBlob(path, key.slice(key.lastIndexOf('@') + 1));
+      read = client
+        .getBlob(path, key.slice(key.lastIndexOf('@') + 1))
+        .then((body) => ({ digest: sha256Digest(body), platform: configPlatform(body) }));
       configReads.set(key, read);
       blobChecks.set(
         key,
@@ -148,20 +132,23 @@ export async function verifyImages(
     const client = clientFor(host);
     const where = `${host}/${path}`;
     const proof = (text: string) => new ImageProblem([{ text }]);
-    const m = await client.getManifest(path, img.tag).catch((e: unknown) => {
-      throw new ImageProblem([finding(e, `the manifest of tag ${img.tag}`, where)]);
-    });
-    const served = m.digest || m.bodyDigest;
-    if (m.digest && m.digest !== m.bodyDigest) {
-      throw proof(
-        `${where} sent a manifest for tag ${img.tag} whose body hashes to ${m.bodyDigest}, not to the ${m.digest} it named`,
-      );
-    }
-    if (img.digest && served !== img.digest) {
-      throw proof(`the tag ${img.tag} in ${where} now points at ${served}, not at ${img.digest} that werf pushed`);
-    }
-    const digest = img.digest || served;
-    const top = parsed(m.body, m.mediaType, `the manifest ${digest}`, where);
+    // The manifest's body is read in a function of its own: nothing holds it once it is parsed.
+    const { digest, top } = await (async () => {
+      const m = await client.getManifest(path, img.tag).catch((e: unknown) => {
+        throw new ImageProblem([finding(e, `the manifest of tag ${img.tag}`, where)]);
+      });
+      const served = m.digest || m.bodyDigest;
+      if (m.digest && m.digest !== m.bodyDigest) {
+        throw proof(
+          `${where} sent a manifest for tag ${img.tag} whose body hashes to ${m.bodyDigest}, not to the ${m.digest} it named`,
+        );
+      }
+      if (img.digest && served !== img.digest) {
+        throw proof(`the tag ${img.tag} in ${where} now points at ${served}, not at ${img.digest} that werf pushed`);
+      }
+      const reported = img.digest || served;
+      return { digest: reported, top: parsed(m.body, m.mediaType, `the manifest ${reported}`, where) };
+    })();
     // The platforms the registry names (an index's children, an image's config) win; werf's report fills in when it
     // names none.
     let platforms = img.platforms ?? [];
@@ -195,11 +182,11 @@ export async function verifyImages(
     } else {
       fromConfig = readConfig(client, path, `${where}@${top.config}`).then(
         (config) =>
-          sha256Digest(config) === top.config
-            ? { platforms: [configPlatform(config)].filter((p) => p !== '') }
+          config.digest === top.config
+            ? { platforms: [config.platform].filter((p) => p !== '') }
             : {
                 problem: {
-                  text: `${where} served the config blob ${top.config} with a body that hashes to ${sha256Digest(config)}`,
+                  text: `${where} served the config blob ${top.config} with a body that hashes to ${config.digest}`,
                 },
               },
         (e: unknown) => ({ problem: finding(e, `the config blob ${top.config} of manifest ${digest}`, where) }),
@@ -267,37 +254,10 @@ function verdictOf(findings: Finding[]): ImageCheck {
   return { verdict: 'unchecked', reason, detail: findings.map((f) => f.text).join('; ') };
 }
 
-/** An image's verdict in a few words: `verified`, `not in the registry as werf reported`, `could not be checked (registry busy)`. */
-export function headline(check: ImageCheck): string {
-  if (check.verdict === 'verified') return 'verified';
-  if (check.verdict === 'not-in-registry') return 'not in the registry as werf reported';
-  return `could not be checked (${check.reason})`;
-}
-
-/**
- * The one failure line of a verification that did not verify (undefined when every image verified). It says which
- * kind of failure it is: images proved missing ("not in the registry as werf reported"), images the registry could not
- * be asked about ("could not be checked (registry busy)"), or both; then the first image's findings.
- */
-export function verificationFailure(checks: Record<string, ImageCheck>): string | undefined {
-  const all = Object.values(checks);
-  const missing = all.filter((c) => c.verdict === 'not-in-registry');
-  const unchecked = all.filter((c) => c.verdict === 'unchecked');
-  if (missing.length === 0 && unchecked.length === 0) return undefined;
-  const reasons = [...new Set(unchecked.map((c) => c.reason))].join(', ');
-  const byLabel = (a: ImageCheck, b: ImageCheck) => (a.label ?? '').localeCompare(b.label ?? '');
-  const first = [...missing].sort(byLabel)[0] ?? [...unchecked].sort(byLabel)[0];
-  const count = (n: number) => `${n} of ${all.length} image${all.length === 1 ? '' : 's'}`;
-  let summary: string;
-  if (missing.length === 0) {
-    summary =
-      `${count(unchecked.length)} could not be checked in the registry (${reasons}), so the push is not verified ` +
-      '(nothing proves an image missing); run the job again when the registry answers';
-  } else {
-    summary = `${count(missing.length)} ${missing.length === 1 ? 'is' : 'are'} not in the registry as werf reported`;
-    if (unchecked.length > 0) summary += `, and ${unchecked.length} could not be checked (${reasons})`;
-  }
-  return `${summary}. ${first?.label}: ${first?.detail}`;
+/** What verification keeps of a config blob it read: the hash of its body and the platform it names. */
+interface ConfigSeen {
+  digest: string;
+  platform: string;
 }
 
 /**

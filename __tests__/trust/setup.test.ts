@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { post } from '../../src/post.js';
+import { run as post } from '../../src/post.js';
 import { setUpTrust } from '../../src/trust/index.js';
 import { checkCredentials, describeTlsError, systemRoots } from '../../src/registry/index.js';
 import { makeCa, runTool, startRegistry, stopAll, type Registry, type TestCa } from '../support/rig/index.js';

@@ -1,4 +1,4 @@
-import { Agent, request } from 'undici';
+import { Agent, request } from '../undici.js';
 import type { DaemonRegistryConfig } from './registry-config.js';
 
 /** Where the Docker daemon listens, as docker and werf find it: DOCKER_HOST, else the default unix socket. */

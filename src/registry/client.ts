@@ -4,7 +4,9 @@ import { pullScope } from './challenge.js';
 import { RegistryError } from './errors.js';
 import { errorFromAnswer, header, makeSend, type HttpAnswer } from './http.js';
 import { MANIFEST_ACCEPT, sha256Digest } from './media.js';
-import { createTransport, retrySettings } from './transport.js';
+import { sharedSession } from './session.js';
+import { atMost, openingFirst } from './pacing.js';
+import { H2_STREAMS, createTransport, retrySettings } from './transport.js';
 import type { FetchedManifest, RegistryAccess, RegistryClient, RegistryClientOptions } from './types.js';
 
 /**
@@ -14,18 +16,42 @@ import type { FetchedManifest, RegistryAccess, RegistryClient, RegistryClientOpt
 export function createRegistryClient(access: RegistryAccess, opts: RegistryClientOptions = {}): RegistryClient {
   // Docker Hub's API answers at registry-1.docker.io; credentials and trust stay docker.io's.
   const base = `${access.scheme}://${apiHost(access.host)}`;
-  const transport = createTransport(access, opts);
-  const send = makeSend(transport.dispatcher, access.host, opts.signal, retrySettings(opts));
-  const auth = new Auth(access, base, send);
+  const session = opts.shared ? sharedSession(access) : undefined;
+  const transport = createTransport(access, opts, session?.pool);
+  const send = makeSend(transport.dispatcher, access.host, opts.signal, retrySettings(opts), opts.timeoutMs);
+  const auth = new Auth(access, base, send, session?.auth);
+
+  // The answer to a credential check that was not accepted, as the error the user reads.
+  function refusal(a: HttpAnswer, url: string): RegistryError {
+    const e = errorFromAnswer(a, `GET ${url}`);
+    const who = access.username ? `user ${access.username}` : 'an anonymous client';
+    const verdict = a.status === 401 || a.status === 403 ? 'did not accept' : 'did not answer the credential check of';
+    return new RegistryError(`${access.host} ${verdict} ${who}: ${e.message}`, {
+      request: e.request,
+      status: e.status,
+      code: e.code,
+      retryAfterMs: e.retryAfterMs,
+    });
+  }
+
+  // While no connection to the registry is open, the first request opens one alone and a burst behind it waits: then
+  // it multiplexes on that connection (HTTP/2) instead of opening one each (undici's pool opens a connection per
+  // request in flight until a connection says which protocol it speaks). No more requests in flight than one HTTP/2
+  // connection carries: more would make the pool open further connections for them.
+  const origin = new URL(base).origin;
+  const sendToRegistry = atMost(
+    H2_STREAMS,
+    openingFirst(() => transport.cold(origin), send),
+  );
 
   // One request in `scope`, authorized; on a 401 the token is fetched once more and the request sent once more.
   async function authorized(method: 'GET' | 'HEAD', path: string, scope: string, extra: Record<string, string> = {}) {
     const url = `${base}${path}`;
     const first = await auth.authorization(scope);
-    let a: HttpAnswer = await send(method, url, withAuth(extra, first));
+    let a: HttpAnswer = await sendToRegistry(method, url, withAuth(extra, first));
     if (a.status === 401) {
       const again = await auth.reauthorize(scope, first);
-      if (again) a = await send(method, url, withAuth(extra, again));
+      if (again) a = await sendToRegistry(method, url, withAuth(extra, again));
     }
     return { answer: a, request: `${method} ${url}` };
   }
@@ -35,21 +61,21 @@ export function createRegistryClient(access: RegistryAccess, opts: RegistryClien
     ping: () => auth.ping(),
 
     async checkCredentials(scope?: string) {
+      const url = `${base}/v2/`;
+      const upFront = auth.upFront();
+      if (upFront) {
+        // One round trip for a Basic registry (see Auth.upFront); a token registry challenges, and the token follows.
+        const a = await send('GET', url, { authorization: upFront });
+        const learned = auth.learn(a);
+        if (a.status === 200) return;
+        if (!learned) throw errorFromAnswer(a, `GET ${url}`); // as the ping would have
+        if (learned.scheme !== 'bearer') throw refusal(a, url);
+      }
       const p = await auth.ping();
       if (p.scheme === 'none') return; // the registry lets anyone in: nothing to reject
-      const url = `${base}/v2/`;
       const a = await send('GET', url, withAuth({}, await auth.authorization(scope)));
       if (a.status === 200) return;
-      const e = errorFromAnswer(a, `GET ${url}`);
-      const who = access.username ? `user ${access.username}` : 'an anonymous client';
-      const verdict =
-        a.status === 401 || a.status === 403 ? 'did not accept' : 'did not answer the credential check of';
-      throw new RegistryError(`${access.host} ${verdict} ${who}: ${e.message}`, {
-        request: e.request,
-        status: e.status,
-        code: e.code,
-        retryAfterMs: e.retryAfterMs,
-      });
+      throw refusal(a, url);
     },
 
     async getManifest(repo, reference): Promise<FetchedManifest> {
@@ -95,6 +121,7 @@ function withAuth(headers: Record<string, string>, authorization: string | undef
 
 /**
  * Check that `access`'s credentials are accepted (Basic, or a token for `scope`), over a client made for just this
+ * (with `shared`, over the job's session with the registry, whose connection and auth stay for the later stages)
  * and closed after. Throws RegistryError with the registry's answer (401, TLS, network) in its message.
  */
 export async function checkCredentials(

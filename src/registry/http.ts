@@ -1,4 +1,4 @@
-import { request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from '../undici.js';
 import { describeRequestError, errorFromResponse, type RegistryError } from './errors.js';
 import { BODY_INTERRUPTED, DEFAULT_RETRY, backoffMs, pause, type RetrySettings } from './retry.js';
 
@@ -23,12 +23,15 @@ export function makeSend(
   host: string,
   signal?: AbortSignal,
   retry: RetrySettings = DEFAULT_RETRY,
+  timeoutMs?: number,
 ): Send {
+  // Per request, so that clients sharing connections (src/registry/session.ts) each keep their own timeout.
+  const timeouts = timeoutMs === undefined ? {} : { headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
   return async (method, url, headers = {}) => {
     const what = `${method} ${url}`;
     for (let attempt = 1; ; attempt++) {
       try {
-        const answer = request(url, { method, headers, dispatcher, signal }).then(async (res) => ({
+        const answer = request(url, { method, headers, dispatcher, signal, ...timeouts }).then(async (res) => ({
           status: res.statusCode,
           headers: res.headers,
           body: Buffer.from(await res.body.arrayBuffer()),

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Dispatcher, RetryHandler } from 'undici';
+import type { Dispatcher, RetryHandler } from '../undici.js';
 
 /** The code of a request whose answer broke off after its headers (the connection reset in the middle of the body). */
 export const BODY_INTERRUPTED = 'BODY_INTERRUPTED';

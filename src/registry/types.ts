@@ -30,6 +30,11 @@ export interface RegistryClientOptions {
   retry?: { maxRetries?: number; minDelayMs?: number; maxDelayMs?: number; maxRetryAfterMs?: number };
   /** Proxy settings; default: HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment. */
   proxy?: { httpProxy?: string; httpsProxy?: string; noProxy?: string };
+  /**
+   * Over the job's session with the registry (src/registry/session.ts): its connections, auth scheme and tokens,
+   * shared with the other stages' clients; closing the client leaves them open. Default: a client of its own.
+   */
+  shared?: boolean;
 }
 
 /** The auth scheme a registry asked for on `GET /v2/`. */

@@ -4,12 +4,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as core from '@actions/core';
 import * as exec from '@actions/exec';
-import * as tc from '@actions/tool-cache';
 import { ActionError } from '../errors.js';
 import type { Inputs, TufRootPin } from '../inputs.js';
 import { oneLine, quote } from '../untrusted.js';
-import { getText } from './release-host.js';
 import type { TufRepository } from './tuf.js';
+import { parseWerfVersion, VERSION_RE, type WerfVersionSpec } from './version.js';
+
+export { parseWerfVersion, type WerfVersionSpec } from './version.js';
 
 /** The werf that runs: its path and version (the action's `werf-path` and `werf-version` outputs). */
 export interface WerfInstall {
@@ -20,9 +21,6 @@ export interface WerfInstall {
   provenance: string;
 }
 
-/** What `werf-version` asks for: a release channel of a version group, or one exact version. */
-export type WerfVersionSpec = { kind: 'channel'; group: string; channel: string } | { kind: 'exact'; version: string };
-
 /** Knobs for tests (main passes none): the runner's platform and CPU as Node names them (`win32`, `arm64`). */
 export interface InstallOptions {
   platform?: string;
@@ -30,16 +28,8 @@ export interface InstallOptions {
 }
 
 const TOOL_NAME = 'werf';
-const GROUPS = ['1.2', '2'];
-const CHANNELS = ['alpha', 'beta', 'ea', 'stable', 'rock-solid'];
 /** What werf releases (werf's release build: linux and darwin on amd64 and arm64, windows on amd64). */
 const RELEASED_PLATFORMS = ['linux-amd64', 'linux-arm64', 'darwin-amd64', 'darwin-arm64', 'windows-amd64'];
-// Semantic Versioning 2.0.0 (semver.org's own pattern) with an optional "v": the tool cache keys by semver, so a
-// version it cannot parse (a leading zero, an empty identifier) would never be found there again.
-const ID = '(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)';
-const VERSION_RE = new RegExp(
-  `^v?((?:0|[1-9]\\d*)\\.(?:0|[1-9]\\d*)\\.(?:0|[1-9]\\d*)(?:-${ID}(?:\\.${ID})*)?(?:\\+[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*)?)$`,
-);
 
 /**
  * Installs werf the way `werf-version` asks, or takes `werf-path` as it is. A platform werf does not release for and a
@@ -62,24 +52,6 @@ export async function installWerf(inputs: Inputs, opts: InstallOptions = {}): Pr
     return installUnverified(inputs.werfBaseUrl, spec, platform);
   }
   return installThroughTuf(inputs, spec, platform);
-}
-
-/**
- * Parses `werf-version`, the one grammar for it (inputs.ts validates with it too): `GROUP CHANNEL` with a group werf
- * publishes (1.2, 2) and one of its channels (alpha, beta, ea, stable, rock-solid), e.g. `2 stable`; or an exact
- * Semantic Version with an optional `v`, pre-release and build metadata (`2.75.3`, `v2.76.0-alpha.1`). The returned
- * exact version has no `v`. Throws an ActionError that names the input and the value for anything else.
- */
-export function parseWerfVersion(value: string): WerfVersionSpec {
-  const words = value.trim().split(/\s+/);
-  const [first = '', second] = words;
-  if (words.length === 2 && GROUPS.includes(first) && CHANNELS.includes(second as string))
-    return { kind: 'channel', group: first, channel: second as string };
-  const exact = words.length === 1 ? VERSION_RE.exec(first) : null;
-  if (exact) return { kind: 'exact', version: exact[1] as string };
-  throw new ActionError(
-    `Input "werf-version" must be "GROUP CHANNEL" (groups ${GROUPS.join(', ')}; channels ${CHANNELS.join(', ')}) or an exact version like 2.75.3, not "${value}".`,
-  );
 }
 
 /**
@@ -116,6 +88,9 @@ export function tufStateDir(toolCache: string, baseUrl: string, pin: TufRootPin)
   return path.join(toolCache, 'werf-tuf', key);
 }
 
+// The tool cache (and @actions/http-client with it) is loaded only by the installs that use it, never for werf-path.
+const loadToolCache = () => import('@actions/tool-cache');
+
 function binaryName(platform: string): string {
   return platform.startsWith('windows-') ? 'werf.exe' : 'werf';
 }
@@ -148,6 +123,7 @@ async function installThroughTuf(inputs: Inputs, spec: WerfVersionSpec, platform
   const toolCache = process.env.RUNNER_TOOL_CACHE;
   if (!toolCache) throw new ActionError('RUNNER_TOOL_CACHE is not set: is this a GitHub Actions runner?');
   const { openTufRepository } = await import('./tuf.js');
+  const tc = await loadToolCache();
   const workDir = fs.mkdtempSync(path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'werf-tuf-'));
   let repo: TufRepository | undefined;
   try {
@@ -235,6 +211,7 @@ async function readChannel(
 
 /** `werf-verify-signature: false`: plain downloads, nothing checked, cached apart from verified copies. */
 async function installUnverified(base: string, spec: WerfVersionSpec, platform: string): Promise<WerfInstall> {
+  const tc = await loadToolCache();
   const { release, version } =
     spec.kind === 'exact' ? { release: spec.version, version: spec.version } : await resolveChannel(base, spec);
   const fileName = binaryName(platform);
@@ -283,6 +260,7 @@ async function resolveChannel(
   const name = `"${spec.group} ${spec.channel}"`;
   let response: { status: number; body: string };
   try {
+    const { getText } = await import('./release-host.js');
     response = await getText(url);
   } catch (err) {
     throw new ActionError(`Could not reach werf-base-url ${base} to read the ${name} channel.`, {
@@ -310,6 +288,7 @@ async function resolveChannel(
 
 /** Downloads into RUNNER_TEMP with the tool cache's downloader (retries 5xx), naming what failed in the error. */
 async function download(url: string, what: string): Promise<string> {
+  const tc = await loadToolCache();
   try {
     return await tc.downloadTool(url);
   } catch (err) {

@@ -1,4 +1,4 @@
-import { EnvHttpProxyAgent, interceptors, request, type Dispatcher } from 'undici';
+import { EnvHttpProxyAgent, interceptors, request, type Dispatcher } from '../undici.js';
 
 /**
  * The HTTP client for werf's release host: the runner's proxy settings (HTTPS_PROXY, NO_PROXY), redirects followed as

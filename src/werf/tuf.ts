@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import * as core from '@actions/core';
 import { Updater, type Fetcher, type TargetFile } from 'tuf-js';
 import { DownloadHTTPError, DownloadLengthMismatchError } from 'tuf-js/dist/error.js';
-import { request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from '../undici.js';
 import { ActionError } from '../errors.js';
 import type { TufRootPin } from '../inputs.js';
 import { oneLine } from '../untrusted.js';

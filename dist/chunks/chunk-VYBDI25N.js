@@ -1,0 +1,3 @@
+import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
+import{B as u,D as x,E as g,s as y,v as f,w as l,z as U}from"./chunk-5MTPDSGU.js";import{c as t}from"./chunk-J43S6BGA.js";var r=t(y(),1),o=t(f(),1),n=t(l(),1),s=t(U(),1),p=t(g(),1),c=t(x(),1),a=t(u(),1),D=r.default,P=o.default,R=n.default,A=s.default,q={retry:p.default,redirect:c.default};function H(d,m){let{dispatcher:h,...i}=m,e=new URL(d);return a.default.call(h,{...i,origin:e.origin,path:e.search?`${e.pathname}${e.search}`:e.pathname,method:i.method??"GET"})}export{D as a,P as b,R as c,A as d,q as e,H as f};
+//# sourceMappingURL=chunk-VYBDI25N.js.map
