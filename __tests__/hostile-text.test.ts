@@ -223,10 +223,9 @@ describe("hostile text in werf's output", () => {
     ).toBe('##[set-output name=verified;]true');
   });
 
-  test('a werf-path whose folder name holds a legacy command: the path is shown, not run', async () => {
+  test('a werf-path whose folder name holds blanks, a quote and a legacy command: one program, shown, not run', async () => {
     const s = tests.scenario();
-    // No blank in it: @actions/exec reads the command it runs as a command line and splits it at blanks.
-    const dir = path.join(s.dir, 'bin##[add-mask]FORGED-MASK');
+    const dir = path.join(s.dir, 'my "tools" ##[add-mask]FORGED-MASK');
     fs.mkdirSync(dir);
     const werf = path.join(dir, 'werf');
     fs.writeFileSync(werf, `#!/bin/sh\nexec '${WERF_DOUBLE}' "$@"\n`, { mode: 0o755 });
@@ -236,7 +235,15 @@ describe("hostile text in werf's output", () => {
     expectJobNotForged(job);
 
     expect(job.outputs.verified).toBe('true');
-    expect(job.main.stdout).toContain('bin## [add-mask]FORGED-MASK/werf is a local build');
+    expect(job.outputs['werf-path']).toBe(werf);
+    expect(job.main.stdout).toContain('my "tools" ## [add-mask]FORGED-MASK/werf is a local build');
+    // Every werf command ran the one program at that path, the post step's logout too.
+    expect(s.werfCalls().map((c) => c.argv.slice(0, 2).join(' '))).toEqual([
+      'version',
+      'cr login',
+      'build --repo',
+      'cr logout',
+    ]);
   });
 
   test('werf and every child it starts run without the action inputs in their environment', async () => {

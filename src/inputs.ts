@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as core from '@actions/core';
 import yaml from 'js-yaml';
-import { forgetInputs } from './child-env.js';
+import { forgetInputs } from './child-process.js';
 import { combineInputErrors } from './errors.js';
 import {
   MAX_INPUT_FILE_BYTES,

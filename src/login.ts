@@ -3,11 +3,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as core from '@actions/core';
-import * as exec from '@actions/exec';
+
 import type { Inputs, RegistrySettings } from './inputs.js';
 import type { TrustSetup } from './trust/index.js';
 import { ActionError } from './errors.js';
-import { childEnv } from './child-env.js';
+import { childEnv, runProgram } from './child-process.js';
 import { oneLine, quote } from './untrusted.js';
 import { exportForLaterSteps, recordCleanup } from './state.js';
 import {
@@ -98,10 +98,8 @@ export async function login(
   const env = childEnv({ ...trust.env, WERF_DOCKER_CONFIG: dockerConfig, DOCKER_CONFIG: dockerConfig });
   for (const r of withCredentials) {
     recordCleanup({ kind: 'logout', registry: r.host, werfPath, dockerConfig });
-    const out = await exec.getExecOutput(werfPath, crLoginArgs(r, dockerConfig), {
+    const out = await runProgram(werfPath, crLoginArgs(r, dockerConfig), {
       input: Buffer.from(r.password, 'utf8'), // no trailing newline: werf takes stdin as the password as it is
-      silent: true,
-      ignoreReturnCode: true,
       env,
     });
     if (out.exitCode !== 0) {

@@ -1,7 +1,6 @@
 import * as core from '@actions/core';
-import * as exec from '@actions/exec';
 import type { CleanupEntry } from './state.js';
-import { childEnv } from './child-env.js';
+import { runProgram } from './child-process.js';
 import { oneLine } from './untrusted.js';
 import { removeHubKeyForOtherTools } from './docker-config.js';
 
@@ -14,15 +13,14 @@ import { removeHubKeyForOtherTools } from './docker-config.js';
 export async function logout(entry: Extract<CleanupEntry, { kind: 'logout' }>): Promise<void> {
   const hub = entry.registry === 'docker.io';
   try {
-    const out = await exec.getExecOutput(
-      entry.werfPath,
-      ['cr', 'logout', '--docker-config', entry.dockerConfig, ...(hub ? [] : [entry.registry])],
-      {
-        silent: true,
-        ignoreReturnCode: true,
-        env: childEnv(), // this process's env as it is now, without the action's inputs
-      },
-    );
+    // This process's env as it is now, without the action's inputs.
+    const out = await runProgram(entry.werfPath, [
+      'cr',
+      'logout',
+      '--docker-config',
+      entry.dockerConfig,
+      ...(hub ? [] : [entry.registry]),
+    ]);
     if (out.exitCode !== 0) {
       core.warning(
         `werf cr logout from ${entry.registry} failed: ${oneLine(lastLine(out.stderr)) || `exit code ${out.exitCode}`}`,

@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { childEnv } from '../child-env.js';
+import { runProgram } from '../child-process.js';
 
 /** Which cluster and namespace kubectl talks to: the converge's kubeconfig, context and namespace. */
 export interface KubeTarget {
@@ -39,21 +38,8 @@ export function targetArgs(kube: KubeTarget): string[] {
  * is an exit code 127.
  */
 export function kubectlFor(kube: KubeTarget): Kubectl {
-  return (args, stdin) =>
-    new Promise((resolve) => {
-      const child = spawn(kube.kubectlPath ?? 'kubectl', [...targetArgs(kube), ...args], {
-        stdio: ['pipe', 'pipe', 'pipe'],
-        env: childEnv(),
-      });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (d: Buffer) => out.push(d));
-      child.stderr.on('data', (d: Buffer) => err.push(d));
-      child.on('error', (e) => resolve({ code: 127, stdout: '', stderr: e.message }));
-      child.on('close', (code) =>
-        resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
-      );
-      child.stdin.on('error', () => undefined); // kubectl may exit before reading stdin; its exit code tells why
-      child.stdin.end(stdin ?? '');
-    });
+  return async (args, stdin) => {
+    const run = await runProgram(kube.kubectlPath ?? 'kubectl', [...targetArgs(kube), ...args], { input: stdin });
+    return { code: run.exitCode, stdout: run.stdout, stderr: run.stderr };
+  };
 }

@@ -2,25 +2,16 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import * as exec from '@actions/exec';
+import { runProgram, type ProgramResult } from '../child-process.js';
 
 /** What a command run left: its exit code and output. */
-export interface CommandResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
+export type CommandResult = ProgramResult;
 
 /** Runs a command without a shell (argv as given), with `input` on its stdin; never throws for an exit code. */
 export type RunCommand = (command: string, args: string[], input?: string) => Promise<CommandResult>;
 
-/** The default RunCommand: @actions/exec, silent (the runner's log gets our own sentences, not sudo's chatter). */
-export const runCommand: RunCommand = async (command, args, input) =>
-  exec.getExecOutput(command, args, {
-    silent: true,
-    ignoreReturnCode: true,
-    ...(input !== undefined ? { input: Buffer.from(input) } : {}),
-  });
+/** The default RunCommand: output collected, not shown (the runner's log gets our own sentences, not sudo's chatter). */
+export const runCommand: RunCommand = (command, args, input) => runProgram(command, args, { input });
 
 /** A file's mode bits and modification time, or a directory. */
 export interface FileInfo {

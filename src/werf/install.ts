@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as core from '@actions/core';
-import * as exec from '@actions/exec';
+import { runProgram } from '../child-process.js';
 import { ActionError } from '../errors.js';
 import type { Inputs, TufRootPin } from '../inputs.js';
 import { oneLine, quote } from '../untrusted.js';
@@ -311,9 +311,7 @@ async function useGivenWerf(werfPath: string): Promise<WerfInstall> {
   } catch {
     throw new ActionError(`werf-path ${werfPath} is not an executable file: give the path of the werf binary.`);
   }
-  const result = await exec
-    .getExecOutput(absolute, ['version'], { silent: true, ignoreReturnCode: true })
-    .catch((err: Error) => ({ exitCode: -1, stdout: '', stderr: err.message }));
+  const result = await runProgram(absolute, ['version']);
   const said = result.stdout.trim().split('\n')[0]?.trim() ?? '';
   // Not added to PATH: its folder (often /usr/local/bin) would shadow the tools later steps set up.
   if (result.exitCode === 0 && said === 'dev') {

@@ -1,7 +1,6 @@
 import * as core from '@actions/core';
-import * as exec from '@actions/exec';
 import type { Inputs } from '../inputs.js';
-import { childEnv } from '../child-env.js';
+import { runProgram } from '../child-process.js';
 import { quote } from '../untrusted.js';
 
 /**
@@ -62,14 +61,9 @@ export async function releaseNamespace(inputs: Inputs, werfPath: string): Promis
   const given = namespaceFromArgs(inputs.args) ?? process.env.WERF_NAMESPACE ?? '';
   if (given !== '') return given;
   const args = ['helm', 'get-namespace', ...(inputs.env ? ['--env', inputs.env] : []), ...werfYamlArgs(inputs.args)];
-  const out = await exec.getExecOutput(werfPath, args, {
-    cwd: inputs.workingDirectory,
-    // WERF_DIR, WERF_CONFIG, WERF_DEV, WERF_ENV... as converge got them: this process's env as it is now, without
-    // the action's inputs
-    env: childEnv(),
-    silent: true,
-    ignoreReturnCode: true,
-  });
+  // WERF_DIR, WERF_CONFIG, WERF_DEV, WERF_ENV... reach it as converge got them: this process's env as it is now,
+  // without the action's inputs.
+  const out = await runProgram(werfPath, args, { cwd: inputs.workingDirectory });
   const namespace = out.stdout.trim().split('\n').pop()?.trim() ?? '';
   if (out.exitCode === 0 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) return namespace;
   // werf ends with one `Error: <message>` line, sometimes followed by a hint: the error is what the user needs.

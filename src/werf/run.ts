@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import * as core from '@actions/core';
-import { childEnv } from '../child-env.js';
+import { childEnv } from '../child-process.js';
 import { withCommandsStopped } from '../untrusted.js';
 
 /** What a werf run left behind: its exit code and the tail of its output, for the diagnosis. */

@@ -1,4 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{c as s}from"./chunk-KA67BNTI.js";import"./chunk-Y4NU4E3V.js";import{a as c}from"./chunk-SOFTT44V.js";import{f as n}from"./chunk-675VIHX3.js";import{k as e}from"./chunk-F66CCKYP.js";import{b as t}from"./chunk-R6RCPKTD.js";import"./chunk-J43S6BGA.js";async function l(r){let i=r.registry==="docker.io";try{let o=await n(r.werfPath,["cr","logout","--docker-config",r.dockerConfig,...i?[]:[r.registry]],{silent:!0,ignoreReturnCode:!0,env:c()});o.exitCode!==0&&e(`werf cr logout from ${r.registry} failed: ${t(a(o.stderr))||`exit code ${o.exitCode}`}`),i&&await s(r.dockerConfig)}catch(o){e(`werf cr logout from ${r.registry} failed: ${t(o.message)}`)}}function a(r){return r.trim().split(`
-`).pop()?.trim()??""}export{l as logout};
-//# sourceMappingURL=logout-NCXBSDPR.js.map
