@@ -7,6 +7,7 @@ import type { KubeTarget, PullCheck } from './nodes/index.js';
 import { writeSummary, type SummaryData } from './summary.js';
 import { Stopwatch } from './stopwatch.js';
 import { ActionError } from './errors.js';
+import { stopOptimizingCompilers } from './v8-flags.js';
 
 /**
  * The main step, top to bottom: inputs -> install werf -> trust -> the Docker daemon -> login -> werf converge/build ->
@@ -31,6 +32,8 @@ export async function run(): Promise<void> {
       stop: ending.signal,
     });
     sessionsOpened = true;
+    // The registry client's built-ins (TLS, HTTP/2) are loaded now: from here on the step waits on the network.
+    stopOptimizingCompilers();
 
     const werf = await stopwatch.time('install werf', async () => {
       const { installWerf } = await import('./werf/install.js');

@@ -1,5 +1,7 @@
 // How a shared system file is made of items that jobs add and take out again. Pure.
-import { isDeepStrictEqual } from 'node:util';
+// Not `import ... from 'node:util'`: Node's ESM view of node:util reads every export, which loads worker_threads,
+// parseArgs and util.diff (1 MiB of the main step's peak memory, bench/README.md).
+const { isDeepStrictEqual } = process.getBuiltinModule('node:util');
 
 /**
  * The kind of a shared file, as its ownership record stores it (so any job can take out an item another job placed).
