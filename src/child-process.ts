@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 
-// The one rule for what a child process (werf, kubectl, sudo, ...) inherits, and the one way to run a program and
-// collect what it says. The runner hands the action its inputs
+// The one rule for what a child process (werf, kubectl, sudo, ...) inherits, the one way to run a program and
+// collect what it says, and the lines of that output our sentences quote. The runner hands the action its inputs
 // as INPUT_* variables: the password, the registries list with its passwords, the kubeconfig. A child has no use for
 // them, and whatever it starts (a build, a credential helper, a kubeconfig exec plugin) would see them too.
 
@@ -65,4 +65,20 @@ export function runProgram(
     child.stdin.on('error', () => undefined); // a program may exit before reading stdin; its exit code tells why
     child.stdin.end(opts.input ?? '');
   });
+}
+
+/**
+ * The first line of what a program printed, trimmed ('' when it printed nothing): where kubectl and `werf version`
+ * say what they have to say. Pure; the line is the program's, not ours: put it through oneLine() or quote().
+ */
+export function firstLine(text: string): string {
+  return text.trim().split(/\r?\n/)[0]?.trim() ?? '';
+}
+
+/**
+ * The last line of what a program printed, trimmed ('' when it printed nothing): where werf ends with its error.
+ * Pure; the line is the program's, not ours: put it through oneLine() or quote().
+ */
+export function lastLine(text: string): string {
+  return text.trim().split(/\r?\n/).at(-1)?.trim() ?? '';
 }

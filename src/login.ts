@@ -7,7 +7,7 @@ import * as core from '@actions/core';
 import type { Inputs, RegistrySettings } from './inputs.js';
 import type { TrustSetup } from './trust/index.js';
 import { ActionError } from './errors.js';
-import { childEnv, runProgram } from './child-process.js';
+import { childEnv, lastLine, runProgram } from './child-process.js';
 import { oneLine, quote } from './untrusted.js';
 import { exportForLaterSteps, recordCleanup } from './state.js';
 import {
@@ -174,8 +174,4 @@ async function makeDockerConfigDir(hosts: string[]): Promise<string> {
   }
   await fs.writeFile(path.join(dir, 'config.json'), JSON.stringify(config, null, '\t'), { mode: 0o600 });
   return dir;
-}
-
-function lastLine(text: string): string {
-  return text.trim().split('\n').pop()?.trim() ?? '';
 }

@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import type { CleanupEntry } from './state.js';
-import { runProgram } from './child-process.js';
+import { lastLine, runProgram } from './child-process.js';
 import { oneLine } from './untrusted.js';
 import { removeHubKeyForOtherTools } from './docker-config.js';
 
@@ -30,8 +30,4 @@ export async function logout(entry: Extract<CleanupEntry, { kind: 'logout' }>): 
   } catch (err) {
     core.warning(`werf cr logout from ${entry.registry} failed: ${oneLine((err as Error).message)}`);
   }
-}
-
-function lastLine(text: string): string {
-  return text.trim().split('\n').pop()?.trim() ?? '';
 }

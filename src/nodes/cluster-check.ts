@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { firstLine } from '../child-process.js';
 import { ActionError } from '../errors.js';
+import { oneLine } from '../untrusted.js';
 import { recordCleanup, type CleanupEntry } from '../state.js';
 import { classifyPullError, type PullClassification } from './classify.js';
 import { kubectlFor, type Kubectl, type KubeTarget } from './kubectl.js';
@@ -8,7 +10,7 @@ import { PROBE_LABEL, probePod, schedulableNodes, type ClusterNode } from './pro
 import { probeOutcomes, type ProbeOutcome } from './probe-status.js';
 import type { CheckedImage } from './registry-check.js';
 import { pullTarget } from './targets.js';
-import { firstLine, noSchedulableNode, unavailableFrom, type ClusterStep } from './unavailable.js';
+import { noSchedulableNode, unavailableFrom, type ClusterStep } from './unavailable.js';
 
 /** The answer for one image on one node. */
 export interface NodeResult {
@@ -77,7 +79,7 @@ export async function checkOnNodes(o: ClusterCheckOptions): Promise<NodeResult[]
     if (created.code !== 0) {
       throw (
         unavailableFrom('create pods', created, o.kube, platforms) ??
-        new ActionError(`Could not start the pull probe pods: ${firstLine(created.stderr)}`, {
+        new ActionError(`Could not start the pull probe pods: ${oneLine(firstLine(created.stderr))}`, {
           details: created.stderr,
         })
       );
@@ -171,7 +173,7 @@ async function kubectlJson(
   if (res.code !== 0) {
     throw (
       unavailableFrom(step, res, kube, platforms) ??
-      new ActionError(`verify-pull: cluster could not ${step} with kubectl: ${firstLine(res.stderr)}`, {
+      new ActionError(`verify-pull: cluster could not ${step} with kubectl: ${oneLine(firstLine(res.stderr))}`, {
         details: res.stderr,
       })
     );

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as core from '@actions/core';
-import { runProgram } from '../child-process.js';
+import { firstLine, runProgram } from '../child-process.js';
 import { ActionError } from '../errors.js';
 import type { Inputs, TufRootPin } from '../inputs.js';
 import { oneLine, quote } from '../untrusted.js';
@@ -312,7 +312,7 @@ async function useGivenWerf(werfPath: string): Promise<WerfInstall> {
     throw new ActionError(`werf-path ${werfPath} is not an executable file: give the path of the werf binary.`);
   }
   const result = await runProgram(absolute, ['version']);
-  const said = result.stdout.trim().split('\n')[0]?.trim() ?? '';
+  const said = firstLine(result.stdout);
   // Not added to PATH: its folder (often /usr/local/bin) would shadow the tools later steps set up.
   if (result.exitCode === 0 && said === 'dev') {
     core.info(
