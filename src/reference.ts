@@ -245,3 +245,19 @@ function looksLikeHost(value: string): boolean {
   const host = value.replace(/:\d+$/, '');
   return host.includes('.') || host === 'localhost' || host.startsWith('[');
 }
+
+/**
+ * host[:port] as a reference writes it (an IPv6 address in brackets), split into the name or IP address that a
+ * connection opens and a certificate must name (without brackets), and the port when one is written. Pure.
+ */
+export function splitHostPort(host: string): { name: string; port?: number } {
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(host);
+  if (v6) return v6[2] === undefined ? { name: v6[1] as string } : { name: v6[1] as string, port: Number(v6[2]) };
+  const withPort = /^(.*):(\d+)$/.exec(host);
+  return withPort ? { name: withPort[1] as string, port: Number(withPort[2]) } : { name: host };
+}
+
+/** host[:port] (or [v6]:port) -> the bare host name or IP address the certificate must name. Pure. */
+export function hostName(host: string): string {
+  return splitHostPort(host).name;
+}

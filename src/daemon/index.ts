@@ -5,7 +5,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import * as core from '@actions/core';
 import type { DockerDaemonMode, Inputs } from '../inputs.js';
-import { parseRepository } from '../reference.js';
+import { hostName, parseRepository } from '../reference.js';
 import { normalizeRegistryHost } from '../registry/index.js';
 import { certsDirs } from '../trust/install.js';
 import { probeTls, type ProbeRoots } from '../trust/handshake.js';
@@ -33,7 +33,6 @@ import {
   type DaemonRegistryFacts,
 } from './plan.js';
 import {
-  addressPart,
   currentInsecureEntries,
   daemonTreatment,
   needsAddresses,
@@ -278,7 +277,7 @@ function unreachable(address: string, reason: string, host: string, need: Daemon
 /** The host's IP addresses, when the daemon's verdict depends on them (insecure CIDRs and no entry of its own). */
 async function addressesOf(config: DaemonRegistryConfig, host: string): Promise<string[]> {
   if (!needsAddresses(config, host)) return [];
-  const name = addressPart(host);
+  const name = hostName(host);
   if (isIP(name)) return [name];
   try {
     return (await lookup(name, { all: true })).map((a) => a.address);

@@ -1,4 +1,4 @@
-import { hostName } from '../trust/ca.js';
+import { hostName } from '../reference.js';
 import { oneLine, quote } from '../untrusted.js';
 import type { PullCause, PullContext } from './classify.js';
 import { dockerServerFor } from './docker-config.js';

@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { ActionError } from '../errors.js';
+import { hostName } from '../reference.js';
 import { oneLine } from '../untrusted.js';
 
 /** What the action learned about one certificate in `ca-cert`. */
@@ -32,13 +33,6 @@ const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 export function formatName(name: string): string {
   // A certificate's names are chosen by whoever made it: one plain line in our sentences.
   return oneLine(name.split('\n').filter(Boolean).join(', '));
-}
-
-/** host[:port] (or [v6]:port) -> the bare host name or IP the certificate must name. */
-export function hostName(host: string): string {
-  const v6 = /^\[([^\]]+)\](?::\d+)?$/.exec(host);
-  if (v6) return v6[1] as string;
-  return host.replace(/:\d+$/, '');
 }
 
 function day(date: Date): string {

@@ -1,6 +1,6 @@
 import type { RegistrySettings } from '../inputs.js';
 import { normalizeRegistryHost, type RegistryAccess } from '../registry/index.js';
-import { hostName } from './ca.js';
+import { hostName } from '../reference.js';
 import { quote } from '../untrusted.js';
 
 /** Which builder pushes werf's stages: it decides whose trust settings a warning must name. */
