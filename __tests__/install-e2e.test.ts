@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { werfPlatform, werfReleaseTargets } from '../src/werf/install.js';
-import { markdownCell } from '../src/nodes/index.js';
+import { markdownCell } from '../src/summary.js';
 import {
   makeSigningKey,
   startReleaseServer,

@@ -14,7 +14,7 @@ import { checkPull, ClusterCheckUnavailable, type PullCheck } from '../../src/no
 import type { KubeTarget } from '../../src/nodes/kubectl.js';
 import { PROBE_LABEL } from '../../src/nodes/probe-pods.js';
 import { unavailableFrom } from '../../src/nodes/unavailable.js';
-import type { CheckedImage } from '../../src/nodes/registry-check.js';
+import type { CheckedImage } from '../../src/nodes/targets.js';
 import type { RegistryAccess } from '../../src/registry/index.js';
 import {
   removeTempDir,

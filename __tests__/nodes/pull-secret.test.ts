@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { checkPull, pullCheckOutput, type PullCheck } from '../../src/nodes/index.js';
 import type { KubeTarget } from '../../src/nodes/kubectl.js';
 import { credentialsPlan, readPullSecret, sourceSentence } from '../../src/nodes/pull-secret.js';
-import type { CheckedImage } from '../../src/nodes/registry-check.js';
+import type { CheckedImage } from '../../src/nodes/targets.js';
 import type { RegistryAccess } from '../../src/registry/index.js';
 import { renderSummary } from '../../src/summary.js';
 import { removeTempDir, seedImages, startRegistry, stopAll, type Registry } from '../support/rig/index.js';

@@ -8,8 +8,7 @@ import { classifyPullError, type PullClassification } from './classify.js';
 import { kubectlFor, type Kubectl, type KubeTarget } from './kubectl.js';
 import { PROBE_LABEL, probePod, schedulableNodes, type ClusterNode } from './probe-pods.js';
 import { probeOutcomes, type ProbeOutcome } from './probe-status.js';
-import type { CheckedImage } from './registry-check.js';
-import { pullTarget } from './targets.js';
+import { pullTarget, type CheckedImage } from './targets.js';
 import { noSchedulableNode, unavailableFrom, type ClusterStep } from './unavailable.js';
 
 /** The answer for one image on one node. */

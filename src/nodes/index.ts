@@ -7,15 +7,15 @@ import { checkOnNodes, deleteProbePods, type NodeResult } from './cluster-check.
 import { kubectlFor, type Kubectl, type KubeTarget } from './kubectl.js';
 import { schedulableNodes } from './probe-pods.js';
 import { credentialsPlan, readPullSecret, sourceLabel, sourceSentence, type CredentialsPlan } from './pull-secret.js';
-import { checkFromNodeView, type CheckedImage, type NodeViewResult } from './registry-check.js';
-import { pullTarget } from './targets.js';
+import { checkFromNodeView, type NodeViewResult } from './registry-check.js';
+import { pullTarget, type CheckedImage } from './targets.js';
 import { ClusterCheckUnavailable } from './unavailable.js';
 import { oneLine } from '../untrusted.js';
 import { groupFindings } from '../findings.js';
 
-export { classifyPullError, type PullClassification, type PullVerdict, type PullCause } from './classify.js';
-export { renderPullTable, markdownCell, markdownCode } from './table.js';
-export type { CheckedImage } from './registry-check.js';
+export { classifyPullError, type PullClassification, type PullVerdict } from './classify.js';
+export type { PullCause } from './remediation.js';
+export type { CheckedImage } from './targets.js';
 export type { KubeTarget } from './kubectl.js';
 export { ClusterCheckUnavailable } from './unavailable.js';
 

@@ -2,9 +2,14 @@ import * as core from '@actions/core';
 import { firstLine } from '../child-process.js';
 import type { RegistryAccess } from '../registry/index.js';
 import { oneLine, quote } from '../untrusted.js';
-import { entriesFor, PULL_SECRET_TYPES, readDockerConfig, type DockerConfigEntry } from './docker-config.js';
+import {
+  entriesFor,
+  PULL_SECRET_TYPES,
+  readDockerConfig,
+  secretCommand,
+  type DockerConfigEntry,
+} from './docker-config.js';
 import type { Kubectl, KubeTarget } from './kubectl.js';
-import { secretCommand } from './remediation.js';
 
 /**
  * Where the credentials the registry mode sends come from, in words for its reasons (never the values): none (no
