@@ -125,7 +125,7 @@ export async function login(
  * for about 10 s in all (0.6 + 1.25 + 2.5 + 5 s), a Retry-After of up to 5 s is waited as asked; a 401/403 is an
  * answer and fails at once.
  */
-export const CREDENTIAL_CHECK_RETRY = { maxRetries: 4, minDelayMs: 625, maxDelayMs: 5_000, maxRetryAfterMs: 5_000 };
+const CREDENTIAL_CHECK_RETRY = { maxRetries: 4, minDelayMs: 625, maxDelayMs: 5_000, maxRetryAfterMs: 5_000 };
 
 /** The direct check of one registry's credentials: undefined when accepted, else the sentence the user must read. */
 async function credentialProblem(

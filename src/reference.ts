@@ -25,9 +25,9 @@ export interface RepositoryName {
   familiarName: string;
 }
 
-export const DEFAULT_DOMAIN = 'docker.io';
+const DEFAULT_DOMAIN = 'docker.io';
 const LEGACY_DEFAULT_DOMAIN = 'index.docker.io';
-export const PATH_MAX_LENGTH = 255;
+const PATH_MAX_LENGTH = 255;
 
 // The grammar, piece by piece, as in distribution/reference/regexp.go.
 const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';

@@ -44,7 +44,7 @@ export function markdownCell(text: string): string {
  * Text as an inline code span in a table cell: fenced with one backtick more than the longest run of backticks in it
  * (so it cannot close the span early), on one line, with `|` escaped (GFM splits cells before it reads code spans).
  */
-export function markdownCode(text: string): string {
+function markdownCode(text: string): string {
   const flat = text.replace(/[\r\n]+/g, ' ').replace(/\|/g, '\\|');
   const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
   const fence = '`'.repeat(longest + 1);

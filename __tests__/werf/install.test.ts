@@ -11,13 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { ActionError } from '../../src/errors.js';
 import { WERF_TUF_ROOT, type Inputs } from '../../src/inputs.js';
 import { inputsFor } from '../support/inputs.js';
-import {
-  installWerf,
-  parseWerfVersion,
-  tufStateDir,
-  werfPlatform,
-  werfReleaseTargets,
-} from '../../src/werf/install.js';
+import { installWerf, tufStateDir, werfPlatform, werfReleaseTargets } from '../../src/werf/install.js';
+import { parseWerfVersion } from '../../src/werf/version.js';
 import {
   makeSigningKey,
   startReleaseServer,

@@ -136,7 +136,7 @@ function detailOf(error: unknown, text: string): string {
 }
 
 /** The whole message of an error and its causes (undici wraps the TLS error in `cause`), codes included. */
-export function errorText(error: unknown): string {
+function errorText(error: unknown): string {
   const parts: string[] = [];
   let current: unknown = error;
   for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {

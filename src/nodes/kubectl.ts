@@ -22,7 +22,7 @@ export interface KubectlResult {
 export type Kubectl = (args: string[], stdin?: string) => Promise<KubectlResult>;
 
 /** The global flags that point kubectl at the target; argv only, the kubeconfig's secrets stay in its file. */
-export function targetArgs(kube: KubeTarget): string[] {
+function targetArgs(kube: KubeTarget): string[] {
   return [
     `--kubeconfig=${kube.kubeconfigPath}`,
     ...(kube.context ? [`--context=${kube.context}`] : []),

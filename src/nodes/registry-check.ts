@@ -20,7 +20,7 @@ export interface NodeViewResult {
  * How a node reaches the registry: its trust (`node-trust`), derived from how the runner reaches it, and the
  * credentials it would send (`creds`: the pull secret's, none, or the login's standing in for the secret).
  */
-export function nodeAccess(
+function nodeAccess(
   runner: RegistryAccess,
   o: { nodeTrust: NodeTrust; caCert: string },
   creds: { username: string; password: string },

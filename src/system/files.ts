@@ -4,11 +4,8 @@ import { constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { runProgram, type ProgramResult } from '../child-process.js';
 
-/** What a command run left: its exit code and output. */
-export type CommandResult = ProgramResult;
-
 /** Runs a command without a shell (argv as given), with `input` on its stdin; never throws for an exit code. */
-export type RunCommand = (command: string, args: string[], input?: string) => Promise<CommandResult>;
+export type RunCommand = (command: string, args: string[], input?: string) => Promise<ProgramResult>;
 
 /** The default RunCommand: output collected, not shown (the runner's log gets our own sentences, not sudo's chatter). */
 export const runCommand: RunCommand = (command, args, input) => runProgram(command, args, { input });
@@ -162,7 +159,7 @@ export const directFiles: SystemFiles = {
  * beside the target that `mv -T` then renames into place. `run` is injectable for tests.
  */
 export function sudoFiles(run: RunCommand = runCommand): SystemFiles {
-  const sudo = async (args: string[], input?: string): Promise<CommandResult> => run('sudo', ['-n', ...args], input);
+  const sudo = async (args: string[], input?: string): Promise<ProgramResult> => run('sudo', ['-n', ...args], input);
   const must = async (args: string[], input?: string): Promise<void> => {
     const out = await sudo(args, input);
     if (out.exitCode !== 0)

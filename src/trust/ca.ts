@@ -26,7 +26,7 @@ export interface CaCheck {
 
 const DAY_MS = 86_400_000;
 /** A CA that expires this soon still works today but will break the pipeline soon: worth a warning. */
-export const EXPIRY_WARNING_DAYS = 30;
+const EXPIRY_WARNING_DAYS = 30;
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 
 /** One line per RDN (Node's format) -> "CN=x, O=y", the way people read subjects. */

@@ -10,8 +10,6 @@ import { oneLine, quote } from '../untrusted.js';
 import type { TufRepository } from './tuf.js';
 import { parseWerfVersion, VERSION_RE, type WerfVersionSpec } from './version.js';
 
-export { parseWerfVersion, type WerfVersionSpec } from './version.js';
-
 /** The werf that runs: its path and version (the action's `werf-path` and `werf-version` outputs). */
 export interface WerfInstall {
   path: string;
