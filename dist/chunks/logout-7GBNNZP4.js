@@ -1,3 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{c as f}from"./chunk-KA67BNTI.js";import"./chunk-Y4NU4E3V.js";import{c as a,e as c}from"./chunk-JNLO4YSZ.js";import{k as e}from"./chunk-F66CCKYP.js";import{b as t}from"./chunk-R6RCPKTD.js";import"./chunk-J43S6BGA.js";async function d(o){let i=o.registry==="docker.io";try{let r=await a(o.werfPath,["cr","logout","--docker-config",o.dockerConfig,...i?[]:[o.registry]]);r.exitCode!==0&&e(`werf cr logout from ${o.registry} failed: ${t(c(r.stderr))||`exit code ${r.exitCode}`}`),i&&await f(o.dockerConfig)}catch(r){e(`werf cr logout from ${o.registry} failed: ${t(r.message)}`)}}export{d as logout};
-//# sourceMappingURL=logout-7GBNNZP4.js.map
