@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DOCKER_HUB_CONFIG_KEY as DOCKER_HUB_KEY } from './registry/docker-hub.js';
 import { recordCleanup } from './state.js';
-import { directFiles } from './system/files.js';
+import { replaceFile } from './system/files.js';
 
 // The job's own docker config (config.json in the folder login makes from the runner's): the folder itself, and the
 // Docker Hub keys the login adds and the logout takes out again. Shared by the main step's login and the post step's
@@ -44,7 +44,7 @@ async function readConfig(dockerConfig: string): Promise<DockerConfig> {
 
 // Replaced whole (src/system/files.ts), so that no reader sees half a file; private to this user.
 async function writeConfig(dockerConfig: string, config: DockerConfig): Promise<void> {
-  await directFiles.replace(path.join(dockerConfig, 'config.json'), JSON.stringify(config, null, '\t'), 0o600);
+  await replaceFile(path.join(dockerConfig, 'config.json'), JSON.stringify(config, null, '\t'), 0o600);
 }
 
 /** Copies werf's Docker Hub entry to DOCKER_HUB_KEY in the job's docker config (see withHubKey). */
