@@ -1,5 +1,9 @@
 import { BlockList, isIP } from 'node:net';
 import { hostName } from '../reference.js';
+import type { ContentFormat } from '../system/formats.js';
+
+/** The daemon's config file as an owned file: a JSON object whose `insecure-registries` jobs add entries to. */
+export const INSECURE_REGISTRIES = { kind: 'json-list', key: 'insecure-registries' } as const satisfies ContentFormat;
 
 /** The part of the Engine API's `GET /info` that says how the daemon treats registries (`RegistryConfig`). */
 export interface DaemonRegistryConfig {
