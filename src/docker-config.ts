@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { DOCKER_HUB_CONFIG_KEY as DOCKER_HUB_KEY } from './registry/docker-hub.js';
+import { DOCKER_HUB, DOCKER_HUB_API, DOCKER_HUB_CONFIG_KEY as DOCKER_HUB_KEY } from './registry/docker-hub.js';
 import { recordCleanup } from './state.js';
 import { replaceFile } from './system/files.js';
 
@@ -16,7 +16,7 @@ export const WERF_HUB_KEY = 'index.docker.io';
 
 // Every name a Docker Hub entry can have in a config.json: a credential helper of the runner's for any of them would
 // keep our password out of our config dir.
-const HUB_KEYS = [DOCKER_HUB_KEY, WERF_HUB_KEY, 'docker.io', 'registry-1.docker.io'];
+const HUB_KEYS = [DOCKER_HUB_KEY, WERF_HUB_KEY, DOCKER_HUB, DOCKER_HUB_API];
 
 type DockerConfig = { auths?: Record<string, unknown>; [key: string]: unknown };
 
@@ -81,7 +81,7 @@ export async function makeDockerConfigDir(hosts: string[]): Promise<string> {
     config = JSON.parse(await fs.readFile(previous, 'utf8')) as Record<string, unknown>;
     delete config.credsStore;
     const helpers = config.credHelpers as Record<string, string> | undefined;
-    for (const host of hosts.flatMap((h) => (h === 'docker.io' ? HUB_KEYS : [h]))) delete helpers?.[host];
+    for (const host of hosts.flatMap((h) => (h === DOCKER_HUB ? HUB_KEYS : [h]))) delete helpers?.[host];
   } catch {
     // no (readable) config: start empty
   }

@@ -9,6 +9,7 @@ import { exportForLaterSteps, recordCleanup } from './state.js';
 import {
   checkCredentials,
   describeTlsError,
+  DOCKER_HUB,
   faultReason,
   RegistryError,
   type RegistryAccess,
@@ -23,7 +24,7 @@ import { addHubKeyForOtherTools, makeDockerConfigDir } from './docker-config.js'
  */
 export function crLoginArgs(r: RegistrySettings, dockerConfig: string): string[] {
   const insecure = r.skipTlsVerify || r.insecureRegistry ? ['--insecure-registry'] : [];
-  const registry = r.host === 'docker.io' ? [] : [r.host];
+  const registry = r.host === DOCKER_HUB ? [] : [r.host];
   return [
     'cr',
     'login',
@@ -105,7 +106,7 @@ export async function login(
     }
     core.info(`Logged in to ${r.host} as ${quote(r.username)} (werf cr login).`);
   }
-  if (withCredentials.some((r) => r.host === 'docker.io')) await addHubKeyForOtherTools(dockerConfig);
+  if (withCredentials.some((r) => r.host === DOCKER_HUB)) await addHubKeyForOtherTools(dockerConfig);
 
   exportForLaterSteps('WERF_DOCKER_CONFIG', dockerConfig, { credentials: true });
   exportForLaterSteps('DOCKER_CONFIG', dockerConfig, { credentials: true });

@@ -1,7 +1,7 @@
 // A pull secret's docker config read the way the kubelet reads it (pkg/credentialprovider: config.go, keyring.go,
 // secrets.go), so that the registry mode sends what a node would send. Pure: no I/O, no logging.
 
-import { DOCKER_HUB_CONFIG_KEY } from '../registry/index.js';
+import { DOCKER_HUB, DOCKER_HUB_CONFIG_KEY } from '../registry/index.js';
 import { oneLine, quote } from '../untrusted.js';
 
 /** The Secret types whose credentials the kubelet uses, and the data key each keeps them under. */
@@ -199,7 +199,7 @@ export function entriesFor(entries: DockerConfigEntry[], image: string): DockerC
 
 /** The `--docker-server` of `kubectl create secret docker-registry` for a registry host: Docker Hub's usual key. */
 export function dockerServerFor(host: string): string {
-  return host === 'docker.io' ? DOCKER_HUB_CONFIG_KEY : host;
+  return host === DOCKER_HUB ? DOCKER_HUB_CONFIG_KEY : host;
 }
 
 /**
