@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 
 // The one rule for what a child process (werf, kubectl, sudo, ...) inherits, the one way to run a program and
 // collect what it says, and the lines of that output our sentences quote. The runner hands the action its inputs
@@ -30,6 +31,11 @@ export function forgetInputs(env: NodeJS.ProcessEnv = process.env): void {
   for (const name of Object.keys(env)) if (ACTION_INPUT.test(name)) delete env[name];
 }
 
+/** A program's exit code as a shell reports it: 128 + the signal's number for a program a signal ended. */
+export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  return code ?? (signal ? 128 + constants.signals[signal] : 1);
+}
+
 /** What a program said and how it ended. */
 export interface ProgramResult {
   exitCode: number;
@@ -57,7 +63,7 @@ export function runProgram(
     child.on('error', (e) => resolve({ exitCode: 127, stdout: '', stderr: e.message }));
     child.on('close', (code, signal) =>
       resolve({
-        exitCode: code ?? (signal ? 128 : 1),
+        exitCode: exitCodeOf(code, signal),
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
       }),

@@ -1,3 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{k as a,l as b,m as c,n as d,o as e,p as f}from"./chunk-FR6PKRSK.js";import"./chunk-VYBDI25N.js";import"./chunk-5MTPDSGU.js";import"./chunk-PRFJJGGN.js";import"./chunk-B6J4NWO6.js";import"./chunk-QMT2TCCR.js";import"./chunk-IKBWRDSE.js";import"./chunk-JNLO4YSZ.js";import"./chunk-BSHZ2N4I.js";import"./chunk-F66CCKYP.js";import"./chunk-R6RCPKTD.js";import"./chunk-J43S6BGA.js";export{d as ConfigureFailed,a as configFileAccess,e as configureDaemon,b as decideMode,f as releaseDaemonConfig,c as whyNotConfigure};
-//# sourceMappingURL=configure-EZ3NH4PY.js.map
