@@ -329,7 +329,7 @@ describe('verify-pull: cluster asked for explicitly fails with one clear error (
 
 describe('unavailableFrom: which kubectl failures mean the cluster check cannot run (pure)', () => {
   const target: KubeTarget = { kubeconfigPath: '/k', context: '', namespace: '' };
-  const res = (stderr: string, code = 1) => ({ code, stdout: '', stderr });
+  const res = (stderr: string, exitCode = 1) => ({ exitCode, stdout: '', stderr });
   test.each([
     ['list nodes', res('spawn kubectl ENOENT', 127), 'no-kubectl'],
     ['list nodes', res(NODES_FORBIDDEN), 'forbidden'],

@@ -415,7 +415,7 @@ describe('credentialsPlan and sourceSentence (pure)', () => {
   });
 
   test('readPullSecret: the type decides which key the kubelet reads; another type or an empty key gives nothing', async () => {
-    const printed = (secret: object) => async () => ({ code: 0, stdout: JSON.stringify(secret), stderr: '' });
+    const printed = (secret: object) => async () => ({ exitCode: 0, stdout: JSON.stringify(secret), stderr: '' });
     const entry = authEntry('robot', 'pw-in-a-secret');
     const json = pullSecret('regcred', NS, { 'reg.example.com': entry });
     expect(await readPullSecret(printed(json), 'regcred', kube)).toEqual({
@@ -436,7 +436,7 @@ describe('credentialsPlan and sourceSentence (pure)', () => {
 
   test('readPullSecret: kubectl not startable is unreadable, with kubectl to install', async () => {
     const state = await readPullSecret(
-      async () => ({ code: 127, stdout: '', stderr: 'spawn kubectl ENOENT' }),
+      async () => ({ exitCode: 127, stdout: '', stderr: 'spawn kubectl ENOENT' }),
       'regcred',
       kube,
     );

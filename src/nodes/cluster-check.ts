@@ -75,7 +75,7 @@ export async function checkOnNodes(o: ClusterCheckOptions): Promise<NodeResult[]
       ['create', '-f', '-', '-o', 'name'],
       JSON.stringify({ apiVersion: 'v1', kind: 'List', items: pods }),
     );
-    if (created.code !== 0) {
+    if (created.exitCode !== 0) {
       throw (
         unavailableFrom('create pods', created, o.kube, platforms) ??
         new ActionError(`Could not start the pull probe pods: ${oneLine(firstLine(created.stderr))}`, {
@@ -97,7 +97,7 @@ export async function checkOnNodes(o: ClusterCheckOptions): Promise<NodeResult[]
 /** Deletes this run's probe pods by label without waiting for them to go; a failure is left to the post step. */
 export async function deleteProbePods(kubectl: Kubectl, selector: string): Promise<boolean> {
   const res = await kubectl(['delete', 'pods', '-l', selector, '--ignore-not-found', '--wait=false']);
-  return res.code === 0;
+  return res.exitCode === 0;
 }
 
 async function watchProbes(
@@ -169,7 +169,7 @@ async function kubectlJson(
   platforms?: string[],
 ): Promise<unknown> {
   const res = await kubectl(args);
-  if (res.code !== 0) {
+  if (res.exitCode !== 0) {
     throw (
       unavailableFrom(step, res, kube, platforms) ??
       new ActionError(`verify-pull: cluster could not ${step} with kubectl: ${oneLine(firstLine(res.stderr))}`, {

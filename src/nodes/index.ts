@@ -160,7 +160,7 @@ function warnAboutSecret(found: NodeViewResult[]): void {
 async function clusterPlatforms(o: CheckPullOptions): Promise<string[] | undefined> {
   if (!o.kube) return undefined;
   const res = await (o.kubectl ?? kubectlFor(o.kube))(['get', 'nodes', '-o', 'json']);
-  if (res.code !== 0) return undefined;
+  if (res.exitCode !== 0) return undefined;
   try {
     const platforms = [...new Set(schedulableNodes(JSON.parse(res.stdout)).map((n) => n.platform))];
     return platforms.length > 0 ? platforms : undefined;

@@ -55,11 +55,11 @@ export type SecretState =
  */
 export async function readPullSecret(kubectl: Kubectl, name: string, kube: KubeTarget): Promise<SecretState> {
   const res = await kubectl(['get', 'secret', name, '-o', 'json']);
-  if (res.code !== 0) {
+  if (res.exitCode !== 0) {
     if (/\(NotFound\)|secrets? "[^"]*" not found/.test(res.stderr)) return { state: 'missing' };
     const where = kube.namespace ? `the namespace ${quote(kube.namespace)}` : 'the deploy namespace';
     const fix =
-      res.code === 127
+      res.exitCode === 127
         ? 'install kubectl on the runner (for example with azure/setup-kubectl)'
         : `grant the deploy account get on secrets in ${where} (a Role; resourceNames: [${name}] is enough)`;
     return { state: 'unreadable', why: `kubectl could not get it: ${oneLine(firstLine(res.stderr))}`, fix };

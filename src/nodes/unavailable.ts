@@ -1,6 +1,6 @@
-import { firstLine } from '../child-process.js';
+import { firstLine, type ProgramResult } from '../child-process.js';
 import { ActionError } from '../errors.js';
-import type { KubectlResult, KubeTarget } from './kubectl.js';
+import type { KubeTarget } from './kubectl.js';
 import { PROBE_LABEL } from './probe-pods.js';
 import { oneLine, quote } from '../untrusted.js';
 
@@ -54,13 +54,13 @@ const RBAC_DENIED = /cannot [a-z]+ resource "/;
  */
 export function unavailableFrom(
   step: ClusterStep,
-  res: KubectlResult,
+  res: ProgramResult,
   kube: KubeTarget,
   platforms?: string[],
 ): ClusterCheckUnavailable | undefined {
   const said = oneLine(firstLine(res.stderr));
   const details = res.stderr;
-  if (res.code === 127) {
+  if (res.exitCode === 127) {
     return new ClusterCheckUnavailable({
       why: 'no-kubectl',
       problem: `could not start kubectl (${said})`,
