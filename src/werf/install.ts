@@ -100,15 +100,7 @@ interface SignatureCheck {
 
 async function signatureCheck(armored: string): Promise<SignatureCheck> {
   const pgp = await import('./signature.js');
-  try {
-    await pgp.publicKeyFingerprints(armored);
-  } catch (err) {
-    // The message never quotes the value: whatever was passed, it is not for the log.
-    throw new ActionError(
-      'werf-signing-key is not an armored OpenPGP public key: pass the key text ("-----BEGIN PGP PUBLIC KEY BLOCK-----" ...) or the path of a file with it.',
-      { details: (err as Error).message },
-    );
-  }
+  await pgp.readSigningKeys(armored);
   return { verify: (data, signature, what) => pgp.verifyDetachedSignature(data, signature, armored, what) };
 }
 
