@@ -8,16 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import {
-  makeCa,
-  startDockerd,
-  startRegistry,
-  startTestHost,
-  stopAll,
-  type Dockerd,
-  type Registry,
-  type TestCa,
-} from '../support/rig/index.js';
+import { startDockerd, stopAll, type Dockerd, type Registry } from '../support/rig/index.js';
+import { daemonTags, startDaemonRegistries } from '../support/daemon-scene.js';
 import { TestJobs, failureLine, leftInRunnerTemp, type Scenario } from '../support/scenario.js';
 import { repoRoot, type JobResult, type RunOptions, type StepResult } from '../support/runner.js';
 import { ConfigureFailed, configureDaemon, decideMode, whyNotConfigure } from '../../src/daemon/configure.js';
@@ -28,18 +20,12 @@ import type { DaemonProblem } from '../../src/daemon/plan.js';
 
 const GATED_WERF = path.join(repoRoot, '__tests__/support/gated-werf/werf');
 
-let ca: TestCa;
 let tls: Registry;
 let http: Registry;
 const tests = new TestJobs();
 
 beforeAll(async () => {
-  const host = await startTestHost();
-  ca = await makeCa({ cn: 'configure-test-ca' });
-  [tls, http] = await Promise.all([
-    startRegistry({ on: host, ca, auth: 'basic' }),
-    startRegistry({ on: host, tls: false, auth: 'none' }),
-  ]);
+  ({ tls, http } = await startDaemonRegistries('configure-test-ca'));
 }, 60_000);
 
 afterAll(async () => {
@@ -74,12 +60,6 @@ function ageConfigFile(d: Dockerd): void {
   fs.chmodSync(d.configFile, 0o640);
   const past = new Date('2024-03-01T12:00:00Z');
   fs.utimesSync(d.configFile, past, past);
-}
-
-/** The images the daemon holds, by tag. */
-async function daemonTags(d: Dockerd): Promise<string[]> {
-  const images = await d.api<Array<{ RepoTags: string[] | null }>>('/images/json');
-  return images.flatMap((i) => i.RepoTags ?? []);
 }
 
 /** A build job against daemon `d` (DOCKER_HOST = its socket). */
