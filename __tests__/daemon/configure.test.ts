@@ -90,6 +90,18 @@ async function withDaemon<T>(
   }
 }
 
+/** A build job with docker-daemon: configure against daemon `d`, and what the daemon has between main and post. */
+async function configureJob(d: Dockerd, inputs: Record<string, string>) {
+  let afterMain: Awaited<ReturnType<typeof daemonState>> | undefined;
+  const job = await runWith(
+    d,
+    tests.scenario(['app']),
+    { ...inputs, 'docker-daemon': 'configure' },
+    { afterMain: async () => void (afterMain = await daemonState(d)) },
+  );
+  return { job, afterMain };
+}
+
 function expectPushedThroughDaemon(job: JobResult, d: Dockerd, registry: string): void {
   expect({ exit: job.main.exitCode, failure: failureLine(job) }).toEqual({ exit: 0, failure: undefined });
   expect(job.outputs.verified).toBe('true');
@@ -115,13 +127,7 @@ describe('configure on a daemon that does not list the registry', () => {
         ageConfigFile(d);
         const before = await daemonState(d);
         expect(before.insecure).toEqual(['127.0.0.0/8']);
-        let afterMain: Awaited<ReturnType<typeof daemonState>> | undefined;
-        const job = await runWith(
-          d,
-          tests.scenario(['app']),
-          { ...inputs(), 'docker-daemon': 'configure' },
-          { afterMain: async () => void (afterMain = await daemonState(d)) },
-        );
+        const { job, afterMain } = await configureJob(d, inputs());
         expectPushedThroughDaemon(job, d, registry);
         // The daemon pushed the stage image itself, with the entry loaded: no CA anywhere for it.
         const image = JSON.parse(job.outputs.images ?? '{}').app as { image: string };
@@ -173,13 +179,7 @@ describe('configure on a daemon that does not list the registry', () => {
       ageConfigFile(d);
       const before = await daemonState(d);
       expect(before.insecure).toEqual(['10.99.0.0/16', '127.0.0.0/8']);
-      let afterMain: Awaited<ReturnType<typeof daemonState>> | undefined;
-      const job = await runWith(
-        d,
-        tests.scenario(['app']),
-        { ...skipVerify(), 'docker-daemon': 'configure' },
-        { afterMain: async () => void (afterMain = await daemonState(d)) },
-      );
+      const { job, afterMain } = await configureJob(d, skipVerify());
       expectPushedThroughDaemon(job, d, tls.host);
       expect(afterMain?.file?.text).toBe(text.replace('"10.99.0.0/16"', `"10.99.0.0/16",\n\t\t"${tls.host}"`));
       expect(afterMain?.insecure).toEqual(['10.99.0.0/16', '127.0.0.0/8', tls.host]);
@@ -197,13 +197,7 @@ describe('configure on a daemon that does not list the registry', () => {
       fs.rmSync(d.configFile);
       const before = await daemonState(d);
       expect(before.file).toBeUndefined();
-      let afterMain: Awaited<ReturnType<typeof daemonState>> | undefined;
-      const job = await runWith(
-        d,
-        tests.scenario(['app']),
-        { ...plainHttp(), 'docker-daemon': 'configure' },
-        { afterMain: async () => void (afterMain = await daemonState(d)) },
-      );
+      const { job, afterMain } = await configureJob(d, plainHttp());
       expectPushedThroughDaemon(job, d, http.host);
       expect(job.main.stdout).toContain(
         `Added ${http.host} to insecure-registries in ${d.configFile} (a new file) as root`,
@@ -224,13 +218,7 @@ describe('configure where nothing needs changing, or nothing may be changed', ()
     await withDaemon({ 'insecure-registries': [tls.host] }, async (d) => {
       ageConfigFile(d);
       const before = await daemonState(d);
-      let afterMain: Awaited<ReturnType<typeof daemonState>> | undefined;
-      const job = await runWith(
-        d,
-        tests.scenario(['app']),
-        { ...skipVerify(), 'docker-daemon': 'configure' },
-        { afterMain: async () => void (afterMain = await daemonState(d)) },
-      );
+      const { job, afterMain } = await configureJob(d, skipVerify());
       expectPushedThroughDaemon(job, d, tls.host);
       expect(job.main.stdout).not.toContain('docker-daemon: configure: adding');
       expect(afterMain).toEqual(before);
