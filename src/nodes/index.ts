@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import type { Command, NodeTrust } from '../inputs.js';
+import type { Command, NodeTrust, VerifyPull } from '../inputs.js';
 import type { CleanupEntry } from '../state.js';
 import { ActionError } from '../errors.js';
 import type { RegistryAccess } from '../registry/index.js';
@@ -47,7 +47,7 @@ export function pullCheckOutput(check: PullCheck): string {
 
 /** Everything the pull check needs from the inputs, the push and the converge. */
 export interface CheckPullOptions {
-  mode: 'off' | 'registry' | 'cluster' | 'auto';
+  mode: VerifyPull;
   command: Command;
   nodeTrust: NodeTrust;
   images: CheckedImage[];

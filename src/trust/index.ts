@@ -5,11 +5,11 @@ import { ActionError } from '../errors.js';
 import { checkCaCert } from './ca.js';
 import { judgeProbe, probeTls, proxied, type Expectation } from './handshake.js';
 import { installCas, type CaToInstall } from './install.js';
-import { backendFromEnv, defaultAccess, planTrust } from './plan.js';
+import { backendFromEnv, defaultAccess, planTrust, type WerfTlsFlags } from './plan.js';
 
 /** The trust stage's result: werf's TLS flags, how the action's own checks reach each registry, and werf's env. */
 export interface TrustSetup {
-  werfFlags: { skipTlsVerifyRegistry: boolean; insecureRegistry: boolean };
+  werfFlags: WerfTlsFlags;
   /** how to reach a registry (host[:port]; Docker Hub's aliases are one); anonymous system-trust HTTPS when unknown */
   access(host: string): RegistryAccess;
   /** what werf must get in its environment (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS); also exported for later steps */

@@ -1,5 +1,6 @@
 import { ActionError } from '../errors.js';
 import type { Inputs } from '../inputs.js';
+import type { WerfTlsFlags } from '../trust/plan.js';
 import { checkExtraArgs } from '../extra-args.js';
 
 /** What the other stages add to the werf command line: the build report path, the kubeconfig file, the TLS flags. */
@@ -9,7 +10,7 @@ export interface WerfCommandContext {
   /** absolute path of the private (0600) kubeconfig file written from `kube-config-base64` */
   kubeConfigPath?: string;
   /** the trust stage's verdict for werf's own registry client (they apply to every repo werf talks to) */
-  tls: { skipTlsVerifyRegistry: boolean; insecureRegistry: boolean };
+  tls: WerfTlsFlags;
 }
 
 /**
