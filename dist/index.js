@@ -1,3 +1,3 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a as t}from"./chunks/chunk-BSHZ2N4I.js";import"./chunks/chunk-F66CCKYP.js";import"./chunks/chunk-J43S6BGA.js";var i=t()?await import("./chunks/post-WGGAWOXQ.js"):await import("./chunks/main-TU74QMGC.js");await i.run();
+import{a as t}from"./chunks/chunk-BSHZ2N4I.js";import"./chunks/chunk-F66CCKYP.js";import"./chunks/chunk-J43S6BGA.js";var i=t()?await import("./chunks/post-V2W3J6EX.js"):await import("./chunks/main-AUW3PAZR.js");await i.run();
 //# sourceMappingURL=index.js.map

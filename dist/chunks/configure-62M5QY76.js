@@ -1,3 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{k as a,l as b,m as c,n as d,o as e,p as f}from"./chunk-NGBPJEAS.js";import"./chunk-VYBDI25N.js";import"./chunk-5MTPDSGU.js";import"./chunk-PRFJJGGN.js";import"./chunk-B6J4NWO6.js";import"./chunk-5XEXZXOY.js";import"./chunk-V3AKOWEG.js";import"./chunk-3USER2VE.js";import"./chunk-BSHZ2N4I.js";import"./chunk-F66CCKYP.js";import"./chunk-R6RCPKTD.js";import"./chunk-J43S6BGA.js";export{d as ConfigureFailed,a as configFileAccess,e as configureDaemon,b as decideMode,f as releaseDaemonConfig,c as whyNotConfigure};
-//# sourceMappingURL=configure-62M5QY76.js.map
