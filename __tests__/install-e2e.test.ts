@@ -9,14 +9,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { werfPlatform, werfReleaseTargets } from '../src/werf/install.js';
-import { markdownCell } from '../src/nodes/index.js';
+import { markdownCell } from '../src/summary.js';
 import {
   makeSigningKey,
   startReleaseServer,
   type ReleaseServer,
   type TestSigningKey,
 } from './support/release-server/index.js';
-import { TestTufRepository } from './support/release-server/tuf-repo.js';
+import { werfChannelRepository, type TestTufRepository } from './support/release-server/tuf-repo.js';
 import {
   issueServerCert,
   makeCa,
@@ -72,13 +72,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  server.files.clear();
-  server.requests.clear();
-  repo = new TestTufRepository(server);
-  repo.targets.set(CHANNEL, Buffer.from(`${VERSION}\n`));
-  repo.targets.set(RELEASE, release);
-  repo.targets.set(SIGNATURE, signature);
-  repo.publish();
+  repo = werfChannelRepository(server, { version: VERSION, platform: PLATFORM, binary: release, signature });
 });
 
 /** A fresh, empty RUNNER_TOOL_CACHE that outlives single jobs (so a second job can hit it); removed after all. */
@@ -119,7 +113,6 @@ async function ship(
 const errors = (job: JobResult) => job.main.annotations.filter((a) => a.level === 'error');
 const cachedWerf = (cache: string, arch = PLATFORM) => path.join(cache, 'werf', VERSION, arch, 'werf');
 const unverified = { 'werf-verify-signature': 'false' };
-const requests = () => Object.fromEntries(server.requests);
 
 describe('installing werf through TUF from a stand-in for tuf.werf.io, through the bundle', () => {
   test('first job: pinned root, signed "2 stable" and binary, cached; then builds, pushes and verifies; summary says how', async () => {
@@ -151,7 +144,7 @@ describe('installing werf through TUF from a stand-in for tuf.werf.io, through t
     expect(`sha256:${createHash('sha256').update(raw).digest('hex')}`).toBe(images.app?.digest);
 
     // No key fetched at run time: TUF metadata and the two targets, nothing else.
-    expect(requests()).toEqual({
+    expect(server.requested()).toEqual({
       '/12.root.json': 1,
       '/13.root.json': 1,
       '/timestamp.json': 1,
@@ -177,7 +170,7 @@ describe('installing werf through TUF from a stand-in for tuf.werf.io, through t
     expect(job.main.stdout).toContain(`werf ${VERSION} (${PLATFORM}) is in the runner's tool cache and has the signed`);
     expect(job.main.stdout).toMatch(new RegExp(`The PGP signature of werf ${VERSION.replace(/\./g, '\\.')} is good`));
     // Zero bytes of werf: the next-root probe, the timestamp, and the small signature file.
-    expect(requests()).toEqual({ '/13.root.json': 1, '/timestamp.json': 1, [`/targets/${SIGNATURE}`]: 1 });
+    expect(server.requested()).toEqual({ '/13.root.json': 1, '/timestamp.json': 1, [`/targets/${SIGNATURE}`]: 1 });
     expect(s.werfCalls().some((c) => c.argv[0] === 'build')).toBe(true);
     expect(job.outputs.verified).toBe('true');
   });
@@ -255,7 +248,7 @@ describe('installing werf through TUF from a stand-in for tuf.werf.io, through t
     ]);
     expect(s.werfCalls()).toEqual([]);
     expect(filesBelow(cache)).toEqual([]);
-    expect(requests()).toEqual({ '/12.root.json': 1 });
+    expect(server.requested()).toEqual({ '/12.root.json': 1 });
   });
 
   test('werf-path with a local build (`werf version` says `dev`): accepted; the output, log and summary say the version is unknown', async () => {

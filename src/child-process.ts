@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 
-// The one rule for what a child process (werf, kubectl, sudo, ...) inherits, and the one way to run a program and
-// collect what it says. The runner hands the action its inputs
+// The one rule for what a child process (werf, kubectl, sudo, ...) inherits, the one way to run a program and
+// collect what it says, and the lines of that output our sentences quote. The runner hands the action its inputs
 // as INPUT_* variables: the password, the registries list with its passwords, the kubeconfig. A child has no use for
 // them, and whatever it starts (a build, a credential helper, a kubeconfig exec plugin) would see them too.
 
@@ -28,6 +29,11 @@ export function childEnv(
  */
 export function forgetInputs(env: NodeJS.ProcessEnv = process.env): void {
   for (const name of Object.keys(env)) if (ACTION_INPUT.test(name)) delete env[name];
+}
+
+/** A program's exit code as a shell reports it: 128 + the signal's number for a program a signal ended. */
+export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  return code ?? (signal ? 128 + constants.signals[signal] : 1);
 }
 
 /** What a program said and how it ended. */
@@ -57,7 +63,7 @@ export function runProgram(
     child.on('error', (e) => resolve({ exitCode: 127, stdout: '', stderr: e.message }));
     child.on('close', (code, signal) =>
       resolve({
-        exitCode: code ?? (signal ? 128 : 1),
+        exitCode: exitCodeOf(code, signal),
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
       }),
@@ -65,4 +71,20 @@ export function runProgram(
     child.stdin.on('error', () => undefined); // a program may exit before reading stdin; its exit code tells why
     child.stdin.end(opts.input ?? '');
   });
+}
+
+/**
+ * The first line of what a program printed, trimmed ('' when it printed nothing): where kubectl and `werf version`
+ * say what they have to say. Pure; the line is the program's, not ours: put it through oneLine() or quote().
+ */
+export function firstLine(text: string): string {
+  return text.trim().split(/\r?\n/)[0]?.trim() ?? '';
+}
+
+/**
+ * The last line of what a program printed, trimmed ('' when it printed nothing): where werf ends with its error.
+ * Pure; the line is the program's, not ours: put it through oneLine() or quote().
+ */
+export function lastLine(text: string): string {
+  return text.trim().split(/\r?\n/).at(-1)?.trim() ?? '';
 }

@@ -16,10 +16,13 @@ export class ActionError extends Error {
   }
 }
 
-/** Several input problems reported together, so a user fixes them all in one go. */
-export function combineInputErrors(problems: string[]): ActionError {
+/**
+ * Several problems reported as one failure, so a user fixes them all in one go: one problem as it is; more as
+ * "N <what>: ..." (`what`: "inputs are wrong"), each also on a line of its own in the details.
+ */
+export function combineProblems(problems: string[], what: string): ActionError {
   if (problems.length === 1) return new ActionError(problems[0] as string);
-  return new ActionError(`${problems.length} inputs are wrong: ${problems.join(' ')}`, {
+  return new ActionError(`${problems.length} ${what}: ${problems.join(' ')}`, {
     details: problems.map((p) => `- ${p}`).join('\n'),
   });
 }

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import { quote } from './untrusted.js';
 
 /** The largest password or token accepted: registries refuse larger Authorization headers (nginx: 8 KiB a line). */
-export const MAX_PASSWORD_BYTES = 16 * 1024;
+const MAX_PASSWORD_BYTES = 16 * 1024;
 /** The largest `registries` list and `kube-config-base64`: far above real ones (GitHub stores secrets up to 48 KB). */
 export const MAX_SECRET_INPUT_BYTES = 256 * 1024;
 /** The largest file `ca-cert` or `werf-signing-key` may name (a CA bundle of a whole OS is about 220 KiB). */

@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import * as core from '@actions/core';
 import yaml from 'js-yaml';
 import { forgetInputs } from './child-process.js';
-import { combineInputErrors } from './errors.js';
+import { combineProblems } from './errors.js';
+import { checkExtraArgs } from './extra-args.js';
 import {
   MAX_INPUT_FILE_BYTES,
   MAX_SECRET_INPUT_BYTES,
@@ -18,7 +19,6 @@ import {
 } from './input-text.js';
 import { parseRepository } from './reference.js';
 import { DOCKER_HUB, normalizeRegistryHost } from './registry/docker-hub.js';
-import { checkExtraArgs } from './werf/argv.js';
 import { parseWerfVersion } from './werf/version.js';
 import { ambientKubeconfig, kubeconfigSecrets } from './werf/kubeconfig.js';
 import { quote } from './untrusted.js';
@@ -323,7 +323,7 @@ export function parseInputs(get: InputSource, cwd: string): Inputs {
     logout: bool('logout', true),
     summary: bool('summary', true),
   };
-  if (problems.length > 0) throw combineInputErrors(problems);
+  if (problems.length > 0) throw combineProblems(problems, 'inputs are wrong');
   return inputs;
 }
 

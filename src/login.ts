@@ -1,28 +1,21 @@
-import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import * as core from '@actions/core';
 
 import type { Inputs, RegistrySettings } from './inputs.js';
 import type { TrustSetup } from './trust/index.js';
 import { ActionError } from './errors.js';
-import { childEnv, runProgram } from './child-process.js';
+import { childEnv, lastLine, runProgram } from './child-process.js';
 import { oneLine, quote } from './untrusted.js';
 import { exportForLaterSteps, recordCleanup } from './state.js';
 import {
   checkCredentials,
   describeTlsError,
+  DOCKER_HUB,
   faultReason,
   RegistryError,
   type RegistryAccess,
 } from './registry/index.js';
 import { accessOf } from './trust/plan.js';
-import { addHubKeyForOtherTools, DOCKER_HUB_KEY, WERF_HUB_KEY } from './docker-config.js';
-
-// Every name a Docker Hub entry can have in a config.json: a credential helper of the runner's for any of them would
-// keep our password out of our config dir.
-const HUB_KEYS = [DOCKER_HUB_KEY, WERF_HUB_KEY, 'docker.io', 'registry-1.docker.io'];
+import { addHubKeyForOtherTools, makeDockerConfigDir } from './docker-config.js';
 
 /**
  * The argv of `werf cr login` (pure): the password comes on stdin, never in argv; `--insecure-registry` for a registry
@@ -31,7 +24,7 @@ const HUB_KEYS = [DOCKER_HUB_KEY, WERF_HUB_KEY, 'docker.io', 'registry-1.docker.
  */
 export function crLoginArgs(r: RegistrySettings, dockerConfig: string): string[] {
   const insecure = r.skipTlsVerify || r.insecureRegistry ? ['--insecure-registry'] : [];
-  const registry = r.host === 'docker.io' ? [] : [r.host];
+  const registry = r.host === DOCKER_HUB ? [] : [r.host];
   return [
     'cr',
     'login',
@@ -113,7 +106,7 @@ export async function login(
     }
     core.info(`Logged in to ${r.host} as ${quote(r.username)} (werf cr login).`);
   }
-  if (withCredentials.some((r) => r.host === 'docker.io')) await addHubKeyForOtherTools(dockerConfig);
+  if (withCredentials.some((r) => r.host === DOCKER_HUB)) await addHubKeyForOtherTools(dockerConfig);
 
   exportForLaterSteps('WERF_DOCKER_CONFIG', dockerConfig, { credentials: true });
   exportForLaterSteps('DOCKER_CONFIG', dockerConfig, { credentials: true });
@@ -125,7 +118,7 @@ export async function login(
  * for about 10 s in all (0.6 + 1.25 + 2.5 + 5 s), a Retry-After of up to 5 s is waited as asked; a 401/403 is an
  * answer and fails at once.
  */
-export const CREDENTIAL_CHECK_RETRY = { maxRetries: 4, minDelayMs: 625, maxDelayMs: 5_000, maxRetryAfterMs: 5_000 };
+const CREDENTIAL_CHECK_RETRY = { maxRetries: 4, minDelayMs: 625, maxDelayMs: 5_000, maxRetryAfterMs: 5_000 };
 
 /** The direct check of one registry's credentials: undefined when accepted, else the sentence the user must read. */
 async function credentialProblem(
@@ -150,32 +143,4 @@ async function credentialProblem(
     const why = reason ? ` (${reason}${retried ? ', still after retrying for about 10 s' : ''})` : '';
     return `Cannot check the credentials of ${quote(r.username)} for ${r.host}${why}: ${oneLine((err as Error).message)}`;
   }
-}
-
-/**
- * A fresh private docker config dir for this job. It starts from the runner's config.json (so logins of earlier steps,
- * e.g. for base images, keep working) without its credsStore and without credential helpers for `hosts`, so that werf
- * writes the passwords into this dir only, never into a keychain or helper of the runner.
- */
-async function makeDockerConfigDir(hosts: string[]): Promise<string> {
-  const base = process.env.RUNNER_TEMP || os.tmpdir();
-  const dir = path.join(base, `werf-ship-docker-config-${randomBytes(4).toString('hex')}`);
-  recordCleanup({ kind: 'remove-dir', path: dir, credentials: true });
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-  const previous = path.join(process.env.DOCKER_CONFIG || path.join(os.homedir(), '.docker'), 'config.json');
-  let config: Record<string, unknown> = {};
-  try {
-    config = JSON.parse(await fs.readFile(previous, 'utf8')) as Record<string, unknown>;
-    delete config.credsStore;
-    const helpers = config.credHelpers as Record<string, string> | undefined;
-    for (const host of hosts.flatMap((h) => (h === 'docker.io' ? HUB_KEYS : [h]))) delete helpers?.[host];
-  } catch {
-    // no (readable) config: start empty
-  }
-  await fs.writeFile(path.join(dir, 'config.json'), JSON.stringify(config, null, '\t'), { mode: 0o600 });
-  return dir;
-}
-
-function lastLine(text: string): string {
-  return text.trim().split('\n').pop()?.trim() ?? '';
 }

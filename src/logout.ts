@@ -1,8 +1,9 @@
 import * as core from '@actions/core';
 import type { CleanupEntry } from './state.js';
-import { runProgram } from './child-process.js';
+import { lastLine, runProgram } from './child-process.js';
 import { oneLine } from './untrusted.js';
 import { removeHubKeyForOtherTools } from './docker-config.js';
+import { DOCKER_HUB } from './registry/docker-hub.js';
 
 /**
  * The post step's logout of one registry: `werf cr logout --docker-config DIR REGISTRY` (no network), for Docker Hub
@@ -11,7 +12,7 @@ import { removeHubKeyForOtherTools } from './docker-config.js';
  * warning, never a failed job.
  */
 export async function logout(entry: Extract<CleanupEntry, { kind: 'logout' }>): Promise<void> {
-  const hub = entry.registry === 'docker.io';
+  const hub = entry.registry === DOCKER_HUB;
   try {
     // This process's env as it is now, without the action's inputs.
     const out = await runProgram(entry.werfPath, [
@@ -30,8 +31,4 @@ export async function logout(entry: Extract<CleanupEntry, { kind: 'logout' }>): 
   } catch (err) {
     core.warning(`werf cr logout from ${entry.registry} failed: ${oneLine((err as Error).message)}`);
   }
-}
-
-function lastLine(text: string): string {
-  return text.trim().split('\n').pop()?.trim() ?? '';
 }

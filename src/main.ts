@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import { readInputs, type Inputs } from './inputs.js';
 import { markMainStarted } from './state.js';
 import { reportFailure } from './failure.js';
-import type { ImageOutput } from './verify.js';
+import type { ImageOutput } from './verdict.js';
 import type { KubeTarget, PullCheck } from './nodes/index.js';
 import { writeSummary, type SummaryData } from './summary.js';
 import { Stopwatch } from './stopwatch.js';

@@ -25,9 +25,9 @@ export interface RepositoryName {
   familiarName: string;
 }
 
-export const DEFAULT_DOMAIN = 'docker.io';
+const DEFAULT_DOMAIN = 'docker.io';
 const LEGACY_DEFAULT_DOMAIN = 'index.docker.io';
-export const PATH_MAX_LENGTH = 255;
+const PATH_MAX_LENGTH = 255;
 
 // The grammar, piece by piece, as in distribution/reference/regexp.go.
 const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
@@ -244,4 +244,20 @@ function tagReason(inputName: string): string {
 function looksLikeHost(value: string): boolean {
   const host = value.replace(/:\d+$/, '');
   return host.includes('.') || host === 'localhost' || host.startsWith('[');
+}
+
+/**
+ * host[:port] as a reference writes it (an IPv6 address in brackets), split into the name or IP address that a
+ * connection opens and a certificate must name (without brackets), and the port when one is written. Pure.
+ */
+export function splitHostPort(host: string): { name: string; port?: number } {
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(host);
+  if (v6) return v6[2] === undefined ? { name: v6[1] as string } : { name: v6[1] as string, port: Number(v6[2]) };
+  const withPort = /^(.*):(\d+)$/.exec(host);
+  return withPort ? { name: withPort[1] as string, port: Number(withPort[2]) } : { name: host };
+}
+
+/** host[:port] (or [v6]:port) -> the bare host name or IP address the certificate must name. Pure. */
+export function hostName(host: string): string {
+  return splitHostPort(host).name;
 }

@@ -8,16 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import {
-  makeCa,
-  startDockerd,
-  startRegistry,
-  startTestHost,
-  stopAll,
-  type Dockerd,
-  type Registry,
-  type TestCa,
-} from '../support/rig/index.js';
+import { startDockerd, stopAll, type Dockerd, type Registry } from '../support/rig/index.js';
+import { daemonTags, startDaemonRegistries } from '../support/daemon-scene.js';
 import { TestJobs, failureLine, leftInRunnerTemp, type Scenario } from '../support/scenario.js';
 import { repoRoot, type JobResult, type RunOptions, type StepResult } from '../support/runner.js';
 import { ConfigureFailed, configureDaemon, decideMode, whyNotConfigure } from '../../src/daemon/configure.js';
@@ -28,18 +20,12 @@ import type { DaemonProblem } from '../../src/daemon/plan.js';
 
 const GATED_WERF = path.join(repoRoot, '__tests__/support/gated-werf/werf');
 
-let ca: TestCa;
 let tls: Registry;
 let http: Registry;
 const tests = new TestJobs();
 
 beforeAll(async () => {
-  const host = await startTestHost();
-  ca = await makeCa({ cn: 'configure-test-ca' });
-  [tls, http] = await Promise.all([
-    startRegistry({ on: host, ca, auth: 'basic' }),
-    startRegistry({ on: host, tls: false, auth: 'none' }),
-  ]);
+  ({ tls, http } = await startDaemonRegistries('configure-test-ca'));
 }, 60_000);
 
 afterAll(async () => {
@@ -76,12 +62,6 @@ function ageConfigFile(d: Dockerd): void {
   fs.utimesSync(d.configFile, past, past);
 }
 
-/** The images the daemon holds, by tag. */
-async function daemonTags(d: Dockerd): Promise<string[]> {
-  const images = await d.api<Array<{ RepoTags: string[] | null }>>('/images/json');
-  return images.flatMap((i) => i.RepoTags ?? []);
-}
-
 /** A build job against daemon `d` (DOCKER_HOST = its socket). */
 function runWith(d: Dockerd, s: Scenario, inputs: Record<string, string>, opts: RunOptions = {}): Promise<JobResult> {
   return tests.run(s, jobInputs(inputs), { ...opts, env: { DOCKER_HOST: d.host, ...opts.env } });
@@ -110,6 +90,18 @@ async function withDaemon<T>(
   }
 }
 
+/** A build job with docker-daemon: configure against daemon `d`, and what the daemon has between main and post. */
+async function configureJob(d: Dockerd, inputs: Record<string, string>) {
+  let afterMain: Awaited<ReturnType<typeof daemonState>> | undefined;
+  const job = await runWith(
+    d,
+    tests.scenario(['app']),
+    { ...inputs, 'docker-daemon': 'configure' },
+    { afterMain: async () => void (afterMain = await daemonState(d)) },
+  );
+  return { job, afterMain };
+}
+
 function expectPushedThroughDaemon(job: JobResult, d: Dockerd, registry: string): void {
   expect({ exit: job.main.exitCode, failure: failureLine(job) }).toEqual({ exit: 0, failure: undefined });
   expect(job.outputs.verified).toBe('true');
@@ -135,13 +127,7 @@ describe('configure on a daemon that does not list the registry', () => {
         ageConfigFile(d);
         const before = await daemonState(d);
         expect(before.insecure).toEqual(['127.0.0.0/8']);
-        let afterMain: Awaited<ReturnType<typeof daemonState>> | undefined;
-        const job = await runWith(
-          d,
-          tests.scenario(['app']),
-          { ...inputs(), 'docker-daemon': 'configure' },
-          { afterMain: async () => void (afterMain = await daemonState(d)) },
-        );
+        const { job, afterMain } = await configureJob(d, inputs());
         expectPushedThroughDaemon(job, d, registry);
         // The daemon pushed the stage image itself, with the entry loaded: no CA anywhere for it.
         const image = JSON.parse(job.outputs.images ?? '{}').app as { image: string };
@@ -193,13 +179,7 @@ describe('configure on a daemon that does not list the registry', () => {
       ageConfigFile(d);
       const before = await daemonState(d);
       expect(before.insecure).toEqual(['10.99.0.0/16', '127.0.0.0/8']);
-      let afterMain: Awaited<ReturnType<typeof daemonState>> | undefined;
-      const job = await runWith(
-        d,
-        tests.scenario(['app']),
-        { ...skipVerify(), 'docker-daemon': 'configure' },
-        { afterMain: async () => void (afterMain = await daemonState(d)) },
-      );
+      const { job, afterMain } = await configureJob(d, skipVerify());
       expectPushedThroughDaemon(job, d, tls.host);
       expect(afterMain?.file?.text).toBe(text.replace('"10.99.0.0/16"', `"10.99.0.0/16",\n\t\t"${tls.host}"`));
       expect(afterMain?.insecure).toEqual(['10.99.0.0/16', '127.0.0.0/8', tls.host]);
@@ -217,13 +197,7 @@ describe('configure on a daemon that does not list the registry', () => {
       fs.rmSync(d.configFile);
       const before = await daemonState(d);
       expect(before.file).toBeUndefined();
-      let afterMain: Awaited<ReturnType<typeof daemonState>> | undefined;
-      const job = await runWith(
-        d,
-        tests.scenario(['app']),
-        { ...plainHttp(), 'docker-daemon': 'configure' },
-        { afterMain: async () => void (afterMain = await daemonState(d)) },
-      );
+      const { job, afterMain } = await configureJob(d, plainHttp());
       expectPushedThroughDaemon(job, d, http.host);
       expect(job.main.stdout).toContain(
         `Added ${http.host} to insecure-registries in ${d.configFile} (a new file) as root`,
@@ -244,13 +218,7 @@ describe('configure where nothing needs changing, or nothing may be changed', ()
     await withDaemon({ 'insecure-registries': [tls.host] }, async (d) => {
       ageConfigFile(d);
       const before = await daemonState(d);
-      let afterMain: Awaited<ReturnType<typeof daemonState>> | undefined;
-      const job = await runWith(
-        d,
-        tests.scenario(['app']),
-        { ...skipVerify(), 'docker-daemon': 'configure' },
-        { afterMain: async () => void (afterMain = await daemonState(d)) },
-      );
+      const { job, afterMain } = await configureJob(d, skipVerify());
       expectPushedThroughDaemon(job, d, tls.host);
       expect(job.main.stdout).not.toContain('docker-daemon: configure: adding');
       expect(afterMain).toEqual(before);

@@ -7,16 +7,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import {
-  makeCa,
   startDockerd,
-  startRegistry,
-  startTestHost,
   stopAll,
   type Dockerd,
   type Registry,
   type TestCa,
   type TestHost,
 } from '../support/rig/index.js';
+import { daemonTags, startDaemonRegistries } from '../support/daemon-scene.js';
 import { TestJobs, failureLine, leftInRunnerTemp, type Scenario } from '../support/scenario.js';
 import type { JobResult, RunOptions } from '../support/runner.js';
 import { checkDockerDaemon } from '../../src/daemon/index.js';
@@ -37,12 +35,7 @@ const tests = new TestJobs();
 
 beforeAll(async () => {
   certsDirExisted = fs.existsSync(DOCKER_CERTS);
-  host = await startTestHost();
-  ca = await makeCa({ cn: 'daemon-test-ca' });
-  [tls, http] = await Promise.all([
-    startRegistry({ on: host, ca, auth: 'basic' }),
-    startRegistry({ on: host, tls: false, auth: 'none' }),
-  ]);
+  ({ host, ca, tls, http } = await startDaemonRegistries('daemon-test-ca'));
   [plain, configured] = await Promise.all([
     startDockerd(),
     startDockerd({ 'insecure-registries': [tls.host, http.host] }),
@@ -68,12 +61,6 @@ async function daemonState(d: Dockerd) {
     configFile: fs.readFileSync(d.configFile, 'utf8'),
     certsDirs: [tls.host, http.host].filter((h) => fs.existsSync(path.join(DOCKER_CERTS, h))),
   };
-}
-
-/** The images the daemon holds, by tag. */
-async function daemonTags(d: Dockerd): Promise<string[]> {
-  const images = await d.api<Array<{ RepoTags: string[] | null }>>('/images/json');
-  return images.flatMap((i) => i.RepoTags ?? []);
 }
 
 /** A job against daemon `d`: the real /etc/docker/certs.d (no redirection), DOCKER_HOST = the daemon's socket. */

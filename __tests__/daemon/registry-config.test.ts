@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
+import { hostName } from '../../src/reference.js';
 import {
-  addressPart,
   currentInsecureEntries,
   daemonTreatment,
   needsAddresses,
@@ -59,7 +59,7 @@ describe('daemonTreatment: what the daemon does with a registry, as its registry
     expect(needsAddresses(CONFIG, '10.1.2.3:5000')).toBe(false);
     expect(needsAddresses(CONFIG, 'registry.test')).toBe(true);
     expect(needsAddresses({ IndexConfigs: null, InsecureRegistryCIDRs: [] }, 'registry.test')).toBe(false);
-    expect(['r:5000', 'r', '[::1]:5000', '10.0.0.1:443'].map(addressPart)).toEqual(['r', 'r', '::1', '10.0.0.1']);
+    expect(['r:5000', 'r', '[::1]:5000', '10.0.0.1:443'].map(hostName)).toEqual(['r', 'r', '::1', '10.0.0.1']);
   });
 
   test('the entries it has now, as a config file would list them', () => {

@@ -14,7 +14,7 @@ import { checkPull, ClusterCheckUnavailable, type PullCheck } from '../../src/no
 import type { KubeTarget } from '../../src/nodes/kubectl.js';
 import { PROBE_LABEL } from '../../src/nodes/probe-pods.js';
 import { unavailableFrom } from '../../src/nodes/unavailable.js';
-import type { CheckedImage } from '../../src/nodes/registry-check.js';
+import type { CheckedImage } from '../../src/nodes/targets.js';
 import type { RegistryAccess } from '../../src/registry/index.js';
 import {
   removeTempDir,
@@ -329,7 +329,7 @@ describe('verify-pull: cluster asked for explicitly fails with one clear error (
 
 describe('unavailableFrom: which kubectl failures mean the cluster check cannot run (pure)', () => {
   const target: KubeTarget = { kubeconfigPath: '/k', context: '', namespace: '' };
-  const res = (stderr: string, code = 1) => ({ code, stdout: '', stderr });
+  const res = (stderr: string, exitCode = 1) => ({ exitCode, stdout: '', stderr });
   test.each([
     ['list nodes', res('spawn kubectl ENOENT', 127), 'no-kubectl'],
     ['list nodes', res(NODES_FORBIDDEN), 'forbidden'],

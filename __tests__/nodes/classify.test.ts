@@ -4,7 +4,8 @@
  * matching and the summary table.
  */
 import { describe, expect, test } from '@jest/globals';
-import { classifyPullError, markdownCell, renderPullTable, type PullCause } from '../../src/nodes/index.js';
+import { classifyPullError, type PullCause } from '../../src/nodes/index.js';
+import { markdownCell, renderPullTable } from '../../src/summary.js';
 import { platformMatches } from '../../src/nodes/platform.js';
 import { probeOutcomes } from '../../src/nodes/probe-status.js';
 import { RegistryError } from '../../src/registry/index.js';

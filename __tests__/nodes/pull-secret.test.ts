@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { checkPull, pullCheckOutput, type PullCheck } from '../../src/nodes/index.js';
 import type { KubeTarget } from '../../src/nodes/kubectl.js';
 import { credentialsPlan, readPullSecret, sourceSentence } from '../../src/nodes/pull-secret.js';
-import type { CheckedImage } from '../../src/nodes/registry-check.js';
+import type { CheckedImage } from '../../src/nodes/targets.js';
 import type { RegistryAccess } from '../../src/registry/index.js';
 import { renderSummary } from '../../src/summary.js';
 import { removeTempDir, seedImages, startRegistry, stopAll, type Registry } from '../support/rig/index.js';
@@ -415,7 +415,7 @@ describe('credentialsPlan and sourceSentence (pure)', () => {
   });
 
   test('readPullSecret: the type decides which key the kubelet reads; another type or an empty key gives nothing', async () => {
-    const printed = (secret: object) => async () => ({ code: 0, stdout: JSON.stringify(secret), stderr: '' });
+    const printed = (secret: object) => async () => ({ exitCode: 0, stdout: JSON.stringify(secret), stderr: '' });
     const entry = authEntry('robot', 'pw-in-a-secret');
     const json = pullSecret('regcred', NS, { 'reg.example.com': entry });
     expect(await readPullSecret(printed(json), 'regcred', kube)).toEqual({
@@ -436,7 +436,7 @@ describe('credentialsPlan and sourceSentence (pure)', () => {
 
   test('readPullSecret: kubectl not startable is unreadable, with kubectl to install', async () => {
     const state = await readPullSecret(
-      async () => ({ code: 127, stdout: '', stderr: 'spawn kubectl ENOENT' }),
+      async () => ({ exitCode: 127, stdout: '', stderr: 'spawn kubectl ENOENT' }),
       'regcred',
       kube,
     );

@@ -137,6 +137,19 @@ interface Scenario {
 const caOnNode = async (dir: string, host: string, reg: Registry) =>
   writeNodeHostsToml(dir, host, { scheme: 'https', caPath: reg.ca!.certPath });
 
+/**
+ * A pull secret whose entry for the registry (under `key`, default the host as it is) holds the read-only pull account
+ * with its password or `password`; the kubelet gives the node the same.
+ */
+const pullAccountSecret = (
+  o: { password?: string; key?: (host: string) => string } = {},
+): NonNullable<Scenario['secret']> => ({
+  auths: (reg, host) => ({
+    [o.key ? o.key(host) : host]: authEntry(reg.puller!.username, o.password ?? reg.puller!.password),
+  }),
+  nodeUser: (reg) => `${reg.puller!.username}:${o.password ?? reg.puller!.password}`,
+});
+
 const scenarios: Scenario[] = [
   {
     name: 'TLS, the CA on the node, pull secret',
@@ -269,10 +282,7 @@ const scenarios: Scenario[] = [
     kind: 'docker',
     nodeTrust: 'ca-cert',
     withSecret: true,
-    secret: {
-      auths: (reg, host) => ({ [`https://${host}`]: authEntry(reg.puller!.username, reg.puller!.password) }),
-      nodeUser: (reg) => `${reg.puller!.username}:${reg.puller!.password}`,
-    },
+    secret: pullAccountSecret({ key: (host) => `https://${host}` }),
     node: caOnNode,
     expected: 'pullable',
   },
@@ -282,10 +292,7 @@ const scenarios: Scenario[] = [
     kind: 'ociIndex',
     nodeTrust: 'ca-cert',
     withSecret: true,
-    secret: {
-      auths: (reg, host) => ({ [host]: authEntry(reg.puller!.username, reg.puller!.password) }),
-      nodeUser: (reg) => `${reg.puller!.username}:${reg.puller!.password}`,
-    },
+    secret: pullAccountSecret(),
     node: caOnNode,
     expected: 'pullable',
   },
@@ -295,10 +302,7 @@ const scenarios: Scenario[] = [
     kind: 'oci',
     nodeTrust: 'ca-cert',
     withSecret: true,
-    secret: {
-      auths: (reg, host) => ({ [host]: authEntry(reg.puller!.username, 'wrong-password') }),
-      nodeUser: (reg) => `${reg.puller!.username}:wrong-password`,
-    },
+    secret: pullAccountSecret({ password: 'wrong-password' }),
     node: caOnNode,
     expected: 'needs-credentials',
     cause: 'unauthorized',
@@ -309,10 +313,7 @@ const scenarios: Scenario[] = [
     kind: 'ociIndex',
     nodeTrust: 'ca-cert',
     withSecret: true,
-    secret: {
-      auths: (reg, host) => ({ [host]: authEntry(reg.puller!.username, 'wrong-password') }),
-      nodeUser: (reg) => `${reg.puller!.username}:wrong-password`,
-    },
+    secret: pullAccountSecret({ password: 'wrong-password' }),
     node: caOnNode,
     expected: 'needs-credentials',
     cause: 'unauthorized',

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkCaCert, formatName, hostName } from '../../src/trust/ca.js';
+import { checkCaCert, formatName } from '../../src/trust/ca.js';
+import { hostName } from '../../src/reference.js';
 import { ActionError } from '../../src/errors.js';
 import {
   issueServerCert,

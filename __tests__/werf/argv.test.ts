@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { ActionError } from '../../src/errors.js';
 import type { Inputs } from '../../src/inputs.js';
 import { inputsFor } from '../support/inputs.js';
-import { checkExtraArgs, envTwin, isSecretFlag, planWerfCommand } from '../../src/werf/argv.js';
+import { checkExtraArgs, envTwin, isSecretFlag } from '../../src/extra-args.js';
+import { planWerfCommand } from '../../src/werf/argv.js';
 
 // The fields planWerfCommand reads, as a converge of one project in its own folder would have them.
 const inputs = (overrides: Partial<Inputs> = {}): Inputs =>

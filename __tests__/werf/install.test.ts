@@ -11,20 +11,15 @@ import { fileURLToPath } from 'node:url';
 import { ActionError } from '../../src/errors.js';
 import { WERF_TUF_ROOT, type Inputs } from '../../src/inputs.js';
 import { inputsFor } from '../support/inputs.js';
-import {
-  installWerf,
-  parseWerfVersion,
-  tufStateDir,
-  werfPlatform,
-  werfReleaseTargets,
-} from '../../src/werf/install.js';
+import { installWerf, tufStateDir, werfPlatform, werfReleaseTargets } from '../../src/werf/install.js';
+import { parseWerfVersion } from '../../src/werf/version.js';
 import {
   makeSigningKey,
   startReleaseServer,
   type ReleaseServer,
   type TestSigningKey,
 } from '../support/release-server/index.js';
-import { makeTufKey, TestTufRepository } from '../support/release-server/tuf-repo.js';
+import { makeTufKey, TestTufRepository, werfChannelRepository } from '../support/release-server/tuf-repo.js';
 import { issueServerCert, makeCa, type TestCa } from '../support/rig/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -85,8 +80,6 @@ async function logOf<T>(run: () => Promise<T>): Promise<{ result: T; log: string
 const toolCache = () => path.join(work, 'tool-cache');
 const cachedWerf = (arch = PLATFORM, version = VERSION) => path.join(toolCache(), 'werf', version, arch, 'werf');
 const stateDir = (r = repo) => tufStateDir(toolCache(), r.url, r.pin());
-/** The requests the server saw, path -> count, without the ones counted before `since`. */
-const requests = () => Object.fromEntries(server.requests);
 
 /** Nothing of werf in the tool cache and no download left in RUNNER_TEMP. */
 function expectNothingInstalled(): void {
@@ -121,14 +114,12 @@ beforeEach(() => {
   process.env.RUNNER_TEMP = path.join(work, 'temp');
   process.env.GITHUB_PATH = path.join(work, 'github-path');
   fs.writeFileSync(process.env.GITHUB_PATH, '');
-  server.files.clear();
-  server.redirects.clear();
-  server.requests.clear();
-  repo = new TestTufRepository(server);
-  repo.targets.set(CHANNEL, Buffer.from(`${VERSION}\n`));
-  repo.targets.set(RELEASE, binary);
-  repo.targets.set(SIGNATURE, key.sign(WERF_DOUBLE));
-  repo.publish();
+  repo = werfChannelRepository(server, {
+    version: VERSION,
+    platform: PLATFORM,
+    binary,
+    signature: key.sign(WERF_DOUBLE),
+  });
 });
 
 afterEach(() => {
@@ -147,7 +138,7 @@ describe('installWerf through TUF (a stand-in for tuf.werf.io over TLS)', () => 
     expect(fs.statSync(installed.path).mode & 0o111).toBe(0o111);
     expect(fs.readFileSync(process.env.GITHUB_PATH as string, 'utf8')).toContain(path.dirname(installed.path));
     // The TUF client workflow, one request each: the pinned root, the probe for a next root, then the top roles.
-    expect(requests()).toEqual({
+    expect(server.requested()).toEqual({
       '/12.root.json': 1,
       '/13.root.json': 1,
       '/timestamp.json': 1,
@@ -173,7 +164,7 @@ describe('installWerf through TUF (a stand-in for tuf.werf.io over TLS)', () => 
     const { result: second, log } = await logOf(() => installWerf(inputs()));
 
     expect(second).toEqual({ ...first, provenance: `${first.provenance}; from the runner's tool cache` });
-    expect(requests()).toEqual({ '/13.root.json': 1, '/timestamp.json': 1 });
+    expect(server.requested()).toEqual({ '/13.root.json': 1, '/timestamp.json': 1 });
     expect(log).toContain(`werf ${VERSION} (${PLATFORM}) is in the runner's tool cache and has the signed length`);
     expect(log).toContain('(no download; 2 metadata request(s))');
   });
@@ -189,7 +180,7 @@ describe('installWerf through TUF (a stand-in for tuf.werf.io over TLS)', () => 
     const installed = await installWerf(inputs());
     expect(installed.version).toBe('2.76.0');
     expect(fs.readFileSync(installed.path).equals(next)).toBe(true);
-    expect(requests()).toEqual({
+    expect(server.requested()).toEqual({
       '/13.root.json': 1,
       '/timestamp.json': 1,
       '/snapshot.json': 1,
@@ -207,7 +198,7 @@ describe('installWerf through TUF (a stand-in for tuf.werf.io over TLS)', () => 
     const installed = await installWerf(inputs());
     expect(installed.version).toBe(VERSION);
     expect(server.count('/1')).toBe(4); // 12, 13, 14 and the probe for 15
-    expect(requests()['/15.root.json']).toBe(1);
+    expect(server.requested()['/15.root.json']).toBe(1);
     const kept = JSON.parse(fs.readFileSync(path.join(stateDir(), 'metadata', 'root.json'), 'utf8')) as {
       signed: { version: number };
     };
@@ -222,7 +213,7 @@ describe('installWerf through TUF (a stand-in for tuf.werf.io over TLS)', () => 
 
     const installed = await installWerf(inputs());
     expect(installed.version).toBe(VERSION);
-    expect(requests()).toEqual({
+    expect(server.requested()).toEqual({
       '/13.root.json': 1,
       '/14.root.json': 1,
       '/timestamp.json': 1,
@@ -249,7 +240,7 @@ describe('installWerf through TUF (a stand-in for tuf.werf.io over TLS)', () => 
     expect(err.message).toBe(
       `The TUF root ${repo.url}/12.root.json has SHA-512 ${repo.pin().sha512}, but werf-tuf-root pins ${pinned}: it is not the root you trust; nothing was installed. Check werf-base-url, and werf-tuf-root for a mirror with its own root.`,
     );
-    expect(requests()).toEqual({ '/12.root.json': 1 });
+    expect(server.requested()).toEqual({ '/12.root.json': 1 });
     expectNothingInstalled();
     expect(fs.existsSync(path.join(stateDir(), 'metadata'))).toBe(false);
   });
@@ -408,8 +399,8 @@ describe('installWerf through TUF (a stand-in for tuf.werf.io over TLS)', () => 
     const installed = await installWerf(inputs({ werfBaseUrl: mirror.url, werfTufRoot: mirror.pin() }));
     expect(installed.version).toBe(VERSION);
     expect(installed.provenance).toBe(`verified through TUF from ${mirror.url} (root pinned at version 3)`);
-    expect(Object.keys(requests()).every((p) => p.startsWith('/mirror/werf/'))).toBe(true);
-    expect(requests()).toEqual({
+    expect(Object.keys(server.requested()).every((p) => p.startsWith('/mirror/werf/'))).toBe(true);
+    expect(server.requested()).toEqual({
       '/mirror/werf/3.root.json': 1,
       '/mirror/werf/4.root.json': 1,
       '/mirror/werf/timestamp.json': 1,
@@ -431,7 +422,7 @@ describe('installWerf through TUF (a stand-in for tuf.werf.io over TLS)', () => 
     const { result, log } = await logOf(() => installWerf(inputs()));
     expect(result.version).toBe(VERSION);
     expect(log).toContain(`::warning::The TUF metadata of ${repo.url} kept in ${stateDir()} is damaged`);
-    expect(requests()['/12.root.json']).toBe(1);
+    expect(server.requested()['/12.root.json']).toBe(1);
     expect(server.count(`/targets/${RELEASE}`)).toBe(0);
   });
 
@@ -507,7 +498,9 @@ describe('werf-signing-key: the PGP signature as an extra check (openpgp loaded 
   it('no key fetched at run time: without werf-signing-key only TUF metadata and targets are requested', async () => {
     await installWerf(inputs());
     expect(
-      Object.keys(requests()).filter((p) => !/^\/(\d+\.root|timestamp|snapshot|targets)\.json$|^\/targets\//.test(p)),
+      Object.keys(server.requested()).filter(
+        (p) => !/^\/(\d+\.root|timestamp|snapshot|targets)\.json$|^\/targets\//.test(p),
+      ),
     ).toEqual([]);
     expect(server.count(`/targets/signatures/`)).toBe(0);
   });
@@ -523,7 +516,7 @@ describe('werf-verify-signature: false (no TUF, no signature: plain downloads, c
     expect(log).toContain(
       `::warning::werf-verify-signature is false: werf ${VERSION} from ${repo.url} runs without any verification.`,
     );
-    expect(requests()).toEqual({ [`/targets/${CHANNEL}`]: 1, [`/targets/${RELEASE}`]: 1 });
+    expect(server.requested()).toEqual({ [`/targets/${CHANNEL}`]: 1, [`/targets/${RELEASE}`]: 1 });
     expect(fs.existsSync(path.dirname(cachedWerf()))).toBe(false);
   });
 

@@ -3,6 +3,7 @@ import { jsonListProblem, sharedContent } from '../system/formats.js';
 import { oneLine } from '../untrusted.js';
 import type { DaemonProblem } from './plan.js';
 import type { DaemonProcess } from './process.js';
+import { INSECURE_REGISTRIES } from './registry-config.js';
 
 /** The daemon's config file as the action found it (read-only): its text, or why there is none to show. */
 export interface DaemonConfigFile {
@@ -47,17 +48,17 @@ export function insecureRegistriesFix(
   let parsed: Record<string, unknown> | undefined;
   let malformed = false;
   if (o.file.text !== undefined) {
-    if (jsonListProblem(o.file.text, 'insecure-registries') === undefined)
+    if (jsonListProblem(o.file.text, INSECURE_REGISTRIES.key) === undefined)
       parsed = JSON.parse(o.file.text.trim() === '' ? '{}' : o.file.text) as Record<string, unknown>;
     else malformed = true;
   }
-  const listed = parsed?.['insecure-registries'];
+  const listed = parsed?.[INSECURE_REGISTRIES.key];
   const existing = Array.isArray(listed) ? (listed as string[]) : o.current;
   const list = [...new Set([...existing, ...hosts])];
   const line = `"insecure-registries": ${quoted(list)}`;
   const reload = reloadCommand(o.process);
   // The file as it should read: its own text with the entries added in place (as configure writes it), or a new one.
-  const entries = sharedContent({ kind: 'json-list', key: 'insecure-registries' });
+  const entries = sharedContent(INSECURE_REGISTRIES);
   const addAll = (text: string | undefined, items: string[]) =>
     items.reduce<string | undefined>((t, h) => (t !== undefined && entries.holds(t, h) ? t : entries.add(t, h)), text);
   const whole =

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as core from '@actions/core';
 import { recordCleanup, type DaemonConfigEntry } from '../state.js';
 import { filesFor, runCommand, type RunCommand, type SystemFiles } from '../system/files.js';
-import { jsonListProblem, sharedContent, type ContentFormat } from '../system/formats.js';
+import { jsonListProblem, sharedContent } from '../system/formats.js';
 import { claimOwnedFile, releaseOwnedFile, type ClaimResult, type ReleaseResult } from '../system/owned-file.js';
 import { oneLine } from '../untrusted.js';
 import type { DockerDaemonMode } from '../inputs.js';
@@ -13,9 +13,8 @@ import type { DaemonConfigFile, NotChanged } from './advice.js';
 import type { DaemonProblem } from './plan.js';
 import { findDaemonProcess, type DaemonProcess } from './process.js';
 import { RELOAD_WAIT_MS, signalReload, waitForInsecureRegistries } from './reload.js';
+import { INSECURE_REGISTRIES } from './registry-config.js';
 
-/** The daemon's config file as an owned file: a JSON object whose `insecure-registries` jobs add entries to. */
-export const INSECURE_REGISTRIES: ContentFormat = { kind: 'json-list', key: 'insecure-registries' };
 const entries = sharedContent(INSECURE_REGISTRIES);
 
 /** How the action can change the daemon's config file (the files to use, and how in words), or why it cannot. */
@@ -81,7 +80,7 @@ export function whyNotConfigure(o: {
     return `no single dockerd process that serves ${o.socketPath} was found under /proc, so the action cannot reload it`;
   if (o.process.insecureFlags.length > 0)
     return `dockerd (pid ${o.process.pid}) takes --insecure-registry flags, and a reload with insecure-registries in ${o.file.path} as well would fail`;
-  const problem = o.file.text === undefined ? undefined : jsonListProblem(o.file.text, 'insecure-registries');
+  const problem = o.file.text === undefined ? undefined : jsonListProblem(o.file.text, INSECURE_REGISTRIES.key);
   if (problem) return `${o.file.path} is left as it is: ${problem}`;
   if (o.file.unreadable === 'missing' && o.current.length > 0)
     return `${o.file.path} does not exist, but the daemon has insecure registries (${o.current.join(', ')}) that a new file listing only this job's would drop on reload`;

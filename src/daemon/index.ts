@@ -5,7 +5,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import * as core from '@actions/core';
 import type { DockerDaemonMode, Inputs } from '../inputs.js';
-import { parseRepository } from '../reference.js';
+import { hostName, parseRepository } from '../reference.js';
 import { normalizeRegistryHost } from '../registry/index.js';
 import { certsDirs } from '../trust/install.js';
 import { probeTls, type ProbeRoots } from '../trust/handshake.js';
@@ -19,7 +19,9 @@ import {
   configureDaemon,
   decideMode,
   whyNotConfigure,
+  type ConfigFileAccess,
   type ConfiguredEntry,
+  type DaemonModeDecision,
 } from './configure.js';
 import { DaemonUnreachable, daemonAddress, readDaemonInfo } from './engine.js';
 import { DEFAULT_DAEMON_JSON, findDaemonProcess, type DaemonProcess } from './process.js';
@@ -33,7 +35,6 @@ import {
   type DaemonRegistryFacts,
 } from './plan.js';
 import {
-  addressPart,
   currentInsecureEntries,
   daemonTreatment,
   needsAddresses,
@@ -133,12 +134,7 @@ export async function checkDockerDaemon(inputs: Inputs, env: NodeJS.ProcessEnv =
       ? insecureRegistriesFix(plan.insecureToAdd, { current, file, ...(proc ? { process: proc } : {}) })
       : undefined;
   const fail = (notChanged: NotChanged) => daemonCheckFailure(address.shown, plan.problems, fix, notChanged);
-  const access = mode === 'check' ? undefined : await configFileAccess(file.path);
-  const decision = decideMode(mode, {
-    githubHosted: env.RUNNER_ENVIRONMENT === 'github-hosted',
-    file: file.path,
-    ...(access ? { access } : {}),
-  });
+  const { access, decision } = await modeFor(mode, file.path, env);
   if (decision.mode === 'check') throw fail(decision.notChanged);
   const refuse = (reason: string) => fail({ mode: 'configure', input: mode === 'auto' ? 'auto' : 'configure', reason });
   const refusal = whyNotConfigure({
@@ -175,6 +171,20 @@ export async function checkDockerDaemon(inputs: Inputs, env: NodeJS.ProcessEnv =
     );
   }
   return report(after, { file: file.path, entries: configured });
+}
+
+/**
+ * The mode this job runs with for the daemon's config file `file`, and how the file can be written (asked only when
+ * the mode may change it: check never looks).
+ */
+async function modeFor(
+  mode: Exclude<DockerDaemonMode, 'off'>,
+  file: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ decision: DaemonModeDecision; access?: ConfigFileAccess }> {
+  const access = mode === 'check' ? undefined : await configFileAccess(file);
+  const githubHosted = env.RUNNER_ENVIRONMENT === 'github-hosted';
+  return { decision: decideMode(mode, { githubHosted, file, ...(access ? { access } : {}) }), access };
 }
 
 /** What the daemon says now about one registry, and the verdict. */
@@ -228,12 +238,7 @@ async function shareAnotherJobsEntry(
   const holding = await jobsHolding(proc.configFile, host);
   if (!holding?.placed) return undefined;
   const others = holding.holders.map((h) => h.description).join('; ') || 'a job that ended';
-  const access = mode === 'check' ? undefined : await configFileAccess(proc.configFile);
-  const decision = decideMode(mode, {
-    githubHosted: env.RUNNER_ENVIRONMENT === 'github-hosted',
-    file: proc.configFile,
-    ...(access ? { access } : {}),
-  });
+  const { access, decision } = await modeFor(mode, proc.configFile, env);
   const warn = (why: string) =>
     core.warning(
       `The Docker daemon lists ${host} in insecure-registries only for another job on this runner (${oneLine(others)}), whose post step takes it out when that job is done: this job's push fails if that comes first. ${why}`,
@@ -278,7 +283,7 @@ function unreachable(address: string, reason: string, host: string, need: Daemon
 /** The host's IP addresses, when the daemon's verdict depends on them (insecure CIDRs and no entry of its own). */
 async function addressesOf(config: DaemonRegistryConfig, host: string): Promise<string[]> {
   if (!needsAddresses(config, host)) return [];
-  const name = addressPart(host);
+  const name = hostName(host);
   if (isIP(name)) return [name];
   try {
     return (await lookup(name, { all: true })).map((a) => a.address);

@@ -23,7 +23,7 @@ export interface DaemonProcess {
   systemd: boolean;
 }
 
-const VALUE_FLAGS: Record<string, keyof Omit<DockerdArgs, 'configFile'> | 'configFile'> = {
+const VALUE_FLAGS: Record<string, keyof DockerdArgs> = {
   '-H': 'hosts',
   '--host': 'hosts',
   '--config-file': 'configFile',

@@ -1,4 +1,9 @@
 import { BlockList, isIP } from 'node:net';
+import { hostName } from '../reference.js';
+import type { ContentFormat } from '../system/formats.js';
+
+/** The daemon's config file as an owned file: a JSON object whose `insecure-registries` jobs add entries to. */
+export const INSECURE_REGISTRIES = { kind: 'json-list', key: 'insecure-registries' } as const satisfies ContentFormat;
 
 /** The part of the Engine API's `GET /info` that says how the daemon treats registries (`RegistryConfig`). */
 export interface DaemonRegistryConfig {
@@ -14,13 +19,6 @@ export interface DaemonTreatment {
   insecure: boolean;
   /** in the user's words: `its insecure-registries lists 10.0.0.5:5000`, `r:5000 is not in its insecure-registries` */
   because: string;
-}
-
-/** The address part of host[:port] (brackets of an IPv6 literal removed). */
-export function addressPart(host: string): string {
-  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(host);
-  if (bracketed) return bracketed[1] as string;
-  return host.replace(/:\d+$/, '');
 }
 
 /**
@@ -52,7 +50,7 @@ export function daemonTreatment(config: DaemonRegistryConfig, host: string, addr
       return family !== 0 && range.check(a, family === 6 ? 'ipv6' : 'ipv4');
     });
     if (hit) {
-      const named = hit === addressPart(host) ? hit : `${addressPart(host)} (${hit})`;
+      const named = hit === hostName(host) ? hit : `${hostName(host)} (${hit})`;
       return {
         insecure: true,
         because:

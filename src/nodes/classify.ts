@@ -1,25 +1,8 @@
 import type { CredentialSource } from './pull-secret.js';
-import { remediationFor, type NodeRuntime } from './remediation.js';
-
-export type { NodeRuntime } from './remediation.js';
+import { remediationFor, type PullCause, type PullContext } from './remediation.js';
 
 /** Whether a node can pull an image, in the words of the `pull-check` output. */
 export type PullVerdict = 'pullable' | 'not-pullable' | 'needs-credentials';
-
-/** What went wrong, named once so the reason and the fix are chosen from the same word. */
-export type PullCause =
-  | 'unknown-authority'
-  | 'certificate-invalid'
-  | 'http-registry'
-  | 'https-registry'
-  | 'unreachable'
-  | 'unauthorized'
-  | 'denied'
-  | 'platform-missing'
-  | 'blob-missing'
-  | 'manifest-missing'
-  | 'invalid-name'
-  | 'unknown';
 
 /** A pull failure explained: the verdict, the reason in plain words and the fix for the node's runtime. */
 export interface PullClassification {
@@ -27,20 +10,6 @@ export interface PullClassification {
   cause: PullCause;
   reason: string;
   remediation: string;
-}
-
-/** What the classifier knows about the node and the registry, to write the fix for them. */
-export interface PullContext {
-  /** registry host[:port] */
-  host: string;
-  /** the node's container runtime when known (cluster mode); undefined = give the fix for each runtime */
-  runtime?: NodeRuntime;
-  /** the node's platform, e.g. linux/arm64 */
-  platform?: string;
-  /** the `image-pull-secret` input ('' = anonymous pulls) */
-  imagePullSecret: string;
-  /** registry mode: what the check sent in the node's place (the reasons and fixes then say whose credentials) */
-  sent?: CredentialSource;
 }
 
 // Patterns in order: the first match wins. TLS and transport causes come first because a message that says
@@ -167,7 +136,7 @@ function detailOf(error: unknown, text: string): string {
 }
 
 /** The whole message of an error and its causes (undici wraps the TLS error in `cause`), codes included. */
-export function errorText(error: unknown): string {
+function errorText(error: unknown): string {
   const parts: string[] = [];
   let current: unknown = error;
   for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {

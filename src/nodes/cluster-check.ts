@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { firstLine } from '../child-process.js';
 import { ActionError } from '../errors.js';
+import { oneLine } from '../untrusted.js';
 import { recordCleanup, type CleanupEntry } from '../state.js';
 import { classifyPullError, type PullClassification } from './classify.js';
 import { kubectlFor, type Kubectl, type KubeTarget } from './kubectl.js';
 import { PROBE_LABEL, probePod, schedulableNodes, type ClusterNode } from './probe-pods.js';
 import { probeOutcomes, type ProbeOutcome } from './probe-status.js';
-import type { CheckedImage } from './registry-check.js';
-import { pullTarget } from './targets.js';
-import { firstLine, noSchedulableNode, unavailableFrom, type ClusterStep } from './unavailable.js';
+import { pullTarget, type CheckedImage } from './targets.js';
+import { noSchedulableNode, unavailableFrom, type ClusterStep } from './unavailable.js';
 
 /** The answer for one image on one node. */
 export interface NodeResult {
@@ -74,10 +75,10 @@ export async function checkOnNodes(o: ClusterCheckOptions): Promise<NodeResult[]
       ['create', '-f', '-', '-o', 'name'],
       JSON.stringify({ apiVersion: 'v1', kind: 'List', items: pods }),
     );
-    if (created.code !== 0) {
+    if (created.exitCode !== 0) {
       throw (
         unavailableFrom('create pods', created, o.kube, platforms) ??
-        new ActionError(`Could not start the pull probe pods: ${firstLine(created.stderr)}`, {
+        new ActionError(`Could not start the pull probe pods: ${oneLine(firstLine(created.stderr))}`, {
           details: created.stderr,
         })
       );
@@ -96,7 +97,7 @@ export async function checkOnNodes(o: ClusterCheckOptions): Promise<NodeResult[]
 /** Deletes this run's probe pods by label without waiting for them to go; a failure is left to the post step. */
 export async function deleteProbePods(kubectl: Kubectl, selector: string): Promise<boolean> {
   const res = await kubectl(['delete', 'pods', '-l', selector, '--ignore-not-found', '--wait=false']);
-  return res.code === 0;
+  return res.exitCode === 0;
 }
 
 async function watchProbes(
@@ -168,10 +169,10 @@ async function kubectlJson(
   platforms?: string[],
 ): Promise<unknown> {
   const res = await kubectl(args);
-  if (res.code !== 0) {
+  if (res.exitCode !== 0) {
     throw (
       unavailableFrom(step, res, kube, platforms) ??
-      new ActionError(`verify-pull: cluster could not ${step} with kubectl: ${firstLine(res.stderr)}`, {
+      new ActionError(`verify-pull: cluster could not ${step} with kubectl: ${oneLine(firstLine(res.stderr))}`, {
         details: res.stderr,
       })
     );

@@ -1,8 +1,8 @@
 // A pull secret's docker config read the way the kubelet reads it (pkg/credentialprovider: config.go, keyring.go,
 // secrets.go), so that the registry mode sends what a node would send. Pure: no I/O, no logging.
 
-import { DOCKER_HUB_CONFIG_KEY } from '../registry/index.js';
-import { quote } from '../untrusted.js';
+import { DOCKER_HUB, DOCKER_HUB_CONFIG_KEY } from '../registry/index.js';
+import { oneLine, quote } from '../untrusted.js';
 
 /** The Secret types whose credentials the kubelet uses, and the data key each keeps them under. */
 export const PULL_SECRET_TYPES = {
@@ -199,7 +199,18 @@ export function entriesFor(entries: DockerConfigEntry[], image: string): DockerC
 
 /** The `--docker-server` of `kubectl create secret docker-registry` for a registry host: Docker Hub's usual key. */
 export function dockerServerFor(host: string): string {
-  return host === 'docker.io' ? DOCKER_HUB_CONFIG_KEY : host;
+  return host === DOCKER_HUB ? DOCKER_HUB_CONFIG_KEY : host;
+}
+
+/**
+ * The `kubectl create secret docker-registry` line for a pull secret, with placeholders for the credentials (never
+ * their values): `create` for a secret that does not exist, `replace` to write an existing one anew (`--dry-run=client
+ * -o yaml | kubectl apply -f -`). Pure.
+ */
+export function secretCommand(secret: string, namespace: string, host: string, how: 'create' | 'replace'): string {
+  const ns = namespace ? ` --namespace=${oneLine(namespace)}` : '';
+  const line = `kubectl create secret docker-registry ${secret}${ns} --docker-server=${dockerServerFor(host)} --docker-username=<username> --docker-password=<password or token>`;
+  return how === 'replace' ? `${line} --dry-run=client -o yaml | kubectl apply -f -` : line;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import type { Command, NodeTrust } from '../inputs.js';
+import type { Command, NodeTrust, VerifyPull } from '../inputs.js';
 import type { CleanupEntry } from '../state.js';
 import { ActionError } from '../errors.js';
 import type { RegistryAccess } from '../registry/index.js';
@@ -7,15 +7,15 @@ import { checkOnNodes, deleteProbePods, type NodeResult } from './cluster-check.
 import { kubectlFor, type Kubectl, type KubeTarget } from './kubectl.js';
 import { schedulableNodes } from './probe-pods.js';
 import { credentialsPlan, readPullSecret, sourceLabel, sourceSentence, type CredentialsPlan } from './pull-secret.js';
-import { checkFromNodeView, type CheckedImage, type NodeViewResult } from './registry-check.js';
-import { pullTarget } from './targets.js';
+import { checkFromNodeView, type NodeViewResult } from './registry-check.js';
+import { pullTarget, type CheckedImage } from './targets.js';
 import { ClusterCheckUnavailable } from './unavailable.js';
 import { oneLine } from '../untrusted.js';
 import { groupFindings } from '../findings.js';
 
-export { classifyPullError, type PullClassification, type PullVerdict, type PullCause } from './classify.js';
-export { renderPullTable, markdownCell, markdownCode } from './table.js';
-export type { CheckedImage } from './registry-check.js';
+export { classifyPullError, type PullClassification, type PullVerdict } from './classify.js';
+export type { PullCause } from './remediation.js';
+export type { CheckedImage } from './targets.js';
 export type { KubeTarget } from './kubectl.js';
 export { ClusterCheckUnavailable } from './unavailable.js';
 
@@ -47,7 +47,7 @@ export function pullCheckOutput(check: PullCheck): string {
 
 /** Everything the pull check needs from the inputs, the push and the converge. */
 export interface CheckPullOptions {
-  mode: 'off' | 'registry' | 'cluster' | 'auto';
+  mode: VerifyPull;
   command: Command;
   nodeTrust: NodeTrust;
   images: CheckedImage[];
@@ -160,7 +160,7 @@ function warnAboutSecret(found: NodeViewResult[]): void {
 async function clusterPlatforms(o: CheckPullOptions): Promise<string[] | undefined> {
   if (!o.kube) return undefined;
   const res = await (o.kubectl ?? kubectlFor(o.kube))(['get', 'nodes', '-o', 'json']);
-  if (res.code !== 0) return undefined;
+  if (res.exitCode !== 0) return undefined;
   try {
     const platforms = [...new Set(schedulableNodes(JSON.parse(res.stdout)).map((n) => n.platform))];
     return platforms.length > 0 ? platforms : undefined;

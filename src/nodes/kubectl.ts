@@ -1,4 +1,4 @@
-import { runProgram } from '../child-process.js';
+import { runProgram, type ProgramResult } from '../child-process.js';
 
 /** Which cluster and namespace kubectl talks to: the converge's kubeconfig, context and namespace. */
 export interface KubeTarget {
@@ -11,18 +11,11 @@ export interface KubeTarget {
   kubectlPath?: string;
 }
 
-/** What one kubectl run printed, and how it ended. */
-export interface KubectlResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs one kubectl command against the target cluster; `stdin` is written to it (for `create -f -`). */
-export type Kubectl = (args: string[], stdin?: string) => Promise<KubectlResult>;
+export type Kubectl = (args: string[], stdin?: string) => Promise<ProgramResult>;
 
 /** The global flags that point kubectl at the target; argv only, the kubeconfig's secrets stay in its file. */
-export function targetArgs(kube: KubeTarget): string[] {
+function targetArgs(kube: KubeTarget): string[] {
   return [
     `--kubeconfig=${kube.kubeconfigPath}`,
     ...(kube.context ? [`--context=${kube.context}`] : []),
@@ -38,8 +31,5 @@ export function targetArgs(kube: KubeTarget): string[] {
  * is an exit code 127.
  */
 export function kubectlFor(kube: KubeTarget): Kubectl {
-  return async (args, stdin) => {
-    const run = await runProgram(kube.kubectlPath ?? 'kubectl', [...targetArgs(kube), ...args], { input: stdin });
-    return { code: run.exitCode, stdout: run.stdout, stderr: run.stderr };
-  };
+  return (args, stdin) => runProgram(kube.kubectlPath ?? 'kubectl', [...targetArgs(kube), ...args], { input: stdin });
 }

@@ -61,7 +61,7 @@ export function schedulableNodes(nodeList: unknown): ClusterNode[] {
 }
 
 /** Probe pod name for a node: short, DNS-1123, unique per run. */
-export function probePodName(runId: string, index: number): string {
+function probePodName(runId: string, index: number): string {
   return `werf-pull-probe-${runId}-${index}`;
 }
 

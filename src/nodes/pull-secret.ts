@@ -1,10 +1,15 @@
 import * as core from '@actions/core';
+import { firstLine } from '../child-process.js';
 import type { RegistryAccess } from '../registry/index.js';
 import { oneLine, quote } from '../untrusted.js';
-import { entriesFor, PULL_SECRET_TYPES, readDockerConfig, type DockerConfigEntry } from './docker-config.js';
+import {
+  entriesFor,
+  PULL_SECRET_TYPES,
+  readDockerConfig,
+  secretCommand,
+  type DockerConfigEntry,
+} from './docker-config.js';
 import type { Kubectl, KubeTarget } from './kubectl.js';
-import { secretCommand } from './remediation.js';
-import { firstLine } from './unavailable.js';
 
 /**
  * Where the credentials the registry mode sends come from, in words for its reasons (never the values): none (no
@@ -50,11 +55,11 @@ export type SecretState =
  */
 export async function readPullSecret(kubectl: Kubectl, name: string, kube: KubeTarget): Promise<SecretState> {
   const res = await kubectl(['get', 'secret', name, '-o', 'json']);
-  if (res.code !== 0) {
+  if (res.exitCode !== 0) {
     if (/\(NotFound\)|secrets? "[^"]*" not found/.test(res.stderr)) return { state: 'missing' };
     const where = kube.namespace ? `the namespace ${quote(kube.namespace)}` : 'the deploy namespace';
     const fix =
-      res.code === 127
+      res.exitCode === 127
         ? 'install kubectl on the runner (for example with azure/setup-kubectl)'
         : `grant the deploy account get on secrets in ${where} (a Role; resourceNames: [${name}] is enough)`;
     return { state: 'unreadable', why: `kubectl could not get it: ${oneLine(firstLine(res.stderr))}`, fix };

@@ -3,23 +3,7 @@ import { createRegistryClient, parseManifest, type RegistryAccess, type Registry
 import { classifyPullError, type PullClassification } from './classify.js';
 import { platformMatches } from './platform.js';
 import type { CredentialSource, NodeCredentials } from './pull-secret.js';
-import { pullTarget } from './targets.js';
-
-/** One final image as the pull check gets it (from the build report). */
-export interface CheckedImage {
-  /** werf image name */
-  name: string;
-  /** `<repo>:<tag>` */
-  image: string;
-  /** '' when werf reported none: the check then goes by `tag` */
-  digest: string;
-  /** the tag, pulled by when `digest` is '' */
-  tag?: string;
-  /** repository path inside the registry, without the host (`group/app`) */
-  repo: string;
-  /** registry host[:port] */
-  host: string;
-}
+import { pullTarget, type CheckedImage } from './targets.js';
 
 /** The answer for one image on one node platform: pulled in the node's place, or why not and how to fix it. */
 export interface NodeViewResult {
@@ -36,7 +20,7 @@ export interface NodeViewResult {
  * How a node reaches the registry: its trust (`node-trust`), derived from how the runner reaches it, and the
  * credentials it would send (`creds`: the pull secret's, none, or the login's standing in for the secret).
  */
-export function nodeAccess(
+function nodeAccess(
   runner: RegistryAccess,
   o: { nodeTrust: NodeTrust; caCert: string },
   creds: { username: string; password: string },

@@ -1,7 +1,7 @@
-import { hostName } from '../trust/ca.js';
-import { oneLine, quote } from '../untrusted.js';
-import type { PullCause, PullContext } from './classify.js';
-import { dockerServerFor } from './docker-config.js';
+import { hostName } from '../reference.js';
+import { quote } from '../untrusted.js';
+import { dockerServerFor, secretCommand } from './docker-config.js';
+import type { CredentialSource } from './pull-secret.js';
 
 /** A node's container runtime, read from the node's `containerRuntimeVersion` (`containerd://1.7.2`). */
 export type NodeRuntime = 'containerd' | 'docker' | 'cri-o';
@@ -13,6 +13,35 @@ export function runtimeOf(containerRuntimeVersion: string | undefined): NodeRunt
   if (scheme === 'docker') return 'docker';
   if (scheme === 'cri-o') return 'cri-o';
   return undefined;
+}
+
+/** What went wrong, named once so the reason and the fix are chosen from the same word. */
+export type PullCause =
+  | 'unknown-authority'
+  | 'certificate-invalid'
+  | 'http-registry'
+  | 'https-registry'
+  | 'unreachable'
+  | 'unauthorized'
+  | 'denied'
+  | 'platform-missing'
+  | 'blob-missing'
+  | 'manifest-missing'
+  | 'invalid-name'
+  | 'unknown';
+
+/** What the classifier knows about the node and the registry, to write the fix for them. */
+export interface PullContext {
+  /** registry host[:port] */
+  host: string;
+  /** the node's container runtime when known (cluster mode); undefined = give the fix for each runtime */
+  runtime?: NodeRuntime;
+  /** the node's platform, e.g. linux/arm64 */
+  platform?: string;
+  /** the `image-pull-secret` input ('' = anonymous pulls) */
+  imagePullSecret: string;
+  /** registry mode: what the check sent in the node's place (the reasons and fixes then say whose credentials) */
+  sent?: CredentialSource;
 }
 
 type Fixes = Partial<Record<NodeRuntime | 'before' | 'after', string>>;
@@ -71,17 +100,6 @@ function fixesFor(cause: PullCause, ctx: PullContext): Fixes | string {
     case 'unknown':
       return "Read the message above; the node's runtime log (journalctl -u containerd / crio / docker) has the details.";
   }
-}
-
-/**
- * The `kubectl create secret docker-registry` line for a pull secret, with placeholders for the credentials (never
- * their values): `create` for a secret that does not exist, `replace` to write an existing one anew (`--dry-run=client
- * -o yaml | kubectl apply -f -`). Pure.
- */
-export function secretCommand(secret: string, namespace: string, host: string, how: 'create' | 'replace'): string {
-  const ns = namespace ? ` --namespace=${oneLine(namespace)}` : '';
-  const line = `kubectl create secret docker-registry ${secret}${ns} --docker-server=${dockerServerFor(host)} --docker-username=<username> --docker-password=<password or token>`;
-  return how === 'replace' ? `${line} --dry-run=client -o yaml | kubectl apply -f -` : line;
 }
 
 // The fix for a registry that wants other credentials, by what was sent: the secret's entry, the login's in place of

@@ -1,6 +1,21 @@
 import { parseImageReference } from '../reference.js';
-import type { ImageOutput } from '../verify.js';
-import type { CheckedImage } from './registry-check.js';
+import type { ImageOutput } from '../verdict.js';
+
+/** One final image as the pull check gets it (from the `images` output). */
+export interface CheckedImage {
+  /** werf image name */
+  name: string;
+  /** `<repo>:<tag>` */
+  image: string;
+  /** '' when werf reported none: the check then goes by `tag` */
+  digest: string;
+  /** the tag, pulled by when `digest` is '' */
+  tag?: string;
+  /** repository path inside the registry, without the host (`group/app`) */
+  repo: string;
+  /** registry host[:port] */
+  host: string;
+}
 
 /**
  * The images of the `images` output as the pull check takes them: registry host and repository path apart. An

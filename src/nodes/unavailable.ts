@@ -1,5 +1,6 @@
+import { firstLine, type ProgramResult } from '../child-process.js';
 import { ActionError } from '../errors.js';
-import type { KubectlResult, KubeTarget } from './kubectl.js';
+import type { KubeTarget } from './kubectl.js';
 import { PROBE_LABEL } from './probe-pods.js';
 import { oneLine, quote } from '../untrusted.js';
 
@@ -53,13 +54,13 @@ const RBAC_DENIED = /cannot [a-z]+ resource "/;
  */
 export function unavailableFrom(
   step: ClusterStep,
-  res: KubectlResult,
+  res: ProgramResult,
   kube: KubeTarget,
   platforms?: string[],
 ): ClusterCheckUnavailable | undefined {
-  const said = firstLine(res.stderr);
+  const said = oneLine(firstLine(res.stderr));
   const details = res.stderr;
-  if (res.code === 127) {
+  if (res.exitCode === 127) {
     return new ClusterCheckUnavailable({
       why: 'no-kubectl',
       problem: `could not start kubectl (${said})`,
@@ -108,11 +109,6 @@ export function noSchedulableNode(): ClusterCheckUnavailable {
     problem: 'found no Ready, schedulable node to put a probe pod on',
     fix: 'make sure `kubectl get nodes` lists a Ready node that is not cordoned',
   });
-}
-
-/** The first line of what kubectl printed, for one of our sentences: kubectl's words are the cluster's, not ours. */
-export function firstLine(text: string): string {
-  return oneLine(text.trim().split(/\r?\n/)[0] ?? '');
 }
 
 // An admission webhook's answer can run long; the whole text is in the details.

@@ -4,11 +4,8 @@ import { constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { runProgram, type ProgramResult } from '../child-process.js';
 
-/** What a command run left: its exit code and output. */
-export type CommandResult = ProgramResult;
-
 /** Runs a command without a shell (argv as given), with `input` on its stdin; never throws for an exit code. */
-export type RunCommand = (command: string, args: string[], input?: string) => Promise<CommandResult>;
+export type RunCommand = (command: string, args: string[], input?: string) => Promise<ProgramResult>;
 
 /** The default RunCommand: output collected, not shown (the runner's log gets our own sentences, not sudo's chatter). */
 export const runCommand: RunCommand = (command, args, input) => runProgram(command, args, { input });
@@ -83,6 +80,24 @@ function besideTemp(file: string): string {
   return `${file}.werf-ship.tmp-${randomBytes(6).toString('hex')}`;
 }
 
+/**
+ * Replaces (or creates) `file` whole with `content` and `mode` (the owner kept, as root): written to a fresh file
+ * beside it and renamed over it, so that a reader, also one in another job, sees the old content or the new, never
+ * half. The one such writer of the action, for system files and for its own (the job's docker config, the TUF state).
+ */
+export async function replaceFile(file: string, content: string | Buffer, mode: number): Promise<void> {
+  const temp = besideTemp(file);
+  try {
+    await fs.writeFile(temp, content, { mode, flag: 'wx' });
+    await fs.chmod(temp, mode); // the umask narrowed it
+    await keepOwner(file, temp);
+    await fs.rename(temp, file);
+  } catch (err) {
+    await fs.rm(temp, { force: true });
+    throw err;
+  }
+}
+
 /** The machine's files, changed by this process directly (root, or a place this user may write). */
 export const directFiles: SystemFiles = {
   sudo: false,
@@ -111,18 +126,7 @@ export const directFiles: SystemFiles = {
       throw err;
     }
   },
-  replace: async (file, content, mode) => {
-    const temp = besideTemp(file);
-    try {
-      await fs.writeFile(temp, content, { mode, flag: 'wx' });
-      await fs.chmod(temp, mode); // the umask narrowed it
-      await keepOwner(file, temp);
-      await fs.rename(temp, file);
-    } catch (err) {
-      await fs.rm(temp, { force: true });
-      throw err;
-    }
-  },
+  replace: replaceFile,
   copyKeepingTimes: async (from, to) => {
     // coreutils' cp -p keeps the times to the nanosecond (utimensat); Node's utimes goes through a double, which
     // rounds them, so a restored file would not have its exact modification time. Elsewhere Node does it.
@@ -162,7 +166,7 @@ export const directFiles: SystemFiles = {
  * beside the target that `mv -T` then renames into place. `run` is injectable for tests.
  */
 export function sudoFiles(run: RunCommand = runCommand): SystemFiles {
-  const sudo = async (args: string[], input?: string): Promise<CommandResult> => run('sudo', ['-n', ...args], input);
+  const sudo = async (args: string[], input?: string): Promise<ProgramResult> => run('sudo', ['-n', ...args], input);
   const must = async (args: string[], input?: string): Promise<void> => {
     const out = await sudo(args, input);
     if (out.exitCode !== 0)

@@ -59,7 +59,7 @@ export interface ClaimResult {
 }
 
 /** The backup of the file as it was before the first job changed it: beside it, where every job finds it. */
-export function backupFileOf(target: string): string {
+function backupFileOf(target: string): string {
   return `${target}.werf-ship.orig`;
 }
 

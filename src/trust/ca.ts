@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { ActionError } from '../errors.js';
+import { hostName } from '../reference.js';
 import { oneLine } from '../untrusted.js';
 
 /** What the action learned about one certificate in `ca-cert`. */
@@ -25,20 +26,13 @@ export interface CaCheck {
 
 const DAY_MS = 86_400_000;
 /** A CA that expires this soon still works today but will break the pipeline soon: worth a warning. */
-export const EXPIRY_WARNING_DAYS = 30;
+const EXPIRY_WARNING_DAYS = 30;
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 
 /** One line per RDN (Node's format) -> "CN=x, O=y", the way people read subjects. */
 export function formatName(name: string): string {
   // A certificate's names are chosen by whoever made it: one plain line in our sentences.
   return oneLine(name.split('\n').filter(Boolean).join(', '));
-}
-
-/** host[:port] (or [v6]:port) -> the bare host name or IP the certificate must name. */
-export function hostName(host: string): string {
-  const v6 = /^\[([^\]]+)\](?::\d+)?$/.exec(host);
-  if (v6) return v6[1] as string;
-  return host.replace(/:\d+$/, '');
 }
 
 function day(date: Date): string {

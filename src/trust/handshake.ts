@@ -2,7 +2,8 @@ import * as tls from 'node:tls';
 import { isIP } from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { apiHost, trustedContext } from '../registry/index.js';
-import { formatName, hostName } from './ca.js';
+import { formatName } from './ca.js';
+import { hostName, splitHostPort } from '../reference.js';
 import { oneLine } from '../untrusted.js';
 
 /** What a TLS handshake with a registry showed. */
@@ -28,8 +29,8 @@ export type TlsProbe =
 /** Docker Hub's API host and port 443 for host[:port] names without one. */
 export function networkAddress(host: string): { name: string; port: number } {
   if (apiHost(host) !== host) return { name: apiHost(host), port: 443 };
-  const port = /:(\d+)$/.exec(host.replace(/^\[[^\]]+\]/, ''))?.[1];
-  return { name: hostName(host), port: port ? Number(port) : 443 };
+  const { name, port = 443 } = splitHostPort(host);
+  return { name, port };
 }
 
 // An HTTP server answers a ClientHello with "HTTP/1.1 400": OpenSSL reads that as a record of the wrong version.

@@ -1,15 +1,15 @@
 import * as core from '@actions/core';
 import type { Inputs } from '../inputs.js';
 import { normalizeRegistryHost, type RegistryAccess } from '../registry/index.js';
-import { ActionError } from '../errors.js';
+import { ActionError, combineProblems } from '../errors.js';
 import { checkCaCert } from './ca.js';
 import { judgeProbe, probeTls, proxied, type Expectation } from './handshake.js';
 import { installCas, type CaToInstall } from './install.js';
-import { backendFromEnv, defaultAccess, planTrust } from './plan.js';
+import { backendFromEnv, defaultAccess, planTrust, type WerfTlsFlags } from './plan.js';
 
 /** The trust stage's result: werf's TLS flags, how the action's own checks reach each registry, and werf's env. */
 export interface TrustSetup {
-  werfFlags: { skipTlsVerifyRegistry: boolean; insecureRegistry: boolean };
+  werfFlags: WerfTlsFlags;
   /** how to reach a registry (host[:port]; Docker Hub's aliases are one); anonymous system-trust HTTPS when unknown */
   access(host: string): RegistryAccess;
   /** what werf must get in its environment (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS); also exported for later steps */
@@ -40,7 +40,7 @@ export async function setUpTrust(inputs: Inputs, platform: NodeJS.Platform = pro
       problems.push((err as Error).message);
     }
   }
-  if (problems.length > 0) throw trustFailure(problems);
+  if (problems.length > 0) throw combineProblems(problems, 'registry TLS checks failed');
 
   // Registries checked against the given CA, or against the roots werf will trust; skip-verify and HTTP ones are not.
   const checks = inputs.registries
@@ -68,7 +68,7 @@ export async function setUpTrust(inputs: Inputs, platform: NodeJS.Platform = pro
       return problem;
     });
   problems.push(...(await Promise.all(checks)).filter((p): p is string => p !== undefined));
-  if (problems.length > 0) throw trustFailure(problems);
+  if (problems.length > 0) throw combineProblems(problems, 'registry TLS checks failed');
 
   let env: Record<string, string> = {};
   if (cas.length > 0) {
@@ -96,12 +96,4 @@ function notLinux(registries: Inputs['registries'], platform: NodeJS.Platform): 
     `ca-cert is installed for werf only on Linux runners, and this runner is ${platform} (ca-cert given for ${hosts}): ` +
       `install the CA in the system trust store of this runner and leave ca-cert empty, or use a Linux runner.`,
   );
-}
-
-/** One failure line for all registries at once, so a user fixes them all in one go. */
-function trustFailure(problems: string[]): ActionError {
-  if (problems.length === 1) return new ActionError(problems[0] as string);
-  return new ActionError(`${problems.length} registry TLS checks failed: ${problems.join(' ')}`, {
-    details: problems.map((p) => `- ${p}`).join('\n'),
-  });
 }

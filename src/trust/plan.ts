@@ -1,15 +1,21 @@
 import type { RegistrySettings } from '../inputs.js';
 import { normalizeRegistryHost, type RegistryAccess } from '../registry/index.js';
-import { hostName } from './ca.js';
+import { hostName } from '../reference.js';
 import { quote } from '../untrusted.js';
 
 /** Which builder pushes werf's stages: it decides whose trust settings a warning must name. */
 export type Backend = 'docker' | 'buildah';
 
+/** werf's TLS flags (--skip-tls-verify-registry, --insecure-registry): they apply to every registry werf talks to. */
+export interface WerfTlsFlags {
+  skipTlsVerifyRegistry: boolean;
+  insecureRegistry: boolean;
+}
+
 /** What the registries' TLS settings mean for werf, for the action's own HTTP checks, and for the user (warnings). */
 export interface TrustPlan {
   /** werf's flags apply to every registry werf talks to, so one registry that needs them turns them on. */
-  werfFlags: { skipTlsVerifyRegistry: boolean; insecureRegistry: boolean };
+  werfFlags: WerfTlsFlags;
   accesses: RegistryAccess[];
   warnings: string[];
 }

@@ -1,5 +1,6 @@
 import { parseRepository } from '../reference.js';
 import { oneLine, quote } from '../untrusted.js';
+import type { Backend, WerfTlsFlags } from '../trust/plan.js';
 
 /** A failure found in werf's output: an annotation title, what happened (one sentence) and what to do about it. */
 export interface Finding {
@@ -42,8 +43,8 @@ export interface RegistryTlsSettings {
  * and what the daemon check learned (undefined when it did not ask the daemon).
  */
 export interface WhatTheActionKnows {
-  backend: 'docker' | 'buildah';
-  werfFlags: { skipTlsVerifyRegistry: boolean; insecureRegistry: boolean };
+  backend: Backend;
+  werfFlags: WerfTlsFlags;
   /** the TLS inputs for a registry, undefined for one the inputs do not name */
   registry(host: string): RegistryTlsSettings | undefined;
   /** the daemon check: 'checked' (it was asked), or why it was not */

@@ -3,14 +3,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as core from '@actions/core';
-import { runProgram } from '../child-process.js';
+import { firstLine, runProgram } from '../child-process.js';
 import { ActionError } from '../errors.js';
 import type { Inputs, TufRootPin } from '../inputs.js';
 import { oneLine, quote } from '../untrusted.js';
 import type { TufRepository } from './tuf.js';
 import { parseWerfVersion, VERSION_RE, type WerfVersionSpec } from './version.js';
-
-export { parseWerfVersion, type WerfVersionSpec } from './version.js';
 
 /** The werf that runs: its path and version (the action's `werf-path` and `werf-version` outputs). */
 export interface WerfInstall {
@@ -102,15 +100,7 @@ interface SignatureCheck {
 
 async function signatureCheck(armored: string): Promise<SignatureCheck> {
   const pgp = await import('./signature.js');
-  try {
-    await pgp.publicKeyFingerprints(armored);
-  } catch (err) {
-    // The message never quotes the value: whatever was passed, it is not for the log.
-    throw new ActionError(
-      'werf-signing-key is not an armored OpenPGP public key: pass the key text ("-----BEGIN PGP PUBLIC KEY BLOCK-----" ...) or the path of a file with it.',
-      { details: (err as Error).message },
-    );
-  }
+  await pgp.readSigningKeys(armored);
   return { verify: (data, signature, what) => pgp.verifyDetachedSignature(data, signature, armored, what) };
 }
 
@@ -312,7 +302,7 @@ async function useGivenWerf(werfPath: string): Promise<WerfInstall> {
     throw new ActionError(`werf-path ${werfPath} is not an executable file: give the path of the werf binary.`);
   }
   const result = await runProgram(absolute, ['version']);
-  const said = result.stdout.trim().split('\n')[0]?.trim() ?? '';
+  const said = firstLine(result.stdout);
   // Not added to PATH: its folder (often /usr/local/bin) would shadow the tools later steps set up.
   if (result.exitCode === 0 && said === 'dev') {
     core.info(

@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import type { Inputs } from '../inputs.js';
-import { runProgram } from '../child-process.js';
+import { lastLine, runProgram } from '../child-process.js';
 import { quote } from '../untrusted.js';
 
 /**
@@ -64,7 +64,7 @@ export async function releaseNamespace(inputs: Inputs, werfPath: string): Promis
   // WERF_DIR, WERF_CONFIG, WERF_DEV, WERF_ENV... reach it as converge got them: this process's env as it is now,
   // without the action's inputs.
   const out = await runProgram(werfPath, args, { cwd: inputs.workingDirectory });
-  const namespace = out.stdout.trim().split('\n').pop()?.trim() ?? '';
+  const namespace = lastLine(out.stdout);
   if (out.exitCode === 0 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) return namespace;
   // werf ends with one `Error: <message>` line, sometimes followed by a hint: the error is what the user needs.
   const lines = `${out.stderr}\n${out.stdout}`

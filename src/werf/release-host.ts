@@ -12,16 +12,13 @@ export function releaseHostDispatcher(): Dispatcher {
 }
 
 /**
- * One GET with releaseHostDispatcher's behaviour, the body as text. `via` is every URL visited, the final one last
- * (undici's redirect history).
+ * One GET with releaseHostDispatcher's behaviour (redirects followed), the status and the body as text.
  */
-export async function getText(url: string): Promise<{ status: number; body: string; via: URL[] }> {
+export async function getText(url: string): Promise<{ status: number; body: string }> {
   const dispatcher = releaseHostDispatcher();
   try {
     const response = await request(url, { dispatcher, headersTimeout: 30_000, bodyTimeout: 30_000 });
-    const body = await response.body.text();
-    const via = (response.context as { history?: URL[] } | undefined)?.history ?? [];
-    return { status: response.statusCode, body, via };
+    return { status: response.statusCode, body: await response.body.text() };
   } finally {
     await dispatcher.close();
   }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import * as core from '@actions/core';
-import { childEnv } from '../child-process.js';
+import { childEnv, exitCodeOf } from '../child-process.js';
 import { withCommandsStopped } from '../untrusted.js';
 
 /** What a werf run left behind: its exit code and the tail of its output, for the diagnosis. */
@@ -50,7 +50,7 @@ export async function runWerf(
       try {
         const exitCode = await new Promise<number>((resolve, reject) => {
           child.on('error', reject);
-          child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + signalNumber(signal) : 1)));
+          child.on('close', (code, signal) => resolve(exitCodeOf(code, signal)));
         });
         return { exitCode, output: tail };
       } finally {
@@ -59,8 +59,4 @@ export async function runWerf(
       }
     }),
   );
-}
-
-function signalNumber(signal: NodeJS.Signals): number {
-  return signal === 'SIGINT' ? 2 : signal === 'SIGKILL' ? 9 : 15;
 }

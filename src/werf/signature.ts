@@ -8,14 +8,21 @@ export interface VerifiedSignature {
 }
 
 /**
- * The fingerprints (40 hex digits, upper case) of the keys in an armored OpenPGP public key block. Throws (a plain
- * Error, for the caller to put in context) when the text is not an armored key block or holds a private key.
+ * The keys of `werf-signing-key` (an armored OpenPGP public key block). Throws the input's ActionError, which never
+ * quotes the value (whatever was passed, it is not for the log), when the text is not an armored key block or holds
+ * a private key: the wrong file, not to be used.
  */
-export async function publicKeyFingerprints(armoredKeys: string): Promise<string[]> {
-  const keys = await openpgp.readKeys({ armoredKeys });
-  // A secret key served as "the release key" means the wrong file: say so rather than use it.
-  if (keys.some((key) => key.isPrivate())) throw new Error('the armored block holds a private key, not a public key');
-  return keys.map((key) => key.getFingerprint().toUpperCase());
+export async function readSigningKeys(armoredKeys: string): Promise<openpgp.PublicKey[]> {
+  try {
+    const keys = await openpgp.readKeys({ armoredKeys });
+    if (keys.some((key) => key.isPrivate())) throw new Error('the armored block holds a private key, not a public key');
+    return keys as openpgp.PublicKey[];
+  } catch (err) {
+    throw new ActionError(
+      'werf-signing-key is not an armored OpenPGP public key: pass the key text ("-----BEGIN PGP PUBLIC KEY BLOCK-----" ...) or the path of a file with it.',
+      { details: (err as Error).message },
+    );
+  }
 }
 
 /**
@@ -31,15 +38,7 @@ export async function verifyDetachedSignature(
   what: string,
   keyName = 'werf-signing-key',
 ): Promise<VerifiedSignature> {
-  let keys: openpgp.PublicKey[];
-  try {
-    keys = (await openpgp.readKeys({ armoredKeys })).map((key) => key.toPublic());
-  } catch (err) {
-    throw new ActionError(
-      'werf-signing-key is not an armored OpenPGP public key: pass the key text ("-----BEGIN PGP PUBLIC KEY BLOCK-----" ...) or the path of a file with it.',
-      { details: (err as Error).message },
-    );
-  }
+  const keys = await readSigningKeys(armoredKeys);
   let signature: openpgp.Signature;
   try {
     const text = Buffer.from(signatureBytes.subarray(0, 64)).toString('latin1');

@@ -14,6 +14,7 @@ import { request, type Dispatcher } from '../undici.js';
 import { ActionError } from '../errors.js';
 import type { TufRootPin } from '../inputs.js';
 import { oneLine } from '../untrusted.js';
+import { replaceFile } from '../system/files.js';
 import { releaseHostDispatcher } from './release-host.js';
 
 /** tuf-js's own limit for a root file: a "root" larger than this is not one. */
@@ -100,7 +101,7 @@ export async function openTufRepository(opts: TufRepositoryOptions): Promise<Tuf
     } catch (err) {
       throw explainRefreshFailure(err, { ...opts, metadataDir, fetcher });
     }
-    saveMetadata(metadataDir, path.join(opts.stateDir, 'metadata'));
+    await saveMetadata(metadataDir, path.join(opts.stateDir, 'metadata'));
     const versions = TOP_LEVEL_METADATA.map((role) => `${role} ${metadataVersion(metadataDir, role)}`).join(', ');
     core.info(
       `TUF: the metadata of ${opts.baseUrl} verified from ${cached ? `the metadata kept from an earlier run (root ${startedFrom})` : `the pinned root ${opts.pin.version} (SHA-512 ${opts.pin.sha512.slice(0, 16)}…)`}: versions ${versions}; ${fetcher.count} request(s).`,
@@ -182,7 +183,7 @@ class VerifiedRepository implements TufRepository {
     const fresh = path.join(this.targetsDir, name);
     await this.download(target, fresh, what);
     const content = fs.readFileSync(fresh);
-    saveFile(fresh, kept);
+    await saveFile(fresh, kept);
     return content;
   }
 
@@ -316,24 +317,18 @@ function copyMetadata(from: string, to: string): boolean {
   return true;
 }
 
-/** Puts this run's verified metadata back in the state folder, file by file, each replaced whole (rename). */
-function saveMetadata(from: string, to: string): void {
+/** Puts this run's verified metadata back in the state folder, file by file, each replaced whole. */
+async function saveMetadata(from: string, to: string): Promise<void> {
   for (const role of TOP_LEVEL_METADATA) {
     const file = path.join(from, `${role}.json`);
-    if (fs.existsSync(file)) saveFile(file, path.join(to, `${role}.json`));
+    if (fs.existsSync(file)) await saveFile(file, path.join(to, `${role}.json`));
   }
 }
 
-/** Copies a file to `dest` through a temporary name beside it, so that a concurrent reader sees old or new, whole. */
-function saveFile(file: string, dest: string): void {
+/** Copies a file (with its mode) to `dest`, replaced whole: another job reading the state sees old or new, never half. */
+async function saveFile(file: string, dest: string): Promise<void> {
   fs.mkdirSync(path.dirname(dest), { recursive: true });
-  const temp = `${dest}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    fs.copyFileSync(file, temp);
-    fs.renameSync(temp, dest);
-  } finally {
-    fs.rmSync(temp, { force: true });
-  }
+  await replaceFile(dest, fs.readFileSync(file), fs.statSync(file).mode & 0o7777);
 }
 
 /**

@@ -67,7 +67,11 @@ export interface ReleaseServer {
   files: Map<string, Buffer | string>;
   redirects: Map<string, string>;
   requests: Map<string, number>;
+  /** the requests seen, path -> count */
+  requested(): Record<string, number>;
   count(pathPrefix: string): number;
+  /** forgets every file, redirect and request: a fresh server for the next test */
+  reset(): void;
   stop(): Promise<void>;
 }
 
@@ -102,6 +106,8 @@ export async function startReleaseServer(opts: { tls?: { cert: string; key: stri
     files,
     redirects,
     requests,
+    requested: () => Object.fromEntries(requests),
+    reset: () => [files, redirects, requests].forEach((map) => map.clear()),
     count: (prefix) => [...requests].filter(([p]) => p.startsWith(prefix)).reduce((n, [, c]) => n + c, 0),
     stop: () =>
       new Promise<void>((resolve, reject) => {

@@ -4,6 +4,7 @@
 // role, spec_version 1.0, sha512 hashes. It serves itself through a ReleaseServer's `files` map.
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { Key, Metadata, MetaFile, Root, Signature, Snapshot, TargetFile, Targets, Timestamp } from '@tufjs/models';
+import { werfReleaseTargets } from '../../../src/werf/install.js';
 import type { ReleaseServer } from './index.js';
 
 export type Role = 'root' | 'targets' | 'snapshot' | 'timestamp';
@@ -163,4 +164,22 @@ export class TestTufRepository {
     for (const role of ROLES) root.addKey(this.keys[role].key, role);
     this.roots.set(version, signWith(new Metadata(root), ...signers));
   }
+}
+
+/**
+ * A fresh repository on `server` (its files, redirects and counts forgotten) as tuf.werf.io would serve one release:
+ * the `2 stable` channel naming `version`, and that release's `binary` and PGP `signature` for `platform`.
+ */
+export function werfChannelRepository(
+  server: ReleaseServer,
+  o: { version: string; platform: string; binary: Buffer; signature: Buffer },
+): TestTufRepository {
+  server.reset();
+  const repo = new TestTufRepository(server);
+  const { binary, signature } = werfReleaseTargets(o.version, o.platform);
+  repo.targets.set('channels/2/stable', Buffer.from(`${o.version}\n`));
+  repo.targets.set(binary, o.binary);
+  repo.targets.set(signature, o.signature);
+  repo.publish();
+  return repo;
 }

@@ -1,0 +1,3 @@
+import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
+import{a as i}from"./chunk-EJYVBQGV.js";function o(e){return Object.entries(e).map(([t,r])=>{let n=r.digest?s(r.ref):void 0;if(n)return{name:t,image:r.image,digest:r.digest,repo:n.path,host:n.domain};let g=s(r.image);return{name:t,image:r.image,digest:"",tag:g?.tag??"",repo:g?.path??"",host:g?.domain??""}})}function s(e){try{return i(e)}catch{return}}function f(e){if(e.digest)return{reference:e.digest,ref:`${e.host}/${e.repo}@${e.digest}`,byTag:!1};let t=e.tag??"";return{reference:t,ref:`${e.host}/${e.repo}:${t}`,byTag:!0}}export{o as a,f as b};
+//# sourceMappingURL=chunk-AXV6XKKX.js.map

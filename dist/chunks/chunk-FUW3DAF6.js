@@ -1,3 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a}from"./chunk-B6MJ2M6M.js";function f(e){return Object.entries(e).map(([t,r])=>{let n=r.digest?i(r.ref):void 0;if(n)return{name:t,image:r.image,digest:r.digest,repo:n.path,host:n.domain};let g=i(r.image);return{name:t,image:r.image,digest:"",tag:g?.tag??"",repo:g?.path??"",host:g?.domain??""}})}function i(e){try{return a(e)}catch{return}}function o(e){if(e.digest)return{reference:e.digest,ref:`${e.host}/${e.repo}@${e.digest}`,byTag:!1};let t=e.tag??"";return{reference:t,ref:`${e.host}/${e.repo}:${t}`,byTag:!0}}export{f as a,o as b};
-//# sourceMappingURL=chunk-FUW3DAF6.js.map

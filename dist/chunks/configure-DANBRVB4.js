@@ -1,3 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{g as a,h as b,i as c,j as d,k as e,l as f,m as g}from"./chunk-SOWKQPWL.js";import"./chunk-VYBDI25N.js";import"./chunk-5MTPDSGU.js";import"./chunk-3DBE56OE.js";import"./chunk-BSHZ2N4I.js";import"./chunk-U2X4I43B.js";import"./chunk-F66CCKYP.js";import"./chunk-R6RCPKTD.js";import"./chunk-J43S6BGA.js";export{e as ConfigureFailed,a as INSECURE_REGISTRIES,b as configFileAccess,f as configureDaemon,c as decideMode,g as releaseDaemonConfig,d as whyNotConfigure};
-//# sourceMappingURL=configure-DANBRVB4.js.map

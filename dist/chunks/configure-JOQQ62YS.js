@@ -1,0 +1,3 @@
+import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
+import{k as a,l as b,m as c,n as d,o as e,p as f}from"./chunk-JY2RFD7X.js";import"./chunk-VYBDI25N.js";import"./chunk-5MTPDSGU.js";import"./chunk-EJYVBQGV.js";import"./chunk-BMQ77IYP.js";import"./chunk-OL5LWA5X.js";import"./chunk-V3AKOWEG.js";import"./chunk-3USER2VE.js";import"./chunk-BSHZ2N4I.js";import"./chunk-F66CCKYP.js";import"./chunk-R6RCPKTD.js";import"./chunk-J43S6BGA.js";export{d as ConfigureFailed,a as configFileAccess,e as configureDaemon,b as decideMode,f as releaseDaemonConfig,c as whyNotConfigure};
+//# sourceMappingURL=configure-JOQQ62YS.js.map

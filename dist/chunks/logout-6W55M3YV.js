@@ -1,4 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{c as a}from"./chunk-KA67BNTI.js";import"./chunk-Y4NU4E3V.js";import{c as n}from"./chunk-U2X4I43B.js";import{k as t}from"./chunk-F66CCKYP.js";import{b as i}from"./chunk-R6RCPKTD.js";import"./chunk-J43S6BGA.js";async function u(r){let e=r.registry==="docker.io";try{let o=await n(r.werfPath,["cr","logout","--docker-config",r.dockerConfig,...e?[]:[r.registry]]);o.exitCode!==0&&t(`werf cr logout from ${r.registry} failed: ${i(c(o.stderr))||`exit code ${o.exitCode}`}`),e&&await a(r.dockerConfig)}catch(o){t(`werf cr logout from ${r.registry} failed: ${i(o.message)}`)}}function c(r){return r.trim().split(`
-`).pop()?.trim()??""}export{u as logout};
-//# sourceMappingURL=logout-6W55M3YV.js.map

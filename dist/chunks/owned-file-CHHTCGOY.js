@@ -1,3 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{e as a,f as b,g as c,h as d}from"./chunk-3DBE56OE.js";import"./chunk-BSHZ2N4I.js";import"./chunk-U2X4I43B.js";import"./chunk-F66CCKYP.js";import"./chunk-R6RCPKTD.js";import"./chunk-J43S6BGA.js";export{a as backupFileOf,b as claimOwnedFile,d as jobsHolding,c as releaseOwnedFile};
-//# sourceMappingURL=owned-file-CHHTCGOY.js.map

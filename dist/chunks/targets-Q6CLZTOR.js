@@ -1,3 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a,b}from"./chunk-FUW3DAF6.js";import"./chunk-B6MJ2M6M.js";import"./chunk-B6J4NWO6.js";import"./chunk-R6RCPKTD.js";import"./chunk-J43S6BGA.js";export{a as pullCheckImages,b as pullTarget};
-//# sourceMappingURL=targets-Q6CLZTOR.js.map
