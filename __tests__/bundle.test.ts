@@ -67,3 +67,14 @@ test('action.yml declares exactly the inputs (with their defaults) and outputs o
   );
   expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js', post: 'dist/index.js' });
 });
+
+test('dist/licenses.txt carries the license text of every third-party package in the bundle', () => {
+  const text = fs.readFileSync(path.join(repoRoot, 'dist/licenses.txt'), 'utf8');
+  const entries = text.split('\n-----\n\n');
+  const names = entries.map((e) => e.split('\n', 1)[0]);
+  // The runtime's own dependencies are there (each package once), and each entry holds a license text.
+  for (const name of ['@actions/core', '@actions/tool-cache', 'js-yaml', 'tuf-js', 'undici', 'openpgp'])
+    expect(names.filter((n) => n?.startsWith(`${name}@`))).toHaveLength(1);
+  for (const entry of entries) expect(entry).toMatch(/\n\n\S[\s\S]{100,}/);
+  expect(text).not.toContain('(no license file in the package)');
+});

@@ -50,7 +50,9 @@ const result = await build({
   platform: 'node',
   target: 'node24',
   format: 'esm',
+  // The third parties' license texts go to dist/licenses.txt (below), whole, not as scattered comments.
   legalComments: 'none',
+  metafile: true,
   logLevel: 'warning',
   plugins: [lazyCoreParts],
   // Some dependencies are CommonJS and call require() for Node built-ins; give every ESM file of the bundle a require.
@@ -65,4 +67,30 @@ for (const file of result.outputFiles) {
   const target = path.join(outdir, path.relative(path.join(root, 'dist'), file.path));
   fs.mkdirSync(path.dirname(target), { recursive: true });
   fs.writeFileSync(target, file.contents);
+}
+fs.writeFileSync(path.join(outdir, 'licenses.txt'), licenses(Object.keys(result.metafile.inputs)));
+
+/**
+ * The license of every package whose code is in the bundle (their licenses ask that the notice travel with the
+ * code): name, version, the license's name and its full text, in name order.
+ */
+function licenses(inputs) {
+  const packages = new Map();
+  for (const input of inputs) {
+    const parts = input.split('/');
+    const at = parts.lastIndexOf('node_modules');
+    if (at < 0) continue;
+    const depth = parts[at + 1]?.startsWith('@') ? 3 : 2;
+    const dir = path.join(root, ...parts.slice(0, at + depth));
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    packages.set(manifest.name, { dir, manifest });
+  }
+  return [...packages.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, { dir, manifest }]) => {
+      const file = fs.readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+      const text = file ? fs.readFileSync(path.join(dir, file), 'utf8').trim() : '(no license file in the package)';
+      return `${name}@${manifest.version}\n${manifest.license ?? 'license not stated'}\n\n${text}\n`;
+    })
+    .join('\n-----\n\n');
 }
