@@ -1,6 +1,6 @@
 // The rig's test hosts (network namespaces) and dockerd: what they leave behind, also after a run that was killed.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
@@ -60,9 +60,13 @@ describe('leftovers of a killed run are removed by the next one; a stopped one l
     // Stands for the dead run's dockerd: a process whose command line names the dir.
     const leftover = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 600000)', staleDir], { stdio: 'ignore' });
     writeFileSync(join(staleDir, 'docker.pid'), String(leftover.pid));
+    // and for the mount a killed dockerd leaves: its --data-root bound onto itself (rm alone fails with EBUSY)
+    mkdirSync(join(staleDir, 'data'));
+    expect(spawnSync('mount', ['--bind', join(staleDir, 'data'), join(staleDir, 'data')]).status).toBe(0);
 
     const d = await startDockerd();
     expect(existsSync(staleDir)).toBe(false);
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(staleDir);
     expect(await exited(leftover)).toBe('SIGKILL');
     const info = await d.api<{ Driver: string; RegistryConfig: unknown }>('/info');
     expect(info.Driver).toBe('vfs');

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -52,6 +53,25 @@ function killLeftovers(dir: string): void {
   killIfOurs(join(dir, 'exec', 'containerd', 'containerd.pid'), dir);
 }
 
+/** Mount points at or under `dir`, deepest first (from /proc/self/mountinfo, whose paths escape blanks as \\040). */
+function mountsUnder(dir: string): string[] {
+  const points = readOr('/proc/self/mountinfo', '')
+    .split('\n')
+    .map((line) =>
+      (line.split(' ')[4] ?? '').replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))),
+    )
+    .filter((p) => p === dir || p.startsWith(`${dir}/`));
+  return [...new Set(points)].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * dockerd bind-mounts its --data-root onto itself (a private mount) and undoes it only on a clean stop: a killed
+ * daemon leaves the mount, and removing the dir then fails with EBUSY. Lazy unmounts, deepest first.
+ */
+function unmountUnder(dir: string): void {
+  for (const point of mountsUnder(dir)) spawnSync('umount', ['-l', point], { stdio: 'ignore' });
+}
+
 let reaped = false;
 /** Daemons of runs that died (their test process is gone) are killed and their dirs removed; once a process. */
 function reapStale(): void {
@@ -62,7 +82,13 @@ function reapStale(): void {
     const owner = Number(readOr(join(dir, OWNER_FILE), '0').trim());
     if (owner && isAlive(owner)) continue;
     killLeftovers(dir);
-    rmSync(dir, { recursive: true, force: true });
+    unmountUnder(dir);
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch (err) {
+      // Another run's leftovers must not fail this one: say so and go on.
+      process.stderr.write(`rig: could not remove the stale ${dir}: ${(err as Error).message}\n`);
+    }
   }
 }
 
@@ -116,6 +142,7 @@ export async function startDockerd(
     await server.stop();
     await dispatcher.close();
     killLeftovers(dir);
+    unmountUnder(dir); // left when the daemon had to be killed
     running.delete(dir);
     await removeTempDir(dir);
   });
