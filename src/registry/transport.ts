@@ -6,16 +6,16 @@ import { trustedContext } from './roots.js';
 import type { RegistryAccess, RegistryClientOptions } from './types.js';
 
 /** Status codes worth a retry: timeouts, rate limits and every server error. */
-export const RETRY_STATUS_CODES = [408, 429, ...Array.from({ length: 100 }, (_, i) => 500 + i)];
+const RETRY_STATUS_CODES = [408, 429, ...Array.from({ length: 100 }, (_, i) => 500 + i)];
 /** Network errors worth a retry: only a connection reset or closed under us (a refused connection is not retried). */
-export const RETRY_ERROR_CODES = ['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'];
+const RETRY_ERROR_CODES = ['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'];
 
 /**
  * The TLS options for one registry: the roots werf trusts (the system bundle, plus its CA for 'ca'), or no
  * verification for it alone. The roots come as one cached SecureContext (src/registry/roots.ts): parsing ~140 roots on
  * every new connection would cost more than the request (Distribution closes the connection after each blob HEAD).
  */
-export function tlsOptions(access: RegistryAccess): { secureContext?: SecureContext; rejectUnauthorized?: boolean } {
+function tlsOptions(access: RegistryAccess): { secureContext?: SecureContext; rejectUnauthorized?: boolean } {
   if (access.scheme === 'http') return {};
   if (access.trust === 'skip-verify') return { rejectUnauthorized: false };
   return { secureContext: trustedContext(access.trust === 'ca' ? access.ca : undefined) };

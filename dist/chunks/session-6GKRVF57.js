@@ -1,3 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{n as a,o as b}from"./chunk-H6DBRAOE.js";import"./chunk-VYBDI25N.js";import"./chunk-5MTPDSGU.js";import"./chunk-R6RCPKTD.js";import"./chunk-J43S6BGA.js";export{b as closeSharedSessions,a as sharedSession};
-//# sourceMappingURL=session-6GKRVF57.js.map
