@@ -10,6 +10,7 @@ import {
   type SeededKind,
 } from './support/rig/index.js';
 import type { RegistryAccess } from '../src/registry/index.js';
+import { accessTo } from './support/inputs.js';
 import {
   imagesToVerify,
   verificationFailure,
@@ -24,14 +25,7 @@ const KINDS = ['oci', 'ociIndex', 'docker', 'dockerList'] as const;
 function accessFor(reg: Registry): (host: string) => RegistryAccess {
   return (host) => {
     expect(host).toBe(reg.host);
-    return {
-      host,
-      scheme: reg.tls ? 'https' : 'http',
-      trust: reg.tls ? 'ca' : 'system',
-      ca: reg.ca?.certPem,
-      username: reg.username,
-      password: reg.password,
-    };
+    return accessTo(reg);
   };
 }
 

@@ -7,29 +7,17 @@ import {
   type SeededImage,
   type SeededKind,
 } from '../support/rig/index.js';
+import { accessTo } from '../support/inputs.js';
 import { startConnectProxy, type ConnectProxy } from '../support/faults/proxy.js';
 import {
   RegistryError,
   checkCredentials,
   createRegistryClient,
   describeTlsError,
-  type RegistryAccess,
   type RegistryClient,
 } from '../../src/registry/index.js';
 
 /** The access the action would build for a rig registry (CA trusted, credentials as given). */
-function accessFor(reg: Registry, over: Partial<RegistryAccess> = {}): RegistryAccess {
-  return {
-    host: reg.host,
-    scheme: reg.tls ? 'https' : 'http',
-    trust: reg.tls ? 'ca' : 'system',
-    ca: reg.ca?.certPem,
-    username: reg.username,
-    password: reg.password,
-    ...over,
-  };
-}
-
 async function using<T>(client: RegistryClient, fn: (c: RegistryClient) => Promise<T>): Promise<T> {
   try {
     return await fn(client);
@@ -59,7 +47,7 @@ afterAll(async () => {
 
 describe('basic auth over TLS with the CA', () => {
   it('pings, checks credentials and fetches all four media types with matching digests', async () => {
-    await using(createRegistryClient(accessFor(basic)), async (c) => {
+    await using(createRegistryClient(accessTo(basic)), async (c) => {
       expect(await c.ping()).toEqual({ scheme: 'basic', realm: 'rig-basic-realm' });
       await c.checkCredentials();
       for (const kind of ['oci', 'ociIndex', 'docker', 'dockerList'] as const) {
@@ -78,7 +66,7 @@ describe('basic auth over TLS with the CA', () => {
   });
 
   it('names MANIFEST_UNKNOWN and BLOB_UNKNOWN with the request', async () => {
-    await using(createRegistryClient(accessFor(basic)), async (c) => {
+    await using(createRegistryClient(accessTo(basic)), async (c) => {
       const e1 = (await c.getManifest('demo', 'nope').catch((e: unknown) => e)) as RegistryError;
       expect(e1).toBeInstanceOf(RegistryError);
       expect(e1).toMatchObject({
@@ -97,7 +85,7 @@ describe('basic auth over TLS with the CA', () => {
   });
 
   it('wrong credentials: a clear 401 that names the user, never the password', async () => {
-    const err = (await checkCredentials(accessFor(basic, { password: 'wrong-secret' })).catch(
+    const err = (await checkCredentials(accessTo(basic, { password: 'wrong-secret' })).catch(
       (e: unknown) => e,
     )) as RegistryError;
     expect(err).toMatchObject({ code: 'UNAUTHORIZED', status: 401 });
@@ -108,18 +96,18 @@ describe('basic auth over TLS with the CA', () => {
   });
 
   it('without the CA: an x509 error in plain words; skip-verify for this registry works', async () => {
-    const err = await checkCredentials(accessFor(basic, { trust: 'system', ca: undefined })).catch((e: unknown) => e);
+    const err = await checkCredentials(accessTo(basic, { trust: 'system', ca: undefined })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryError);
     expect((err as RegistryError).code).toBe('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
     expect(describeTlsError(err, basic.host)).toMatch(/signed by a CA this runner does not trust/);
     expect((err as Error).message).toBe(describeTlsError(err, basic.host));
-    await checkCredentials(accessFor(basic, { trust: 'skip-verify', ca: undefined }));
+    await checkCredentials(accessTo(basic, { trust: 'skip-verify', ca: undefined }));
   });
 
   it('HTTPS spoken to a plain-HTTP registry, and HTTP spoken to a TLS one, say which way round it is', async () => {
-    const e1 = await checkCredentials(accessFor(plain, { scheme: 'https', trust: 'system' })).catch((e: unknown) => e);
+    const e1 = await checkCredentials(accessTo(plain, { scheme: 'https', trust: 'system' })).catch((e: unknown) => e);
     expect((e1 as Error).message).toMatch(/does not speak TLS on that port.*insecure-registry: true/);
-    const e2 = await checkCredentials(accessFor(basic, { scheme: 'http' })).catch((e: unknown) => e);
+    const e2 = await checkCredentials(accessTo(basic, { scheme: 'http' })).catch((e: unknown) => e);
     expect((e2 as Error).message).toMatch(/speaks HTTPS, not plain HTTP: unset insecure-registry/);
   });
 
@@ -127,7 +115,7 @@ describe('basic auth over TLS with the CA', () => {
     const proxy: ConnectProxy = await startConnectProxy();
     try {
       await using(
-        createRegistryClient(accessFor(basic), { proxy: { httpsProxy: proxy.url, noProxy: '' } }),
+        createRegistryClient(accessTo(basic), { proxy: { httpsProxy: proxy.url, noProxy: '' } }),
         async (c) => {
           expect((await c.getManifest('demo', '1')).digest).toBe(seeded.oci.digest);
         },
@@ -137,7 +125,7 @@ describe('basic auth over TLS with the CA', () => {
       expect(new Set(proxy.tunnels)).toEqual(new Set([basic.host]));
       const tunnels = proxy.tunnels.length;
       await using(
-        createRegistryClient(accessFor(basic), { proxy: { httpsProxy: proxy.url, noProxy: '127.0.0.1' } }),
+        createRegistryClient(accessTo(basic), { proxy: { httpsProxy: proxy.url, noProxy: '127.0.0.1' } }),
         async (c) => {
           await c.getManifest('demo', '1');
         },
@@ -152,7 +140,7 @@ describe('basic auth over TLS with the CA', () => {
 describe('token auth', () => {
   it('fetches one token per repository scope, shared by concurrent requests', async () => {
     const before = token.tokenIssuer!.requests();
-    await using(createRegistryClient(accessFor(token)), async (c) => {
+    await using(createRegistryClient(accessTo(token)), async (c) => {
       expect(await c.ping()).toEqual({
         scheme: 'bearer',
         realm: token.tokenIssuer!.url,
@@ -167,8 +155,8 @@ describe('token auth', () => {
   });
 
   it('checks credentials with a token; wrong ones get the issuer’s 401 in plain words', async () => {
-    await checkCredentials(accessFor(token), { scope: 'repository:demo:pull' });
-    const err = (await checkCredentials(accessFor(token, { password: 'bad-pw' })).catch(
+    await checkCredentials(accessTo(token), { scope: 'repository:demo:pull' });
+    const err = (await checkCredentials(accessTo(token, { password: 'bad-pw' })).catch(
       (e: unknown) => e,
     )) as RegistryError;
     expect(err).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
@@ -181,7 +169,7 @@ describe('token auth', () => {
   it('token issuer down: a clear message naming it', async () => {
     const reg = await startRegistry({ tls: false, auth: 'token' });
     await reg.tokenIssuer!.stop();
-    const err = (await checkCredentials(accessFor(reg)).catch((e: unknown) => e)) as RegistryError;
+    const err = (await checkCredentials(accessTo(reg)).catch((e: unknown) => e)) as RegistryError;
     expect(err).toBeInstanceOf(RegistryError);
     expect(err.code).toBe('ECONNREFUSED');
     expect(err.message).toMatch(
@@ -195,7 +183,7 @@ describe('token auth', () => {
 
 describe('plain HTTP, anonymous read', () => {
   it('needs no auth and sends nothing but the requests', async () => {
-    await using(createRegistryClient(accessFor(plain)), async (c) => {
+    await using(createRegistryClient(accessTo(plain)), async (c) => {
       expect(await c.ping()).toEqual({ scheme: 'none' });
       await c.checkCredentials();
       const m = await c.getManifest('demo', 'dockermulti');

@@ -2,12 +2,8 @@
 // registry saw (its access log: requests, their status and protocol, the client's port per connection).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { makeCa, seedImages, startRegistry, stopAll, type Registry, type SeededImage } from '../support/rig/index.js';
-import {
-  RegistryError,
-  checkCredentials,
-  createRegistryClient,
-  type RegistryAccess,
-} from '../../src/registry/index.js';
+import { RegistryError, checkCredentials, createRegistryClient } from '../../src/registry/index.js';
+import { accessTo } from '../support/inputs.js';
 import { closeSharedSessions } from '../../src/registry/session.js';
 
 /** What one registry logged, from a point on: requests (`GET /v2/ 200 HTTP/2.0`) and the client ports they came from. */
@@ -46,22 +42,13 @@ beforeAll(async () => {
 afterEach(() => closeSharedSessions());
 afterAll(() => stopAll());
 
-const access = (reg: Registry, over: Partial<RegistryAccess> = {}): RegistryAccess => ({
-  host: reg.host,
-  scheme: reg.tls ? 'https' : 'http',
-  trust: reg.tls ? 'ca' : 'system',
-  ca: reg.ca?.certPem,
-  username: reg.username,
-  password: reg.password,
-  ...over,
-});
 const settle = () => new Promise((r) => setTimeout(r, 200)); // the registry writes its log after answering
 
 describe('TLS and basic auth', () => {
   it('the credential check and a later stage share one connection and one GET /v2/, sent with the credentials', async () => {
     const seen = tlsLog.mark();
-    await checkCredentials(access(tls), { shared: true });
-    const verify = createRegistryClient(access(tls), { shared: true });
+    await checkCredentials(accessTo(tls), { shared: true });
+    const verify = createRegistryClient(accessTo(tls), { shared: true });
     const blobs = Array.from({ length: 150 }, (_, i) => seeded.blobs[i % seeded.blobs.length] as string);
     await Promise.all([
       verify.getManifest('demo', seeded.ref.split(':').pop()!),
@@ -80,7 +67,7 @@ describe('TLS and basic auth', () => {
 
   it('a cold session: the verification pings once, then its burst multiplexes on the connection the ping opened', async () => {
     const seen = tlsLog.mark();
-    const verify = createRegistryClient(access(tls), { shared: true });
+    const verify = createRegistryClient(accessTo(tls), { shared: true });
     await Promise.all(seeded.blobs.concat(seeded.blobs, seeded.blobs).map((b) => verify.headBlob('demo', b)));
     await verify.close();
     await settle();
@@ -91,7 +78,7 @@ describe('TLS and basic auth', () => {
 
   it('a wrong password is refused on the first request: one GET /v2/, the password in no message', async () => {
     const seen = tlsLog.mark();
-    const err = (await checkCredentials(access(tls, { password: 'wrong' }), { shared: true }).catch(
+    const err = (await checkCredentials(accessTo(tls, { password: 'wrong' }), { shared: true }).catch(
       (e: unknown) => e,
     )) as RegistryError;
     expect(err).toBeInstanceOf(RegistryError);
@@ -103,7 +90,7 @@ describe('TLS and basic auth', () => {
 
   it('skip-tls-verify: no credentials before the registry asks for them (the ping comes first)', async () => {
     const seen = tlsLog.mark();
-    await checkCredentials(access(tls, { trust: 'skip-verify' }), { shared: true });
+    await checkCredentials(accessTo(tls, { trust: 'skip-verify' }), { shared: true });
     await settle();
     expect(seen().requests).toEqual(['GET /v2/ 401 HTTP/2.0', 'GET /v2/ 200 HTTP/2.0']);
   });
@@ -112,11 +99,11 @@ describe('TLS and basic auth', () => {
 describe('token auth (plain HTTP)', () => {
   it('the scheme and each scope’s token are asked for once in the job, whichever stage asks', async () => {
     const tokensBefore = token.tokenIssuer!.requests();
-    await checkCredentials(access(token), { shared: true, scope: 'repository:demo:pull' });
-    const first = createRegistryClient(access(token), { shared: true });
+    await checkCredentials(accessTo(token), { shared: true, scope: 'repository:demo:pull' });
+    const first = createRegistryClient(accessTo(token), { shared: true });
     await first.getManifest('demo', '1');
     await first.close();
-    const second = createRegistryClient(access(token), { shared: true });
+    const second = createRegistryClient(accessTo(token), { shared: true });
     await second.getManifest('demo', 'multi');
     await second.close();
     // Plain HTTP: no credentials up front, so one ping; then one token for the scope, used by all three.

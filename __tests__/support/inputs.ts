@@ -1,10 +1,25 @@
 // The action's inputs as tests build them: validated Inputs as readInputs would return them (for stages called in
 // process), and the list of one-line inputs (checked against action.yml by inputs.test.ts).
 import { WERF_TUF_ROOT, type Inputs, type RegistrySettings } from '../../src/inputs.js';
+import type { RegistryAccess } from '../../src/registry/index.js';
+import type { Registry } from './rig/index.js';
 
 /** A registry's settings with defaults (anonymous, system trust, HTTPS). */
 export function registry(host: string, o: Partial<RegistrySettings> = {}): RegistrySettings {
   return { host, username: '', password: '', caCert: '', skipTlsVerify: false, insecureRegistry: false, ...o };
+}
+
+/** How the action reaches a rig registry: its CA when it speaks TLS, its account when it has one. */
+export function accessTo(reg: Registry, o: Partial<RegistryAccess> = {}): RegistryAccess {
+  return {
+    host: reg.host,
+    scheme: reg.tls ? 'https' : 'http',
+    trust: reg.tls ? 'ca' : 'system',
+    ca: reg.ca?.certPem,
+    username: reg.username,
+    password: reg.password,
+    ...o,
+  };
 }
 
 /** Inputs as readInputs would give them for these registries (the first one hosts repo). */
